@@ -1,0 +1,94 @@
+/**
+ * The fault driver contract (STYLE.md §2, after Toxiproxy's toxics): one small interface,
+ * one file per driver, a registry keyed by `kind` (`driver.action`). The runner never
+ * switches on kinds; it validates params at spec load and calls `inject`, which returns
+ * the fault's own revert.
+ */
+import type { z } from 'zod';
+import { Registry } from '../../engine/registry.js';
+
+/** What a fault is aimed at, as written in the experiment's `target:` block. */
+export interface FaultTarget {
+  /** Agent that applies the fault; omitted or `local` for the in-process local agent. */
+  agent?: string;
+  /** A managed process from `system.processes` (or a testbed role such as `cloud-broker`). */
+  process?: string;
+  /** A process by PID file. */
+  pidFile?: string;
+  /** A process by PID (tests and ad-hoc use; prefer names). */
+  pid?: number;
+  /** A proxy from `system.proxies`. */
+  proxy?: string;
+  /** A host (network namespace / lab host) for network faults. */
+  host?: string;
+}
+
+/** A running process the local agent can signal and restart. */
+export interface ManagedProcess {
+  readonly name: string;
+  pid(): number | undefined;
+  /** Start it again after a kill (no-op when running). */
+  restart(): Promise<void>;
+  /** The argv that starts it, for leftover hints. */
+  readonly argv: readonly string[];
+}
+
+/** A TCP fault proxy the local agent can add toxics to. */
+export interface ProxyHandle {
+  readonly name: string;
+  readonly listen: string;
+  readonly upstream: string;
+  /** Adds a toxic; returns a function that removes exactly that toxic. */
+  addToxic(toxic: ToxicSpec): () => void;
+  /** Hint printed when a toxic could not be removed. */
+  readonly controlHint: string;
+}
+
+/** A toxic, Toxiproxy-shaped (name, type, stream, toxicity, attributes). */
+export interface ToxicSpec {
+  type: 'latency' | 'down' | 'bandwidth' | 'timeout' | 'reset_peer' | 'slow_close' | 'slicer' | 'limit_data';
+  stream?: 'upstream' | 'downstream';
+  toxicity?: number;
+  attributes?: Record<string, number>;
+}
+
+/** Everything a driver may use while injecting. Targets are resolved by the host agent. */
+export interface FaultContext {
+  readonly faultId: string;
+  readonly target: FaultTarget;
+  /** The fault's planned duration; drivers that hold state (pause, stress) need not track it. */
+  readonly durationMs: number;
+  resolveProcess(target: FaultTarget): ManagedProcess;
+  resolveProxy(target: FaultTarget): ProxyHandle;
+  log(message: string): void;
+}
+
+/** An injected fault: its revert and where it lives, for the leftover message if revert fails. */
+export interface ActiveFault {
+  revert(): Promise<void>;
+  /** Where the fault lives, e.g. `pid 4242 (SIGSTOP)`. */
+  readonly where: string;
+  /** The command an operator runs to undo it by hand. */
+  readonly removeCommand: string;
+}
+
+export interface FaultDriver<P = unknown> {
+  /** `driver.action`, e.g. `process.pause`. */
+  readonly name: string;
+  /** One line for `--help` and plan output. */
+  readonly summary: string;
+  /** Parameters, validated when the experiment file loads (STYLE.md §3). */
+  readonly params: z.ZodType<P>;
+  /** Which `target` keys the driver needs (at least one of them). */
+  readonly targets: readonly (keyof FaultTarget)[];
+  /** True when the fault needs no duration (a kill with no restart still is "instant"). */
+  readonly instantaneous?: boolean;
+  inject(ctx: FaultContext, params: P): Promise<ActiveFault>;
+}
+
+/** Every fault driver Squall knows. Driver files register themselves on import. */
+export const faultDrivers = new Registry<FaultDriver<any>>('fault kind');
+
+export function defineFaultDriver<P>(driver: FaultDriver<P>): FaultDriver<P> {
+  return faultDrivers.register(driver as FaultDriver<any>) as FaultDriver<P>;
+}

@@ -1,0 +1,153 @@
+/**
+ * Squall's one error table. Every error a user can see carries a stable `code`
+ * (documented in README.md, checked by errors.test.ts) and maps to one process exit code.
+ */
+
+/** Process exit codes (ARCHITECTURE.md, "Run lifecycle"). */
+export const ExitCode = {
+  ok: 0,
+  sloBreached: 1,
+  invalidInput: 2,
+  aborted: 3,
+  infrastructure: 4,
+  rollbackFailed: 5,
+} as const;
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+interface ErrorCodeInfo {
+  exit: ExitCode;
+  summary: string;
+}
+
+/** Stable error codes. Add a row here, then document it in README.md's error table. */
+export const ERROR_CODES = {
+  SQUALL_SPEC_INVALID: { exit: ExitCode.invalidInput, summary: 'The experiment file does not validate.' },
+  SQUALL_SPEC_UNREADABLE: { exit: ExitCode.invalidInput, summary: 'The experiment file cannot be read.' },
+  SQUALL_USAGE: {
+    exit: ExitCode.invalidInput,
+    summary: 'The command line is wrong (unknown flag, missing argument).',
+  },
+  SQUALL_VAR_INVALID: {
+    exit: ExitCode.invalidInput,
+    summary: 'A --var override is malformed or names no variable.',
+  },
+  SQUALL_FAULT_UNKNOWN: {
+    exit: ExitCode.invalidInput,
+    summary: 'No fault driver is registered for that kind.',
+  },
+  SQUALL_SLI_UNKNOWN: { exit: ExitCode.invalidInput, summary: 'No SLI of that name is in the catalogue.' },
+  SQUALL_PREFLIGHT_FAILED: {
+    exit: ExitCode.aborted,
+    summary: 'Steady state did not hold before injection; nothing was injected.',
+  },
+  SQUALL_ABORTED: {
+    exit: ExitCode.aborted,
+    summary: 'The run was aborted by a guard or the operator and rolled back.',
+  },
+  SQUALL_AGENT_UNREACHABLE: { exit: ExitCode.infrastructure, summary: 'An agent could not be reached.' },
+  SQUALL_TARGET_NOT_FOUND: {
+    exit: ExitCode.infrastructure,
+    summary: 'A fault target (process, proxy) does not exist.',
+  },
+  SQUALL_FAULT_INJECT_FAILED: {
+    exit: ExitCode.infrastructure,
+    summary: 'A fault driver could not inject its fault.',
+  },
+  SQUALL_PROCESS_FAILED: {
+    exit: ExitCode.infrastructure,
+    summary: 'A managed process failed to start or died.',
+  },
+  SQUALL_PROBE_FAILED: { exit: ExitCode.infrastructure, summary: 'A probe is misconfigured and cannot run.' },
+  SQUALL_NETEM_UNAVAILABLE: {
+    exit: ExitCode.infrastructure,
+    summary: 'The kernel has no sch_netem; use proxy.latency / proxy.loss instead.',
+  },
+  SQUALL_INTERNAL: {
+    exit: ExitCode.infrastructure,
+    summary: 'A bug in Squall; please report it with the journal.',
+  },
+  SQUALL_ROLLBACK_FAILED: {
+    exit: ExitCode.rollbackFailed,
+    summary: 'A fault could not be reverted and may still be active.',
+  },
+} as const satisfies Record<string, ErrorCodeInfo>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** Base class of every error Squall raises on purpose. */
+export class SquallError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'SquallError';
+    this.code = code;
+  }
+  get exitCode(): ExitCode {
+    return ERROR_CODES[this.code].exit;
+  }
+}
+
+/** One problem in an experiment file, positioned for `file:line:col field.path: message`. */
+export interface SpecIssue {
+  file: string;
+  line: number;
+  col: number;
+  /** Dotted field path, e.g. `faults[0].duration`; empty for the document itself. */
+  path: string;
+  message: string;
+}
+
+export function formatSpecIssue(issue: SpecIssue): string {
+  const where = `${issue.file}:${issue.line}:${issue.col}`;
+  return issue.path ? `${where} ${issue.path}: ${issue.message}` : `${where} ${issue.message}`;
+}
+
+/** Raised when an experiment file fails to load; carries every issue found, not just the first. */
+export class SpecError extends SquallError {
+  readonly issues: SpecIssue[];
+  constructor(
+    issues: SpecIssue[],
+    code: 'SQUALL_SPEC_INVALID' | 'SQUALL_SPEC_UNREADABLE' = 'SQUALL_SPEC_INVALID',
+  ) {
+    super(code, issues.map(formatSpecIssue).join('\n'));
+    this.name = 'SpecError';
+    this.issues = issues;
+  }
+}
+
+/** A fault that may still be active after rollback gave up; says where it lives and how to remove it. */
+export interface Leftover {
+  faultId: string;
+  kind: string;
+  /** Where the fault lives, e.g. `local agent, pid 4242` or `agent edge-1, nft table squall_f12`. */
+  where: string;
+  /** The exact command an operator runs to remove it by hand. */
+  removeCommand: string;
+  error: string;
+}
+
+export class RollbackError extends SquallError {
+  readonly leftovers: Leftover[];
+  constructor(leftovers: Leftover[]) {
+    super(
+      'SQUALL_ROLLBACK_FAILED',
+      `rollback failed; ${leftovers.length} fault(s) may still be active:\n${leftovers
+        .map(
+          (l) =>
+            `  - ${l.kind} (${l.faultId}) on ${l.where}: ${l.error}\n    remove with: ${l.removeCommand}`,
+        )
+        .join('\n')}`,
+    );
+    this.name = 'RollbackError';
+    this.leftovers = leftovers;
+  }
+}
+
+export function isSquallError(err: unknown): err is SquallError {
+  return err instanceof SquallError;
+}
+
+/** The exit code for any thrown value: Squall errors know theirs; anything else is an infrastructure error. */
+export function exitCodeOf(err: unknown): ExitCode {
+  return isSquallError(err) ? err.exitCode : ExitCode.infrastructure;
+}

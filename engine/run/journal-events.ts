@@ -1,0 +1,172 @@
+/**
+ * The journal's one event union (STYLE.md §6). `journal.jsonl` holds one event per line and is
+ * the only input reports need. Every event carries `t` (epoch ms, controller clock) and `seq`.
+ */
+import type { Leftover } from '../errors.js';
+
+interface Base {
+  seq: number;
+  /** Epoch ms on the controller clock. */
+  t: number;
+}
+
+export type PhaseName =
+  | 'validate'
+  | 'plan'
+  | 'setup'
+  | 'preflight'
+  | 'baseline'
+  | 'fault'
+  | 'recovery'
+  | 'rollback'
+  | 'score'
+  | 'done';
+
+export interface RunStartEvent extends Base {
+  type: 'run.start';
+  runId: string;
+  experiment: string;
+  file: string;
+  /** Experiment as loaded (units converted), for reports. */
+  spec: unknown;
+  squallVersion: string;
+  node: string;
+  host: string;
+  /** Planned phase offsets relative to the start of the baseline (ms). */
+  plan: { baselineMs: number; faultMs: number; recoveryMs: number; preflightMs: number };
+}
+
+export interface PhaseEvent extends Base {
+  type: 'phase';
+  phase: PhaseName;
+}
+
+export interface FaultInjectedEvent extends Base {
+  type: 'fault.injected';
+  faultId: string;
+  name: string;
+  kind: string;
+  agent: string;
+  target: Record<string, unknown>;
+  /** Planned start (epoch ms); `t - plannedT` is the scheduling jitter. */
+  plannedT: number;
+  durationMs?: number;
+  where: string;
+  /** Agent clock offset (agent − controller, ms) when the fault ran on a remote agent. */
+  clockOffsetMs?: number;
+}
+
+export interface FaultRevertedEvent extends Base {
+  type: 'fault.reverted';
+  faultId: string;
+  name: string;
+  kind: string;
+  attempts: number;
+}
+
+export interface FaultRevertFailedEvent extends Base {
+  type: 'fault.revert_failed';
+  leftover: Leftover;
+  attempts: number;
+}
+
+export interface FaultInjectFailedEvent extends Base {
+  type: 'fault.inject_failed';
+  name: string;
+  kind: string;
+  error: string;
+}
+
+/** One metrics slice, histograms summarised (p50/p90/p99/max/count) and encoded for re-merging. */
+export interface MetricsEvent extends Base {
+  type: 'metrics';
+  startMs: number;
+  durationMs: number;
+  phase: PhaseName;
+  counters: Record<string, number>;
+  gauges: Record<string, number>;
+  latencies: Record<
+    string,
+    { count: number; p50: number; p90: number; p99: number; max: number; hdr: string }
+  >;
+}
+
+export interface GuardTripEvent extends Base {
+  type: 'guard.tripped';
+  guard: string;
+  reason: string;
+}
+
+export interface ErrorEvent extends Base {
+  type: 'error';
+  code: string;
+  message: string;
+}
+
+export interface AbortEvent extends Base {
+  type: 'abort';
+  reason: 'guard' | 'signal' | 'preflight' | 'error';
+  detail: string;
+}
+
+/** Per-SLO, per-window result, as scored. */
+export interface SloWindowResult {
+  window: 'run' | 'baseline' | 'fault' | 'recovery';
+  status: 'met' | 'breached' | 'nodata';
+  value: number | null;
+  good: number;
+  total: number;
+  budgetConsumed: number | null;
+  burnRate: number | null;
+}
+
+export interface SloResult {
+  name: string;
+  sli: string;
+  source: string;
+  objective: string;
+  window: 'run' | 'baseline' | 'fault' | 'recovery';
+  budgeting: 'occurrences' | 'timeslices';
+  status: 'met' | 'breached' | 'nodata';
+  value: number | null;
+  unit: string;
+  compliance: number;
+  budgetConsumed: number | null;
+  weight: number;
+  windows: SloWindowResult[];
+}
+
+export interface VerdictEvent extends Base {
+  type: 'verdict';
+  hypothesis: 'holds' | 'rejected' | 'inconclusive';
+  exitCode: number;
+  resilienceScore: number;
+  slos: SloResult[];
+}
+
+export interface RunEndEvent extends Base {
+  type: 'run.end';
+  exitCode: number;
+  outcome: 'passed' | 'slo_breached' | 'aborted' | 'error' | 'rollback_failed' | 'invalid';
+}
+
+export type JournalEvent =
+  | RunStartEvent
+  | PhaseEvent
+  | FaultInjectedEvent
+  | FaultRevertedEvent
+  | FaultRevertFailedEvent
+  | FaultInjectFailedEvent
+  | MetricsEvent
+  | GuardTripEvent
+  | ErrorEvent
+  | AbortEvent
+  | VerdictEvent
+  | RunEndEvent;
+
+/** Distributes `Omit` over the union so callers pass one event's fields without seq/t. */
+export type JournalEventInput = JournalEvent extends infer E
+  ? E extends JournalEvent
+    ? Omit<E, 'seq' | 't'>
+    : never
+  : never;

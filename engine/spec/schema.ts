@@ -1,0 +1,184 @@
+/**
+ * Experiment format v1 as a zod 4 schema. Human units (`30s`, `5000/s`, `99.9%`, `>= 99.9%`)
+ * are validated and converted here, so the rest of Squall sees numbers with units in their
+ * names. Registry lookups (fault kinds, SLIs, probe kinds) and cross-field checks live in
+ * `validate.ts`; JSON Schema for editors is generated from this file (`npm run schema`).
+ */
+import { z } from 'zod';
+import {
+  type Objective,
+  parseDurationMs,
+  parseObjective,
+  parseOffsetMs,
+  parsePercent,
+  parseRatePerS,
+  type UnitError,
+} from './units.js';
+
+function unit<T>(parse: (input: unknown) => T, pattern: RegExp, description: string) {
+  return z
+    .string({ error: (iss) => (iss.input === undefined ? 'required' : `expected ${description}`) })
+    .regex(pattern, { error: (iss) => `expected ${description}, got '${iss.input}'` })
+    .meta({ description })
+    .transform((text, ctx): T => {
+      try {
+        return parse(text);
+      } catch (err) {
+        ctx.issues.push({ code: 'custom', message: (err as UnitError).message, input: text });
+        return z.NEVER;
+      }
+    });
+}
+
+const DURATION = /^\+?\s*-?(\d+(\.\d+)?(ms|s|m|h|d))+$/;
+export const Duration = unit(parseDurationMs, DURATION, "a duration such as '250ms', '30s' or '5m'");
+export const Offset = unit(parseOffsetMs, DURATION, "an offset such as '+0s' or '+30s' after the baseline");
+export const Rate = unit(parseRatePerS, /^\s*\d+(\.\d+)?\s*\/\s*(s|m|h)\s*$/, "a rate such as '5000/s'");
+export const Percent = unit(parsePercent, /^\s*-?\d+(\.\d+)?\s*%\s*$/, "a percentage such as '99.9%'");
+export const ObjectiveText = unit<Objective>(
+  parseObjective,
+  /^\s*(>=|<=|==|!=|>|<)\s*\S.*$/,
+  "an objective such as '>= 99.9%', '<= 500ms' or '== 0'",
+);
+
+const Name = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_-]*$/i, { error: 'expected a name of letters, digits, - and _' })
+  .max(64);
+const HostPort = z
+  .string()
+  .regex(/^[^\s:]+:\d{1,5}$/, { error: "expected 'host:port', e.g. '127.0.0.1:8080'" });
+
+export const Metadata = z.strictObject({
+  name: Name,
+  description: z.string().optional(),
+  runbook: z
+    .string()
+    .optional()
+    .meta({ description: 'Path or URL of the runbook to follow when this fails.' }),
+  tags: z.array(z.string()).optional(),
+  owner: z.string().optional(),
+});
+
+const ReadyCheck = z.union([
+  z.strictObject({ tcp: HostPort, timeout: Duration.optional() }),
+  z.strictObject({ http: z.url(), timeout: Duration.optional() }),
+  z.strictObject({ delay: Duration }),
+]);
+
+/** A process the runner starts and stops, and that `process.*` faults can target by name. */
+export const ManagedProcessSpec = z.strictObject({
+  command: z.array(z.string()).min(1, { error: 'expected the argv to run, e.g. [node, server.js]' }),
+  cwd: z.string().optional(),
+  env: z.record(z.string(), z.string()).optional(),
+  ready: ReadyCheck.optional(),
+});
+
+/** A TCP fault proxy the runner starts in front of an upstream; `proxy.*` faults target it by name. */
+export const ProxySpec = z.strictObject({ listen: HostPort, upstream: HostPort });
+
+export const System = z.strictObject({
+  testbed: z.enum(['embedded', 'none']).optional(),
+  brokers: z.record(Name, z.string()).optional(),
+  processes: z.record(Name, ManagedProcessSpec).optional(),
+  proxies: z.record(Name, ProxySpec).optional(),
+});
+
+export const AgentSpec = z.strictObject({
+  address: HostPort,
+  tls: z.strictObject({ ca: z.string(), cert: z.string(), key: z.string() }).optional(),
+  insecure: z.boolean().optional().meta({ description: 'Plain text; only allowed on loopback.' }),
+});
+
+export const Target = z.strictObject({
+  agent: Name.optional(),
+  process: Name.optional(),
+  pidFile: z.string().optional(),
+  pid: z.number().int().positive().optional(),
+  proxy: Name.optional(),
+  host: Name.optional(),
+});
+
+export const Fault = z.strictObject({
+  name: Name,
+  kind: z
+    .string()
+    .regex(/^[a-z0-9_-]+\.[a-z0-9_.-]+$/, { error: "expected 'driver.action', e.g. 'process.kill'" }),
+  at: Offset.prefault('+0s').meta({ description: 'Start, relative to the end of the baseline phase.' }),
+  duration: Duration.optional(),
+  target: Target,
+  params: z.record(z.string(), z.unknown()).default({}),
+});
+
+export const Probe = z.strictObject({
+  name: Name,
+  kind: z.string(),
+  every: Duration.prefault('1s'),
+  timeout: Duration.prefault('1s'),
+  params: z.record(z.string(), z.unknown()).default({}),
+});
+
+export const WindowName = z.enum(['run', 'baseline', 'fault', 'recovery']);
+
+export const Slo = z.strictObject({
+  name: Name,
+  sli: z.string(),
+  /** Which source's metrics the SLI reads: `fleet` (default) or a probe name. */
+  source: Name.optional(),
+  objective: ObjectiveText,
+  window: WindowName.default('run'),
+  budgeting: z.enum(['occurrences', 'timeslices']).default('occurrences'),
+  /** For timeslices: the objective a single slice must meet to count as good. */
+  sliceObjective: ObjectiveText.optional(),
+  weight: z.number().positive().default(1),
+  params: z.record(z.string(), z.unknown()).default({}),
+  /** Checked during the preflight gate too (steady state must hold before any fault). */
+  preflight: z.boolean().default(true),
+});
+
+export const Guard = z.strictObject({
+  name: Name.optional(),
+  /** `<sli> <comparator> <value>`, e.g. `success_ratio < 50%`. */
+  when: z.string().optional(),
+  source: Name.optional(),
+  for: Duration.prefault('0s'),
+  /** Multiwindow burn-rate guard on an SLO (SRE Workbook ch. 5), scaled to the run's length. */
+  burnRate: z
+    .strictObject({ slo: Name, factor: z.number().positive().optional(), longWindow: Duration.optional() })
+    .optional(),
+});
+
+export const Phases = z.strictObject({
+  preflight: Duration.prefault('3s'),
+  baseline: Duration,
+  fault: Duration.optional().meta({
+    description: 'Length of the fault window; default: until the last fault ends.',
+  }),
+  recovery: Duration,
+});
+
+export const Experiment = z.strictObject({
+  apiVersion: z.literal('squall/v1', { error: "expected 'squall/v1'" }),
+  kind: z.literal('Experiment', { error: "expected 'Experiment'" }),
+  metadata: Metadata,
+  vars: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+  system: System.default({}),
+  agents: z.record(Name, AgentSpec).optional(),
+  /** The fleet simulator's section; its own schema lands with the simulator (issue 3). */
+  fleet: z.record(z.string(), z.unknown()).optional(),
+  probes: z.array(Probe).default([]),
+  phases: Phases,
+  faults: z.array(Fault).default([]),
+  slos: z.array(Slo).default([]),
+  guards: z.array(Guard).default([]),
+  rollback: z.enum(['always']).default('always'),
+});
+
+export type Experiment = z.output<typeof Experiment>;
+export type ExperimentInput = z.input<typeof Experiment>;
+export type FaultSpec = z.output<typeof Fault>;
+export type SloSpec = z.output<typeof Slo>;
+export type GuardSpec = z.output<typeof Guard>;
+export type ProbeSpec = z.output<typeof Probe>;
+export type TargetSpec = z.output<typeof Target>;
+export type WindowName = z.output<typeof WindowName>;

@@ -1,0 +1,110 @@
+/**
+ * Parsers for the human units experiment files use: `250ms`, `30s`, `5m`, `5000/s`, `99.9%`,
+ * and objectives such as `>= 99.9%`, `<= 500ms`, `== 0`. Each returns a value or throws
+ * `UnitError` whose message says what was expected; the spec loader positions it.
+ */
+export class UnitError extends Error {}
+
+const DURATION_UNITS_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+const DURATION_RE = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
+
+/** `1h30m`, `250ms`, `30s`, `0s` → milliseconds. Negative or unitless values are rejected. */
+export function parseDurationMs(input: unknown): number {
+  if (typeof input !== 'string') {
+    throw new UnitError(`expected a duration such as '250ms', '30s' or '5m', got ${describe(input)}`);
+  }
+  const text = input.trim();
+  if (text.startsWith('-')) throw new UnitError(`duration must not be negative, got '${input}'`);
+  const parts = text.match(/\d+(?:\.\d+)?(?:ms|s|m|h|d)/g);
+  if (!parts || parts.join('') !== text) {
+    throw new UnitError(`expected a duration such as '250ms', '30s', '5m' or '1h30m', got '${input}'`);
+  }
+  let total = 0;
+  for (const part of parts) {
+    const m = DURATION_RE.exec(part)!;
+    total += Number(m[1]) * DURATION_UNITS_MS[m[2]!]!;
+  }
+  return Math.round(total);
+}
+
+/** `+0s`, `+5s`, `5s` → offset in ms (relative to the end of the baseline phase). */
+export function parseOffsetMs(input: unknown): number {
+  if (typeof input === 'string' && input.trim().startsWith('+'))
+    return parseDurationMs(input.trim().slice(1));
+  return parseDurationMs(input);
+}
+
+const RATE_UNITS_S: Record<string, number> = { s: 1, m: 60, h: 3600 };
+
+/** `5000/s`, `60/m` → events per second. */
+export function parseRatePerS(input: unknown): number {
+  const m = typeof input === 'string' ? /^\s*(\d+(?:\.\d+)?)\s*\/\s*(s|m|h)\s*$/.exec(input) : null;
+  if (!m) throw new UnitError(`expected a rate such as '5000/s' or '60/m', got ${describe(input)}`);
+  const perS = Number(m[1]) / RATE_UNITS_S[m[2]!]!;
+  if (perS <= 0) throw new UnitError(`rate must be above zero, got '${input}'`);
+  return perS;
+}
+
+/** `99.9%` → 0.999. Must lie in [0%, 100%]. */
+export function parsePercent(input: unknown): number {
+  const m = typeof input === 'string' ? /^\s*(\d+(?:\.\d+)?)\s*%\s*$/.exec(input) : null;
+  if (!m) throw new UnitError(`expected a percentage such as '99.9%', got ${describe(input)}`);
+  const value = Number(m[1]);
+  if (value > 100) throw new UnitError(`percentage must be at most 100%, got '${input}'`);
+  return value / 100;
+}
+
+export type Comparator = '>=' | '>' | '<=' | '<' | '==' | '!=';
+export type ObjectiveUnit = 'ratio' | 'ms' | 'count';
+
+/** A threshold an SLI value is compared with: `>= 99.9%` is `{ op: '>=', value: 0.999, unit: 'ratio' }`. */
+export interface Objective {
+  op: Comparator;
+  value: number;
+  unit: ObjectiveUnit;
+  /** The text as written, for messages and reports. */
+  text: string;
+}
+
+const OBJECTIVE_RE = /^\s*(>=|<=|==|!=|>|<)\s*(.+?)\s*$/;
+
+/** `>= 99.9%`, `<= 500ms`, `== 0`, `< 50%`. */
+export function parseObjective(input: unknown): Objective {
+  const m = typeof input === 'string' ? OBJECTIVE_RE.exec(input) : null;
+  if (!m) {
+    throw new UnitError(
+      `expected an objective: a comparator (>=, >, <=, <, ==, !=) then a value, such as '>= 99.9%', '<= 500ms' or '== 0', got ${describe(input)}`,
+    );
+  }
+  const op = m[1] as Comparator;
+  const raw = m[2]!;
+  if (raw.endsWith('%')) return { op, value: parsePercent(raw), unit: 'ratio', text: input as string };
+  if (/[a-z]$/.test(raw)) return { op, value: parseDurationMs(raw), unit: 'ms', text: input as string };
+  if (/^\d+(\.\d+)?$/.test(raw)) return { op, value: Number(raw), unit: 'count', text: input as string };
+  throw new UnitError(`objective value '${raw}' is not a percentage, a duration or a number`);
+}
+
+/** True when `value` meets the objective. */
+export function meets(value: number, objective: Pick<Objective, 'op' | 'value'>): boolean {
+  switch (objective.op) {
+    case '>=':
+      return value >= objective.value;
+    case '>':
+      return value > objective.value;
+    case '<=':
+      return value <= objective.value;
+    case '<':
+      return value < objective.value;
+    case '==':
+      return value === objective.value;
+    case '!=':
+      return value !== objective.value;
+  }
+}
+
+function describe(input: unknown): string {
+  if (typeof input === 'string') return `'${input}'`;
+  if (input === null || input === undefined) return 'nothing';
+  if (typeof input === 'number') return `the number ${input} (add a unit)`;
+  return `a ${Array.isArray(input) ? 'list' : typeof input}`;
+}
