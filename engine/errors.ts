@@ -62,6 +62,30 @@ export const ERROR_CODES = {
     exit: ExitCode.infrastructure,
     summary: 'The kernel has no sch_netem; use proxy.latency / proxy.loss instead.',
   },
+  SQUALL_FLEET_CONFIG_INVALID: {
+    exit: ExitCode.invalidInput,
+    summary: 'The fleet configuration is invalid (reconnect, payload, template, group).',
+  },
+  SQUALL_FLEET_BROKER_UNREACHABLE: {
+    exit: ExitCode.infrastructure,
+    summary: 'Fleet devices could not reach the broker (refused, timed out, DNS).',
+  },
+  SQUALL_FLEET_CONNECT_REFUSED: {
+    exit: ExitCode.infrastructure,
+    summary: 'The broker refused fleet devices in CONNACK (bad credentials, not authorized).',
+  },
+  SQUALL_FLEET_TLS_FAILED: {
+    exit: ExitCode.infrastructure,
+    summary: 'The TLS handshake with the broker failed for fleet devices.',
+  },
+  SQUALL_FLEET_PORTS_EXHAUSTED: {
+    exit: ExitCode.infrastructure,
+    summary: 'The fleet ran out of ephemeral ports or file descriptors; add source addresses or shards.',
+  },
+  SQUALL_FLEET_SHARD_CRASHED: {
+    exit: ExitCode.infrastructure,
+    summary: 'A fleet shard process died; its devices are counted as lost.',
+  },
   SQUALL_INTERNAL: {
     exit: ExitCode.infrastructure,
     summary: 'A bug in Squall; please report it with the journal.',

@@ -38,8 +38,12 @@ export interface ProxyHandle {
   readonly name: string;
   readonly listen: string;
   readonly upstream: string;
-  /** Adds a toxic; returns a function that removes exactly that toxic. */
-  addToxic(toxic: ToxicSpec): () => void;
+  /**
+   * Adds a toxic; returns a function that removes exactly that toxic. Removal may be async
+   * (re-opening a listener after `down`, or a remote Toxiproxy API): await it, a rejection
+   * means the toxic may still be active.
+   */
+  addToxic(toxic: ToxicSpec): () => void | Promise<void>;
   /** Hint printed when a toxic could not be removed. */
   readonly controlHint: string;
 }
@@ -87,8 +91,8 @@ export interface FaultDriver<P = unknown> {
 }
 
 /** Every fault driver Squall knows. Driver files register themselves on import. */
-export const faultDrivers = new Registry<FaultDriver<any>>('fault kind');
+export const faultDrivers = new Registry<FaultDriver<unknown>>('fault kind');
 
 export function defineFaultDriver<P>(driver: FaultDriver<P>): FaultDriver<P> {
-  return faultDrivers.register(driver as FaultDriver<any>) as FaultDriver<P>;
+  return faultDrivers.register(driver as FaultDriver<unknown>) as FaultDriver<P>;
 }

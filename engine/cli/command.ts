@@ -4,11 +4,16 @@
  */
 export interface CliIO {
   stdout: { write(chunk: string): unknown; isTTY?: boolean; columns?: number };
-  stderr: { write(chunk: string): unknown };
+  stderr: { write(chunk: string): unknown; isTTY?: boolean; columns?: number };
   cwd: string;
   env: Record<string, string | undefined>;
   /** Aborted on SIGINT/SIGTERM by the entry point; long commands watch it. */
   signal?: AbortSignal;
+  /**
+   * Long commands register what may still be active, so a second Ctrl-C can print it
+   * (and how to remove it) before the process stops.
+   */
+  setActiveFaultReporter?(report: () => string[]): void;
 }
 
 export interface Command {

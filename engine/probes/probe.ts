@@ -20,8 +20,8 @@ export interface ProbeKind<P = unknown> {
   create(spec: ProbeSpec, params: P): MetricsSource;
 }
 
-export const probeKinds = new Registry<ProbeKind<any>>('probe kind');
+export const probeKinds = new Registry<ProbeKind<unknown>>('probe kind');
 
 export function defineProbeKind<P>(kind: ProbeKind<P>): ProbeKind<P> {
-  return probeKinds.register(kind as ProbeKind<any>) as ProbeKind<P>;
+  return probeKinds.register(kind as ProbeKind<unknown>) as ProbeKind<P>;
 }

@@ -103,6 +103,13 @@ export interface ErrorEvent extends Base {
   message: string;
 }
 
+/** Something worth keeping that is not an error: a process started, a proxy toxic added. */
+export interface LogEvent extends Base {
+  type: 'log';
+  level: 'info' | 'warn';
+  message: string;
+}
+
 export interface AbortEvent extends Base {
   type: 'abort';
   reason: 'guard' | 'signal' | 'preflight' | 'error';
@@ -160,6 +167,7 @@ export type JournalEvent =
   | MetricsEvent
   | GuardTripEvent
   | ErrorEvent
+  | LogEvent
   | AbortEvent
   | VerdictEvent
   | RunEndEvent;

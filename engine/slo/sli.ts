@@ -7,6 +7,32 @@ import type { ObjectiveUnit } from '../spec/units.js';
 
 export type SliUnit = ObjectiveUnit | 'per_s';
 
+/**
+ * How an SLI is computed from a source's metric keys (keys without the `<source>.` prefix;
+ * see metrics.ts). Every measure sums raw counts or merges histograms over a window, never
+ * averages per-slice values.
+ */
+export type SliMeasure =
+  /** good / total, both counters: `delivered / expected`. */
+  | { readonly measure: 'ratio'; readonly good: string; readonly total: string }
+  /** A percentile (the `pNN` of the name) of a latency histogram in ms. */
+  | { readonly measure: 'percentile'; readonly histogram: string }
+  /**
+   * A count of bad events (`lost`); `per` is the counter of all events it is out of
+   * (`expected`), used when budgeting by occurrences.
+   */
+  | { readonly measure: 'counter'; readonly counter: string; readonly per: string }
+  /** Σ gauge / Σ of-gauge over the window's slices (device-seconds connected / targeted). */
+  | { readonly measure: 'gauge_ratio'; readonly gauge: string; readonly of: string }
+  /** The maximum a gauge reached in the window (`data_loss_window_ms`). */
+  | { readonly measure: 'gauge_max'; readonly gauge: string }
+  /** Events per second: Σ counter / Σ slice duration; a probe source reads `probeCounter`. */
+  | { readonly measure: 'rate'; readonly counter: string; readonly probeCounter: string }
+  /** Computed from the run's timeline rather than one metric (`time_to_recover`, recovery.ts). */
+  | { readonly measure: 'derived'; readonly derivation: 'time_to_recover' };
+
+export type SliMeasureKind = SliMeasure['measure'];
+
 export interface SliDefinition {
   /** `delivery_ratio`, or a family with `pNN`: `e2e_latency_pNN`. */
   readonly name: string;
@@ -14,6 +40,8 @@ export interface SliDefinition {
   readonly unit: SliUnit;
   /** Which sources provide it: the fleet, probes, or either. */
   readonly sources: 'fleet' | 'probe' | 'any';
+  /** How it is computed from metric keys. */
+  readonly compute: SliMeasure;
 }
 
 /** An SLI name resolved against the catalogue. */

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import {
+  describeInput,
   type Objective,
   parseDurationMs,
   parseObjective,
@@ -15,9 +16,17 @@ import {
   type UnitError,
 } from './units.js';
 
-function unit<T>(parse: (input: unknown) => T, pattern: RegExp, description: string) {
+function unit<T>(
+  parse: (input: unknown) => T,
+  pattern: RegExp,
+  description: string,
+  describe: (input: unknown) => string = describeInput,
+) {
   return z
-    .string({ error: (iss) => (iss.input === undefined ? 'required' : `expected ${description}`) })
+    .string({
+      error: (iss) =>
+        iss.input === undefined ? 'required' : `expected ${description}, got ${describe(iss.input)}`,
+    })
     .regex(pattern, { error: (iss) => `expected ${description}, got '${iss.input}'` })
     .meta({ description })
     .transform((text, ctx): T => {
@@ -39,12 +48,25 @@ export const ObjectiveText = unit<Objective>(
   parseObjective,
   /^\s*(>=|<=|==|!=|>|<)\s*\S.*$/,
   "an objective such as '>= 99.9%', '<= 500ms' or '== 0'",
+  // A bare number lacks a comparator, not a unit.
+  (input) => (typeof input === 'number' ? `the number ${input} (add a comparator)` : describeInput(input)),
 );
 
+// Letter case spelled out rather than an `i` flag: JSON Schema patterns carry no flags, and
+// editors check names with the pattern alone.
 const Name = z
   .string()
-  .regex(/^[a-z0-9][a-z0-9_-]*$/i, { error: 'expected a name of letters, digits, - and _' })
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_-]*$/, {
+    error: (iss) => `expected a name of letters, digits, - and _, got ${describeInput(iss.input)}`,
+  })
   .max(64);
+/** Where an SLI is read: `fleet`, a tenant of the fleet (`fleet.acme`), or a probe's name. */
+const SourceName = z
+  .string()
+  .regex(/^(fleet\.)?[A-Za-z0-9][A-Za-z0-9_-]*$/, {
+    error: "expected 'fleet', 'fleet.<tenant>' or a probe's name",
+  })
+  .max(71);
 const HostPort = z
   .string()
   .regex(/^[^\s:]+:\d{1,5}$/, { error: "expected 'host:port', e.g. '127.0.0.1:8080'" });
@@ -123,8 +145,8 @@ export const WindowName = z.enum(['run', 'baseline', 'fault', 'recovery']);
 export const Slo = z.strictObject({
   name: Name,
   sli: z.string(),
-  /** Which source's metrics the SLI reads: `fleet` (default) or a probe name. */
-  source: Name.optional(),
+  /** Which source's metrics the SLI reads: `fleet` (default), `fleet.<tenant>` or a probe name. */
+  source: SourceName.optional(),
   objective: ObjectiveText,
   window: WindowName.default('run'),
   budgeting: z.enum(['occurrences', 'timeslices']).default('occurrences'),
@@ -140,7 +162,7 @@ export const Guard = z.strictObject({
   name: Name.optional(),
   /** `<sli> <comparator> <value>`, e.g. `success_ratio < 50%`. */
   when: z.string().optional(),
-  source: Name.optional(),
+  source: SourceName.optional(),
   for: Duration.prefault('0s'),
   /** Multiwindow burn-rate guard on an SLO (SRE Workbook ch. 5), scaled to the run's length. */
   burnRate: z
@@ -158,8 +180,10 @@ export const Phases = z.strictObject({
 });
 
 export const Experiment = z.strictObject({
-  apiVersion: z.literal('squall/v1', { error: "expected 'squall/v1'" }),
-  kind: z.literal('Experiment', { error: "expected 'Experiment'" }),
+  apiVersion: z.literal('squall/v1', {
+    error: (iss) => `expected 'squall/v1', got ${describeInput(iss.input)}`,
+  }),
+  kind: z.literal('Experiment', { error: (iss) => `expected 'Experiment', got ${describeInput(iss.input)}` }),
   metadata: Metadata,
   vars: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
   system: System.default({}),

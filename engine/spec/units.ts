@@ -11,7 +11,7 @@ const DURATION_RE = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
 /** `1h30m`, `250ms`, `30s`, `0s` → milliseconds. Negative or unitless values are rejected. */
 export function parseDurationMs(input: unknown): number {
   if (typeof input !== 'string') {
-    throw new UnitError(`expected a duration such as '250ms', '30s' or '5m', got ${describe(input)}`);
+    throw new UnitError(`expected a duration such as '250ms', '30s' or '5m', got ${describeInput(input)}`);
   }
   const text = input.trim();
   if (text.startsWith('-')) throw new UnitError(`duration must not be negative, got '${input}'`);
@@ -27,6 +27,26 @@ export function parseDurationMs(input: unknown): number {
   return Math.round(total);
 }
 
+/** Milliseconds → the shortest duration text that reads back the same: `1m30s`, `250ms`, `0s`. */
+export function formatDurationMs(ms: number): string {
+  if (ms === 0) return '0s';
+  let rest = Math.round(Math.abs(ms));
+  let out = ms < 0 ? '-' : '';
+  for (const [unit, size] of [
+    ['d', 86_400_000],
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1000],
+    ['ms', 1],
+  ] as const) {
+    if (rest >= size) {
+      out += `${Math.floor(rest / size)}${unit}`;
+      rest %= size;
+    }
+  }
+  return out;
+}
+
 /** `+0s`, `+5s`, `5s` → offset in ms (relative to the end of the baseline phase). */
 export function parseOffsetMs(input: unknown): number {
   if (typeof input === 'string' && input.trim().startsWith('+'))
@@ -39,7 +59,7 @@ const RATE_UNITS_S: Record<string, number> = { s: 1, m: 60, h: 3600 };
 /** `5000/s`, `60/m` → events per second. */
 export function parseRatePerS(input: unknown): number {
   const m = typeof input === 'string' ? /^\s*(\d+(?:\.\d+)?)\s*\/\s*(s|m|h)\s*$/.exec(input) : null;
-  if (!m) throw new UnitError(`expected a rate such as '5000/s' or '60/m', got ${describe(input)}`);
+  if (!m) throw new UnitError(`expected a rate such as '5000/s' or '60/m', got ${describeInput(input)}`);
   const perS = Number(m[1]) / RATE_UNITS_S[m[2]!]!;
   if (perS <= 0) throw new UnitError(`rate must be above zero, got '${input}'`);
   return perS;
@@ -48,10 +68,12 @@ export function parseRatePerS(input: unknown): number {
 /** `99.9%` → 0.999. Must lie in [0%, 100%]. */
 export function parsePercent(input: unknown): number {
   const m = typeof input === 'string' ? /^\s*(\d+(?:\.\d+)?)\s*%\s*$/.exec(input) : null;
-  if (!m) throw new UnitError(`expected a percentage such as '99.9%', got ${describe(input)}`);
+  if (!m) throw new UnitError(`expected a percentage such as '99.9%', got ${describeInput(input)}`);
   const value = Number(m[1]);
   if (value > 100) throw new UnitError(`percentage must be at most 100%, got '${input}'`);
-  return value / 100;
+  // Parse with the exponent rather than divide: 99.9 / 100 is 0.9990000000000001, which would
+  // fail an SLI of exactly 0.999 against '>= 99.9%'.
+  return Number(`${m[1]}e-2`);
 }
 
 export type Comparator = '>=' | '>' | '<=' | '<' | '==' | '!=';
@@ -73,7 +95,7 @@ export function parseObjective(input: unknown): Objective {
   const m = typeof input === 'string' ? OBJECTIVE_RE.exec(input) : null;
   if (!m) {
     throw new UnitError(
-      `expected an objective: a comparator (>=, >, <=, <, ==, !=) then a value, such as '>= 99.9%', '<= 500ms' or '== 0', got ${describe(input)}`,
+      `expected an objective: a comparator (>=, >, <=, <, ==, !=) then a value, such as '>= 99.9%', '<= 500ms' or '== 0', got ${describeInput(input)}`,
     );
   }
   const op = m[1] as Comparator;
@@ -102,7 +124,8 @@ export function meets(value: number, objective: Pick<Objective, 'op' | 'value'>)
   }
 }
 
-function describe(input: unknown): string {
+/** How a value the user wrote reads in a message: `'10x'`, `the number 5 (add a unit)`, `a list`. */
+export function describeInput(input: unknown): string {
   if (typeof input === 'string') return `'${input}'`;
   if (input === null || input === undefined) return 'nothing';
   if (typeof input === 'number') return `the number ${input} (add a unit)`;

@@ -1,0 +1,67 @@
+/** `squall plan <file>`: the timeline and blast radius of an experiment, without running it. */
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ExitCode, formatSpecIssue, SpecError, SquallError } from '../../errors.js';
+import { buildPlan, renderPlan } from '../../run/plan.js';
+import { loadExperimentFile } from '../../spec/load.js';
+import type { Command } from '../command.js';
+import { parseVarFlags } from './vars.js';
+
+const help = `Usage: squall plan <file> [options]
+
+Validates an experiment and prints its plan: the phases with their offsets from the start of
+the baseline, each fault's start, target, agent and duration, the total run length, and the
+blast radius (agents, hosts, processes, proxies, devices, tenants). Injects nothing.
+
+Options:
+  --var name=value   Override a variable from the file's vars: (repeatable)
+  --json             Print { file, vars, plan } as JSON
+  -h, --help         This help
+
+Exit codes: 0 planned · 2 the file is invalid or unreadable
+
+Examples:
+  squall plan experiments/broker-crash.yaml
+  squall plan experiments/broker-crash.yaml --var devices=2000 --json
+`;
+
+export const planCommand: Command = {
+  name: 'plan',
+  summary: 'Print the timeline and blast radius of an experiment without running it',
+  help,
+  async run(argv, io) {
+    const { values, positionals } = parse(argv);
+    if (positionals.length !== 1) {
+      throw new SquallError('SQUALL_USAGE', 'expected exactly one experiment file (squall plan <file>)');
+    }
+    const file = positionals[0]!;
+    let loaded: Awaited<ReturnType<typeof loadExperimentFile>>;
+    try {
+      loaded = await loadExperimentFile(resolve(io.cwd, file), {
+        vars: parseVarFlags(values.var ?? []),
+        label: file,
+      });
+    } catch (err) {
+      if (!(err instanceof SpecError)) throw err;
+      // One issue per line, as `validate` prints them, rather than one long error message.
+      io.stderr.write(`${err.issues.map(formatSpecIssue).join('\n')}\n`);
+      return ExitCode.invalidInput;
+    }
+    const plan = buildPlan(loaded.experiment);
+    if (values.json) io.stdout.write(`${JSON.stringify({ file, vars: loaded.vars, plan }, null, 2)}\n`);
+    else io.stdout.write(renderPlan(plan));
+    return ExitCode.ok;
+  },
+};
+
+function parse(argv: string[]) {
+  try {
+    return parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: { var: { type: 'string', multiple: true }, json: { type: 'boolean' } },
+    });
+  } catch (err) {
+    throw new SquallError('SQUALL_USAGE', `${(err as Error).message} (see squall plan --help)`);
+  }
+}

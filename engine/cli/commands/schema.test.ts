@@ -1,0 +1,41 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { experimentJsonSchemaText } from '../../spec/json-schema.js';
+import type { CliIO } from '../command.js';
+import { schemaCommand } from './schema.js';
+
+function io(cwd: string): CliIO & { out: () => string } {
+  let out = '';
+  return {
+    stdout: { write: (s: string) => (out += s) },
+    stderr: { write: () => true },
+    cwd,
+    env: {},
+    out: () => out,
+  };
+}
+
+describe('squall schema', () => {
+  it('prints the schema', async () => {
+    const t = io(tmpdir());
+    expect(await schemaCommand.run([], t)).toBe(0);
+    expect(t.out()).toBe(experimentJsonSchemaText());
+  });
+
+  it('--write PATH writes it relative to the working directory', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'squall-schema-'));
+    const t = io(dir);
+    expect(await schemaCommand.run(['--write', 'out.json'], t)).toBe(0);
+    expect(readFileSync(join(dir, 'out.json'), 'utf8')).toBe(experimentJsonSchemaText());
+    expect(t.out()).toBe('wrote out.json\n');
+  });
+
+  it('rejects unknown flags and arguments', async () => {
+    await expect(schemaCommand.run(['--out', 'x'], io(tmpdir()))).rejects.toMatchObject({
+      code: 'SQUALL_USAGE',
+    });
+    await expect(schemaCommand.run(['x'], io(tmpdir()))).rejects.toMatchObject({ code: 'SQUALL_USAGE' });
+  });
+});

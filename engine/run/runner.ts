@@ -1,0 +1,464 @@
+/**
+ * The runner: one experiment, start to finish. setup → preflight gate → baseline → fault
+ * window → recovery → rollback → score. Rollback runs on every path out (success, breach,
+ * guard trip, operator abort, error); a revert that still fails after retries is a leftover
+ * and the run exits 5 naming it. `createRunner` is pure of argv and process globals: the CLI
+ * wires signals to `options.signal`.
+ */
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import type { ActiveFault, FaultTarget } from '../../agents/faults/driver.js';
+import { ExitCode, type Leftover, SquallError } from '../errors.js';
+import { encodeHistogram, type MetricsSource } from '../slo/metrics.js';
+import type { Experiment, FaultSpec } from '../spec/schema.js';
+import { SQUALL_VERSION } from '../version.js';
+import { openJournal } from './journal.js';
+import type { AbortEvent, JournalEvent, PhaseName, RunEndEvent, VerdictEvent } from './journal-events.js';
+import { MetricsCollector, sliceToEvent } from './metrics-collector.js';
+import { buildPlan } from './plan.js';
+import {
+  type ActiveFaultRecord,
+  DEFAULT_REVERT_POLICY,
+  type RevertPolicy,
+  revertWithRetry,
+} from './rollback.js';
+import { type PhaseBounds, scoring } from './scoring.js';
+import { sleepUntil } from './timing.js';
+
+/** What applies a fault: the in-process local agent now, a gRPC agent client later. */
+export interface FaultInjector {
+  inject(request: {
+    faultId: string;
+    kind: string;
+    target: FaultTarget;
+    params: unknown;
+    durationMs: number;
+  }): Promise<ActiveFault>;
+}
+
+/** Everything the experiment's `system:` section stands up, and how to take it down again. */
+export interface RunEnvironment {
+  /** Injectors by agent name; `local` is always present. */
+  injectors: Map<string, FaultInjector>;
+  sources: MetricsSource[];
+  teardown(): Promise<void>;
+}
+
+export type EnvironmentFactory = (
+  experiment: Experiment,
+  context: { runDir: string; log: (message: string) => void },
+) => Promise<RunEnvironment>;
+
+/** A live view for the CLI's progress line. */
+export interface RunProgress {
+  phase: PhaseName;
+  elapsedMs: number;
+  totalMs: number;
+  activeFaults: string[];
+  slis: { name: string; text: string; ok: boolean | undefined }[];
+}
+
+/** Why a run stopped early; the reason given to the run's AbortController. */
+export interface AbortReason {
+  reason: AbortEvent['reason'];
+  detail: string;
+}
+
+export interface RunOptions {
+  experiment: Experiment;
+  file: string;
+  /** Directory for journal.jsonl, logs and reports. */
+  outDir: string;
+  environment: EnvironmentFactory;
+  /** Operator abort (the CLI aborts it on SIGINT/SIGTERM); `reason` may be an AbortReason. */
+  signal?: AbortSignal;
+  onProgress?: (progress: RunProgress) => void;
+  onEvent?: (event: JournalEvent) => void;
+  /** Length of a metrics slice; 1000 ms unless a test wants it shorter. */
+  sliceMs?: number;
+  revertPolicy?: RevertPolicy;
+}
+
+export type RunOutcome = RunEndEvent['outcome'];
+
+export interface RunResult {
+  exitCode: ExitCode;
+  outcome: RunOutcome;
+  journalPath: string;
+  verdict?: VerdictEvent;
+  leftovers: Leftover[];
+  error?: SquallError;
+  aborted?: AbortReason;
+}
+
+export interface Runner {
+  run(): Promise<RunResult>;
+  /** Faults injected and not yet reverted (for the second Ctrl-C). */
+  activeFaults(): ActiveFaultRecord[];
+}
+
+export function createRunner(options: RunOptions): Runner {
+  const active = new Map<string, ActiveFaultRecord>();
+  return {
+    activeFaults: () => [...active.values()],
+    run: () => execute(options, active),
+  };
+}
+
+async function execute(options: RunOptions, active: Map<string, ActiveFaultRecord>): Promise<RunResult> {
+  const { experiment } = options;
+  const sliceMs = options.sliceMs ?? 1000;
+  const durations = buildPlan(experiment).durations;
+  const totalMs = durations.preflightMs + durations.baselineMs + durations.faultMs + durations.recoveryMs;
+  const journal = openJournal(join(options.outDir, 'journal.jsonl'));
+  const emit: typeof journal.append = (event, opts) => {
+    const stamped = journal.append(event, opts);
+    options.onEvent?.(stamped as JournalEvent);
+    return stamped;
+  };
+  const log = (message: string) =>
+    emit({ type: 'log', level: /unexpected|fail|error|could not/i.test(message) ? 'warn' : 'info', message });
+
+  const runAbort = new AbortController();
+  let abortInfo: AbortReason | undefined;
+  const abortRun = (info: AbortReason) => {
+    if (abortInfo) return;
+    abortInfo = info;
+    emit({ type: 'abort', reason: info.reason, detail: info.detail }, { durable: true });
+    runAbort.abort(info);
+  };
+  const onOperatorAbort = () => {
+    const r = options.signal?.reason as Partial<AbortReason> | undefined;
+    abortRun({ reason: r?.reason ?? 'signal', detail: r?.detail ?? 'aborted by the operator' });
+  };
+  if (options.signal?.aborted) onOperatorAbort();
+  options.signal?.addEventListener('abort', onOperatorAbort, { once: true });
+
+  let phase: PhaseName = 'setup';
+  const phaseLog: { phase: PhaseName; startMs: number }[] = [];
+  const enterPhase = (next: PhaseName) => {
+    phase = next;
+    const event = emit({ type: 'phase', phase: next });
+    phaseLog.push({ phase: next, startMs: event.t });
+    return event.t;
+  };
+  const phaseAt = (tMs: number): PhaseName => {
+    let found: PhaseName = 'setup';
+    for (const p of phaseLog) if (p.startMs <= tMs) found = p.phase;
+    return found;
+  };
+
+  emit({
+    type: 'run.start',
+    runId: randomUUID(),
+    experiment: experiment.metadata.name,
+    file: options.file,
+    spec: experiment,
+    squallVersion: SQUALL_VERSION,
+    node: process.version,
+    host: hostname(),
+    plan: durations,
+  });
+
+  const bounds: PhaseBounds = {};
+  const faultWindows: { name: string; startMs: number; endMs: number; instantaneous: boolean }[] = [];
+  let env: RunEnvironment | undefined;
+  let collector: MetricsCollector | undefined;
+  let stopMetrics: (() => Promise<void>) | undefined;
+  let error: SquallError | undefined;
+  const timeline = new AbortController();
+  const faultTasks: Promise<void>[] = [];
+  runAbort.signal.addEventListener('abort', () => timeline.abort(runAbort.signal.reason), { once: true });
+
+  try {
+    enterPhase('setup');
+    env = await options.environment(experiment, { runDir: options.outDir, log });
+    runAbort.signal.throwIfAborted();
+    for (const source of env.sources) await source.start?.();
+    const t0 = enterPhase('preflight');
+    collector = new MetricsCollector(env.sources, t0);
+    stopMetrics = startMetricsLoop({
+      collector,
+      startMs: t0,
+      sliceMs,
+      onSlice: (slice) => {
+        emit(sliceToEvent(slice, phaseAt(slice.startMs), encodeHistogram));
+        if (phase === 'baseline' || phase === 'fault' || phase === 'recovery') {
+          const trip = scoring.evaluateGuards(
+            experiment,
+            collector!.slices,
+            slice.startMs + slice.durationMs,
+            bounds,
+          );
+          if (trip) {
+            emit({ type: 'guard.tripped', guard: trip.guard, reason: trip.reason }, { durable: true });
+            abortRun({ reason: 'guard', detail: `guard '${trip.guard}' tripped: ${trip.reason}` });
+          }
+        }
+        options.onProgress?.({
+          phase,
+          elapsedMs: slice.startMs + slice.durationMs - t0,
+          totalMs,
+          activeFaults: [...active.values()].map((r) => r.name),
+          slis: scoring.liveValues(experiment, collector!.slices),
+        });
+      },
+    });
+
+    await sleepUntil(t0 + durations.preflightMs, runAbort.signal);
+    const steady = scoring.checkSteadyState(experiment, collector.slices, t0, Date.now());
+    if (!steady.ok) {
+      abortRun({ reason: 'preflight', detail: `steady state does not hold: ${steady.failures.join('; ')}` });
+      throw new SquallError(
+        'SQUALL_PREFLIGHT_FAILED',
+        `preflight gate: steady state does not hold, nothing was injected:\n  ${steady.failures.join('\n  ')}`,
+      );
+    }
+
+    // Phase bounds come from the plan, not from when the event loop got round to them, so they
+    // fall on slice boundaries (slices are aligned to t0) and windows never split a slice.
+    const baselineStartMs = t0 + durations.preflightMs;
+    enterPhase('baseline');
+    bounds.baseline = [baselineStartMs, baselineStartMs + durations.baselineMs];
+    await sleepUntil(bounds.baseline[1], runAbort.signal);
+
+    const faultStartMs = bounds.baseline[1];
+    enterPhase('fault');
+    bounds.fault = [faultStartMs, faultStartMs + durations.faultMs];
+    for (const fault of experiment.faults) {
+      faultTasks.push(
+        runFault(fault, faultStartMs, {
+          env,
+          active,
+          emit,
+          signal: timeline.signal,
+          revertPolicy: options.revertPolicy ?? DEFAULT_REVERT_POLICY,
+          onWindow: (w) => faultWindows.push(w),
+          onFailure: (err) => {
+            error ??= err;
+            abortRun({ reason: 'error', detail: err.message });
+          },
+        }),
+      );
+    }
+    await sleepUntil(bounds.fault[1], runAbort.signal);
+    await Promise.all(faultTasks);
+    runAbort.signal.throwIfAborted();
+
+    const recoveryStartMs = bounds.fault[1];
+    enterPhase('recovery');
+    bounds.recovery = [recoveryStartMs, recoveryStartMs + durations.recoveryMs];
+    await sleepUntil(bounds.recovery[1], runAbort.signal);
+  } catch (err) {
+    if (!(runAbort.signal.aborted && err === runAbort.signal.reason)) {
+      error ??=
+        err instanceof SquallError
+          ? err
+          : new SquallError(
+              'SQUALL_INTERNAL',
+              err instanceof Error ? (err.stack ?? err.message) : String(err),
+              {
+                cause: err,
+              },
+            );
+      if (!abortInfo || abortInfo.reason !== 'preflight') {
+        emit({ type: 'error', code: error.code, message: error.message }, { durable: true });
+      }
+    }
+  }
+
+  // Rollback: stop the timeline, let in-flight injections settle, then revert what is active.
+  const endMs = Date.now();
+  for (const key of ['baseline', 'fault', 'recovery'] as const) {
+    const b = bounds[key];
+    if (b && b[1] > endMs) b[1] = endMs;
+  }
+  timeline.abort(abortInfo ?? { reason: 'error', detail: 'run ended' });
+  await Promise.allSettled(faultTasks);
+  enterPhase('rollback');
+  const leftovers: Leftover[] = [];
+  for (const record of [...active.values()].reverse()) {
+    const result = await revertWithRetry(record, options.revertPolicy ?? DEFAULT_REVERT_POLICY);
+    if (result.ok) {
+      active.delete(record.faultId);
+      emit(
+        {
+          type: 'fault.reverted',
+          faultId: record.faultId,
+          name: record.name,
+          kind: record.kind,
+          attempts: result.attempts,
+        },
+        { durable: true },
+      );
+      closeWindow(faultWindows, record.name);
+    } else {
+      leftovers.push(result.leftover);
+      emit(
+        { type: 'fault.revert_failed', leftover: result.leftover, attempts: result.attempts },
+        { durable: true },
+      );
+    }
+  }
+  await stopMetrics?.();
+  if (env) {
+    for (const source of env.sources) await Promise.resolve(source.stop?.()).catch(() => {});
+    await env.teardown().catch((err: unknown) => log(`teardown: ${(err as Error).message}`));
+  }
+  options.signal?.removeEventListener('abort', onOperatorAbort);
+
+  enterPhase('score');
+  if (bounds.baseline)
+    bounds.run = [bounds.baseline[0], (bounds.recovery ?? bounds.fault ?? bounds.baseline)[1]];
+  let verdict: VerdictEvent | undefined;
+  if (collector && bounds.run) {
+    const scored = scoring.score(experiment, collector.slices, bounds, faultWindows);
+    verdict = emit(
+      {
+        type: 'verdict',
+        hypothesis: scored.hypothesis,
+        exitCode: scored.hypothesis === 'holds' ? ExitCode.ok : ExitCode.sloBreached,
+        resilienceScore: scored.resilienceScore,
+        slos: scored.slos,
+      },
+      { durable: true },
+    ) as VerdictEvent;
+  }
+
+  let exitCode: ExitCode;
+  let outcome: RunOutcome;
+  if (leftovers.length > 0) [exitCode, outcome] = [ExitCode.rollbackFailed, 'rollback_failed'];
+  else if (abortInfo && abortInfo.reason !== 'error') [exitCode, outcome] = [ExitCode.aborted, 'aborted'];
+  else if (error) [exitCode, outcome] = [error.exitCode, 'error'];
+  else if (verdict && verdict.hypothesis !== 'holds')
+    [exitCode, outcome] = [ExitCode.sloBreached, 'slo_breached'];
+  else [exitCode, outcome] = [ExitCode.ok, 'passed'];
+  enterPhase('done');
+  emit({ type: 'run.end', exitCode, outcome }, { durable: true });
+  journal.close();
+  return { exitCode, outcome, journalPath: journal.path, verdict, leftovers, error, aborted: abortInfo };
+}
+
+interface FaultTaskContext {
+  env: RunEnvironment;
+  active: Map<string, ActiveFaultRecord>;
+  emit: ReturnType<typeof openJournal>['append'];
+  signal: AbortSignal;
+  revertPolicy: RevertPolicy;
+  onWindow(window: { name: string; startMs: number; endMs: number; instantaneous: boolean }): void;
+  onFailure(error: SquallError): void;
+}
+
+/** One fault's life: wait for its start, inject, hold for its duration, revert. */
+async function runFault(fault: FaultSpec, windowStartMs: number, ctx: FaultTaskContext): Promise<void> {
+  const plannedMs = windowStartMs + fault.at;
+  try {
+    await sleepUntil(plannedMs, ctx.signal);
+  } catch {
+    return; // aborted before it was due: nothing to inject
+  }
+  const agent = fault.target.agent ?? 'local';
+  const injector = ctx.env.injectors.get(agent);
+  const faultId = `${fault.name}-${randomUUID().slice(0, 8)}`;
+  let injected: ActiveFault;
+  try {
+    if (!injector) throw new SquallError('SQUALL_AGENT_UNREACHABLE', `no connection to agent '${agent}'`);
+    injected = await injector.inject({
+      faultId,
+      kind: fault.kind,
+      target: fault.target,
+      params: fault.params,
+      durationMs: fault.duration ?? 0,
+    });
+  } catch (err) {
+    const error =
+      err instanceof SquallError
+        ? err
+        : new SquallError('SQUALL_FAULT_INJECT_FAILED', `${fault.name}: ${(err as Error).message}`, {
+            cause: err,
+          });
+    ctx.emit(
+      { type: 'fault.inject_failed', name: fault.name, kind: fault.kind, error: error.message },
+      { durable: true },
+    );
+    ctx.onFailure(error);
+    return;
+  }
+  const record: ActiveFaultRecord = {
+    faultId,
+    name: fault.name,
+    kind: fault.kind,
+    agent,
+    injectedAtMs: Date.now(),
+    fault: injected,
+  };
+  ctx.active.set(faultId, record);
+  const injectedEvent = ctx.emit(
+    {
+      type: 'fault.injected',
+      faultId,
+      name: fault.name,
+      kind: fault.kind,
+      agent,
+      target: { ...fault.target },
+      plannedT: plannedMs,
+      durationMs: fault.duration,
+      where: injected.where,
+    },
+    { durable: true },
+  );
+  ctx.onWindow({
+    name: fault.name,
+    startMs: injectedEvent.t,
+    endMs: injectedEvent.t + (fault.duration ?? 0),
+    instantaneous: fault.duration === undefined,
+  });
+  // A fault without a duration stays until rollback.
+  if (fault.duration === undefined) return;
+  try {
+    await sleepUntil(plannedMs + fault.duration, ctx.signal);
+  } catch {
+    return; // aborted: rollback reverts it
+  }
+  const result = await revertWithRetry(record, ctx.revertPolicy);
+  if (result.ok) {
+    ctx.active.delete(faultId);
+    ctx.emit(
+      { type: 'fault.reverted', faultId, name: fault.name, kind: fault.kind, attempts: result.attempts },
+      { durable: true },
+    );
+  }
+  // A failed timed revert stays active: rollback tries again and names it if it still fails.
+}
+
+function closeWindow(windows: { name: string; endMs: number; instantaneous: boolean }[], name: string) {
+  const w = windows.find((x) => x.name === name && x.instantaneous);
+  if (w) w.endMs = Date.now();
+}
+
+function startMetricsLoop(args: {
+  collector: MetricsCollector;
+  startMs: number;
+  sliceMs: number;
+  onSlice: (slice: ReturnType<MetricsCollector['close']>) => void;
+}): () => Promise<void> {
+  const stop = new AbortController();
+  const loop = (async () => {
+    let nextMs = args.startMs + args.sliceMs;
+    for (;;) {
+      try {
+        await sleepUntil(nextMs, stop.signal);
+      } catch {
+        return;
+      }
+      args.onSlice(args.collector.close(nextMs));
+      nextMs += args.sliceMs;
+    }
+  })();
+  return async () => {
+    stop.abort();
+    await loop;
+    args.onSlice(args.collector.close(Date.now()));
+  };
+}

@@ -1,0 +1,201 @@
+/**
+ * The SLI catalogue: one row per built-in SLI (STYLE.md §9), resolved by name.
+ *
+ * Metric keys a source must produce (slice keys are `<source>.<metric>`, metrics.ts):
+ *
+ * | key                          | kind      | meaning                                              |
+ * |------------------------------|-----------|------------------------------------------------------|
+ * | `fleet.connected`            | gauge     | devices connected at the end of the slice            |
+ * | `fleet.target`               | gauge     | devices that should be connected (the ramp target)   |
+ * | `fleet.connect_ok`           | counter   | CONNACKs with return code 0                          |
+ * | `fleet.connect_attempts`     | counter   | CONNECTs sent                                        |
+ * | `fleet.published`            | counter   | PUBLISHes sent by devices                            |
+ * | `fleet.expected`             | counter   | messages the sinks should have received              |
+ * | `fleet.delivered`            | counter   | distinct messages the sinks received                 |
+ * | `fleet.lost`                 | counter   | sequence numbers declared lost                       |
+ * | `fleet.duplicates`           | counter   | messages received more than once                     |
+ * | `fleet.out_of_order`         | counter   | messages received after a higher sequence number     |
+ * | `fleet.data_loss_window_ms`  | gauge     | longest span in time of lost sequence numbers, any device, so far |
+ * | `fleet.connect_latency`      | histogram | CONNECT → CONNACK (µs)                               |
+ * | `fleet.puback_latency`       | histogram | PUBLISH → PUBACK (µs)                                |
+ * | `fleet.e2e_latency`          | histogram | device send time → sink receive time (µs)            |
+ * | `fleet.reconnect_time`       | histogram | disconnect → connected again, per device (µs)        |
+ * | `<probe>.ok`, `<probe>.total`| counter   | probe attempts that succeeded / all attempts         |
+ * | `<probe>.latency`            | histogram | probe latency (µs)                                   |
+ *
+ * `data_loss_window_ms` is the maximum since the start of the run (the sink keeps the worst
+ * gap), so a window reads the largest value its slices carry.
+ *
+ * Per tenant: an SLO with `source: fleet.acme` reads `fleet.delivered{tenant=acme}` and the like
+ * (simulator/sink-accounting.ts `tenantKey`); the sinks report their counters and
+ * `e2e_latency` per tenant, so delivery, loss, duplicates, order and e2e latency work per tenant;
+ * the rest is fleet-wide and reads as nodata for a tenant.
+ */
+import { Registry } from '../registry.js';
+import { closest } from '../spec/did-you-mean.js';
+import type { ResolvedSli, SliDefinition } from './sli.js';
+
+/** The marker a percentile family carries in its name. */
+const PERCENTILE_MARKER = 'pNN';
+
+export const SLI_CATALOG: readonly SliDefinition[] = [
+  {
+    name: 'connected_ratio',
+    description: 'Devices connected out of the target, in device-seconds over the window.',
+    unit: 'ratio',
+    sources: 'fleet',
+    compute: { measure: 'gauge_ratio', gauge: 'connected', of: 'target' },
+  },
+  {
+    name: 'connect_success_ratio',
+    description: 'Connection attempts accepted by the broker out of all attempts.',
+    unit: 'ratio',
+    sources: 'fleet',
+    compute: { measure: 'ratio', good: 'connect_ok', total: 'connect_attempts' },
+  },
+  {
+    name: 'connect_latency_pNN',
+    description: 'CONNECT to CONNACK latency at a percentile.',
+    unit: 'ms',
+    sources: 'fleet',
+    compute: { measure: 'percentile', histogram: 'connect_latency' },
+  },
+  {
+    name: 'puback_latency_pNN',
+    description: 'PUBLISH to PUBACK latency at a percentile.',
+    unit: 'ms',
+    sources: 'fleet',
+    compute: { measure: 'percentile', histogram: 'puback_latency' },
+  },
+  {
+    name: 'e2e_latency_pNN',
+    description: 'Device send time to sink receive time at a percentile.',
+    unit: 'ms',
+    sources: 'fleet',
+    compute: { measure: 'percentile', histogram: 'e2e_latency' },
+  },
+  {
+    name: 'delivery_ratio',
+    description: 'Distinct messages the sinks received out of those they should have.',
+    unit: 'ratio',
+    sources: 'fleet',
+    compute: { measure: 'ratio', good: 'delivered', total: 'expected' },
+  },
+  {
+    name: 'messages_lost',
+    description: 'Messages lost (sequence numbers never received).',
+    unit: 'count',
+    sources: 'fleet',
+    compute: { measure: 'counter', counter: 'lost', per: 'expected' },
+  },
+  {
+    name: 'duplicates',
+    description: 'Messages received more than once.',
+    unit: 'count',
+    sources: 'fleet',
+    compute: { measure: 'counter', counter: 'duplicates', per: 'delivered' },
+  },
+  {
+    name: 'out_of_order',
+    description: 'Messages received after a later sequence number of the same device.',
+    unit: 'count',
+    sources: 'fleet',
+    compute: { measure: 'counter', counter: 'out_of_order', per: 'delivered' },
+  },
+  {
+    name: 'reconnect_time_pNN',
+    description: 'Time from a disconnect to being connected again, per device, at a percentile.',
+    unit: 'ms',
+    sources: 'fleet',
+    compute: { measure: 'percentile', histogram: 'reconnect_time' },
+  },
+  {
+    name: 'time_to_recover',
+    description:
+      'From the end of the fault (its start, for instantaneous faults) until an SLI is back within its objective and stays there (recovery.ts).',
+    unit: 'ms',
+    sources: 'any',
+    compute: { measure: 'derived', derivation: 'time_to_recover' },
+  },
+  {
+    name: 'data_loss_window',
+    description: 'Longest span in time of lost sequence numbers for any device.',
+    unit: 'ms',
+    sources: 'fleet',
+    compute: { measure: 'gauge_max', gauge: 'data_loss_window_ms' },
+  },
+  {
+    name: 'throughput',
+    description: 'Messages published per second (fleet) or probe attempts per second.',
+    unit: 'per_s',
+    sources: 'any',
+    // A probe has no `published`; its throughput counts attempts.
+    compute: { measure: 'rate', counter: 'published', probeCounter: 'total' },
+  },
+  {
+    name: 'success_ratio',
+    description: 'Probe attempts that succeeded out of all attempts.',
+    unit: 'ratio',
+    sources: 'probe',
+    compute: { measure: 'ratio', good: 'ok', total: 'total' },
+  },
+  {
+    name: 'latency_pNN',
+    description: 'Probe latency at a percentile.',
+    unit: 'ms',
+    sources: 'probe',
+    compute: { measure: 'percentile', histogram: 'latency' },
+  },
+];
+
+const registry = new Registry<SliDefinition>('SLI');
+for (const definition of SLI_CATALOG) registry.register(definition);
+
+// `p50`, `p90`, `p99`, `p99.9`, `p99.99`: a percentile strictly between 0 and 100.
+const PERCENTILE_RE = /^(.*)_p(\d{1,2}(?:\.\d+)?)$/;
+
+/** `e2e_latency_p99` → the `e2e_latency_pNN` family with percentile 99; undefined when unknown. */
+export function resolveSli(name: string): ResolvedSli | undefined {
+  const exact = registry.get(name);
+  if (exact && !exact.name.endsWith(PERCENTILE_MARKER)) return { definition: exact };
+  const m = PERCENTILE_RE.exec(name);
+  if (!m) return undefined;
+  const family = registry.get(`${m[1]}_${PERCENTILE_MARKER}`);
+  const percentile = Number(m[2]);
+  if (!family || !(percentile > 0 && percentile < 100)) return undefined;
+  return { definition: family, percentile };
+}
+
+/** Every SLI name as written in the catalogue, families with `pNN` (`e2e_latency_pNN`). */
+export function knownSliNames(): string[] {
+  return registry.names();
+}
+
+/** A message for an unknown SLI name: the nearest known one (as the user would write it), then all of them. */
+export function unknownSliMessage(name: string): string {
+  const m = PERCENTILE_RE.exec(name);
+  const asFamily = m ? `${m[1]}_${PERCENTILE_MARKER}` : name;
+  const near = closest(asFamily, knownSliNames());
+  const suggestion = near && m ? near.replace(PERCENTILE_MARKER, `p${m[2]}`) : near;
+  const hint = suggestion && suggestion !== name ? ` (did you mean '${suggestion}'?)` : '';
+  return `unknown SLI '${name}'${hint}; known: ${knownSliNames().join(', ')} (pNN: a percentile such as p50, p99, p99.9)`;
+}
+
+/**
+ * Why `source` cannot provide this SLI, or undefined when it can. `source` is the SLO's
+ * `source` (default `fleet`); any other name is a probe.
+ */
+export function sliSourceProblem(sli: ResolvedSli, source: string): string | undefined {
+  const isFleet = isFleetSource(source);
+  const { sources, name } = sli.definition;
+  if (sources === 'fleet' && !isFleet)
+    return `SLI '${name}' is measured by the fleet, not by probe '${source}'`;
+  if (sources === 'probe' && isFleet)
+    return `SLI '${name}' is measured by a probe; set 'source' to the probe's name`;
+  return undefined;
+}
+
+/** `fleet` and its per-tenant sources (`fleet.acme`); any other source is a probe. */
+export function isFleetSource(source: string): boolean {
+  return source === 'fleet' || source.startsWith('fleet.');
+}

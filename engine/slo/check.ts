@@ -1,0 +1,79 @@
+/**
+ * Load-time checks only the SLO math knows about (STYLE.md §3: a typo fails `squall validate`,
+ * never minute 40 of a game day). engine/spec/validate.ts already checks SLI names, sources,
+ * objective units and the timeslices fields; these add what depends on how an SLI is computed:
+ * `time_to_recover`'s params, params given to SLIs that take none, timeslices or guards on a
+ * single after-the-fact measurement, and burn-rate guards on SLOs without an error budget.
+ * Each problem carries a path relative to the SLO or guard; unknown SLIs are left to validate.ts.
+ */
+import type { GuardSpec, SloSpec } from '../spec/schema.js';
+import { resolveSli } from './catalog.js';
+import { occurrencesTarget } from './evaluate.js';
+import { recoveryCriterion } from './recovery.js';
+import type { ResolvedSli } from './sli.js';
+
+export interface SloProblem {
+  /** Dotted path inside the SLO or guard, e.g. `params.of` or `burnRate.slo`. */
+  path: string;
+  message: string;
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+const isDerived = (sli: ResolvedSli) => sli.definition.compute.measure === 'derived';
+
+/** Problems with one SLO that the math finds; empty when it can be scored. */
+export function sloMathProblems(slo: SloSpec): SloProblem[] {
+  const sli = resolveSli(slo.sli);
+  if (!sli) return [];
+  const problems: SloProblem[] = [];
+  if (isDerived(sli)) {
+    if (slo.budgeting === 'timeslices') {
+      problems.push({
+        path: 'budgeting',
+        message: `'${slo.sli}' is one measurement per run; use occurrences`,
+      });
+    }
+    try {
+      recoveryCriterion(slo.params, slo.source);
+    } catch (err) {
+      problems.push({ path: 'params', message: errorMessage(err) });
+    }
+  } else {
+    for (const key of Object.keys(slo.params)) {
+      problems.push({ path: `params.${key}`, message: `'${sli.definition.name}' takes no params` });
+    }
+  }
+  return problems;
+}
+
+/** Whether burn rate means anything for the SLO: it must count events (or slices) against a target. */
+export function hasEventBudget(slo: SloSpec, sli: ResolvedSli): boolean {
+  if (isDerived(sli)) return false;
+  if (slo.budgeting === 'timeslices') return true;
+  // Any non-zero total will do: only counts use it, and only to size N/total.
+  return occurrencesTarget(slo, sli, Number.MAX_SAFE_INTEGER) !== null;
+}
+
+/** Problems with one guard that the math finds, given the experiment's SLOs. */
+export function guardMathProblems(guard: GuardSpec, slos: readonly SloSpec[]): SloProblem[] {
+  const problems: SloProblem[] = [];
+  const whenSli = guard.when && resolveSli(/^\s*([a-z0-9_.]+)/i.exec(guard.when)?.[1] ?? '');
+  if (whenSli && isDerived(whenSli)) {
+    problems.push({
+      path: 'when',
+      message: `'${whenSli.definition.name}' is measured after the run; a guard cannot watch it`,
+    });
+  }
+  const slo = guard.burnRate && slos.find((s) => s.name === guard.burnRate!.slo);
+  const sli = slo && resolveSli(slo.sli);
+  if (slo && sli && !hasEventBudget(slo, sli)) {
+    problems.push({
+      path: 'burnRate.slo',
+      message: `SLO '${slo.name}' (${slo.sli} ${slo.objective.text}) counts no events against a target, so it has no error budget to burn`,
+    });
+  }
+  return problems;
+}

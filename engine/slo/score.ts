@@ -1,0 +1,168 @@
+/**
+ * Scoring a run: every SLO in every window (run, baseline, fault, recovery) for the
+ * side-by-side report, its status decided in its own `window`; then the verdict and the
+ * resilience score.
+ *
+ * - Verdict: `rejected` when any SLO is breached; else `inconclusive` when any is nodata (we
+ *   could not tell), or when there are no SLOs at all; else `holds`.
+ * - Resilience score 0–100 = weighted mean of per-SLO compliance (evaluate.ts `compliance`:
+ *   1 when met, value/target or target/value clipped to [0, 1] when breached, 0 when nodata, so
+ *   a run that measured nothing scores 0, not 100). Rounded to one decimal; 0 without SLOs.
+ * - `time_to_recover` is one measurement over the whole run (recovery.ts); it is reported in
+ *   the `run` window and in the SLO's own window, and is nodata in the others. Never recovered
+ *   is breached whatever the objective says, with compliance 0 and a note.
+ * - Budget numbers are finite in the result (`REPORTED_RATIO_CAP`, budget.ts).
+ */
+import type { SloResult, SloWindowResult } from '../run/journal-events.js';
+import type { SloSpec } from '../spec/schema.js';
+import { meets } from '../spec/units.js';
+import {
+  compliance,
+  evaluateWindows,
+  reportedUnit,
+  type SloStatus,
+  statusThreshold,
+  subjectOf,
+  tally,
+} from './evaluate.js';
+import type { MetricSlice } from './metrics.js';
+import { type FaultTiming, recoveryCriterion, timeToRecover } from './recovery.js';
+import { type PhaseBoundaries, WINDOW_NAMES } from './windows.js';
+
+export interface ScoreInput {
+  /** Already validated (schema.ts). */
+  slos: readonly SloSpec[];
+  slices: readonly MetricSlice[];
+  phases: PhaseBoundaries;
+  faults: readonly FaultTiming[];
+}
+
+/** Something a reader of the verdict must know that a status cannot say. */
+export interface SloNote {
+  slo: string;
+  message: string;
+}
+
+export type Hypothesis = 'holds' | 'rejected' | 'inconclusive';
+
+export interface RunScore {
+  slos: SloResult[];
+  hypothesis: Hypothesis;
+  resilienceScore: number;
+  notes: SloNote[];
+}
+
+export function verdictOf(statuses: readonly SloStatus[]): Hypothesis {
+  if (statuses.includes('breached')) return 'rejected';
+  if (statuses.length === 0 || statuses.includes('nodata')) return 'inconclusive';
+  return 'holds';
+}
+
+export function resilienceScore(results: readonly Pick<SloResult, 'compliance' | 'weight'>[]): number {
+  const weight = results.reduce((sum, r) => sum + r.weight, 0);
+  if (weight <= 0) return 0;
+  const score = (100 * results.reduce((sum, r) => sum + r.weight * r.compliance, 0)) / weight;
+  return Math.round(score * 10) / 10;
+}
+
+function base(slo: SloSpec) {
+  return {
+    name: slo.name,
+    sli: slo.sli,
+    source: slo.source ?? 'fleet',
+    objective: slo.objective.text,
+    window: slo.window,
+    budgeting: slo.budgeting,
+    weight: slo.weight,
+  };
+}
+
+function scoreRecovery(slo: SloSpec, input: ScoreInput, notes: SloNote[]): SloResult {
+  const criterion = recoveryCriterion(slo.params, slo.source);
+  const ttr = timeToRecover(criterion, input.slices, input.faults, input.phases.run[1]);
+  const value = ttr.valueMs;
+  const status: SloStatus =
+    value === null ? 'nodata' : ttr.status === 'never' || !meets(value, slo.objective) ? 'breached' : 'met';
+  for (const r of ttr.perFault.filter((f) => f.status === 'never')) {
+    notes.push({
+      slo: slo.name,
+      message: `never recovered from fault '${r.fault}': ${criterion.subject.sli.definition.name} ${criterion.objective.text} did not hold for ${criterion.stableMs} ms before the run ended; the value is the time from the fault until the end of the run`,
+    });
+  }
+  const windows: SloWindowResult[] = WINDOW_NAMES.map((window) =>
+    window === 'run' || window === slo.window
+      ? {
+          window,
+          status,
+          value,
+          good: status === 'met' ? 1 : 0,
+          total: value === null ? 0 : 1,
+          budgetConsumed: null,
+          burnRate: null,
+        }
+      : { window, status: 'nodata', value: null, good: 0, total: 0, budgetConsumed: null, burnRate: null },
+  );
+  return {
+    ...base(slo),
+    status,
+    value,
+    unit: 'ms',
+    // Never recovered: the value is only a lower bound, so it earns nothing.
+    compliance: ttr.status === 'never' ? 0 : compliance(status, value, slo.objective),
+    budgetConsumed: null,
+    windows,
+  };
+}
+
+function scoreSlo(slo: SloSpec, input: ScoreInput, notes: SloNote[]): SloResult {
+  const { sli } = subjectOf(slo);
+  if (sli.definition.compute.measure === 'derived') return scoreRecovery(slo, input, notes);
+  const { own, results } = evaluateWindows(slo, input.slices, input.phases, WINDOW_NAMES);
+  const mine = results.find((r) => r.window === slo.window)!;
+  return {
+    ...base(slo),
+    status: own.status,
+    value: own.value,
+    unit: reportedUnit(slo, sli),
+    compliance: compliance(own.status, own.value, statusThreshold(slo, sli)),
+    budgetConsumed: mine.budgetConsumed,
+    windows: results,
+  };
+}
+
+/** Scores every SLO; pure, no I/O. */
+export function scoreRun(input: ScoreInput): RunScore {
+  const notes: SloNote[] = [];
+  const slos = input.slos.map((slo) => scoreSlo(slo, input, notes));
+  for (const r of slos.filter((s) => s.status === 'nodata')) {
+    notes.push({ slo: r.name, message: `no data in the ${r.window} window for ${r.sli} from '${r.source}'` });
+  }
+  return {
+    slos,
+    hypothesis: verdictOf(slos.map((s) => s.status)),
+    resilienceScore: resilienceScore(slos),
+    notes,
+  };
+}
+
+export interface SteadyState {
+  /** False when any preflight SLO is breached over the slices. */
+  holds: boolean;
+  slos: { name: string; status: SloStatus; value: number | null }[];
+}
+
+/**
+ * The preflight gate: every SLO with `preflight: true` over `slices` (the preflight window),
+ * under its own budgeting. Only a breach refutes steady state: nodata does not (an SLI of rare
+ * events, such as `reconnect_time_p99`, has none in a healthy fleet) but is listed so the
+ * runner can say so. `time_to_recover` needs a fault and is skipped.
+ */
+export function steadyState(slos: readonly SloSpec[], slices: readonly MetricSlice[]): SteadyState {
+  const results = slos
+    .filter((slo) => slo.preflight && subjectOf(slo).sli.definition.compute.measure !== 'derived')
+    .map((slo) => {
+      const { status, value } = tally(slo, subjectOf(slo), slices);
+      return { name: slo.name, status, value };
+    });
+  return { holds: results.every((r) => r.status !== 'breached'), slos: results };
+}

@@ -1,0 +1,87 @@
+/**
+ * Loading an experiment file: YAML with positions → `${var}` substitution → zod schema →
+ * cross-field and registry checks (`validate.ts`). Every problem found is collected and
+ * thrown at once as a SpecError, each issue positioned as `file:line:col field.path: message`.
+ */
+import { readFile } from 'node:fs/promises';
+import { SpecError, type SpecIssue } from '../errors.js';
+import { Experiment } from './schema.js';
+import { sortIssues } from './source-map.js';
+import { checkExperiment, partialExperiment } from './validate.js';
+import type { VarValue } from './vars.js';
+import { readYamlSource } from './yaml-source.js';
+import { friendlyZodError, specIssuesFromZod } from './zod-issues.js';
+
+/** An experiment that loaded cleanly, with the vars that were in effect. */
+export interface LoadedExperiment {
+  file: string;
+  experiment: Experiment;
+  /** Declared vars with `--var` overrides applied. */
+  vars: Record<string, VarValue>;
+}
+
+export interface LoadOptions {
+  /** `--var name=value` overrides, values as typed on the command line (read as YAML scalars). */
+  vars?: Record<string, string>;
+  /** How issues name the file (e.g. the path as the user typed it); default: the path read. */
+  label?: string;
+}
+
+/**
+ * Reads and validates an experiment file. Throws SpecError (SQUALL_SPEC_UNREADABLE when the
+ * file cannot be read, SQUALL_SPEC_INVALID with every issue otherwise), or SquallError
+ * SQUALL_VAR_INVALID when an override names a variable the file does not declare.
+ */
+export async function loadExperimentFile(path: string, opts: LoadOptions = {}): Promise<LoadedExperiment> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message;
+    throw new SpecError(
+      [
+        {
+          file: opts.label ?? path,
+          line: 1,
+          col: 1,
+          path: '',
+          message: `cannot read the experiment file: ${reason}`,
+        },
+      ],
+      'SQUALL_SPEC_UNREADABLE',
+    );
+  }
+  return { ...loadExperimentText(text, opts.label ?? path, opts), file: path };
+}
+
+/** As `loadExperimentFile`, for text already in memory; `file` names it in issues (`label` is ignored). */
+export function loadExperimentText(text: string, file: string, opts: LoadOptions = {}): LoadedExperiment {
+  const { value, source, vars, issues: walkIssues } = readYamlSource(text, file, opts.vars);
+  const issues: SpecIssue[] = [...walkIssues];
+  const parsed = Experiment.safeParse(value, { error: friendlyZodError });
+  if (parsed.success) {
+    issues.push(...checkExperiment(parsed.data, source));
+  } else {
+    issues.push(...specIssuesFromZod(parsed.error.issues, { schema: Experiment, input: value, source }));
+    // Still run the cross-field checks on the parts that did parse, so one run shows everything.
+    issues.push(...checkExperiment(partialExperiment(value), source));
+  }
+  if (issues.length > 0 || !parsed.success) {
+    // A field holding an undefined `${var}` is reported once, as that, not again as a bad value.
+    const varPaths = new Set(walkIssues.map((i) => i.path));
+    const rest = issues.slice(walkIssues.length).filter((i) => !varPaths.has(i.path));
+    throw new SpecError(sortIssues(dedupe([...walkIssues, ...rest])));
+  }
+  return { file, experiment: parsed.data, vars: vars as Record<string, VarValue> };
+}
+
+/** The same problem can surface twice (e.g. a var and the schema); report it once. */
+function dedupe(issues: SpecIssue[]): SpecIssue[] {
+  const seen = new Set<string>();
+  return issues.filter((i) => {
+    const key = `${i.line}:${i.col}:${i.path}:${i.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}

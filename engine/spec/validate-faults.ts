@@ -1,0 +1,142 @@
+/** Fault and probe checks: registered kinds, their params, targets, and the schedule. */
+import { type FaultDriver, faultDrivers } from '../../agents/faults/driver.js';
+import { probeKinds } from '../probes/probe.js';
+import type { FaultSpec, ProbeSpec } from './schema.js';
+import type { FieldPath } from './source-map.js';
+import { formatDurationMs } from './units.js';
+import { add, type Ctx, notDeclared } from './validate-context.js';
+import { friendlyZodError, specIssuesFromZod } from './zod-issues.js';
+
+/** Kind registered, params valid for the driver, target declared, schedule within the run. */
+export function checkFault(ctx: Ctx, fault: FaultSpec, i: number): void {
+  const at = (...rest: (string | number)[]): FieldPath => ['faults', i, ...rest];
+  const driver = faultDrivers.get(fault.kind);
+  if (!driver) {
+    add(ctx, at('kind'), faultDrivers.unknownMessage(fault.kind));
+  } else {
+    checkDriver(ctx, driver, fault, i);
+  }
+  checkTargetNames(ctx, fault, i);
+  checkSchedule(ctx, fault, i);
+}
+
+function checkDriver(ctx: Ctx, driver: FaultDriver, fault: FaultSpec, i: number): void {
+  const base: FieldPath = ['faults', i, 'params'];
+  const parsed = driver.params.safeParse(fault.params, { error: friendlyZodError });
+  if (!parsed.success) {
+    ctx.issues.push(
+      ...specIssuesFromZod(parsed.error.issues, {
+        schema: driver.params,
+        input: fault.params,
+        source: ctx.source,
+        base,
+      }),
+    );
+  }
+  const targetKeys = Object.keys(fault.target).filter(
+    (k) => fault.target[k as keyof FaultSpec['target']] !== undefined,
+  );
+  const wanted = driver.targets as readonly string[];
+  if (!wanted.some((k) => targetKeys.includes(k))) {
+    const list = wanted.length > 1 ? `one of: ${wanted.join(', ')}` : `'${wanted[0]}'`;
+    add(ctx, ['faults', i, 'target'], `${driver.name} needs a target with ${list}`);
+  }
+  for (const key of targetKeys) {
+    // `agent` says where the fault runs, not what it hits, so every driver accepts it.
+    if (key === 'agent' || wanted.includes(key)) continue;
+    add(
+      ctx,
+      ['faults', i, 'target', key],
+      `${driver.name} does not use target '${key}'; it takes: ${wanted.join(', ')}`,
+    );
+  }
+  if (!driver.instantaneous && fault.duration === undefined) {
+    add(
+      ctx,
+      ['faults', i, 'duration'],
+      `${driver.name} needs a duration (how long the fault lasts before it is reverted)`,
+    );
+  }
+}
+
+function checkTargetNames(ctx: Ctx, fault: FaultSpec, i: number): void {
+  const { sections, broken } = ctx.parts;
+  const { agent, process, proxy } = fault.target;
+  if (agent !== undefined && agent !== 'local' && !broken.has('agents')) {
+    const declared = Object.keys(sections.agents ?? {});
+    if (!declared.includes(agent)) {
+      add(
+        ctx,
+        ['faults', i, 'target', 'agent'],
+        notDeclared('agent', agent, declared, 'agents', "'local' is the built-in local agent"),
+      );
+    }
+  }
+  if (broken.has('system')) return;
+  const system = sections.system ?? {};
+  // The embedded testbed defines its own roles (cloud-broker, edge-1, ...) when it starts.
+  if (process !== undefined && system.testbed !== 'embedded') {
+    const declared = Object.keys(system.processes ?? {});
+    if (!declared.includes(process)) {
+      add(
+        ctx,
+        ['faults', i, 'target', 'process'],
+        notDeclared('process', process, declared, 'system.processes'),
+      );
+    }
+  }
+  if (proxy !== undefined) {
+    const declared = Object.keys(system.proxies ?? {});
+    if (!declared.includes(proxy)) {
+      add(ctx, ['faults', i, 'target', 'proxy'], notDeclared('proxy', proxy, declared, 'system.proxies'));
+    }
+  }
+}
+
+function checkSchedule(ctx: Ctx, fault: FaultSpec, i: number): void {
+  const phases = ctx.parts.sections.phases;
+  if (!phases || phases.fault === undefined) return;
+  const windowMs = phases.fault;
+  const runEndMs = windowMs + phases.recovery;
+  const endMs = fault.at + (fault.duration ?? 0);
+  const fmt = (ms: number) => `+${formatDurationMs(ms)}`;
+  if (fault.at >= runEndMs) {
+    add(
+      ctx,
+      ['faults', i, 'at'],
+      `fault starts at ${fmt(fault.at)}, after the run has ended (${fmt(runEndMs)} after the baseline: fault window ${formatDurationMs(windowMs)} + recovery ${formatDurationMs(phases.recovery)})`,
+    );
+  } else if (fault.at >= windowMs && windowMs > 0) {
+    add(
+      ctx,
+      ['faults', i, 'at'],
+      `fault starts at ${fmt(fault.at)}, after the fault window ends (phases.fault: ${formatDurationMs(windowMs)})`,
+    );
+  } else if (endMs > windowMs) {
+    add(
+      ctx,
+      ['faults', i, 'duration'],
+      `fault ends at ${fmt(endMs)}, after the fault window ends (phases.fault: ${formatDurationMs(windowMs)}); lengthen phases.fault or shorten the fault`,
+    );
+  }
+}
+
+/** Kind registered and params valid for it. */
+export function checkProbe(ctx: Ctx, probe: ProbeSpec, i: number): void {
+  const kind = probeKinds.get(probe.kind);
+  if (!kind) {
+    add(ctx, ['probes', i, 'kind'], probeKinds.unknownMessage(probe.kind));
+    return;
+  }
+  const parsed = kind.params.safeParse(probe.params, { error: friendlyZodError });
+  if (!parsed.success) {
+    ctx.issues.push(
+      ...specIssuesFromZod(parsed.error.issues, {
+        schema: kind.params,
+        input: probe.params,
+        source: ctx.source,
+        base: ['probes', i, 'params'],
+      }),
+    );
+  }
+}
