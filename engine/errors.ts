@@ -86,6 +86,26 @@ export const ERROR_CODES = {
     exit: ExitCode.infrastructure,
     summary: 'A fleet shard process died; its devices are counted as lost.',
   },
+  SQUALL_AGENT_AUTH_FAILED: {
+    exit: ExitCode.infrastructure,
+    summary: 'The agent and controller did not accept each other (mTLS: no certificate, another CA, wrong name).',
+  },
+  SQUALL_AGENT_POLICY_DENIED: {
+    exit: ExitCode.infrastructure,
+    summary: "The agent's policy refused the request (driver, target, duration, concurrency, protected address).",
+  },
+  SQUALL_AGENT_INSECURE: {
+    exit: ExitCode.invalidInput,
+    summary: 'Plain text was asked for on a non-loopback address, or TLS files are missing without --insecure.',
+  },
+  SQUALL_TLS_CONFIG_INVALID: {
+    exit: ExitCode.invalidInput,
+    summary: 'A TLS certificate, key or CA file is missing, unreadable or malformed.',
+  },
+  SQUALL_LEASE_EXPIRED: {
+    exit: ExitCode.infrastructure,
+    summary: "The agent heard no heartbeat for the lease's ttl and reverted the session's faults.",
+  },
   SQUALL_INTERNAL: {
     exit: ExitCode.infrastructure,
     summary: 'A bug in Squall; please report it with the journal.',

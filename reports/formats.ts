@@ -1,10 +1,14 @@
 import { Registry } from '../engine/registry.js';
 import type { JournalEvent } from '../engine/run/journal-events.js';
+import { renderHtml } from './html/page.js';
 import { renderJunit } from './junit.js';
+import { renderMarkdown } from './markdown.js';
+import { renderPostmortem } from './postmortem.js';
 import type { RunSummary } from './summary.js';
 
 /** A report format: one file per run, rendered from the summary and the raw journal. */
 export interface ReportFormat {
+  /** The name `squall report --format` takes. */
   readonly name: string;
   readonly fileName: string;
   render(summary: RunSummary, events: readonly JournalEvent[]): string;
@@ -18,3 +22,10 @@ reportFormats.register({
   render: (summary) => `${JSON.stringify(summary, null, 2)}\n`,
 });
 reportFormats.register({ name: 'junit', fileName: 'junit.xml', render: (summary) => renderJunit(summary) });
+reportFormats.register({ name: 'md', fileName: 'summary.md', render: (summary) => renderMarkdown(summary) });
+reportFormats.register({ name: 'html', fileName: 'report.html', render: renderHtml });
+reportFormats.register({
+  name: 'postmortem',
+  fileName: 'postmortem.md',
+  render: (summary) => renderPostmortem(summary),
+});

@@ -1,9 +1,15 @@
 /**
  * `junit.xml`: one testcase per SLO (and one per failed rollback) so CI test reporters show
- * each promise as a test. Failure messages carry the numbers.
+ * each promise as a test. Failure messages carry the numbers
+ * (`latency_p99 612.35ms > 500ms during the run window`); the body has every window.
+ * Shape: the Ant/Jenkins JUnit schema that GitHub, GitLab, Jenkins and junit2json read.
  */
 import type { SloResult } from '../engine/run/journal-events.js';
+import { describeSlo, formatBudget, formatSliValue, formatStatus } from './format.js';
 import type { RunSummary } from './summary.js';
+
+// engine/run/scoring.ts imports the formatter from here; it lives in format.ts with the others.
+export { formatSliValue };
 
 export function escapeXml(text: string): string {
   return text.replace(
@@ -12,60 +18,74 @@ export function escapeXml(text: string): string {
   );
 }
 
-export function formatSliValue(value: number | null, unit: string): string {
-  if (value === null) return 'no data';
-  if (unit === 'ratio') return `${(value * 100).toFixed(3).replace(/\.?0+$/, '')}%`;
-  if (unit === 'ms') return `${Number(value.toFixed(2))}ms`;
-  if (unit === 'per_s') return `${Number(value.toFixed(2))}/s`;
-  return String(Number(value.toFixed(3)));
+/** The failure body: the SLO in every window, so the CI page shows baseline vs fault vs recovery. */
+function windowsText(slo: SloResult): string {
+  return slo.windows
+    .map(
+      (w) =>
+        `${w.window.padEnd(9)} ${formatSliValue(w.value, slo.unit).padEnd(12)} ${formatStatus(w.status).padEnd(9)} budget consumed ${formatBudget(w.budgetConsumed)}`,
+    )
+    .join('\n');
 }
 
-function sloMessage(slo: SloResult): string {
-  const value = formatSliValue(slo.value, slo.unit);
-  if (slo.status === 'nodata') return `${slo.sli} had no data during the ${slo.window} window`;
-  return `${slo.sli} ${value} does not meet ${slo.objective} during the ${slo.window} window`;
+function failureMessage(slo: SloResult): string {
+  const budget =
+    slo.budgetConsumed === null ? '' : `; ${formatBudget(slo.budgetConsumed)} of the error budget consumed`;
+  return `${describeSlo(slo)}${budget}`;
+}
+
+interface Case {
+  classname: string;
+  name: string;
+  failure?: { type: string; message: string; body: string };
+}
+
+function renderCase(c: Case): string {
+  const open = `    <testcase classname="${escapeXml(c.classname)}" name="${escapeXml(c.name)}" time="0"`;
+  if (!c.failure) return `${open}/>`;
+  return `${open}>\n      <failure message="${escapeXml(c.failure.message)}" type="${escapeXml(c.failure.type)}">${escapeXml(c.failure.body)}</failure>\n    </testcase>`;
 }
 
 export function renderJunit(summary: RunSummary): string {
-  const cases: string[] = [];
-  let failures = 0;
-  for (const slo of summary.slos) {
-    const name = escapeXml(`${slo.name}: ${slo.sli} ${slo.objective} (${slo.window})`);
-    if (slo.status === 'met') {
-      cases.push(`    <testcase classname="${escapeXml(summary.experiment)}.slo" name="${name}"/>`);
-    } else {
-      failures++;
-      const msg = escapeXml(sloMessage(slo));
-      cases.push(
-        `    <testcase classname="${escapeXml(summary.experiment)}.slo" name="${name}">\n      <failure message="${msg}" type="${slo.status}">${msg}</failure>\n    </testcase>`,
-      );
-    }
-  }
+  const suite = summary.experiment;
+  const cases: Case[] = summary.slos.map((slo) => ({
+    classname: `${suite}.slo`,
+    name: `${slo.name}: ${slo.sli} ${slo.objective} (${slo.window})`,
+    failure:
+      slo.status === 'met'
+        ? undefined
+        : {
+            type: slo.status,
+            message: failureMessage(slo),
+            body: `${failureMessage(slo)}\n${windowsText(slo)}`,
+          },
+  }));
   for (const l of summary.leftovers) {
-    failures++;
-    const msg = escapeXml(
-      `${l.kind} (${l.faultId}) may still be active on ${l.where}: ${l.error}. Remove with: ${l.removeCommand}`,
-    );
-    cases.push(
-      `    <testcase classname="${escapeXml(summary.experiment)}.rollback" name="${escapeXml(`rollback ${l.faultId}`)}">\n      <failure message="${msg}" type="rollback_failed">${msg}</failure>\n    </testcase>`,
-    );
+    const message = `${l.kind} (${l.faultId}) may still be active on ${l.where}: ${l.error}. Remove with: ${l.removeCommand}`;
+    cases.push({
+      classname: `${suite}.rollback`,
+      name: `rollback ${l.faultId}`,
+      failure: { type: 'rollback_failed', message, body: message },
+    });
   }
   if (summary.aborted || !summary.complete) {
-    failures++;
-    const msg = escapeXml(
-      summary.aborted
-        ? `run aborted (${summary.aborted.reason}): ${summary.aborted.detail}`
-        : 'journal incomplete',
-    );
-    cases.push(
-      `    <testcase classname="${escapeXml(summary.experiment)}.run" name="run completed">\n      <failure message="${msg}" type="aborted">${msg}</failure>\n    </testcase>`,
-    );
+    const message = summary.aborted
+      ? `run aborted (${summary.aborted.reason}): ${summary.aborted.detail}`
+      : `journal incomplete: ${summary.problems.join('; ')}`;
+    cases.push({
+      classname: `${suite}.run`,
+      name: 'run completed',
+      failure: { type: 'aborted', message, body: message },
+    });
   }
+  const failures = cases.filter((c) => c.failure).length;
   const seconds = ((summary.durationMs ?? 0) / 1000).toFixed(3);
+  const timestamp =
+    summary.startedAt === 'unknown' ? '' : ` timestamp="${escapeXml(summary.startedAt.replace(/Z$/, ''))}"`;
   return `<?xml version="1.0" encoding="UTF-8"?>
-<testsuites name="squall" tests="${cases.length}" failures="${failures}" time="${seconds}">
-  <testsuite name="${escapeXml(summary.experiment)}" tests="${cases.length}" failures="${failures}" errors="0" time="${seconds}" timestamp="${escapeXml(summary.startedAt)}">
-${cases.join('\n')}
+<testsuites name="squall" tests="${cases.length}" failures="${failures}" errors="0" time="${seconds}">
+  <testsuite name="${escapeXml(suite)}" tests="${cases.length}" failures="${failures}" errors="0" skipped="0" time="${seconds}"${timestamp} hostname="${escapeXml(summary.environment.host)}">
+${cases.map(renderCase).join('\n')}
   </testsuite>
 </testsuites>
 `;

@@ -1,8 +1,14 @@
 /**
- * `summary.json`: the run as a stable, versioned document built from the journal alone.
- * Bump SUMMARY_SCHEMA_VERSION on any breaking change; consumers key on it.
+ * `summary.json`: the run as a stable, versioned document built from the journal alone. Every
+ * other format renders from this summary (plus chart series for the HTML), so each number is
+ * computed once and reads the same everywhere.
+ *
+ * Bump SUMMARY_SCHEMA_VERSION on any breaking change (a field removed, renamed or retyped);
+ * adding a field is not breaking. Consumers key on it. Nothing here reads the clock: the same
+ * journal gives the same summary, byte for byte.
  */
 import type { Leftover } from '../engine/errors.js';
+import type { JournalDefect } from '../engine/run/journal.js';
 import type {
   FaultInjectedEvent,
   JournalEvent,
@@ -11,12 +17,18 @@ import type {
   SloResult,
   VerdictEvent,
 } from '../engine/run/journal-events.js';
+import { computeKeySlis, type KeySli } from './key-slis.js';
+import { toSlices } from './metric-slices.js';
+import { originMs, phaseSpans, type ScoredPhase, type TimelineEntry, timelineEntries } from './timeline.js';
 
 export const SUMMARY_SCHEMA_VERSION = 1;
 
 export interface RunSummary {
   schemaVersion: typeof SUMMARY_SCHEMA_VERSION;
   experiment: string;
+  description: string | null;
+  /** Path or URL from the experiment's `metadata.runbook`. */
+  runbook: string | null;
   file: string;
   runId: string;
   startedAt: string;
@@ -24,33 +36,86 @@ export interface RunSummary {
   durationMs: number | null;
   /** False when the journal ended early or had unreadable lines: numbers may be partial. */
   complete: boolean;
+  /** Why the run is incomplete (unreadable lines, missing events); empty when complete. */
+  problems: string[];
   outcome: RunEndEvent['outcome'] | 'incomplete';
   exitCode: number | null;
   hypothesis: VerdictEvent['hypothesis'] | null;
   resilienceScore: number | null;
+  /** Every offset below is from this instant: the start of the baseline. */
+  originAt: string | null;
+  phases: { phase: ScoredPhase; startOffsetMs: number; durationMs: number }[];
   slos: SloResult[];
+  keySlis: KeySli[];
   faults: {
     faultId: string;
     name: string;
     kind: string;
     agent: string;
     target: Record<string, unknown>;
+    where: string;
     injectedAt: string;
+    injectOffsetMs: number;
     schedulingDelayMs: number;
+    plannedDurationMs: number | null;
     revertedAt: string | null;
+    revertOffsetMs: number | null;
     revertAttempts: number | null;
+    clockOffsetMs: number | null;
   }[];
-  guardTrips: { guard: string; reason: string; at: string }[];
+  failedInjections: { name: string; kind: string; error: string; at: string }[];
+  guardTrips: { guard: string; reason: string; at: string; offsetMs: number }[];
   aborted: { reason: string; detail: string } | null;
   errors: { code: string; message: string }[];
   leftovers: Leftover[];
-  environment: { squallVersion: string; node: string; host: string };
+  timeline: { offsetMs: number; kind: TimelineEntry['kind']; text: string }[];
+  environment: {
+    squallVersion: string;
+    node: string;
+    host: string;
+    /** Agents that ran faults, with their clock offset (agent − controller, ms) when remote. */
+    agents: { agent: string; clockOffsetMs: number | null }[];
+  };
 }
 
-export function buildSummary(events: readonly JournalEvent[], defects = 0): RunSummary {
-  const start = events.find((e): e is RunStartEvent => e.type === 'run.start');
-  const end = events.find((e): e is RunEndEvent => e.type === 'run.end');
-  const verdict = events.find((e): e is VerdictEvent => e.type === 'verdict');
+function find<T extends JournalEvent['type']>(events: readonly JournalEvent[], type: T) {
+  return events.find((e) => e.type === type) as Extract<JournalEvent, { type: T }> | undefined;
+}
+
+function metadataOf(start: RunStartEvent | undefined): {
+  description: string | null;
+  runbook: string | null;
+} {
+  const metadata = (start?.spec as { metadata?: { description?: unknown; runbook?: unknown } } | undefined)
+    ?.metadata;
+  const text = (v: unknown) => (typeof v === 'string' ? v : null);
+  return { description: text(metadata?.description), runbook: text(metadata?.runbook) };
+}
+
+/** Why a journal cannot be trusted to be whole, in words a reader can act on. */
+function problemsOf(events: readonly JournalEvent[], defects: readonly JournalDefect[]): string[] {
+  const problems = defects.map((d) => `journal line ${d.line} is unreadable (${d.error}); it was skipped`);
+  if (!find(events, 'run.start')) problems.push('the journal has no run.start event: experiment unknown');
+  if (!find(events, 'verdict')) problems.push('the journal has no verdict: the run was not scored');
+  if (!find(events, 'run.end'))
+    problems.push('the journal has no run.end event: the run did not finish (or the file was cut short)');
+  return problems;
+}
+
+export function buildSummary(
+  events: readonly JournalEvent[],
+  defects: number | readonly JournalDefect[] = [],
+): RunSummary {
+  const defectList =
+    typeof defects === 'number'
+      ? Array.from({ length: defects }, (_, i) => ({ line: 0, error: `defect ${i + 1}` }))
+      : defects;
+  const start = find(events, 'run.start');
+  const end = find(events, 'run.end');
+  const verdict = find(events, 'verdict');
+  const abort = find(events, 'abort');
+  const spans = phaseSpans(events);
+  const origin = originMs(events, spans);
   const iso = (t: number) => new Date(t).toISOString();
   const faults: RunSummary['faults'] = events
     .filter((e): e is FaultInjectedEvent => e.type === 'fault.injected')
@@ -62,38 +127,62 @@ export function buildSummary(events: readonly JournalEvent[], defects = 0): RunS
         kind: inj.kind,
         agent: inj.agent,
         target: inj.target,
+        where: inj.where,
         injectedAt: iso(inj.t),
+        injectOffsetMs: inj.t - origin,
         schedulingDelayMs: inj.t - inj.plannedT,
+        plannedDurationMs: inj.durationMs ?? null,
         revertedAt: reverted ? iso(reverted.t) : null,
+        revertOffsetMs: reverted ? reverted.t - origin : null,
         revertAttempts: reverted?.type === 'fault.reverted' ? reverted.attempts : null,
+        clockOffsetMs: inj.clockOffsetMs ?? null,
       };
     });
-  const abort = events.find((e) => e.type === 'abort');
+  const agents = new Map<string, number | null>();
+  for (const f of faults)
+    if (!agents.has(f.agent) || f.clockOffsetMs !== null) agents.set(f.agent, f.clockOffsetMs);
+  const problems = problemsOf(events, defectList);
   return {
     schemaVersion: SUMMARY_SCHEMA_VERSION,
     experiment: start?.experiment ?? 'unknown',
+    ...metadataOf(start),
     file: start?.file ?? 'unknown',
     runId: start?.runId ?? 'unknown',
     startedAt: start ? iso(start.t) : 'unknown',
     endedAt: end ? iso(end.t) : null,
     durationMs: start && end ? end.t - start.t : null,
-    complete: Boolean(start && end) && defects === 0,
+    complete: problems.length === 0,
+    problems,
     outcome: end?.outcome ?? 'incomplete',
     exitCode: end?.exitCode ?? null,
     hypothesis: verdict?.hypothesis ?? null,
     resilienceScore: verdict?.resilienceScore ?? null,
+    originAt: spans.length > 0 ? iso(origin) : null,
+    phases: spans.map((s) => ({
+      phase: s.phase,
+      startOffsetMs: s.startMs - origin,
+      durationMs: s.endMs - s.startMs,
+    })),
     slos: verdict?.slos ?? [],
+    keySlis: computeKeySlis(toSlices(events, spans)),
     faults,
-    guardTrips: events.flatMap((e) =>
-      e.type === 'guard.tripped' ? [{ guard: e.guard, reason: e.reason, at: iso(e.t) }] : [],
+    failedInjections: events.flatMap((e) =>
+      e.type === 'fault.inject_failed' ? [{ name: e.name, kind: e.kind, error: e.error, at: iso(e.t) }] : [],
     ),
-    aborted: abort?.type === 'abort' ? { reason: abort.reason, detail: abort.detail } : null,
+    guardTrips: events.flatMap((e) =>
+      e.type === 'guard.tripped'
+        ? [{ guard: e.guard, reason: e.reason, at: iso(e.t), offsetMs: e.t - origin }]
+        : [],
+    ),
+    aborted: abort ? { reason: abort.reason, detail: abort.detail } : null,
     errors: events.flatMap((e) => (e.type === 'error' ? [{ code: e.code, message: e.message }] : [])),
     leftovers: events.flatMap((e) => (e.type === 'fault.revert_failed' ? [e.leftover] : [])),
+    timeline: timelineEntries(events).map((e) => ({ offsetMs: e.t - origin, kind: e.kind, text: e.text })),
     environment: {
       squallVersion: start?.squallVersion ?? 'unknown',
       node: start?.node ?? 'unknown',
       host: start?.host ?? 'unknown',
+      agents: [...agents].map(([agent, clockOffsetMs]) => ({ agent, clockOffsetMs })),
     },
   };
 }

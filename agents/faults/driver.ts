@@ -74,6 +74,14 @@ export interface ActiveFault {
   readonly where: string;
   /** The command an operator runs to undo it by hand. */
   readonly removeCommand: string;
+  /** Agent clock − controller clock (ms) when a remote agent applied it; for the journal. */
+  readonly clockOffsetMs?: number;
+}
+
+/** Addresses and ports a fault would cut off, so an agent policy can protect its control channel. */
+export interface FaultReach {
+  addresses?: string[];
+  ports?: number[];
 }
 
 export interface FaultDriver<P = unknown> {
@@ -88,6 +96,16 @@ export interface FaultDriver<P = unknown> {
   /** True when the fault needs no duration (a kill with no restart still is "instant"). */
   readonly instantaneous?: boolean;
   inject(ctx: FaultContext, params: P): Promise<ActiveFault>;
+  /**
+   * Undo whatever this fault may have left behind when the agent died before reverting it
+   * (replayed from the agent's ledger at start-up). Must be safe when the fault was never
+   * applied or was already undone. Drivers whose faults die with the agent process omit it.
+   */
+  recover?(ctx: FaultContext, params: P): Promise<void>;
+  /** What the fault would cut off (policy: protected addresses and ports). */
+  reach?(params: P, target: FaultTarget): FaultReach;
+  /** Why this host cannot run the driver (missing tool or kernel module), or undefined. */
+  unavailable?(): Promise<string | undefined>;
 }
 
 /** Every fault driver Squall knows. Driver files register themselves on import. */

@@ -46,4 +46,19 @@ export const processPause = defineFaultDriver({
       },
     };
   },
+  /** Ledger replay: a process the dead agent left stopped is continued. */
+  async recover(ctx) {
+    let pid: number | undefined;
+    try {
+      pid = ctx.resolveProcess(ctx.target).pid();
+    } catch {
+      return; // the process is gone: nothing is left stopped
+    }
+    if (pid === undefined || !isStopped(pid)) return;
+    process.kill(pid, 'SIGCONT');
+    if (!(await waitFor(() => !isStopped(pid), STATE_CHANGE_TIMEOUT_MS))) {
+      throw new Error(`pid ${pid} is still stopped (state ${procState(pid)}) after SIGCONT`);
+    }
+    ctx.log(`pid ${pid} resumed (SIGCONT) after a previous agent died`);
+  },
 });

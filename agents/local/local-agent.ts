@@ -61,9 +61,15 @@ interface ActiveEntry extends ActiveFaultInfo {
 
 const TARGET_KEYS: readonly (keyof FaultTarget)[] = ['process', 'pid', 'pidFile', 'proxy', 'host'];
 
-export function createLocalAgent(options: LocalAgentOptions): LocalAgent {
+/** Resolves fault targets against the processes and proxies an agent was given. */
+export interface TargetResolver {
+  resolveProcess(target: FaultTarget): ManagedProcess;
+  resolveProxy(target: FaultTarget): ProxyHandle;
+}
+
+/** Target resolution shared by the local agent and the gRPC agent (which also needs it for ledger replay). */
+export function createTargetResolver(options: LocalAgentOptions): TargetResolver {
   const log = options.log ?? (() => {});
-  const active = new Map<string, ActiveEntry>();
 
   const notFound = (what: string, name: string, known: string[], section: string) => {
     const near = closest(name, known);
@@ -121,6 +127,13 @@ export function createLocalAgent(options: LocalAgentOptions): LocalAgent {
     if (!p) throw notFound('proxy', target.proxy, [...options.proxies.keys()], 'system.proxies');
     return p;
   };
+  return { resolveProcess, resolveProxy };
+}
+
+export function createLocalAgent(options: LocalAgentOptions): LocalAgent {
+  const log = options.log ?? (() => {});
+  const active = new Map<string, ActiveEntry>();
+  const { resolveProcess, resolveProxy } = createTargetResolver(options);
 
   /** Concurrent calls share one attempt; a failed attempt is forgotten so a later call retries. */
   const revertOne = (faultId: string): Promise<void> => {
@@ -188,7 +201,9 @@ export function createLocalAgent(options: LocalAgentOptions): LocalAgent {
       } catch (err) {
         if (
           err instanceof SquallError &&
-          (err.code === 'SQUALL_TARGET_NOT_FOUND' || err.code === 'SQUALL_SPEC_INVALID')
+          (err.code === 'SQUALL_TARGET_NOT_FOUND' ||
+            err.code === 'SQUALL_SPEC_INVALID' ||
+            err.code === 'SQUALL_NETEM_UNAVAILABLE')
         ) {
           throw err;
         }

@@ -1,9 +1,11 @@
 /**
- * `journal.jsonl`: one event per line, appended as the run goes. Inject and revert events are
- * fsynced before the call returns, so a crash right after an injection still leaves a record
- * of what may be active.
+ * `journal.jsonl`: one event per line, appended as the run goes. Every event is written with a
+ * synchronous write() before `append` returns, so it survives the process dying (kill -9) right
+ * after an injection. Durable events (inject, revert, abort, verdict) are also fsynced for power
+ * loss — asynchronously, on libuv's thread pool, because a blocking fsync stalls the event loop
+ * for milliseconds and would make the next fault late (bench/runner-jitter).
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, fsync, fsyncSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { JournalEvent, JournalEventInput } from './journal-events.js';
 
@@ -25,6 +27,12 @@ export function openJournal(path: string, now: () => number = Date.now): Journal
   const written: JournalEvent[] = [];
   let seq = 0;
   let closed = false;
+  let pendingSyncs = 0;
+  let closeWhenSynced = false;
+  const finishClose = () => {
+    fsyncSync(fd);
+    closeSync(fd);
+  };
   return {
     path,
     append(event, options) {
@@ -32,7 +40,13 @@ export function openJournal(path: string, now: () => number = Date.now): Journal
       written.push(stamped);
       if (!closed) {
         writeSync(fd, `${JSON.stringify(stamped)}\n`);
-        if (options?.durable) fsyncSync(fd);
+        if (options?.durable) {
+          pendingSyncs++;
+          fsync(fd, () => {
+            pendingSyncs--;
+            if (pendingSyncs === 0 && closeWhenSynced) finishClose();
+          });
+        }
       }
       return stamped as never;
     },
@@ -40,8 +54,9 @@ export function openJournal(path: string, now: () => number = Date.now): Journal
     close() {
       if (closed) return;
       closed = true;
-      fsyncSync(fd);
-      closeSync(fd);
+      // An fsync still running on the thread pool holds the fd: close after it, never under it.
+      if (pendingSyncs > 0) closeWhenSynced = true;
+      else finishClose();
     },
   };
 }

@@ -6,6 +6,7 @@
  * wires signals to `options.signal`.
  */
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { ActiveFault, FaultTarget } from '../../agents/faults/driver.js';
@@ -168,6 +169,8 @@ async function execute(options: RunOptions, active: Map<string, ActiveFaultRecor
   let stopMetrics: (() => Promise<void>) | undefined;
   let error: SquallError | undefined;
   const timeline = new AbortController();
+  // Every scheduled fault waits on this signal; hundreds of listeners are expected, not a leak.
+  setMaxListeners(0, timeline.signal, runAbort.signal);
   const faultTasks: Promise<void>[] = [];
   runAbort.signal.addEventListener('abort', () => timeline.abort(runAbort.signal.reason), { once: true });
 
@@ -405,6 +408,7 @@ async function runFault(fault: FaultSpec, windowStartMs: number, ctx: FaultTaskC
       plannedT: plannedMs,
       durationMs: fault.duration,
       where: injected.where,
+      ...(injected.clockOffsetMs !== undefined ? { clockOffsetMs: injected.clockOffsetMs } : {}),
     },
     { durable: true },
   );

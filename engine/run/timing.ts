@@ -1,11 +1,12 @@
 /**
- * Timing for the timeline. Plain `setTimeout` fires 1–15 ms late under load; the scheduler
- * sleeps until shortly before the planned time and then yields with `setImmediate` until it
- * is due, which keeps fault starts within a millisecond or two of plan (bench/runner-jitter).
+ * Timing for the timeline: a timeout to the due time, re-armed if it fires early (timers are
+ * rounded to whole ms). We measured spinning on setImmediate for the last few ms: it cuts the
+ * median lateness to ~0.03 ms but, on a loaded 2-core machine, the busy process gets
+ * descheduled and the p99 goes from ~3 ms to 10–80 ms (bench/runner-jitter), so we do not spin.
  */
 
-/** Milliseconds before the due time at which we stop trusting setTimeout and start polling. */
-const SPIN_WINDOW_MS = 4;
+/** Milliseconds before the due time at which to poll instead of sleeping (0: never poll). */
+const SPIN_WINDOW_MS = 0;
 
 /** Resolves at `dueMs` (epoch ms) or rejects with the signal's reason when aborted first. */
 export function sleepUntil(dueMs: number, signal?: AbortSignal, now: () => number = Date.now): Promise<void> {

@@ -8,6 +8,7 @@
  * right: the objective cannot be both the slice threshold and the share of good slices.
  */
 import { isFleetSource, resolveSli, sliSourceProblem, unknownSliMessage } from '../slo/catalog.js';
+import { guardMathProblems, sloMathProblems } from '../slo/check.js';
 import type { ResolvedSli } from '../slo/sli.js';
 import type { GuardSpec, SloSpec } from './schema.js';
 import type { FieldPath } from './source-map.js';
@@ -21,6 +22,8 @@ export function checkSlo(ctx: Ctx, slo: SloSpec, i: number): void {
     add(ctx, ['slos', i, 'sli'], unknownSliMessage(slo.sli));
   }
   checkSource(ctx, ['slos', i], slo.source, sli, 'sli');
+  // What only the SLO math knows: time_to_recover params, SLIs that take no params.
+  for (const p of sloMathProblems(slo)) add(ctx, ['slos', i, ...p.path.split('.')], p.message);
   if (slo.budgeting === 'timeslices') {
     if (!slo.sliceObjective) {
       add(
@@ -152,6 +155,8 @@ export function checkGuard(ctx: Ctx, guard: GuardSpec, i: number): void {
     else checkUnit(ctx, at('when'), objective, sli, m[1]!);
     checkSource(ctx, at(), guard.source, sli, 'when');
   }
+  const slos = ctx.parts.slos.flatMap((s) => (s ? [s] : []));
+  for (const p of guardMathProblems(guard, slos)) add(ctx, at(...p.path.split('.')), p.message);
   if (guard.burnRate !== undefined) {
     const slos = ctx.parts.slos.flatMap((s) => (s ? [s.name] : []));
     if (!ctx.parts.broken.has('slos') && !slos.includes(guard.burnRate.slo)) {

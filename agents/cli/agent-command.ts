@@ -1,0 +1,130 @@
+/**
+ * `squall agent`: the thin entry point of the gRPC agent. Parses flags, starts the proxies it
+ * hosts, binds `createAgentServer`, and on SIGINT/SIGTERM reverts every active fault and stops.
+ */
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ExitCode, SquallError } from '../../engine/errors.js';
+import type { Command } from '../../engine/cli/command.js';
+import { startProxies, stopProxies } from '../proxy/start-proxies.js';
+import { createAgentServer, readTlsFiles } from '../server/agent-server.js';
+import { DEFAULT_POLICY, loadPolicyFile } from '../server/policy.js';
+
+const help = `Usage: squall agent [options]
+
+Runs the fault-injection agent: a gRPC server (mTLS by default) that injects and reverts faults
+for an authorised controller, under a lease (no heartbeat for the session's ttl: everything that
+session injected is reverted) and a hard deadline per fault. Every fault is written to the
+ledger before it is applied; at start-up the agent reverts whatever the ledger still holds.
+
+Options:
+  --listen host:port     Address to bind (default 127.0.0.1:7070; port 0 picks one)
+  --tls-ca file          CA that signs controller certificates (PEM)
+  --tls-cert file        This agent's certificate (PEM)
+  --tls-key file         This agent's key (PEM)
+  --insecure             Plain text; refused unless --listen is a loopback address
+  --policy file          Policy (YAML): allowed drivers and targets, maxDuration,
+                         maxConcurrentFaults, protected addresses and ports, controllers
+  --ledger dir           Fault ledger directory (default $XDG_STATE_HOME/squall/ledger)
+  --proxy name=listen,upstream
+                         Host a fault proxy (repeatable), e.g. api=127.0.0.1:18080,127.0.0.1:8080
+  --host name            Name reported to controllers (default: the OS hostname)
+  -h, --help             This help
+
+Exit codes: 0 stopped by a signal, every fault reverted · 2 bad flags, TLS files or policy ·
+            4 a fault could not be reverted at shutdown (it stays in the ledger)
+
+Examples:
+  squall certs init --dir certs --agent edge-1 --host 10.0.0.5
+  squall agent --listen 0.0.0.0:7070 --tls-ca certs/ca.pem --tls-cert certs/edge-1.pem \\
+    --tls-key certs/edge-1.key --policy agent-policy.yaml
+  squall agent --listen 127.0.0.1:7070 --insecure
+`;
+
+export const agentCommand: Command = {
+  name: 'agent',
+  summary: 'Run the fault-injection agent (gRPC, mTLS, leases, ledger, policy)',
+  help,
+  async run(argv, io) {
+    const { values } = parse(argv);
+    const listen = values.listen ?? '127.0.0.1:7070';
+    const tlsFlags = [values['tls-ca'], values['tls-cert'], values['tls-key']];
+    let security: Parameters<ReturnType<typeof createAgentServer>['listen']>[1];
+    if (values.insecure) {
+      if (tlsFlags.some((f) => f !== undefined)) {
+        throw new SquallError('SQUALL_USAGE', '--insecure and --tls-* exclude each other');
+      }
+      security = { insecure: true };
+    } else {
+      if (tlsFlags.some((f) => f === undefined)) {
+        throw new SquallError(
+          'SQUALL_AGENT_INSECURE',
+          'the agent needs --tls-ca, --tls-cert and --tls-key (create them with squall certs init), or --insecure on a loopback address',
+        );
+      }
+      const [ca, cert, key] = tlsFlags.map((f) => resolve(io.cwd, f!)) as [string, string, string];
+      security = { tls: readTlsFiles({ ca, cert, key }) };
+    }
+    const policy = values.policy ? loadPolicyFile(resolve(io.cwd, values.policy)) : DEFAULT_POLICY;
+    const stateHome = io.env.XDG_STATE_HOME ?? join(io.env.HOME ?? homedir(), '.local', 'state');
+    const ledgerDir = resolve(io.cwd, values.ledger ?? join(stateHome, 'squall', 'ledger'));
+    const log = (m: string) => io.stderr.write(`${new Date().toISOString()} ${m}\n`);
+
+    const proxies = await startProxies(parseProxyFlags(values.proxy ?? []), { log });
+    const agent = createAgentServer({
+      ledgerDir,
+      policy,
+      proxies: new Map(proxies),
+      log,
+      ...(values.host ? { host: values.host } : {}),
+    });
+    try {
+      const bound = await agent.listen(listen, security);
+      io.stdout.write(
+        `squall agent listening on ${bound.host}:${bound.port} (${'insecure' in security ? 'plain text' : 'mTLS'}), ledger ${ledgerDir}${agent.recoveredAtStart ? `, ${agent.recoveredAtStart} leftover(s) reverted` : ''}\n`,
+      );
+      await new Promise<void>((done) => {
+        if (!io.signal) return; // no signal wiring: run until the process ends
+        if (io.signal.aborted) done();
+        io.signal.addEventListener('abort', () => done(), { once: true });
+      });
+      log('stopping: reverting every active fault');
+    } finally {
+      await agent.close();
+      await stopProxies(proxies);
+    }
+    return agent.activeFaults() === 0 ? ExitCode.ok : ExitCode.infrastructure;
+  },
+};
+
+function parseProxyFlags(flags: string[]): Record<string, { listen: string; upstream: string }> {
+  const out: Record<string, { listen: string; upstream: string }> = {};
+  for (const flag of flags) {
+    const m = /^([\w-]+)=([^,]+),([^,]+)$/.exec(flag);
+    if (!m) throw new SquallError('SQUALL_USAGE', `--proxy '${flag}': expected name=listenHost:port,upstreamHost:port`);
+    out[m[1]!] = { listen: m[2]!, upstream: m[3]! };
+  }
+  return out;
+}
+
+function parse(argv: string[]) {
+  try {
+    return parseArgs({
+      args: argv,
+      options: {
+        listen: { type: 'string' },
+        'tls-ca': { type: 'string' },
+        'tls-cert': { type: 'string' },
+        'tls-key': { type: 'string' },
+        insecure: { type: 'boolean' },
+        policy: { type: 'string' },
+        ledger: { type: 'string' },
+        proxy: { type: 'string', multiple: true },
+        host: { type: 'string' },
+      },
+    });
+  } catch (err) {
+    throw new SquallError('SQUALL_USAGE', `${(err as Error).message} (see squall agent --help)`);
+  }
+}

@@ -1,0 +1,122 @@
+/**
+ * TypeScript shapes of the messages in `agent.proto`, as @grpc/proto-loader hands them over
+ * with the options in `load.ts` (keepCase, int64 as number, defaults, oneof name in `msg`).
+ * Keep in step with the .proto file.
+ */
+
+export interface HelloRequest {
+  controller: string;
+  controller_time_ms: number;
+}
+
+export interface DriverInfo {
+  name: string;
+  summary: string;
+  targets: string[];
+  available: boolean;
+  unavailable_reason: string;
+}
+
+export interface Limits {
+  max_duration_ms: number;
+  max_concurrent_faults: number;
+  min_ttl_ms: number;
+  max_ttl_ms: number;
+}
+
+export interface AgentInfo {
+  version: string;
+  host: string;
+  drivers: DriverInfo[];
+  limits: Limits;
+  agent_time_ms: number;
+  active_faults: number;
+  recovered_at_start: number;
+}
+
+export interface WireTarget {
+  process?: string;
+  pid_file?: string;
+  pid?: number;
+  proxy?: string;
+  host?: string;
+}
+
+export interface OpenSession {
+  controller: string;
+  ttl_ms: number;
+}
+
+export interface InjectMsg {
+  request_id: string;
+  fault_id: string;
+  kind: string;
+  target: WireTarget;
+  params_json: string;
+  duration_ms: number;
+  hard_deadline_ms: number;
+}
+
+export interface RevertMsg {
+  request_id: string;
+  fault_id: string;
+}
+
+export interface HeartbeatMsg {
+  seq: number;
+  controller_time_ms: number;
+}
+
+export type ControlMessage =
+  | { msg?: 'open'; open: OpenSession }
+  | { msg?: 'inject'; inject: InjectMsg }
+  | { msg?: 'revert'; revert: RevertMsg }
+  | { msg?: 'heartbeat'; heartbeat: HeartbeatMsg };
+
+export interface OpenedMsg {
+  session_id: string;
+  ttl_ms: number;
+  agent_time_ms: number;
+}
+
+export interface InjectedMsg {
+  request_id: string;
+  fault_id: string;
+  where: string;
+  remove_command: string;
+  agent_time_ms: number;
+  hard_deadline_at_ms: number;
+}
+
+export interface RevertedMsg {
+  request_id: string;
+  fault_id: string;
+}
+
+export interface ErrorMsg {
+  request_id: string;
+  fault_id: string;
+  code: string;
+  message: string;
+}
+
+export interface HeartbeatAckMsg {
+  seq: number;
+  controller_time_ms: number;
+  agent_time_ms: number;
+}
+
+export interface FaultEventMsg {
+  fault_id: string;
+  what: 'deadline_reverted' | 'lease_reverted' | 'revert_failed';
+  message: string;
+}
+
+export type AgentEvent =
+  | { msg?: 'opened'; opened: OpenedMsg }
+  | { msg?: 'injected'; injected: InjectedMsg }
+  | { msg?: 'reverted'; reverted: RevertedMsg }
+  | { msg?: 'error'; error: ErrorMsg }
+  | { msg?: 'heartbeat_ack'; heartbeat_ack: HeartbeatAckMsg }
+  | { msg?: 'fault_event'; fault_event: FaultEventMsg }
+  | { msg?: 'metrics'; metrics: { json: string } };

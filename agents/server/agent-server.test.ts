@@ -1,0 +1,213 @@
+/**
+ * Real agents over mTLS on loopback (port 0): Hello, a fault injected and reverted through the
+ * session, and the refusals — no client certificate, a certificate from another CA, out of
+ * policy — each with its stable code.
+ */
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { SquallError } from '../../engine/errors.js';
+import { type AgentConnection, connectAgent } from '../../engine/controller/agent-connection.js';
+import { createFaultProxy, type FaultProxy } from '../proxy/fault-proxy.js';
+import { makeTestPki, type TestPki } from '../test-support/pki.js';
+import { type AgentServer, createAgentServer, readTlsFiles } from './agent-server.js';
+import { parsePolicy } from './policy.js';
+
+const rejection = (p: Promise<unknown>) =>
+  p.then(
+    () => {
+      throw new Error('expected a rejection');
+    },
+    (e: SquallError) => e,
+  );
+
+describe('gRPC agent over mTLS', () => {
+  let pki: TestPki;
+  let dir: string;
+  let agent: AgentServer;
+  let address: string;
+  let proxy: FaultProxy;
+  const connections: AgentConnection[] = [];
+  const logs: string[] = [];
+
+  beforeAll(async () => {
+    pki = makeTestPki();
+    dir = mkdtempSync(join(tmpdir(), 'squall-agent-'));
+    proxy = createFaultProxy({ name: 'api', listen: '127.0.0.1:0', upstream: '127.0.0.1:1' });
+    await proxy.start();
+    agent = createAgentServer({
+      ledgerDir: join(dir, 'ledger'),
+      proxies: new Map([['api', proxy]]),
+      policy: parsePolicy({ drivers: ['proxy.*', 'process.pause'], maxDuration: '1m', maxConcurrentFaults: 2 }),
+      log: (m) => logs.push(m),
+    });
+    const { port } = await agent.listen('127.0.0.1:0', {
+      tls: readTlsFiles({ ca: pki.ca, cert: pki.agent.cert, key: pki.agent.key }),
+    });
+    address = `127.0.0.1:${port}`;
+  });
+  afterEach(async () => {
+    for (const c of connections.splice(0)) await c.close();
+  });
+  afterAll(async () => {
+    await agent.close();
+    await proxy.stop();
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(pki.dir, { recursive: true, force: true });
+  });
+
+  const connect = async (tls = { ca: pki.ca, cert: pki.controller.cert, key: pki.controller.key }) => {
+    const c = await connectAgent('edge-1', { address, tls }, { ttlMs: 2000 });
+    connections.push(c);
+    return c;
+  };
+
+  it('says hello with version, drivers and a clock offset near zero on one host', async () => {
+    const c = await connect();
+    expect(c.info.version).toMatch(/^\d+\.\d+\.\d+/);
+    expect(c.info.drivers.map((d) => d.name)).toContain('proxy.latency');
+    expect(c.info.limits.max_concurrent_faults).toBe(2);
+    expect(Math.abs(c.clockOffsetMs())).toBeLessThan(c.rttMs() / 2 + 5);
+  });
+
+  it('injects a fault through the session, writes it to the ledger, and reverts it', async () => {
+    const c = await connect();
+    const fault = await c.inject({
+      faultId: 'lat-1',
+      kind: 'proxy.latency',
+      target: { agent: 'edge-1', proxy: 'api' },
+      params: { latency: '50ms' },
+      durationMs: 5000,
+    });
+    expect(fault.where).toContain("proxy 'api'");
+    expect(typeof fault.clockOffsetMs).toBe('number');
+    expect(proxy.toxics().map((t) => t.type)).toEqual(['latency']);
+    expect(readdirSync(join(dir, 'ledger'))).toEqual(['lat-1.json']);
+    await fault.revert();
+    expect(proxy.toxics()).toEqual([]);
+    expect(readdirSync(join(dir, 'ledger'))).toEqual([]);
+    await fault.revert(); // idempotent
+  });
+
+  it('refuses a client with no certificate (SQUALL_AGENT_AUTH_FAILED)', async () => {
+    // createSsl with a CA but no key pair: the agent asks for a client certificate and gets none.
+    const { credentials } = await import('@grpc/grpc-js');
+    const { agentService } = await import('../proto/load.js');
+    const { helloAgent } = await import('../../engine/controller/agent-connection.js');
+    const { readFileSync } = await import('node:fs');
+    const Agent = agentService();
+    const client = new Agent(address, credentials.createSsl(readFileSync(pki.ca)));
+    const err = await rejection(helloAgent(client, 'edge-1', 3000));
+    client.close();
+    expect(err.code).toBe('SQUALL_AGENT_AUTH_FAILED');
+  });
+
+  it('refuses a client certificate from another CA (SQUALL_AGENT_AUTH_FAILED)', async () => {
+    const err = await rejection(connect({ ca: pki.ca, cert: pki.foreign.cert, key: pki.foreign.key }));
+    expect(err.code).toBe('SQUALL_AGENT_AUTH_FAILED');
+  });
+
+  it('a controller that does not trust the agent CA fails with SQUALL_AGENT_AUTH_FAILED', async () => {
+    const err = await rejection(connect({ ca: pki.foreign.ca, cert: pki.controller.cert, key: pki.controller.key }));
+    expect(err.code).toBe('SQUALL_AGENT_AUTH_FAILED');
+  });
+
+  it('refuses out-of-policy requests with SQUALL_AGENT_POLICY_DENIED and logs them', async () => {
+    const c = await connect();
+    const denied = await rejection(
+      c.inject({ faultId: 'k1', kind: 'process.kill', target: { pid: 1 }, params: {}, durationMs: 0 }),
+    );
+    expect(denied.code).toBe('SQUALL_AGENT_POLICY_DENIED');
+    expect(denied.message).toContain("driver 'process.kill' is not allowed");
+    const tooLong = await rejection(
+      c.inject({ faultId: 'l2', kind: 'proxy.latency', target: { proxy: 'api' }, params: { latency: '1ms' }, durationMs: 120_000 }),
+    );
+    expect(tooLong.code).toBe('SQUALL_AGENT_POLICY_DENIED');
+    expect(tooLong.message).toContain('maxDuration');
+    const a = await c.inject({ faultId: 'c1', kind: 'proxy.latency', target: { proxy: 'api' }, params: { latency: '1ms' }, durationMs: 1000 });
+    const b = await c.inject({ faultId: 'c2', kind: 'proxy.latency', target: { proxy: 'api' }, params: { latency: '1ms' }, durationMs: 1000 });
+    const third = await rejection(
+      c.inject({ faultId: 'c3', kind: 'proxy.latency', target: { proxy: 'api' }, params: { latency: '1ms' }, durationMs: 1000 }),
+    );
+    expect(third.code).toBe('SQUALL_AGENT_POLICY_DENIED');
+    expect(third.message).toContain('maxConcurrentFaults is 2');
+    await a.revert();
+    await b.revert();
+    expect(logs.some((l) => l.includes('refused k1: SQUALL_AGENT_POLICY_DENIED'))).toBe(true);
+  });
+
+  it('validates params and fault ids on the agent (SQUALL_SPEC_INVALID, SQUALL_TARGET_NOT_FOUND)', async () => {
+    const c = await connect();
+    const bad = await rejection(
+      c.inject({ faultId: 'p1', kind: 'proxy.latency', target: { proxy: 'api' }, params: { latency: 'soon' }, durationMs: 1000 }),
+    );
+    expect(bad.code).toBe('SQUALL_SPEC_INVALID');
+    const badId = await rejection(
+      c.inject({ faultId: '../etc', kind: 'proxy.latency', target: { proxy: 'api' }, params: { latency: '1ms' }, durationMs: 1000 }),
+    );
+    expect(badId.code).toBe('SQUALL_SPEC_INVALID');
+    const missing = await rejection(
+      c.inject({ faultId: 'p3', kind: 'proxy.latency', target: { proxy: 'apx' }, params: { latency: '1ms' }, durationMs: 1000 }),
+    );
+    expect(missing.code).toBe('SQUALL_TARGET_NOT_FOUND');
+    expect(readdirSync(join(dir, 'ledger'))).toEqual([]);
+  });
+
+  it('enforces a fault hard deadline on its own', async () => {
+    const c = await connect();
+    await c.inject({
+      faultId: 'dl-1',
+      kind: 'proxy.latency',
+      target: { proxy: 'api' },
+      params: { latency: '5ms' },
+      durationMs: 100,
+      hardDeadlineMs: 300,
+    });
+    expect(proxy.toxics()).toHaveLength(1);
+    await new Promise((r) => setTimeout(r, 600));
+    expect(proxy.toxics()).toEqual([]);
+    expect(readdirSync(join(dir, 'ledger'))).toEqual([]);
+  });
+
+  it('reverts the session faults when the controller closes the session', async () => {
+    const c = await connect();
+    await c.inject({ faultId: 'end-1', kind: 'proxy.latency', target: { proxy: 'api' }, params: { latency: '5ms' }, durationMs: 10_000 });
+    expect(proxy.toxics()).toHaveLength(1);
+    await connections.pop()!.close();
+    await new Promise((r) => setTimeout(r, 100));
+    expect(proxy.toxics()).toEqual([]);
+  });
+});
+
+describe('agent listen security', () => {
+  it('refuses plain text on a non-loopback address (SQUALL_AGENT_INSECURE)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'squall-agent-'));
+    const agent = createAgentServer({ ledgerDir: join(dir, 'ledger') });
+    try {
+      const err = await rejection(agent.listen('0.0.0.0:0', { insecure: true }));
+      expect(err.code).toBe('SQUALL_AGENT_INSECURE');
+    } finally {
+      await agent.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('serves plain text on loopback when asked, and the controller must ask too', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'squall-agent-'));
+    const agent = createAgentServer({ ledgerDir: join(dir, 'ledger') });
+    try {
+      const { port } = await agent.listen('127.0.0.1:0', { insecure: true });
+      const c = await connectAgent('lo', { address: `127.0.0.1:${port}`, insecure: true });
+      expect(c.info.drivers.length).toBeGreaterThan(0);
+      await c.close();
+      const noTls = await rejection(connectAgent('lo', { address: `127.0.0.1:${port}` }));
+      expect(noTls.code).toBe('SQUALL_AGENT_INSECURE');
+      const remote = await rejection(connectAgent('far', { address: `10.1.2.3:${port}`, insecure: true }));
+      expect(remote.code).toBe('SQUALL_AGENT_INSECURE');
+    } finally {
+      await agent.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,192 @@
+/**
+ * The gRPC agent (ARCHITECTURE.md, "Agents"). `createAgentServer` returns an unbound server
+ * (STYLE.md §4); `listen` first reverts whatever the ledger still holds from a previous agent
+ * process, then binds — mTLS by default, plain text only on loopback and only when asked.
+ * `squall agent` is the thin entry point that parses flags, binds and handles signals.
+ */
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import * as grpc from '@grpc/grpc-js';
+import { SquallError } from '../../engine/errors.js';
+import { SQUALL_VERSION } from '../../engine/version.js';
+import type { ManagedProcess, ProxyHandle } from '../faults/driver.js';
+import { faultDrivers } from '../faults/index.js';
+import { toGrpcError } from '../grpc-status.js';
+import { agentService } from '../proto/load.js';
+import type { AgentEvent, AgentInfo, ControlMessage, DriverInfo, HelloRequest } from '../proto/messages.js';
+import { type AutoRevert, createFaultTable } from './fault-table.js';
+import { openLedger } from './ledger.js';
+import { createPolicyGate, DEFAULT_POLICY, type Policy } from './policy.js';
+import { handleSession, type LiveSession } from './session.js';
+
+export interface AgentServerOptions {
+  /** Directory of the fault ledger (one fsynced file per active fault). */
+  ledgerDir: string;
+  policy?: Policy;
+  processes?: Map<string, ManagedProcess>;
+  proxies?: Map<string, ProxyHandle>;
+  /** Reported in Hello; defaults to the OS hostname. */
+  host?: string;
+  log?: (message: string) => void;
+  /** The agent's clock (epoch ms) as reported to controllers; tests skew it. Default Date.now. */
+  clock?: () => number;
+}
+
+/** PEM contents (not paths) of the agent's CA, certificate and key. */
+export interface TlsMaterial {
+  ca: Buffer;
+  cert: Buffer;
+  key: Buffer;
+}
+
+/** mTLS (the default), or plain text — accepted only for a loopback address. */
+export type AgentSecurity = { tls: TlsMaterial } | { insecure: true };
+
+export interface AgentServer {
+  /** Reverts ledger leftovers, then binds `host:port` (port 0 picks one). */
+  listen(address: string, security: AgentSecurity): Promise<{ host: string; port: number }>;
+  /** How many ledger leftovers were reverted at start-up. */
+  readonly recoveredAtStart: number;
+  activeFaults(): number;
+  /** Reverts every active fault, then stops serving. */
+  close(): Promise<void>;
+}
+
+/** Reads PEM files, mapping failures to SQUALL_TLS_CONFIG_INVALID. */
+export function readTlsFiles(paths: { ca: string; cert: string; key: string }): TlsMaterial {
+  const read = (what: string, path: string) => {
+    try {
+      const text = readFileSync(path);
+      if (!text.includes('-----BEGIN')) throw new Error('not a PEM file');
+      return text;
+    } catch (err) {
+      throw new SquallError('SQUALL_TLS_CONFIG_INVALID', `TLS ${what} ${path}: ${(err as Error).message}`);
+    }
+  };
+  return { ca: read('CA', paths.ca), cert: read('certificate', paths.cert), key: read('key', paths.key) };
+}
+
+export function isLoopback(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '');
+  return h === 'localhost' || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h);
+}
+
+export function splitAddress(address: string): { host: string; port: number } {
+  const i = address.lastIndexOf(':');
+  const port = Number(address.slice(i + 1));
+  if (i <= 0 || !Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw new SquallError('SQUALL_USAGE', `expected 'host:port', got '${address}'`);
+  }
+  return { host: address.slice(0, i), port };
+}
+
+export function createAgentServer(options: AgentServerOptions): AgentServer {
+  const log = options.log ?? (() => {});
+  const clock = options.clock ?? Date.now;
+  const policyData = options.policy ?? DEFAULT_POLICY;
+  const ledger = openLedger(options.ledgerDir);
+  const sessions = new Map<string, LiveSession>();
+  const server = new grpc.Server();
+  let recoveredAtStart = 0;
+  const policy = createPolicyGate(policyData);
+  const onAutoRevert = (event: AutoRevert) => sessions.get(event.sessionId)?.notify(event);
+  const table = createFaultTable({
+    agent: { processes: options.processes ?? new Map(), proxies: options.proxies ?? new Map(), log },
+    ledger,
+    policy,
+    onAutoRevert,
+    log,
+  });
+  let driverInfo: Promise<DriverInfo[]> | undefined;
+
+  const drivers = () => {
+    driverInfo ??= Promise.all(
+      faultDrivers.values().map(async (d) => {
+        const reason = await d.unavailable?.().catch((err: Error) => err.message);
+        return {
+          name: d.name,
+          summary: d.summary,
+          targets: [...d.targets],
+          available: reason === undefined,
+          unavailable_reason: reason ?? '',
+        };
+      }),
+    );
+    return driverInfo;
+  };
+
+  server.addService(agentService().service, {
+    Hello(
+      call: grpc.ServerUnaryCall<HelloRequest, AgentInfo>,
+      callback: grpc.sendUnaryData<AgentInfo>,
+    ) {
+      drivers().then(
+        (list) =>
+          callback(null, {
+            version: SQUALL_VERSION,
+            host: options.host ?? hostname(),
+            drivers: list,
+            limits: {
+              max_duration_ms: policyData.maxDuration,
+              max_concurrent_faults: policyData.maxConcurrentFaults,
+              min_ttl_ms: policyData.lease.minTtl,
+              max_ttl_ms: policyData.lease.maxTtl,
+            },
+            agent_time_ms: clock(),
+            active_faults: table.count(),
+            recovered_at_start: recoveredAtStart,
+          }),
+        (err) => callback(toGrpcError(err)),
+      );
+      void call;
+    },
+    Session(call: grpc.ServerDuplexStream<ControlMessage, AgentEvent>) {
+      handleSession(call, { table, policy, log, sessions, clock });
+    },
+  });
+
+  return {
+    get recoveredAtStart() {
+      return recoveredAtStart;
+    },
+    async listen(address, security) {
+      const { host, port } = splitAddress(address);
+      let credentials: grpc.ServerCredentials;
+      if ('insecure' in security) {
+        if (!isLoopback(host)) {
+          throw new SquallError(
+            'SQUALL_AGENT_INSECURE',
+            `plain text is only allowed on a loopback address, not '${host}'; use mTLS (squall certs init)`,
+          );
+        }
+        credentials = grpc.ServerCredentials.createInsecure();
+      } else {
+        credentials = grpc.ServerCredentials.createSsl(
+          security.tls.ca,
+          [{ private_key: security.tls.key, cert_chain: security.tls.cert }],
+          true, // checkClientCertificate: no client certificate from our CA, no connection
+        );
+      }
+      const { recovered, failed } = await table.recover();
+      recoveredAtStart = recovered;
+      if (failed.length > 0) {
+        log(`ledger: ${failed.length} leftover(s) could not be reverted and stay in ${ledger.dir}`);
+      }
+      const bound = await new Promise<number>((resolve, reject) =>
+        server.bindAsync(`${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${port}`, credentials, (err, p) =>
+          err ? reject(new SquallError('SQUALL_USAGE', `cannot listen on ${address}: ${err.message}`)) : resolve(p),
+        ),
+      );
+      // The control port is never partitioned, whatever the policy file says.
+      policy.protect({ ports: [bound] });
+      log(`agent listening on ${host}:${bound} (${'insecure' in security ? 'PLAIN TEXT, loopback only' : 'mTLS'})`);
+      return { host, port: bound };
+    },
+    activeFaults: () => table.count(),
+    async close() {
+      await table.revertAll();
+      await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+      server.forceShutdown();
+    },
+  };
+}

@@ -1,0 +1,203 @@
+/**
+ * One controller session: the lease. The first message opens it (with the ttl the controller
+ * asks for, clamped by policy); every message after that renews it. When nothing arrives for
+ * the ttl, the agent reverts every fault the session injected — whether the controller was
+ * killed, its host lost power, or the network dropped it (Gremlin's dead-man's switch).
+ * One small handler per message type (STYLE.md §7).
+ */
+import { randomUUID } from 'node:crypto';
+import { isIP } from 'node:net';
+import type * as grpc from '@grpc/grpc-js';
+import { SquallError } from '../../engine/errors.js';
+import type { FaultTarget } from '../faults/driver.js';
+import { toGrpcError } from '../grpc-status.js';
+import type { AgentEvent, ControlMessage, HeartbeatMsg, InjectMsg, OpenSession, RevertMsg, WireTarget } from '../proto/messages.js';
+import type { AutoRevert, FaultTable } from './fault-table.js';
+import type { PolicyGate } from './policy.js';
+
+/** With no hard deadline asked for, a fault with a duration may outlive it by this much. */
+export const DEFAULT_DEADLINE_GRACE_MS = 10_000;
+
+export interface SessionDeps {
+  table: FaultTable;
+  policy: PolicyGate;
+  log: (message: string) => void;
+  /** Sessions by id, so the table's auto-reverts reach the right stream. */
+  sessions: Map<string, LiveSession>;
+  /** The agent's clock, epoch ms. */
+  clock: () => number;
+}
+
+export interface LiveSession {
+  readonly id: string;
+  notify(event: AutoRevert): void;
+}
+
+type Call = grpc.ServerDuplexStream<ControlMessage, AgentEvent>;
+
+export function handleSession(call: Call, deps: SessionDeps): void {
+  const { table, policy, log } = deps;
+  const peer = call.getPeer();
+  let id: string | undefined;
+  let ttlMs = 0;
+  let lease: NodeJS.Timeout | undefined;
+  let ended = false;
+
+  const send = (event: AgentEvent) => {
+    if (!ended && !call.destroyed && call.writable) call.write(event);
+  };
+  const refuse = (requestId: string, faultId: string, err: unknown) => {
+    const e = err instanceof SquallError ? err : new SquallError('SQUALL_INTERNAL', (err as Error).message);
+    log(`session ${id ?? '-'} (${peer}): refused ${faultId || requestId}: ${e.code}: ${e.message}`);
+    send({ error: { request_id: requestId, fault_id: faultId, code: e.code, message: e.message } });
+  };
+  const renew = () => {
+    if (!id) return;
+    if (lease) clearTimeout(lease);
+    const sessionId = id;
+    lease = setTimeout(() => {
+      lease = undefined;
+      log(`session ${sessionId} (${peer}): no heartbeat for ${ttlMs} ms; reverting its faults`);
+      void table.revertSession(sessionId, 'lease_reverted');
+    }, ttlMs);
+  };
+
+  const handlers = {
+    open(msg: OpenSession) {
+      if (id) throw new SquallError('SQUALL_USAGE', 'session already open');
+      try {
+        policy.checkController(peerCommonName(call));
+      } catch (err) {
+        log(`session refused (${peer}): ${(err as Error).message}`);
+        call.emit('error', toGrpcError(err));
+        ended = true;
+        return;
+      }
+      // The controller's own address is never cut off (the control channel is never partitioned).
+      const peerIp = peerAddress(peer);
+      if (peerIp) policy.protect({ addresses: [peerIp] });
+      id = randomUUID();
+      ttlMs = policy.ttlMs(msg.ttl_ms || 5000);
+      deps.sessions.set(id, { id, notify: (e) => send({ fault_event: { fault_id: e.faultId, what: e.what, message: e.message } }) });
+      log(`session ${id} opened by ${msg.controller || 'a controller'} (${peer}), ttl ${ttlMs} ms`);
+      send({ opened: { session_id: id, ttl_ms: ttlMs, agent_time_ms: deps.clock() } });
+    },
+    async inject(msg: InjectMsg) {
+      if (!id) throw new SquallError('SQUALL_USAGE', 'open the session before injecting');
+      let params: unknown = {};
+      try {
+        params = msg.params_json ? JSON.parse(msg.params_json) : {};
+      } catch {
+        throw new SquallError('SQUALL_SPEC_INVALID', `params_json is not JSON: ${msg.params_json}`);
+      }
+      const durationMs = msg.duration_ms;
+      const hardDeadlineMs =
+        msg.hard_deadline_ms > 0
+          ? msg.hard_deadline_ms
+          : durationMs > 0
+            ? durationMs + DEFAULT_DEADLINE_GRACE_MS
+            : policy.policy.maxDuration;
+      const { fault, deadlineAtMs } = await table.inject({
+        sessionId: id,
+        faultId: msg.fault_id,
+        kind: msg.kind,
+        target: fromWireTarget(msg.target),
+        params,
+        durationMs,
+        hardDeadlineMs,
+      });
+      const agentTime = deps.clock();
+      log(`session ${id}: injected ${msg.kind} (${msg.fault_id}) on ${fault.where}`);
+      send({
+        injected: {
+          request_id: msg.request_id,
+          fault_id: msg.fault_id,
+          where: fault.where,
+          remove_command: fault.removeCommand,
+          agent_time_ms: agentTime,
+          hard_deadline_at_ms: deadlineAtMs,
+        },
+      });
+    },
+    async revert(msg: RevertMsg) {
+      if (!id) throw new SquallError('SQUALL_USAGE', 'open the session before reverting');
+      await table.revert(msg.fault_id);
+      log(`session ${id}: reverted ${msg.fault_id}`);
+      send({ reverted: { request_id: msg.request_id, fault_id: msg.fault_id } });
+    },
+    heartbeat(msg: HeartbeatMsg) {
+      send({ heartbeat_ack: { seq: msg.seq, controller_time_ms: msg.controller_time_ms, agent_time_ms: deps.clock() } });
+    },
+  };
+
+  call.on('data', (message: ControlMessage) => {
+    renew();
+    const kind = message.msg;
+    const requestOf = (m: ControlMessage) =>
+      'inject' in m && m.inject ? m.inject : 'revert' in m && m.revert ? m.revert : undefined;
+    const req = requestOf(message);
+    void (async () => {
+      try {
+        switch (kind) {
+          case 'open':
+            return handlers.open((message as { open: OpenSession }).open);
+          case 'inject':
+            return await handlers.inject((message as { inject: InjectMsg }).inject);
+          case 'revert':
+            return await handlers.revert((message as { revert: RevertMsg }).revert);
+          case 'heartbeat':
+            return handlers.heartbeat((message as { heartbeat: HeartbeatMsg }).heartbeat);
+          default:
+            throw new SquallError('SQUALL_USAGE', `unknown control message '${String(kind)}'`);
+        }
+      } catch (err) {
+        refuse(req?.request_id ?? '', req?.fault_id ?? '', err);
+      }
+    })();
+  });
+
+  const closeSession = (how: 'ended' | 'dropped') => {
+    if (ended && how === 'dropped') return;
+    ended = true;
+    if (!id) return;
+    deps.sessions.delete(id);
+    if (how === 'ended') {
+      // The controller said goodbye, or its process died and the kernel closed the connection:
+      // nothing it injected should outlive the session. (A controller that falls silent with the
+      // connection open is caught by the lease timer instead.)
+      if (lease) clearTimeout(lease);
+      void table.revertSession(id, 'lease_reverted');
+      if (!call.destroyed) call.end();
+    } else {
+      // Dropped (controller killed, network gone): the lease runs out on its own.
+      log(`session ${id} (${peer}): connection dropped; its faults revert when the lease (${ttlMs} ms) runs out`);
+    }
+  };
+  call.on('end', () => closeSession('ended'));
+  call.on('cancelled', () => closeSession('dropped'));
+  call.on('error', () => closeSession('dropped'));
+}
+
+function fromWireTarget(t: WireTarget | undefined): FaultTarget {
+  const target: FaultTarget = {};
+  if (!t) return target;
+  if (t.process) target.process = t.process;
+  if (t.pid_file) target.pidFile = t.pid_file;
+  if (t.pid) target.pid = t.pid;
+  if (t.proxy) target.proxy = t.proxy;
+  if (t.host) target.host = t.host;
+  return target;
+}
+
+/** The client certificate's CN, when the connection is mTLS. */
+function peerCommonName(call: Call): string | undefined {
+  const cert = call.getAuthContext?.()?.sslPeerCertificate;
+  const cn = cert?.subject?.CN;
+  return Array.isArray(cn) ? cn[0] : cn;
+}
+
+/** The IP in a grpc-js peer string (`ipv4:1.2.3.4:5`, `ipv6:[::1]:5`, or `1.2.3.4:5`). */
+function peerAddress(peer: string): string | undefined {
+  const m = /^(?:ipv[46]:)?\[?([0-9a-fA-F:.]+?)\]?:\d+$/.exec(peer);
+  return m?.[1] && isIP(m[1]) ? m[1] : undefined;
+}

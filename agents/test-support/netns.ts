@@ -1,0 +1,108 @@
+/**
+ * Test helper: two network namespaces joined by a veth pair, with addresses from a private range
+ * that exist only inside them. Needs root (CAP_NET_ADMIN, CAP_SYS_ADMIN). `destroy` removes both
+ * namespaces (and so the veth pair and every nft table in them), even after a failed test.
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { FIXTURES_DIR } from '../fixtures/free-port.js';
+
+export interface NetnsPair {
+  a: string;
+  b: string;
+  addrA: string;
+  addrB: string;
+  /** Runs the netprobe fixture in a namespace and resolves with its output lines. */
+  probe(ns: string, args: string[]): Promise<string[]>;
+  /** Starts a long-running netprobe (tcp-server, udp-sink); resolves once it printed its first line. */
+  start(ns: string, args: string[]): Promise<{ child: ChildProcess; lines: string[]; exited: Promise<void> }>;
+  nftTables(ns: string): string[];
+  destroy(): void;
+}
+
+const sh = (argv: string[]) => execFileSync(argv[0]!, argv.slice(1), { encoding: 'utf8' });
+
+export function canUseNetns(): boolean {
+  if (process.getuid?.() !== 0) return false;
+  try {
+    sh(['nft', '--version']);
+    sh(['ip', '-V']);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+let counter = 0;
+
+export function createNetnsPair(subnet = 201): NetnsPair {
+  const tag = `${process.pid % 100000}${counter++}`;
+  const a = `sq-a-${tag}`;
+  const b = `sq-b-${tag}`;
+  const addrA = `10.${subnet}.${counter}.1`;
+  const addrB = `10.${subnet}.${counter}.2`;
+  const children = new Set<ChildProcess>();
+  const destroy = () => {
+    for (const c of children) c.kill('SIGKILL');
+    for (const ns of [a, b]) {
+      try {
+        sh(['ip', 'netns', 'del', ns]);
+      } catch {}
+    }
+  };
+  try {
+    sh(['ip', 'netns', 'add', a]);
+    sh(['ip', 'netns', 'add', b]);
+    sh(['ip', 'link', 'add', `va${tag}`, 'netns', a, 'type', 'veth', 'peer', 'name', `vb${tag}`, 'netns', b]);
+    sh(['ip', '-n', a, 'addr', 'add', `${addrA}/24`, 'dev', `va${tag}`]);
+    sh(['ip', '-n', b, 'addr', 'add', `${addrB}/24`, 'dev', `vb${tag}`]);
+    for (const [ns, dev] of [[a, `va${tag}`], [b, `vb${tag}`]] as const) {
+      sh(['ip', '-n', ns, 'link', 'set', dev, 'up']);
+      sh(['ip', '-n', ns, 'link', 'set', 'lo', 'up']);
+    }
+  } catch (err) {
+    destroy();
+    throw err;
+  }
+  const netprobe = `${FIXTURES_DIR}netprobe.mjs`;
+  const spawnProbe = (ns: string, args: string[]) => {
+    const child = spawn('ip', ['netns', 'exec', ns, process.execPath, netprobe, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    children.add(child);
+    child.once('exit', () => children.delete(child));
+    return child;
+  };
+  return {
+    a,
+    b,
+    addrA,
+    addrB,
+    async probe(ns, args) {
+      const child = spawnProbe(ns, args);
+      const lines: string[] = [];
+      createInterface({ input: child.stdout! }).on('line', (l) => lines.push(l));
+      await once(child, 'close');
+      return lines;
+    },
+    async start(ns, args) {
+      const child = spawnProbe(ns, args);
+      const lines: string[] = [];
+      const exited = once(child, 'close').then(() => {});
+      await new Promise<void>((resolve, reject) => {
+        createInterface({ input: child.stdout! }).on('line', (l) => {
+          lines.push(l);
+          if (lines.length === 1) resolve();
+        });
+        child.once('exit', (code) => reject(new Error(`netprobe ${args[0]} exited (${code}) before it was ready`)));
+      });
+      return { child, lines, exited };
+    },
+    nftTables(ns) {
+      return sh(['ip', 'netns', 'exec', ns, 'nft', 'list', 'tables'])
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean);
+    },
+    destroy,
+  };
+}

@@ -1,0 +1,339 @@
+/**
+ * The controller's side of one agent: Hello (version, drivers, clock), then one Session stream
+ * that holds the lease with heartbeats every ttl/3. Implements the runner's `FaultInjector`.
+ * The agent's clock offset is estimated NTP-style from every round trip (Hello and heartbeats):
+ * offset = agentTime − (sent + received) / 2, keeping the sample with the smallest round trip
+ * among the recent ones, since its error is bounded by half that round trip.
+ */
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { isAbsolute, resolve } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import type { ActiveFault, FaultTarget } from '../../agents/faults/driver.js';
+import { fromGrpcError, squallCode } from '../../agents/grpc-status.js';
+import { agentService } from '../../agents/proto/load.js';
+import type {
+  AgentEvent,
+  AgentInfo,
+  ControlMessage,
+  HelloRequest,
+  InjectedMsg,
+  WireTarget,
+} from '../../agents/proto/messages.js';
+import { SquallError } from '../errors.js';
+import { diagnoseTls } from './tls-diagnose.js';
+import type { FaultInjector } from '../run/runner.js';
+import { SQUALL_VERSION } from '../version.js';
+
+/** An experiment's `agents.<name>` entry. */
+export interface AgentAddressSpec {
+  address: string;
+  tls?: { ca: string; cert: string; key: string } | undefined;
+  insecure?: boolean | undefined;
+}
+
+export interface ConnectOptions {
+  /** Relative TLS paths are resolved against this (the experiment file's folder). */
+  baseDir?: string;
+  /** Lease ttl asked of the agent; it clamps to its policy. Default 5 s. */
+  ttlMs?: number;
+  /** Heartbeat period; default ttl / 3. */
+  heartbeatMs?: number;
+  /** How long Hello and session opening may take. Default 5 s. */
+  connectTimeoutMs?: number;
+  log?: (message: string) => void;
+  /** Called when the agent reverted a fault on its own (deadline, lease) or failed to. */
+  onFaultEvent?: (event: { faultId: string; what: string; message: string }) => void;
+}
+
+export interface ClockSample {
+  offsetMs: number;
+  rttMs: number;
+}
+
+export interface AgentConnection extends FaultInjector {
+  readonly name: string;
+  readonly info: AgentInfo;
+  readonly sessionId: string;
+  readonly ttlMs: number;
+  /** Agent clock − controller clock, ms (best recent estimate). */
+  clockOffsetMs(): number;
+  /** Round trip of the best recent clock sample, ms. */
+  rttMs(): number;
+  /** `hardDeadlineMs`: the agent reverts on its own this long after applying (default duration + 10 s). */
+  inject(
+    request: Parameters<FaultInjector['inject']>[0] & { hardDeadlineMs?: number },
+  ): Promise<ActiveFault & { clockOffsetMs: number }>;
+  /** Ends the session; the agent reverts whatever the session still holds. */
+  close(): Promise<void>;
+}
+
+const CLOCK_WINDOW = 8;
+
+export function clientCredentials(name: string, spec: AgentAddressSpec, baseDir: string): grpc.ChannelCredentials {
+  const host = spec.address.slice(0, spec.address.lastIndexOf(':'));
+  if (spec.insecure) {
+    if (!/^(localhost|127\.\d+\.\d+\.\d+|\[?::1\]?)$/.test(host)) {
+      throw new SquallError(
+        'SQUALL_AGENT_INSECURE',
+        `agent '${name}': insecure (plain text) is only allowed for loopback addresses, not ${spec.address}`,
+      );
+    }
+    return grpc.credentials.createInsecure();
+  }
+  if (!spec.tls) {
+    throw new SquallError(
+      'SQUALL_AGENT_INSECURE',
+      `agent '${name}' at ${spec.address} has no tls {ca, cert, key}; create them with 'squall certs init' (plain text needs insecure: true and a loopback address)`,
+    );
+  }
+  const read = (what: string, path: string) => {
+    const full = isAbsolute(path) ? path : resolve(baseDir, path);
+    try {
+      return readFileSync(full);
+    } catch (err) {
+      throw new SquallError('SQUALL_TLS_CONFIG_INVALID', `agent '${name}': TLS ${what} ${full}: ${(err as Error).message}`);
+    }
+  };
+  return grpc.credentials.createSsl(read('CA', spec.tls.ca), read('key', spec.tls.key), read('certificate', spec.tls.cert));
+}
+
+function toWireTarget(target: FaultTarget): WireTarget {
+  const wire: WireTarget = {};
+  if (target.process !== undefined) wire.process = target.process;
+  if (target.pidFile !== undefined) wire.pid_file = target.pidFile;
+  if (target.pid !== undefined) wire.pid = target.pid;
+  if (target.proxy !== undefined) wire.proxy = target.proxy;
+  if (target.host !== undefined) wire.host = target.host;
+  return wire;
+}
+
+/** Says Hello to an agent: its info and one clock sample. */
+export async function helloAgent(
+  client: grpc.Client,
+  name: string,
+  timeoutMs: number,
+): Promise<{ info: AgentInfo; sample: ClockSample }> {
+  const sentMs = Date.now();
+  const info = await new Promise<AgentInfo>((ok, fail) =>
+    (client as unknown as {
+      Hello(r: HelloRequest, o: grpc.CallOptions, cb: (e: grpc.ServiceError | null, v?: AgentInfo) => void): void;
+    }).Hello(
+      { controller: `squall ${SQUALL_VERSION} on ${hostname()}`, controller_time_ms: sentMs },
+      { deadline: Date.now() + timeoutMs },
+      (err, value) => (err ? fail(fromGrpcError(err, name)) : ok(value!)),
+    ),
+  );
+  const receivedMs = Date.now();
+  return { info, sample: { offsetMs: info.agent_time_ms - (sentMs + receivedMs) / 2, rttMs: receivedMs - sentMs } };
+}
+
+export function newAgentClient(name: string, spec: AgentAddressSpec, baseDir: string): grpc.Client {
+  const Agent = agentService();
+  return new Agent(spec.address, clientCredentials(name, spec, baseDir), {
+    // Fail a broken agent fast instead of retrying for minutes.
+    'grpc.initial_reconnect_backoff_ms': 200,
+    'grpc.max_reconnect_backoff_ms': 1000,
+  });
+}
+
+export async function connectAgent(
+  name: string,
+  spec: AgentAddressSpec,
+  options: ConnectOptions = {},
+): Promise<AgentConnection> {
+  const log = options.log ?? (() => {});
+  const timeoutMs = options.connectTimeoutMs ?? 5000;
+  const client = newAgentClient(name, spec, options.baseDir ?? process.cwd());
+  const samples: ClockSample[] = [];
+  const addSample = (s: ClockSample) => {
+    samples.push(s);
+    if (samples.length > CLOCK_WINDOW) samples.shift();
+  };
+  const best = () => samples.reduce((a, b) => (b.rttMs < a.rttMs ? b : a));
+
+  let info: AgentInfo;
+  try {
+    const hello = await helloAgent(client, name, timeoutMs);
+    info = hello.info;
+    addSample(hello.sample);
+  } catch (err) {
+    client.close();
+    throw await explainTlsFailure(name, spec, options.baseDir ?? process.cwd(), err);
+  }
+
+  const call = (client as unknown as { Session(): grpc.ClientDuplexStream<ControlMessage, AgentEvent> }).Session();
+  const pending = new Map<string, { ok: (e: AgentEvent) => void; fail: (e: SquallError) => void }>();
+  const reverted = new Set<string>();
+  let lost: SquallError | undefined;
+  let nextRequest = 1;
+  let seq = 0;
+  let heartbeat: NodeJS.Timeout | undefined;
+  let resolveEnded: () => void = () => {};
+  const ended = new Promise<void>((r) => {
+    resolveEnded = r;
+  });
+
+  const failAll = (err: SquallError) => {
+    lost ??= err;
+    if (heartbeat) clearInterval(heartbeat);
+    for (const p of pending.values()) p.fail(err);
+    pending.clear();
+  };
+
+  let onOpened: ((e: { session_id: string; ttl_ms: number }) => void) | undefined;
+  call.on('data', (event: AgentEvent) => {
+    switch (event.msg) {
+      case 'opened':
+        onOpened?.((event as { opened: { session_id: string; ttl_ms: number } }).opened);
+        return;
+      case 'heartbeat_ack': {
+        const ack = (event as Extract<AgentEvent, { heartbeat_ack: unknown }>).heartbeat_ack;
+        const now = Date.now();
+        addSample({ offsetMs: ack.agent_time_ms - (ack.controller_time_ms + now) / 2, rttMs: now - ack.controller_time_ms });
+        return;
+      }
+      case 'fault_event': {
+        const fe = (event as Extract<AgentEvent, { fault_event: unknown }>).fault_event;
+        if (fe.what !== 'revert_failed') reverted.add(fe.fault_id);
+        log(`agent '${name}': ${fe.fault_id} ${fe.what}: ${fe.message}`);
+        options.onFaultEvent?.({ faultId: fe.fault_id, what: fe.what, message: fe.message });
+        return;
+      }
+      case 'metrics':
+        return;
+      default: {
+        const body = (event as unknown as Record<string, { request_id?: string }>)[event.msg ?? ''];
+        const waiting = body?.request_id ? pending.get(body.request_id) : undefined;
+        if (!waiting || !body?.request_id) return;
+        pending.delete(body.request_id);
+        if (event.msg === 'error') {
+          const e = (event as Extract<AgentEvent, { error: unknown }>).error;
+          waiting.fail(new SquallError(squallCode(e.code), `agent '${name}': ${e.message}`));
+        } else waiting.ok(event);
+      }
+    }
+  });
+  call.on('error', (err) => {
+    failAll(fromGrpcError(err, name));
+    resolveEnded();
+  });
+  call.on('end', () => {
+    failAll(new SquallError('SQUALL_AGENT_UNREACHABLE', `agent '${name}' ended the session`));
+    resolveEnded();
+  });
+
+  const opened = await new Promise<{ session_id: string; ttl_ms: number }>((ok, fail) => {
+    const timer = setTimeout(() => fail(new SquallError('SQUALL_AGENT_UNREACHABLE', `agent '${name}' did not open a session within ${timeoutMs} ms`)), timeoutMs);
+    onOpened = (o) => {
+      clearTimeout(timer);
+      ok(o);
+    };
+    call.once('error', (err) => {
+      clearTimeout(timer);
+      fail(fromGrpcError(err, name));
+    });
+    call.write({ open: { controller: `squall ${SQUALL_VERSION} on ${hostname()}`, ttl_ms: options.ttlMs ?? 5000 } });
+  }).catch((err) => {
+    call.cancel();
+    client.close();
+    throw err;
+  });
+
+  const heartbeatMs = options.heartbeatMs ?? Math.max(50, Math.floor(opened.ttl_ms / 3));
+  heartbeat = setInterval(() => {
+    if (lost) return;
+    call.write({ heartbeat: { seq: ++seq, controller_time_ms: Date.now() } });
+  }, heartbeatMs);
+  heartbeat.unref();
+
+  const request = (message: ControlMessage, requestId: string): Promise<AgentEvent> =>
+    new Promise((ok, fail) => {
+      if (lost) return fail(lost);
+      pending.set(requestId, { ok, fail });
+      call.write(message);
+    });
+
+  log(`agent '${name}' at ${spec.address}: squall ${info.version} on ${info.host}, session ${opened.session_id}, ttl ${opened.ttl_ms} ms, clock offset ${best().offsetMs.toFixed(1)} ms`);
+
+  return {
+    name,
+    info,
+    sessionId: opened.session_id,
+    ttlMs: opened.ttl_ms,
+    clockOffsetMs: () => best().offsetMs,
+    rttMs: () => best().rttMs,
+    async inject(req) {
+      const requestId = String(nextRequest++);
+      const event = await request(
+        {
+          inject: {
+            request_id: requestId,
+            fault_id: req.faultId,
+            kind: req.kind,
+            target: toWireTarget(req.target),
+            params_json: JSON.stringify(req.params ?? {}),
+            duration_ms: req.durationMs,
+            hard_deadline_ms: req.hardDeadlineMs ?? 0,
+          },
+        },
+        requestId,
+      );
+      const injected = (event as { injected: InjectedMsg }).injected;
+      const faultId = req.faultId;
+      return {
+        where: `agent ${name} (${spec.address}), ${injected.where}`,
+        removeCommand: injected.remove_command,
+        clockOffsetMs: best().offsetMs,
+        async revert() {
+          if (reverted.has(faultId)) return;
+          const id = String(nextRequest++);
+          try {
+            await request({ revert: { request_id: id, fault_id: faultId } }, id);
+          } catch (err) {
+            if (err instanceof SquallError && err.code === 'SQUALL_AGENT_UNREACHABLE') {
+              throw new SquallError(
+                'SQUALL_ROLLBACK_FAILED',
+                `lost the session to agent '${name}' (${err.message}); the agent reverts ${faultId} by itself when its lease (${opened.ttl_ms} ms) runs out — check with 'squall agents ping ${spec.address}'`,
+                { cause: err },
+              );
+            }
+            throw err;
+          }
+          reverted.add(faultId);
+        },
+      };
+    },
+    async close() {
+      if (heartbeat) clearInterval(heartbeat);
+      if (!lost) {
+        call.end();
+        await Promise.race([ended, new Promise((r) => setTimeout(r, timeoutMs).unref())]);
+      }
+      call.cancel();
+      client.close();
+    },
+  };
+}
+
+/** An "unreachable" agent over TLS may really have refused our certificate: find out which. */
+export async function explainTlsFailure(name: string, spec: AgentAddressSpec, baseDir: string, err: unknown): Promise<unknown> {
+  if (!(err instanceof SquallError) || err.code !== 'SQUALL_AGENT_UNREACHABLE' || !spec.tls) return err;
+  const full = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
+  let reason: string | undefined;
+  try {
+    reason = await diagnoseTls(spec.address, {
+      ca: readFileSync(full(spec.tls.ca)),
+      cert: readFileSync(full(spec.tls.cert)),
+      key: readFileSync(full(spec.tls.key)),
+    });
+  } catch {
+    return err;
+  }
+  if (reason === undefined) return err;
+  return new SquallError(
+    'SQUALL_AGENT_AUTH_FAILED',
+    `agent '${name}' at ${spec.address} and this controller did not accept each other's certificates: ${reason} (are both signed by the same CA? see 'squall certs init')`,
+    { cause: err },
+  );
+}

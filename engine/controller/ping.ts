@@ -1,0 +1,45 @@
+/** One agent's Hello, several times for a clock estimate; no session, nothing injected. */
+import type { DriverInfo, Limits } from '../../agents/proto/messages.js';
+import { type AgentAddressSpec, explainTlsFailure, helloAgent, newAgentClient } from './agent-connection.js';
+
+export interface PingResult {
+  address: string;
+  version: string;
+  host: string;
+  /** Agent clock − this host's clock, ms, from the round trip with the smallest rtt. */
+  clockOffsetMs: number;
+  rttMs: number;
+  limits: Limits;
+  activeFaults: number;
+  drivers: DriverInfo[];
+}
+
+export async function pingAgent(
+  name: string,
+  spec: AgentAddressSpec,
+  options: { baseDir?: string; samples?: number; timeoutMs?: number } = {},
+): Promise<PingResult> {
+  const client = newAgentClient(name, spec, options.baseDir ?? process.cwd());
+  try {
+    let best: Awaited<ReturnType<typeof helloAgent>> | undefined;
+    for (let i = 0; i < (options.samples ?? 5); i++) {
+      const hello = await helloAgent(client, name, options.timeoutMs ?? 5000);
+      if (!best || hello.sample.rttMs < best.sample.rttMs) best = hello;
+    }
+    const { info, sample } = best!;
+    return {
+      address: spec.address,
+      version: info.version,
+      host: info.host,
+      clockOffsetMs: sample.offsetMs,
+      rttMs: sample.rttMs,
+      limits: info.limits,
+      activeFaults: info.active_faults,
+      drivers: info.drivers,
+    };
+  } catch (err) {
+    throw await explainTlsFailure(name, spec, options.baseDir ?? process.cwd(), err);
+  } finally {
+    client.close();
+  }
+}

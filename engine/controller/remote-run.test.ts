@@ -1,0 +1,98 @@
+/**
+ * The runner with a remote agent: the default environment connects every agent under
+ * `agents:` over mTLS, faults aimed at it go through the session, the journal's
+ * `fault.injected` carries the agent's clock offset, and an unreachable agent fails the run
+ * before anything is injected (exit 4).
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type AgentServer, createAgentServer, readTlsFiles } from '../../agents/server/agent-server.js';
+import { createFaultProxy, type FaultProxy } from '../../agents/proxy/fault-proxy.js';
+import { makeTestPki, type TestPki } from '../../agents/test-support/pki.js';
+import { freePort } from '../../agents/fixtures/free-port.js';
+import { parse as parseYaml } from 'yaml';
+import { createDefaultEnvironment } from '../run/environment.js';
+import { createRunner } from '../run/runner.js';
+import { startHarness, type Harness } from '../run/test-support/harness.js';
+import { Experiment } from '../spec/schema.js';
+
+describe('runner with a remote gRPC agent', () => {
+  let h: Harness;
+  let pki: TestPki;
+  let agent: AgentServer;
+  let edgeProxy: FaultProxy;
+  let address: string;
+
+  beforeAll(async () => {
+    h = await startHarness();
+    pki = makeTestPki();
+    edgeProxy = createFaultProxy({ name: 'edge-proxy', listen: '127.0.0.1:0', upstream: `127.0.0.1:${h.servicePort}` });
+    await edgeProxy.start();
+    agent = createAgentServer({ ledgerDir: join(h.outDir, 'ledger'), proxies: new Map([['edge-proxy', edgeProxy]]) });
+    const { port } = await agent.listen('127.0.0.1:0', { tls: readTlsFiles({ ca: pki.ca, cert: pki.agent.cert, key: pki.agent.key }) });
+    address = `127.0.0.1:${port}`;
+  });
+  afterAll(async () => {
+    await agent.close();
+    await edgeProxy.stop();
+    await h.close();
+  });
+
+  const experiment = (agentAddress: string) =>
+    Experiment.parse(
+      parseYaml(`apiVersion: squall/v1
+kind: Experiment
+metadata: { name: remote-agent }
+agents:
+  edge-1: { address: "${agentAddress}", tls: { ca: "${pki.ca}", cert: "${pki.controller.cert}", key: "${pki.controller.key}" } }
+probes:
+  - { name: svc, kind: http, every: 100ms, timeout: 500ms, params: { url: "http://${edgeProxy.listen}/" } }
+phases: { preflight: 300ms, baseline: 300ms, recovery: 500ms }
+faults:
+  - { name: edge-down, kind: proxy.down, at: +0s, duration: 500ms, target: { agent: edge-1, proxy: edge-proxy } }
+slos: []
+guards: []
+`),
+    );
+
+  it('injects through the agent and journals the clock offset', async () => {
+    const runner = createRunner({
+      experiment: experiment(address),
+      file: 'remote.yaml',
+      outDir: join(h.outDir, 'run-1'),
+      environment: createDefaultEnvironment(),
+      sliceMs: 250,
+      revertPolicy: { attempts: 2, backoffMs: 20 },
+    });
+    const result = await runner.run();
+    const events = readFileSync(result.journalPath, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const injected = events.find((e) => e.type === 'fault.injected');
+    expect(injected).toMatchObject({ agent: 'edge-1', kind: 'proxy.down' });
+    expect(injected!.where).toContain('agent edge-1');
+    expect(typeof injected!.clockOffsetMs).toBe('number');
+    expect(Math.abs(injected!.clockOffsetMs as number)).toBeLessThan(50);
+    expect(events.some((e) => e.type === 'fault.reverted')).toBe(true);
+    expect(result.exitCode).toBe(0);
+    expect(edgeProxy.enabled).toBe(true);
+    expect(agent.activeFaults()).toBe(0);
+  });
+
+  it('an unreachable agent fails the run with SQUALL_AGENT_UNREACHABLE before injecting', async () => {
+    const port = await freePort();
+    const runner = createRunner({
+      experiment: experiment(`127.0.0.1:${port}`),
+      file: 'remote.yaml',
+      outDir: join(h.outDir, 'run-2'),
+      environment: createDefaultEnvironment(),
+      sliceMs: 250,
+    });
+    const result = await runner.run();
+    expect(result.exitCode).toBe(4);
+    expect(result.error?.code).toBe('SQUALL_AGENT_UNREACHABLE');
+    expect(readFileSync(result.journalPath, 'utf8')).not.toContain('fault.injected');
+  });
+});

@@ -1,0 +1,51 @@
+/**
+ * Why a TLS connection to an agent failed. grpc-js often reports a refused client certificate
+ * only as "Failed to connect" (with TLS 1.3 the server's alert arrives after the client thinks
+ * the handshake is done), which reads like an unreachable agent. A plain TLS handshake with the
+ * same material tells the two apart and names the alert (`unknown ca`, `certificate required`).
+ */
+import { isIP } from 'node:net';
+import tls from 'node:tls';
+
+/** How long to wait for a late TLS 1.3 alert after the handshake looked fine. */
+const ALERT_WAIT_MS = 300;
+
+/** The TLS failure message, or undefined when TLS itself works (or TCP does not connect at all). */
+export function diagnoseTls(
+  address: string,
+  material: { ca: Buffer; cert: Buffer; key: Buffer },
+  timeoutMs = 3000,
+): Promise<string | undefined> {
+  const i = address.lastIndexOf(':');
+  const host = address.slice(0, i).replace(/^\[|\]$/g, '');
+  const port = Number(address.slice(i + 1));
+  return new Promise((resolve) => {
+    let tcpConnected = false;
+    const socket = tls.connect({
+      host,
+      port,
+      ...material,
+      ...(isIP(host) ? {} : { servername: host }),
+      ALPNProtocols: ['h2'],
+    });
+    const done = (result: string | undefined) => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(result);
+    };
+    const timer = setTimeout(() => done(undefined), timeoutMs);
+    socket.once('connect', () => {
+      tcpConnected = true;
+    });
+    socket.once('secureConnect', () => {
+      setTimeout(() => done(undefined), ALERT_WAIT_MS);
+      socket.resume();
+    });
+    socket.once('error', (err: NodeJS.ErrnoException) => done(tcpConnected ? err.message : undefined));
+    // A healthy agent keeps the connection (HTTP/2 waits for our preface); one that rejected our
+    // certificate closes it right after the handshake, often without an alert Node can show.
+    socket.once('close', () =>
+      done(tcpConnected ? 'the agent closed the connection during or right after the TLS handshake (it rejected our client certificate)' : undefined),
+    );
+  });
+}

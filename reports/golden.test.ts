@@ -1,0 +1,63 @@
+/**
+ * Golden tests: every report format rendered from journals produced by real runs
+ * (reports/fixtures/README.md says how they were made) must match the checked-in outputs byte
+ * for byte. Nothing is normalised: no output may depend on the clock, the locale or the
+ * machine. Regenerate after an intended change with `UPDATE_GOLDEN=1 npx vitest run reports`
+ * and review the diff.
+ */
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { formatSliValue } from './format.js';
+import { reportFormats } from './formats.js';
+import { loadRun } from './write.js';
+
+const FIXTURES = join(import.meta.dirname, 'fixtures');
+const UPDATE = process.env.UPDATE_GOLDEN === '1';
+const runs = readdirSync(FIXTURES, { withFileTypes: true })
+  .filter((d) => d.isDirectory() && existsSync(join(FIXTURES, d.name, 'journal.jsonl')))
+  .map((d) => d.name);
+
+describe.each(runs)('golden reports for %s', (name) => {
+  const dir = join(FIXTURES, name);
+  const run = loadRun(join(dir, 'journal.jsonl'));
+  const rendered = new Map(
+    reportFormats.values().map((f) => [f.fileName, f.render(run.summary, run.events)]),
+  );
+
+  it.each(reportFormats.values().map((f) => f.fileName))('%s matches the golden file', (fileName) => {
+    const path = join(dir, fileName);
+    if (UPDATE) writeFileSync(path, rendered.get(fileName)!);
+    expect(existsSync(path), `${path} missing: run with UPDATE_GOLDEN=1`).toBe(true);
+    expect(rendered.get(fileName)).toBe(readFileSync(path, 'utf8'));
+  });
+
+  it('shows the same SLO numbers in every human-readable format', () => {
+    for (const slo of run.summary.slos) {
+      const value = formatSliValue(slo.value, slo.unit);
+      for (const file of ['summary.md', 'report.html', 'postmortem.md']) {
+        expect(rendered.get(file), `${slo.name} ${value} in ${file}`).toContain(value);
+      }
+      if (slo.status !== 'met') expect(rendered.get('junit.xml')).toContain(`${slo.sli} ${value}`);
+      for (const w of slo.windows) {
+        expect(rendered.get('report.html')).toContain(formatSliValue(w.value, slo.unit));
+      }
+    }
+    for (const k of run.summary.keySlis) {
+      for (const w of ['baseline', 'fault', 'recovery'] as const) {
+        const value = formatSliValue(k.windows[w], k.unit);
+        expect(rendered.get('report.html')).toContain(value);
+        expect(rendered.get('postmortem.md')).toContain(value);
+      }
+    }
+  });
+});
+
+describe('fixtures', () => {
+  it('cover a passing run, a breached SLO and a truncated journal', () => {
+    const outcome = (n: string) => loadRun(join(FIXTURES, n, 'journal.jsonl')).summary;
+    expect(outcome('demo-pass')).toMatchObject({ complete: true, hypothesis: 'holds', exitCode: 0 });
+    expect(outcome('demo-breach')).toMatchObject({ complete: true, hypothesis: 'rejected', exitCode: 1 });
+    expect(outcome('demo-truncated')).toMatchObject({ complete: false, hypothesis: null, exitCode: null });
+  });
+});

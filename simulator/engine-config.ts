@@ -1,0 +1,204 @@
+/**
+ * The device engine's configuration, in code units (ms, bytes, per-second rates). The
+ * experiment's `fleet:` section (fleet-spec.ts) and the `squall fleet` flags both turn into
+ * this; `resolveEngineConfig` fills defaults and validates once, before anything connects.
+ */
+import type { ConnectionOptions } from 'node:tls';
+import { SquallError } from '../engine/errors.js';
+import type { QoS } from './packets.js';
+import { DEFAULT_RECONNECT, type ReconnectOptions, validateReconnect } from './reconnect.js';
+import { compileTemplate } from './template.js';
+import type { TenantShare } from './tenants.js';
+
+export interface TelemetryConfig {
+  intervalMs: number;
+  qos: QoS;
+  payloadBytes: number;
+  /** Topic template: `{index}`, `{tenant}`, `{group}`. */
+  topic: string;
+  /** `spread`: each device publishes at its own phase in the interval; `aligned`: all at once. */
+  phase: 'spread' | 'aligned';
+  /** JSON payload template (`{seq}`, `{ts}`, `{index}`, `{tenant}`, `{pad}`); default compact binary. */
+  payloadTemplate?: string;
+  retain: boolean;
+  /**
+   * A slot that comes while the device is offline: `drop` takes the reading and loses it (its
+   * seq is spent, so the sink counts it lost), `pause` skips it (no seq spent).
+   */
+  offline: 'drop' | 'pause';
+  /** QoS 1/2 publishes awaiting acknowledgement per device; a slot beyond it is dropped. */
+  maxInflight: number;
+}
+
+export interface WillConfig {
+  topic: string;
+  payload: string;
+  qos: QoS;
+  retain: boolean;
+}
+
+export interface DeviceGroupConfig {
+  name: string;
+  count: number;
+  /** 4 = MQTT 3.1.1, 5 = MQTT 5.0. */
+  protocolVersion: 4 | 5;
+  clientId: string;
+  username?: string;
+  password?: string;
+  /** CleanSession (3.1.1) / Clean Start (5). */
+  clean: boolean;
+  /** MQTT 5 Session Expiry Interval; a persistent v5 session needs > 0 (MQTT 5.0 §3.1.2.11.2). */
+  sessionExpiryS: number;
+  keepaliveS: number;
+  will?: WillConfig;
+  telemetry?: TelemetryConfig;
+  /** Command subscriptions, topic templates. */
+  subscriptions: Array<{ topic: string; qos: QoS }>;
+}
+
+export interface BrokerTarget {
+  host: string;
+  port: number;
+  /** Set for mqtts://; the options go to tls.connect. */
+  tls?: ConnectionOptions;
+}
+
+/** Called for each PUBLISH a device receives; the buffer is only valid during the call. */
+export type MessageHandler = (
+  localIndex: number,
+  buf: Buffer,
+  payloadStart: number,
+  payloadEnd: number,
+  topicStart: number,
+  topicEnd: number,
+  arrivalMs: number,
+) => void;
+
+export interface DeviceEngineConfig {
+  broker: BrokerTarget;
+  groups: DeviceGroupConfig[];
+  tenants: TenantShare[];
+  /** Global index of this engine's first device (shards own ranges). */
+  firstIndex: number;
+  /** Initial connects per second (the ramp); reconnects are not rate-limited. */
+  connectRatePerS: number;
+  /** TCP + CONNACK handshakes in progress at once, ramp and reconnects alike. */
+  maxInflightConnects: number;
+  connectTimeoutMs: number;
+  reconnect: ReconnectOptions;
+  seed: number;
+  /** Source addresses to spread connections over (127.0.0.2 ... on loopback). */
+  localAddresses: string[];
+  tickMs: number;
+  onMessage?: MessageHandler;
+}
+
+export type DeviceGroupInput = Partial<Omit<DeviceGroupConfig, 'telemetry'>> & {
+  telemetry?: Partial<TelemetryConfig>;
+};
+export type DeviceEngineInput = Partial<Omit<DeviceEngineConfig, 'groups' | 'reconnect'>> & {
+  broker: BrokerTarget;
+  groups: DeviceGroupInput[];
+  reconnect?: Partial<ReconnectOptions>;
+};
+
+export const DEFAULT_TELEMETRY: TelemetryConfig = {
+  intervalMs: 10_000,
+  qos: 0,
+  payloadBytes: 64,
+  topic: 't/{tenant}/{index}',
+  phase: 'spread',
+  retain: false,
+  offline: 'drop',
+  maxInflight: 64,
+};
+
+const invalid = (message: string) => new SquallError('SQUALL_FLEET_CONFIG_INVALID', message);
+
+export function resolveEngineConfig(input: DeviceEngineInput): DeviceEngineConfig {
+  if (input.groups.length === 0) throw invalid('a fleet needs at least one device group');
+  const groups = input.groups.map((g, i): DeviceGroupConfig => {
+    const name = g.name ?? (input.groups.length === 1 ? 'default' : `group${i}`);
+    const clean = g.clean ?? true;
+    const group: DeviceGroupConfig = {
+      name,
+      count: g.count ?? 1,
+      protocolVersion: g.protocolVersion ?? 4,
+      clientId: g.clientId ?? `squall-${name}-{index}`,
+      username: g.username,
+      password: g.password,
+      clean,
+      sessionExpiryS: g.sessionExpiryS ?? (clean ? 0 : 3600),
+      keepaliveS: g.keepaliveS ?? 60,
+      will: g.will,
+      telemetry: g.telemetry ? { ...DEFAULT_TELEMETRY, ...g.telemetry } : undefined,
+      subscriptions: g.subscriptions ?? [],
+    };
+    validateGroup(group);
+    return group;
+  });
+  const names = new Set(groups.map((g) => g.name));
+  if (names.size !== groups.length) throw invalid('device group names must be unique');
+  const reconnect = { ...DEFAULT_RECONNECT, ...input.reconnect };
+  validateReconnect(reconnect);
+  const config: DeviceEngineConfig = {
+    broker: input.broker,
+    groups,
+    tenants: input.tenants ?? [],
+    firstIndex: input.firstIndex ?? 0,
+    connectRatePerS: input.connectRatePerS ?? 1000,
+    maxInflightConnects: input.maxInflightConnects ?? 1000,
+    connectTimeoutMs: input.connectTimeoutMs ?? 30_000,
+    reconnect,
+    seed: input.seed ?? 1,
+    localAddresses: input.localAddresses ?? [],
+    tickMs: input.tickMs ?? 5,
+    onMessage: input.onMessage,
+  };
+  if (!(config.connectRatePerS > 0)) throw invalid(`rampUp must be above 0/s, got ${config.connectRatePerS}`);
+  if (!(config.maxInflightConnects >= 1)) throw invalid('maxInflightConnects must be at least 1');
+  if (!(config.connectTimeoutMs > 0)) throw invalid('connectTimeout must be above 0');
+  return config;
+}
+
+function validateGroup(g: DeviceGroupConfig): void {
+  const where = `group '${g.name}'`;
+  if (!Number.isInteger(g.count) || g.count < 0) throw invalid(`${where}: count must be an integer >= 0`);
+  if (g.protocolVersion !== 4 && g.protocolVersion !== 5) {
+    throw invalid(`${where}: protocol must be 3.1.1 (4) or 5, got ${g.protocolVersion}`);
+  }
+  if (!Number.isInteger(g.keepaliveS) || g.keepaliveS < 0 || g.keepaliveS > 65_535) {
+    throw invalid(`${where}: keepalive must be 0..65535 s (MQTT 3.1.1 §3.1.2.10)`);
+  }
+  const vars = ['index', 'tenant', 'group'] as const;
+  compileTemplate(g.clientId, vars, `${where} clientId`);
+  if (g.username) compileTemplate(g.username, vars, `${where} username`);
+  if (g.password) compileTemplate(g.password, vars, `${where} password`);
+  for (const s of g.subscriptions) compileTemplate(s.topic, vars, `${where} subscription`);
+  const t = g.telemetry;
+  if (t) {
+    compileTemplate(t.topic, vars, `${where} telemetry.topic`);
+    if (!(t.intervalMs > 0)) throw invalid(`${where}: telemetry.every must be above 0`);
+    if (![0, 1, 2].includes(t.qos)) throw invalid(`${where}: telemetry.qos must be 0, 1 or 2`);
+    if (!(t.maxInflight >= 1 && t.maxInflight <= 65_535))
+      throw invalid(`${where}: maxInflight must be 1..65535`);
+  }
+}
+
+/** `mqtt://host:port`, `mqtts://host:port`, `tcp://`, `host:port` → a broker target. */
+export function parseBrokerUrl(url: string, tls?: ConnectionOptions): BrokerTarget {
+  const withScheme = /^[a-z]+:\/\//.test(url) ? url : `mqtt://${url}`;
+  let parsed: URL;
+  try {
+    parsed = new URL(withScheme);
+  } catch {
+    throw invalid(`broker: expected a URL such as mqtt://127.0.0.1:1883, got '${url}'`);
+  }
+  const secure = parsed.protocol === 'mqtts:' || parsed.protocol === 'ssl:' || parsed.protocol === 'tls:';
+  if (!secure && parsed.protocol !== 'mqtt:' && parsed.protocol !== 'tcp:') {
+    throw invalid(`broker: scheme must be mqtt:// or mqtts://, got '${parsed.protocol}//'`);
+  }
+  const host = parsed.hostname.replace(/^\[|\]$/g, '');
+  const port = parsed.port ? Number(parsed.port) : secure ? 8883 : 1883;
+  return secure ? { host, port, tls: { servername: host, ...tls } } : { host, port };
+}

@@ -1,0 +1,116 @@
+import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { SquallError } from '../engine/errors.js';
+import { resolveEngineConfig } from './engine-config.js';
+import { FleetSpec, toFleetConfig, topicFilterOf } from './fleet-spec.js';
+
+const ARCHITECTURE_EXAMPLE = `
+devices: 100000
+broker: cloud
+clientId: "dev-{index}"
+rampUp: 5000/s
+telemetry: { every: 10s, qos: 1, payloadBytes: 256, topic: "t/{tenant}/{index}" }
+tenants: { acme: 80%, globex: 20% }
+reconnect: { strategy: full-jitter, base: 1s, cap: 60s }
+`;
+
+describe('fleet spec', () => {
+  it('parses the ARCHITECTURE.md example into engine units', () => {
+    const spec = FleetSpec.parse(parseYaml(ARCHITECTURE_EXAMPLE));
+    const config = toFleetConfig(spec, { cloud: 'mqtt://127.0.0.1:1883' });
+    expect(config.engine).toMatchObject({
+      broker: { host: '127.0.0.1', port: 1883 },
+      connectRatePerS: 5000,
+      tenants: [
+        { name: 'acme', share: 0.8 },
+        { name: 'globex', share: 0.2 },
+      ],
+      reconnect: { strategy: 'full-jitter', baseMs: 1000, capMs: 60_000, maxAttempts: 0, resetAfterMs: 0 },
+    });
+    expect(config.engine.groups).toEqual([
+      expect.objectContaining({
+        name: 'default',
+        count: 100_000,
+        clientId: 'dev-{index}',
+        protocolVersion: 4,
+        telemetry: expect.objectContaining({
+          intervalMs: 10_000,
+          qos: 1,
+          payloadBytes: 256,
+          topic: 't/{tenant}/{index}',
+        }),
+      }),
+    ]);
+    expect(config.sink).toMatchObject({ topic: 't/+/+', qos: 1, graceMs: 5000 });
+    // And the engine accepts it.
+    expect(resolveEngineConfig(config.engine).groups[0]!.count).toBe(100_000);
+  });
+
+  it('groups inherit the top-level fields and override them', () => {
+    const spec = FleetSpec.parse(
+      parseYaml(`
+broker: mqtts://broker.example:8883
+protocol: "3.1.1"
+keepalive: 30s
+telemetry: { every: 1s }
+groups:
+  - { name: meters, devices: 80 }
+  - { name: gw, devices: 20, protocol: 5, clean: false, sessionExpiry: 1h, commands: [{ topic: "cmd/{index}" }] }
+`),
+    );
+    const { engine } = toFleetConfig(spec);
+    expect(engine.broker).toMatchObject({
+      host: 'broker.example',
+      port: 8883,
+      tls: { servername: 'broker.example' },
+    });
+    expect(engine.groups.map((g) => [g.name, g.count, g.protocolVersion, g.keepaliveS, g.clean])).toEqual([
+      ['meters', 80, 4, 30, true],
+      ['gw', 20, 5, 30, false],
+    ]);
+    expect(engine.groups[1]).toMatchObject({
+      sessionExpiryS: 3600,
+      subscriptions: [{ topic: 'cmd/{index}', qos: 1 }],
+    });
+  });
+
+  it('reports bad fields with their path and what was expected', () => {
+    const r = FleetSpec.safeParse({
+      devices: 10,
+      broker: 'x',
+      rampUp: 'fast',
+      telemetry: { every: '10', qos: 3 },
+      tenants: { a: '50%', b: '40%' },
+      reconnect: { strategy: 'fibonacci' },
+      protocol: '3.1',
+    });
+    expect(r.success).toBe(false);
+    const paths = r.error!.issues.map((i) => i.path.join('.')).sort();
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        'protocol',
+        'rampUp',
+        'reconnect.strategy',
+        'telemetry.every',
+        'telemetry.qos',
+      ]),
+    );
+    const tenants = FleetSpec.safeParse({ devices: 1, broker: 'x', tenants: { a: '50%', b: '40%' } });
+    expect(tenants.error!.issues[0]).toMatchObject({
+      path: ['tenants'],
+      message: expect.stringMatching(/90\.00%/),
+    });
+  });
+
+  it('rejects a devices count that disagrees with the groups, and an unknown broker name', () => {
+    const r = FleetSpec.safeParse({ devices: 5, broker: 'x', groups: [{ name: 'a', devices: 3 }] });
+    expect(r.error!.issues[0]!.message).toMatch(/add up to 3/);
+    const spec = FleetSpec.parse({ devices: 1, broker: 'clod' });
+    expect(() => toFleetConfig(spec, { cloud: 'mqtt://h:1' })).toThrow(SquallError);
+  });
+
+  it('derives a sink filter from a topic template', () => {
+    expect(topicFilterOf('t/{tenant}/{index}')).toBe('t/+/+');
+    expect(topicFilterOf('fleet/dev-{index}/up')).toBe('fleet/+/up');
+  });
+});

@@ -1,0 +1,294 @@
+/**
+ * The experiment's `fleet:` section as a zod 4 schema, in human units (`10s`, `5000/s`, `80%`),
+ * and `toFleetConfig` turning a parsed section into the code-unit config `createFleet` takes.
+ * The lead plugs `FleetSpec` into engine/spec/schema.ts; this file imports only units.ts so
+ * the two never import each other.
+ *
+ *   fleet:
+ *     devices: 100000
+ *     broker: cloud                      # a name from system.brokers, or a URL
+ *     clientId: "dev-{index}"
+ *     rampUp: 5000/s
+ *     telemetry: { every: 10s, qos: 1, payloadBytes: 256, topic: "t/{tenant}/{index}" }
+ *     tenants: { acme: 80%, globex: 20% }
+ *     reconnect: { strategy: full-jitter, base: 1s, cap: 60s }
+ *     protocol: "3.1.1"                  # or 5
+ *     groups:                            # optional; each inherits the fields above
+ *       - { name: meters, devices: 80000 }
+ *       - { name: gateways, devices: 20000, protocol: 5, clean: false, commands: [{ topic: "cmd/{index}", qos: 1 }] }
+ */
+import { z } from 'zod';
+import { SquallError } from '../engine/errors.js';
+import { parseDurationMs, parsePercent, parseRatePerS, type UnitError } from '../engine/spec/units.js';
+import type { DeviceEngineInput, DeviceGroupInput } from './engine-config.js';
+import { parseBrokerUrl } from './engine-config.js';
+import { RECONNECT_STRATEGIES } from './reconnect.js';
+
+function unit<T>(parse: (input: unknown) => T, description: string) {
+  return z
+    .string({ error: (iss) => (iss.input === undefined ? 'required' : `expected ${description}`) })
+    .meta({ description })
+    .transform((text, ctx): T => {
+      try {
+        return parse(text);
+      } catch (err) {
+        ctx.issues.push({ code: 'custom', message: (err as UnitError).message, input: text });
+        return z.NEVER;
+      }
+    });
+}
+const Duration = unit(parseDurationMs, "a duration such as '250ms', '10s' or '5m'");
+const Rate = unit(parseRatePerS, "a rate such as '5000/s'");
+const Percent = unit(parsePercent, "a percentage such as '80%'");
+const Qos = z.union([z.literal(0), z.literal(1), z.literal(2)]);
+const Template = (vars: string) =>
+  z
+    .string()
+    .min(1)
+    .meta({ description: `a template; placeholders: ${vars}` });
+const DeviceTemplate = Template('{index}, {tenant}, {group}');
+
+/** `3.1.1` (as YAML writes it, a string), `5`, or `"5"`. */
+const Protocol = z
+  .union([z.literal('3.1.1'), z.literal('5'), z.literal(5), z.literal(4), z.literal('4')])
+  .transform((v): 4 | 5 => (v === 5 || v === '5' ? 5 : 4))
+  .meta({ description: "MQTT protocol: '3.1.1' or 5" });
+
+export const TelemetrySpec = z.strictObject({
+  every: Duration,
+  qos: Qos.default(0),
+  payloadBytes: z.number().int().min(17).max(268_435_000).default(64),
+  topic: DeviceTemplate.default('t/{tenant}/{index}'),
+  phase: z
+    .enum(['spread', 'aligned'])
+    .default('spread')
+    .meta({ description: 'spread: per-device phase offsets; aligned: every device at once (bursts)' }),
+  payload: z.string().default('compact').meta({
+    description:
+      "'compact' (binary index/seq/time) or a JSON template with {index} {seq} {ts} {tenant} {pad}",
+  }),
+  retain: z.boolean().default(false),
+  offline: z
+    .enum(['drop', 'pause'])
+    .default('drop')
+    .meta({ description: 'a reading due while offline is lost (drop) or not taken (pause)' }),
+  maxInflight: z.number().int().min(1).max(65_535).default(64),
+});
+
+export const ReconnectSpec = z.strictObject({
+  strategy: z.enum(RECONNECT_STRATEGIES),
+  base: Duration.prefault('1s'),
+  cap: Duration.prefault('60s'),
+  maxAttempts: z.number().int().min(0).default(0).meta({ description: '0 = never give up' }),
+  resetAfter: Duration.prefault('0s').meta({ description: 'a connection up this long resets the backoff' }),
+});
+
+const WillSpec = z.strictObject({
+  topic: DeviceTemplate,
+  payload: z.string().default(''),
+  qos: Qos.default(0),
+  retain: z.boolean().default(false),
+});
+
+const CommandSpec = z.strictObject({ topic: DeviceTemplate, qos: Qos.default(1) });
+
+/** Fields a group may override. */
+const DeviceFields = {
+  protocol: Protocol.optional(),
+  clientId: DeviceTemplate.optional(),
+  username: DeviceTemplate.optional(),
+  password: DeviceTemplate.optional(),
+  clean: z.boolean().optional(),
+  sessionExpiry: Duration.optional(),
+  keepalive: Duration.optional(),
+  telemetry: TelemetrySpec.optional(),
+  commands: z.array(CommandSpec).optional(),
+  will: WillSpec.optional(),
+};
+
+export const DeviceGroupSpec = z.strictObject({
+  name: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/i, { error: 'expected a name of letters, digits, - and _' }),
+  devices: z.number().int().min(0),
+  ...DeviceFields,
+});
+
+export const SinkSpec = z.strictObject({
+  topic: z
+    .string()
+    .optional()
+    .meta({ description: 'topic filter; default: the telemetry topic with + and #' }),
+  connections: z.number().int().min(1).max(64).default(1),
+  qos: Qos.default(1),
+  grace: Duration.prefault('5s').meta({
+    description: 'how long a sequence gap may stay open before it is lost',
+  }),
+  protocol: Protocol.optional(),
+});
+
+export const FleetSpec = z
+  .strictObject({
+    devices: z.number().int().min(0).optional(),
+    broker: z.string().meta({ description: 'a name from system.brokers, or mqtt://host:port / mqtts://' }),
+    ...DeviceFields,
+    rampUp: Rate.prefault('1000/s'),
+    maxConnecting: z
+      .number()
+      .int()
+      .min(1)
+      .default(1000)
+      .meta({ description: 'handshakes in flight at once' }),
+    connectTimeout: Duration.prefault('30s'),
+    tenants: z.record(z.string(), Percent).optional(),
+    reconnect: ReconnectSpec.prefault({ strategy: 'full-jitter' }),
+    seed: z.number().int().default(1),
+    groups: z.array(DeviceGroupSpec).optional(),
+    sink: z.union([SinkSpec, z.literal(false)]).prefault({}),
+    shards: z
+      .union([z.literal('auto'), z.number().int().min(0).max(64)])
+      .default('auto')
+      .meta({ description: 'child processes (each below the open-files limit); 0 = in this process' }),
+    sourceAddresses: z
+      .array(z.ipv4())
+      .optional()
+      .meta({ description: 'loopback source addresses to spread connections over (127.0.0.2 ...)' }),
+  })
+  .superRefine((spec, ctx) => {
+    if (spec.devices === undefined && !spec.groups?.length) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['devices'],
+        message: 'required (or list groups with their devices)',
+      });
+    }
+    if (spec.devices !== undefined && spec.groups?.length) {
+      const sum = spec.groups.reduce((a, g) => a + g.devices, 0);
+      if (sum !== spec.devices) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['devices'],
+          message: `is ${spec.devices} but the groups add up to ${sum}; drop one or make them agree`,
+        });
+      }
+    }
+    if (spec.tenants) {
+      const total = Object.values(spec.tenants).reduce((a, b) => a + b, 0);
+      if (Math.abs(total - 1) > 1e-6) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['tenants'],
+          message: `shares must add up to 100%, they add up to ${(total * 100).toFixed(2)}%`,
+        });
+      }
+    }
+  });
+
+export type FleetSpec = z.output<typeof FleetSpec>;
+export type FleetSpecInput = z.input<typeof FleetSpec>;
+
+/** What `createFleet` takes: the engine's input plus sink and sharding. */
+export interface FleetConfig {
+  engine: DeviceEngineInput;
+  sink:
+    | false
+    | {
+        topic: string;
+        connections: number;
+        qos: 0 | 1 | 2;
+        graceMs: number;
+        protocolVersion: 4 | 5;
+        /** `first-seen` when the publishers started before the sink (`squall fleet sub`). */
+        firstSeq?: 'zero' | 'first-seen';
+      };
+  /** 'auto' picks enough shards to keep each under the open-files limit; 0 = in process. */
+  shards: number | 'auto';
+}
+
+/**
+ * Turns a parsed `fleet:` section into a `FleetConfig`. `brokers` maps `system.brokers` names
+ * to URLs; `broker` may also be a URL itself.
+ */
+export function toFleetConfig(spec: FleetSpec, brokers: Record<string, string> = {}): FleetConfig {
+  const url = brokers[spec.broker] ?? spec.broker;
+  if (!/^[a-z]+:\/\//.test(url) && !brokers[spec.broker]) {
+    throw new SquallError(
+      'SQUALL_FLEET_CONFIG_INVALID',
+      `fleet.broker: '${spec.broker}' is neither a name in system.brokers (${Object.keys(brokers).join(', ') || 'none'}) nor a URL`,
+    );
+  }
+  const broker = parseBrokerUrl(url);
+  type Fields = Partial<Pick<FleetSpec, keyof typeof DeviceFields>>;
+  const group = (name: string, devices: number, own: Fields): DeviceGroupInput => {
+    const f: Fields = { ...pickDefined(spec), ...pickDefined(own) };
+    const t = f.telemetry;
+    return {
+      name,
+      count: devices,
+      protocolVersion: f.protocol ?? 4,
+      clientId: f.clientId ?? (name === 'default' ? 'dev-{index}' : `${name}-{index}`),
+      username: f.username,
+      password: f.password,
+      clean: f.clean ?? true,
+      sessionExpiryS: f.sessionExpiry === undefined ? undefined : Math.round(f.sessionExpiry / 1000),
+      keepaliveS: f.keepalive === undefined ? 60 : Math.round(f.keepalive / 1000),
+      will: f.will,
+      subscriptions: f.commands ?? [],
+      telemetry: t && {
+        intervalMs: t.every,
+        qos: t.qos,
+        payloadBytes: t.payloadBytes,
+        topic: t.topic,
+        phase: t.phase,
+        payloadTemplate: t.payload === 'compact' ? undefined : t.payload,
+        retain: t.retain,
+        offline: t.offline,
+        maxInflight: t.maxInflight,
+      },
+    };
+  };
+  const groups = spec.groups?.length
+    ? spec.groups.map((g) => group(g.name, g.devices, g))
+    : [group('default', spec.devices ?? 0, {})];
+  const telemetryTopic = groups.find((g) => g.telemetry)?.telemetry?.topic;
+  return {
+    engine: {
+      broker,
+      groups,
+      tenants: Object.entries(spec.tenants ?? {}).map(([name, share]) => ({ name, share })),
+      connectRatePerS: spec.rampUp,
+      maxInflightConnects: spec.maxConnecting,
+      connectTimeoutMs: spec.connectTimeout,
+      reconnect: {
+        strategy: spec.reconnect.strategy,
+        baseMs: spec.reconnect.base,
+        capMs: spec.reconnect.cap,
+        maxAttempts: spec.reconnect.maxAttempts,
+        resetAfterMs: spec.reconnect.resetAfter,
+      },
+      seed: spec.seed,
+      localAddresses: spec.sourceAddresses,
+    },
+    sink:
+      spec.sink === false || !telemetryTopic
+        ? false
+        : {
+            topic: spec.sink.topic ?? topicFilterOf(telemetryTopic),
+            connections: spec.sink.connections,
+            qos: spec.sink.qos,
+            graceMs: spec.sink.grace,
+            protocolVersion: spec.sink.protocol ?? (spec.sink.connections > 1 ? 5 : 4),
+          },
+    shards: spec.shards,
+  };
+}
+
+/** `t/{tenant}/{index}` → `t/+/+`; a trailing placeholder level becomes `+` too. */
+export function topicFilterOf(template: string): string {
+  return template
+    .split('/')
+    .map((level) => (/\{[a-z]+\}/.test(level) ? '+' : level))
+    .join('/');
+}
+
+function pickDefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,98 @@
+/**
+ * Integration: `createFleet` in process and sharded over child processes (each with its own
+ * loopback source address), against a real aedes on port 0; a shard killed mid-run is
+ * reported with the devices it took down.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { createFleet, type Fleet, type ShardCrash } from './fleet.js';
+import type { FleetConfig } from './fleet-spec.js';
+import { type AedesBroker, startAedes } from './test-support/brokers.js';
+
+let broker: AedesBroker | undefined;
+let fleet: Fleet | undefined;
+afterEach(async () => {
+  await fleet?.stop();
+  fleet = undefined;
+  await broker?.close();
+  broker = undefined;
+});
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function config(devices: number, shards: number): FleetConfig {
+  return {
+    engine: {
+      broker: { host: broker!.host, port: broker!.port },
+      connectRatePerS: 5000,
+      tenants: [
+        { name: 'acme', share: 0.75 },
+        { name: 'globex', share: 0.25 },
+      ],
+      groups: [{ count: devices, telemetry: { intervalMs: 100, qos: 1, topic: 't/{tenant}/{index}' } }],
+    },
+    sink: { topic: 't/#', connections: 1, qos: 1, graceMs: 300, protocolVersion: 4 },
+    shards,
+  };
+}
+
+describe('createFleet', () => {
+  it('runs in process: the fleet source reports engine and sink metrics, exact accounting', async () => {
+    broker = await startAedes();
+    fleet = createFleet(config(40, 0));
+    await fleet.start();
+    await fleet.waitConnected(1, 5000);
+    await sleep(500);
+    const r = fleet.collect();
+    expect(r.gauges).toMatchObject({ connected: 40, target: 40 });
+    expect(r.counters!.connect_ok).toBe(40);
+    expect(r.counters!.published).toBeGreaterThan(0);
+    expect(r.counters!['delivered{tenant=acme}']).toBeGreaterThan(0);
+    expect(r.histograms!.e2e_latency!.totalCount).toBeGreaterThan(0);
+    await fleet.stop();
+    const snap = fleet.snapshot();
+    fleet = undefined;
+    expect(snap.sink).toMatchObject({ delivered: snap.totals.published, lost: 0, duplicates: 0 });
+    expect(snap.sink!.byTenant.acme!.delivered + snap.sink!.byTenant.globex!.delivered).toBe(
+      snap.totals.published,
+    );
+  });
+
+  it('shards over child processes and source addresses, and aggregates', async () => {
+    broker = await startAedes();
+    fleet = createFleet(config(60, 2));
+    expect(fleet.shardCount).toBe(2);
+    await fleet.start();
+    await fleet.waitConnected(1, 10_000);
+    expect(fleet.shardPids()).toHaveLength(2);
+    const sources = new Set([...broker.sockets].map((s) => s.remoteAddress));
+    expect(sources).toEqual(new Set(['127.0.0.1', '127.0.0.2', '127.0.0.3'])); // sink + 2 shards
+    await sleep(1200); // one push per shard
+    const r = fleet.collect();
+    expect(r.counters!.connect_ok).toBe(60);
+    expect(r.histograms!.connect_latency!.totalCount).toBe(60);
+    await fleet.stop();
+    const snap = fleet.snapshot();
+    fleet = undefined;
+    expect(snap.totals.connect_ok).toBe(60);
+    expect(snap.sink).toMatchObject({ delivered: snap.totals.published, lost: 0 });
+  });
+
+  it('reports a crashed shard loudly and counts its devices', async () => {
+    broker = await startAedes();
+    const crashes: ShardCrash[] = [];
+    fleet = createFleet(config(40, 2), { onShardCrash: (c) => crashes.push(c) });
+    await fleet.start();
+    await fleet.waitConnected(1, 10_000);
+    await sleep(1100);
+    process.kill(fleet.shardPids()[1]!, 'SIGKILL');
+    await sleep(300);
+    expect(crashes).toEqual([{ shard: 1, firstIndex: 20, devices: 20, exitCode: null, signal: 'SIGKILL' }]);
+    const snap = fleet.snapshot();
+    expect(snap.connected).toBe(20);
+    expect(snap.failures[0]).toEqual({
+      cause: 'shard',
+      detail: 'shard 1 (devices 20–39) died: SIGKILL',
+      count: 20,
+    });
+    expect(fleet.collect().counters!.shard_crashes).toBe(1);
+  });
+});

@@ -1,0 +1,76 @@
+/**
+ * Connect admission: a token bucket for the initial ramp (`rampUp: 5000/s`) and a cap on
+ * handshakes in flight. Reconnects skip the bucket (a herd is what a reconnect strategy is
+ * judged on) but share the in-flight cap, like a device's TCP stack would bound them.
+ */
+export class IndexQueue {
+  #items: Int32Array;
+  #head = 0;
+  #length = 0;
+  constructor(capacity: number) {
+    this.#items = new Int32Array(Math.max(1, capacity));
+  }
+  get length(): number {
+    return this.#length;
+  }
+  push(index: number): void {
+    if (this.#length === this.#items.length) {
+      const grown = new Int32Array(this.#items.length * 2);
+      for (let i = 0; i < this.#length; i++) grown[i] = this.#items[(this.#head + i) % this.#items.length]!;
+      this.#items = grown;
+      this.#head = 0;
+    }
+    this.#items[(this.#head + this.#length) % this.#items.length] = index;
+    this.#length++;
+  }
+  shift(): number {
+    const v = this.#items[this.#head]!;
+    this.#head = (this.#head + 1) % this.#items.length;
+    this.#length--;
+    return v;
+  }
+  clear(): void {
+    this.#head = 0;
+    this.#length = 0;
+  }
+}
+
+export class ConnectRamp {
+  readonly initial: IndexQueue;
+  readonly retries: IndexQueue;
+  inflight = 0;
+  #tokens = 1;
+  #lastMs: number;
+  readonly #ratePerS: number;
+  readonly #burst: number;
+  readonly #maxInflight: number;
+
+  constructor(capacity: number, ratePerS: number, maxInflight: number, tickMs: number, nowMs: number) {
+    this.initial = new IndexQueue(capacity);
+    this.retries = new IndexQueue(Math.min(capacity, 1024));
+    this.#ratePerS = ratePerS;
+    this.#maxInflight = maxInflight;
+    // Two ticks' worth: arrivals stay smooth at the tick's granularity.
+    this.#burst = Number.isFinite(ratePerS)
+      ? Math.max(1, (ratePerS * tickMs * 2) / 1000)
+      : Number.POSITIVE_INFINITY;
+    this.#lastMs = nowMs;
+  }
+
+  /** Calls `start` for each device admitted now. */
+  pump(nowMs: number, start: (index: number) => void): void {
+    while (this.retries.length > 0 && this.inflight < this.#maxInflight) start(this.retries.shift());
+    if (this.initial.length === 0) return;
+    if (Number.isFinite(this.#ratePerS)) {
+      this.#tokens = Math.min(
+        this.#burst,
+        this.#tokens + (Math.max(0, nowMs - this.#lastMs) * this.#ratePerS) / 1000,
+      );
+      this.#lastMs = nowMs;
+    } else this.#tokens = Number.POSITIVE_INFINITY; // unlimited: only the in-flight cap applies
+    while (this.initial.length > 0 && this.inflight < this.#maxInflight && this.#tokens >= 1) {
+      this.#tokens -= 1;
+      start(this.initial.shift());
+    }
+  }
+}

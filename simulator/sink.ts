@@ -1,0 +1,110 @@
+/**
+ * A sink: a few subscriber connections (a `$share/` group when more than one, MQTT 5.0
+ * §4.8.2) on the lean engine, decoding every payload into `SinkAccounting`. Sink connections
+ * keep persistent sessions by default so a reconnecting sink gets its queued messages, and
+ * sweep gaps past their grace period once per tick.
+ */
+import { nowMs } from './clock.js';
+import { DeviceEngine } from './device-engine.js';
+import { type BrokerTarget, type DeviceEngineInput, resolveEngineConfig } from './engine-config.js';
+import type { QoS } from './packets.js';
+import { createCompactCodec, createJsonCodec, type PayloadStamp } from './payload.js';
+import { SinkAccounting, type SinkAccountingOptions } from './sink-accounting.js';
+import { createTenantMap, type TenantShare } from './tenants.js';
+
+export interface SinkOptions {
+  broker: BrokerTarget;
+  /** Topic filter, e.g. `t/#`. */
+  topic: string;
+  qos: QoS;
+  /** Subscriber connections; more than one subscribes as `$share/<shareGroup>/<topic>`. */
+  connections?: number;
+  shareGroup?: string;
+  protocolVersion?: 4 | 5;
+  clean?: boolean;
+  clientIdPrefix?: string;
+  /** Tenants of the publishing fleet, to attribute device indexes. */
+  tenants?: TenantShare[];
+  graceMs?: number;
+  firstSeq?: SinkAccountingOptions['firstSeq'];
+  /** JSON payload template of the publishers; compact binary when absent. */
+  payloadTemplate?: string;
+  username?: string;
+  password?: string;
+  engine?: Partial<DeviceEngineInput>;
+}
+
+export interface Sink {
+  readonly accounting: SinkAccounting;
+  readonly engine: DeviceEngine;
+  /** Payloads that no codec recognised (foreign traffic on the topic). */
+  readonly foreign: number;
+  start(): void;
+  waitReady(timeoutMs?: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function createSink(options: SinkOptions): Sink {
+  const connections = options.connections ?? 1;
+  const tenants = createTenantMap(options.tenants ?? []);
+  const accounting = new SinkAccounting({
+    tenants: tenants.names,
+    tenantOf: tenants.of,
+    graceMs: options.graceMs ?? 5000,
+    firstSeq: options.firstSeq,
+  });
+  const codec = options.payloadTemplate ? createJsonCodec(options.payloadTemplate) : createCompactCodec();
+  const stamp: PayloadStamp = { index: 0, seq: 0, sendTimeMs: 0 };
+  const topic = connections > 1 ? `$share/${options.shareGroup ?? 'squall'}/${options.topic}` : options.topic;
+  let foreign = 0;
+  const engine = new DeviceEngine(
+    resolveEngineConfig({
+      connectRatePerS: 10_000,
+      reconnect: { strategy: 'exponential', baseMs: 100, capMs: 2000 },
+      ...options.engine,
+      broker: options.broker,
+      groups: [
+        {
+          name: 'sink',
+          count: connections,
+          protocolVersion: options.protocolVersion ?? 4,
+          clientId: `${options.clientIdPrefix ?? 'squall-sink'}-{index}`,
+          clean: options.clean ?? false,
+          keepaliveS: 30,
+          username: options.username,
+          password: options.password,
+          subscriptions: [{ topic, qos: options.qos }],
+        },
+      ],
+      onMessage(_dev, buf, start, end, _ts, _te, arrivalMs) {
+        if (codec.decode(buf, start, end, stamp))
+          accounting.record(stamp.index, stamp.seq, stamp.sendTimeMs, arrivalMs);
+        else foreign++;
+      },
+    }),
+  );
+  let sweeper: NodeJS.Timeout | undefined;
+  return {
+    accounting,
+    engine,
+    get foreign() {
+      return foreign;
+    },
+    start() {
+      engine.start();
+      sweeper = setInterval(() => accounting.sweep(nowMs()), 100);
+    },
+    async waitReady(timeoutMs = 10_000) {
+      await engine.waitFor(
+        () => engine.metrics.total.subscribed >= connections,
+        timeoutMs,
+        () =>
+          `sink: ${engine.metrics.total.subscribed}/${connections} subscribed, ${engine.connected} connected`,
+      );
+    },
+    async stop() {
+      if (sweeper) clearInterval(sweeper);
+      await engine.stop();
+    },
+  };
+}

@@ -1,0 +1,49 @@
+/**
+ * Tenants by share, assigned to device indexes without state: device i goes to the tenant
+ * whose cumulative-share interval holds frac((i + 1) · φ⁻¹). The golden-ratio sequence is
+ * low-discrepancy, so any contiguous run of indexes (a group, a shard) gets nearly the exact
+ * shares, and a sink in another process derives the same tenant from the index alone.
+ */
+import { SquallError } from '../engine/errors.js';
+
+export interface TenantShare {
+  name: string;
+  /** Fraction in (0, 1]; shares sum to 1. */
+  share: number;
+}
+
+const INV_PHI = 0.6180339887498949;
+
+export interface TenantMap {
+  readonly names: readonly string[];
+  /** Tenant number (index into `names`) of a device index. */
+  of(index: number): number;
+}
+
+export function createTenantMap(shares: readonly TenantShare[]): TenantMap {
+  if (shares.length === 0) return { names: ['default'], of: () => 0 };
+  if (shares.length > 255) throw new SquallError('SQUALL_FLEET_CONFIG_INVALID', 'tenants: at most 255');
+  const total = shares.reduce((a, s) => a + s.share, 0);
+  if (shares.some((s) => !(s.share > 0)) || Math.abs(total - 1) > 1e-6) {
+    throw new SquallError(
+      'SQUALL_FLEET_CONFIG_INVALID',
+      `tenants: shares must be above 0% and sum to 100%, got ${shares.map((s) => `${s.name}: ${(s.share * 100).toFixed(2)}%`).join(', ')}`,
+    );
+  }
+  const bounds = new Float64Array(shares.length);
+  let acc = 0;
+  shares.forEach((s, i) => {
+    acc += s.share / total;
+    bounds[i] = acc;
+  });
+  bounds[shares.length - 1] = 1;
+  const last = shares.length - 1;
+  return {
+    names: shares.map((s) => s.name),
+    of(index) {
+      const x = ((index + 1) * INV_PHI) % 1;
+      for (let t = 0; t < last; t++) if (x < bounds[t]!) return t;
+      return last;
+    },
+  };
+}

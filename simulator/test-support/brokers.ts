@@ -1,0 +1,146 @@
+/**
+ * Real brokers for integration tests, on port 0 / a free port, torn down by the caller:
+ * aedes in this process (MQTT 3.1.1 only: aedes 1.x refuses protocol level 5 with CONNACK 1)
+ * and Debian's mosquitto as a child process (3.1.1 and 5, shared subscriptions).
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Aedes, type AedesOptions } from 'aedes';
+
+export interface TestBroker {
+  host: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+export interface AedesBroker extends TestBroker {
+  aedes: Aedes;
+  /** Open client connections, for forcing disconnects from the broker side. */
+  sockets: Set<net.Socket>;
+}
+
+export async function startAedes(options: AedesOptions = {}): Promise<AedesBroker> {
+  const aedes = await Aedes.createBroker(options);
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    aedes.handle(socket);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  return {
+    host: '127.0.0.1',
+    port,
+    aedes,
+    sockets,
+    async close() {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await new Promise<void>((resolve) => aedes.close(() => resolve()));
+    },
+  };
+}
+
+export const MOSQUITTO_BIN = '/usr/sbin/mosquitto';
+export const hasMosquitto = (): boolean => existsSync(MOSQUITTO_BIN);
+
+export async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+export interface MosquittoBroker extends TestBroker {
+  process: ChildProcess;
+  /** Stops (SIGTERM, or SIGKILL for a crash) and starts again on the same port; in-memory sessions are lost. */
+  restart(signal?: NodeJS.Signals): Promise<void>;
+}
+
+/**
+ * Starts mosquitto with a generated config in a temp dir; `extraConfig` lines are appended.
+ * `openFiles` raises its descriptor limit (as root) for benchmarks with 100k connections.
+ */
+export async function startMosquitto(
+  extraConfig: string[] = [],
+  options: { openFiles?: number; user?: string } = {},
+): Promise<MosquittoBroker> {
+  const dir = await mkdtemp(join(tmpdir(), 'squall-mosq-'));
+  const port = await freePort();
+  const conf = join(dir, 'mosquitto.conf');
+  await writeFile(
+    conf,
+    [
+      `listener ${port} 127.0.0.1`,
+      'allow_anonymous true',
+      'persistence false',
+      'max_queued_messages 100000',
+      'max_inflight_messages 0',
+      'log_dest none',
+      // As root, mosquitto drops to user 'mosquitto', which cannot read files in our 0700 temp dir.
+      ...(options.user ? [`user ${options.user}`] : []),
+      ...extraConfig,
+      '',
+    ].join('\n'),
+  );
+  let child: ChildProcess;
+  const launch = async () => {
+    child = options.openFiles
+      ? spawn('sh', ['-c', `ulimit -n ${options.openFiles} && exec ${MOSQUITTO_BIN} -c ${conf}`], {
+          stdio: ['ignore', 'ignore', 'pipe'],
+        })
+      : spawn(MOSQUITTO_BIN, ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr?.on('data', (d) => (stderr += d));
+    await waitForPort(port, 5000, () =>
+      child.exitCode !== null ? `mosquitto exited: ${stderr}` : undefined,
+    );
+  };
+  await launch();
+  const stop = async (signal: NodeJS.Signals = 'SIGTERM') => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill(signal);
+    await exited;
+  };
+  return {
+    host: '127.0.0.1',
+    port,
+    get process() {
+      return child;
+    },
+    async restart(signal) {
+      await stop(signal);
+      await launch();
+    },
+    async close() {
+      await stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function waitForPort(port: number, timeoutMs: number, failed: () => string | undefined): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const why = failed();
+    if (why) throw new Error(why);
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = net.connect(port, '127.0.0.1');
+      s.once('connect', () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`port ${port} did not open within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}

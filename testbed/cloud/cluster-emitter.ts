@@ -1,0 +1,78 @@
+/**
+ * The worker side of cross-worker routing: an mqemitter that delivers locally and hands every
+ * publish to the primary, which forwards it to exactly the workers that have a matching
+ * listener. aedes takes it as `mq` (the same seam mqemitter-redis plugs into).
+ */
+import mqemitter, { type MQEmitter } from 'mqemitter';
+import type { IpcLink } from './ipc-link.js';
+import { type PrimaryToWorker, toWirePacket, type WorkerToPrimary } from './protocol.js';
+
+type Listener = (message: mqemitter.Message, done: () => void) => void;
+
+export class ClusterEmitter {
+  readonly #local: MQEmitter;
+  /** Listeners per topic pattern; the primary hears of a pattern only on its first and last. */
+  readonly #refs = new Map<string, number>();
+  /** The primary's acknowledgement of a pattern; SUBACK waits for it so no publish slips past. */
+  readonly #registered = new Map<string, Promise<void>>();
+
+  constructor(
+    private readonly link: IpcLink<WorkerToPrimary>,
+    concurrency: number,
+  ) {
+    // MQTT-4.7.1-3: '+' matches an empty level, as aedes' default emitter does.
+    this.#local = mqemitter({ concurrency, matchEmptyLevels: true });
+  }
+
+  get current(): number {
+    return this.#local.current;
+  }
+
+  get concurrent(): number {
+    return this.#local.concurrent;
+  }
+
+  on(topic: string, listener: Listener, done?: () => void): this {
+    this.#local.on(topic, listener);
+    const n = (this.#refs.get(topic) ?? 0) + 1;
+    this.#refs.set(topic, n);
+    let registered = this.#registered.get(topic);
+    if (!registered) {
+      registered = this.link.request<void>((id) => ({ t: 'mq-on', id, topic }));
+      this.#registered.set(topic, registered);
+    }
+    registered.then(
+      () => done?.(),
+      () => done?.(),
+    );
+    return this;
+  }
+
+  removeListener(topic: string, listener: Listener, done?: () => void): void {
+    this.#local.removeListener(topic, listener);
+    const n = (this.#refs.get(topic) ?? 1) - 1;
+    if (n <= 0) {
+      this.#refs.delete(topic);
+      this.#registered.delete(topic);
+      this.link.send({ t: 'mq-off', topic });
+    } else {
+      this.#refs.set(topic, n);
+    }
+    if (done) setImmediate(done);
+  }
+
+  /** A publish from a client of this worker: deliver here, and route through the primary. */
+  emit(message: mqemitter.Message, done?: (error?: Error) => void): void {
+    this.link.send({ t: 'emit', packet: toWirePacket(message) });
+    this.#local.emit(message, done);
+  }
+
+  /** A publish routed here from another worker: deliver locally only. */
+  deliverRemote(message: Extract<PrimaryToWorker, { t: 'emit' }>['packet']): void {
+    this.#local.emit(message as unknown as mqemitter.Message);
+  }
+
+  close(done: () => void): void {
+    this.#local.close(done);
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * The testbed's processes as fault targets (`ManagedProcess`), by role name: `cloud-broker`,
+ * `cloud-worker-<i>` (aedes mode), `edge-<i>`. `process.kill` of a role kills that process;
+ * `restart()` brings it back where it was.
+ */
+import { readFileSync } from 'node:fs';
+import type { ManagedProcess } from '../agents/faults/driver.js';
+import { SquallError } from '../engine/errors.js';
+import { type CloudCluster, type CloudClusterOptions, startCloudCluster } from './cloud/cluster.js';
+
+/** Running, and not a zombie its parent has yet to reap (signal 0 succeeds on those). */
+function isAlive(pid: number | undefined): boolean {
+  if (!pid) return false;
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true; // no /proc: signal 0 is all we have
+  }
+}
+
+/** Waits until `check` passes (polling), or throws after `timeoutMs`. */
+async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline)
+      throw new SquallError('SQUALL_PROCESS_FAILED', `timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/**
+ * The aedes cloud cluster as a restartable whole. Killing `cloud-broker` (the primary) takes
+ * its workers down with it and loses its in-memory sessions, as killing a single-process broker
+ * would; `restart()` starts a fresh cluster on the same port.
+ */
+export class CloudBrokerSlot {
+  #cluster: CloudCluster;
+  readonly #options: CloudClusterOptions;
+
+  constructor(cluster: CloudCluster, options: CloudClusterOptions) {
+    this.#cluster = cluster;
+    this.#options = { ...options, port: cluster.port };
+  }
+
+  get cluster(): CloudCluster {
+    return this.#cluster;
+  }
+
+  async restart(): Promise<void> {
+    if (this.#cluster.primaryPid() !== undefined) return;
+    this.#cluster = await startCloudCluster(this.#options);
+  }
+
+  roles(): ManagedProcess[] {
+    const broker: ManagedProcess = {
+      name: 'cloud-broker',
+      argv: this.#cluster.argv,
+      pid: () => this.#cluster.primaryPid(),
+      restart: () => this.restart(),
+    };
+    const workers = (this.#options.workers ?? 2) as number;
+    const workerRoles = Array.from(
+      { length: workers },
+      (_, i): ManagedProcess => ({
+        name: `cloud-worker-${i}`,
+        argv: [...this.#cluster.argv, `(worker ${i})`],
+        pid: () => {
+          const pid = this.#cluster.workerPids()[i];
+          return isAlive(pid) ? pid : undefined;
+        },
+        // The primary replaces a dead worker by itself; restart waits for that.
+        restart: async () => {
+          await this.restart();
+          // The cached PID may still name the dead worker until the primary reports the exit.
+          await until(() => isAlive(this.#cluster.workerPids()[i]), 20_000, `cloud-worker-${i}`);
+        },
+      }),
+    );
+    return [broker, ...workerRoles];
+  }
+}

@@ -1,0 +1,245 @@
+/**
+ * `startTestbed`: the embedded reference platform in one call. A cloud broker (the aedes cluster
+ * or mosquitto) and N edge gateways bridging to it, on loopback, or with `lab: true` on lab
+ * hosts (network namespaces, root only). Every process is a fault target by role name, and a
+ * state file lets `squall testbed down` in another shell tear down exactly this run.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { ManagedProcess } from '../agents/faults/driver.js';
+import { SquallError } from '../engine/errors.js';
+import { startCloudCluster } from './cloud/cluster.js';
+import type { OverflowPolicy } from './edge/disk-queue.js';
+import { type EdgeGatewayHandle, startEdgeGateway } from './edge/edge.js';
+import { isRoot } from './lab/ip.js';
+import { cloudAddress, createLab, type LabTopology } from './lab/topology.js';
+import { type MosquittoBroker, startMosquitto } from './mosquitto.js';
+import { CloudBrokerSlot } from './roles.js';
+
+export type CloudBrokerKind = 'aedes' | 'mosquitto';
+
+export interface TestbedOptions {
+  /** Lab hosts in network namespaces (root only); loopback otherwise. */
+  lab?: boolean;
+  broker?: CloudBrokerKind;
+  /** aedes worker processes (default 2). */
+  workers?: number;
+  /** Edge gateways (default 1). */
+  gateways?: number;
+  /** Topics the gateways forward to the cloud (default everything). */
+  forward?: string[];
+  maxQueueMessages?: number;
+  overflow?: OverflowPolicy;
+  /** Where state files go (default <tmpdir>/squall-testbed). */
+  stateDir?: string;
+}
+
+/** What `squall testbed down` needs to tear a run down from another process. */
+export interface TestbedState {
+  id: string;
+  mode: 'loopback' | 'lab';
+  ownerPid: number;
+  createdAt: string;
+  labPrefix?: string;
+  /** Every PID started, refreshed as processes restart. */
+  pids: number[];
+  /** Temporary directories to remove. */
+  dirs: string[];
+  endpoints: Record<string, string>;
+}
+
+export interface TestbedEndpoint {
+  role: string;
+  /** MQTT URL; in lab mode reachable from inside the lab. */
+  url: string;
+  /** Lab host (namespace) it runs on. */
+  netns?: string;
+  address?: string;
+}
+
+export interface Testbed {
+  readonly id: string;
+  readonly mode: 'loopback' | 'lab';
+  readonly broker: CloudBrokerKind;
+  readonly statePath: string;
+  readonly lab: LabTopology | undefined;
+  /** `cloud`, `edge-1`, ... */
+  readonly endpoints: readonly TestbedEndpoint[];
+  /** Broker URLs by name, for an experiment's `system.brokers`. */
+  brokers(): Record<string, string>;
+  /** Fault targets by role name: `cloud-broker`, `cloud-worker-<i>`, `edge-<i>`. */
+  processes(): ManagedProcess[];
+  process(role: string): ManagedProcess;
+  readonly gateways: readonly EdgeGatewayHandle[];
+  /** Human-readable addresses, one line each. */
+  describe(): string;
+  /** Stops everything, removes namespaces, temp dirs and the state file. Idempotent. */
+  stop(): Promise<void>;
+}
+
+export const TESTBED_STATE_DIR = path.join(tmpdir(), 'squall-testbed');
+const LAB_MQTT_PORT = 1883;
+
+export async function startTestbed(options: TestbedOptions = {}): Promise<Testbed> {
+  const broker = options.broker ?? 'aedes';
+  if (broker !== 'aedes' && broker !== 'mosquitto') {
+    throw new SquallError('SQUALL_USAGE', `--broker must be aedes or mosquitto, got '${broker}'`);
+  }
+  const gatewaysN = options.gateways ?? 1;
+  if (!Number.isInteger(gatewaysN) || gatewaysN < 0) {
+    throw new SquallError('SQUALL_USAGE', `--gateways must be a non-negative integer, got ${gatewaysN}`);
+  }
+  if (options.lab && !isRoot()) {
+    throw new SquallError(
+      'SQUALL_USAGE',
+      '--lab needs root (network namespaces); run without --lab for loopback',
+    );
+  }
+  const mode = options.lab ? 'lab' : 'loopback';
+  const stateDir = options.stateDir ?? TESTBED_STATE_DIR;
+  await mkdir(stateDir, { recursive: true });
+
+  let lab: LabTopology | undefined;
+  let cloudSlot: CloudBrokerSlot | undefined;
+  let mosquitto: MosquittoBroker | undefined;
+  const gateways: EdgeGatewayHandle[] = [];
+  let id = `sq${randomBytes(2).toString('hex')}`;
+  let statePath = path.join(stateDir, `${id}.json`);
+  let stopped = false;
+
+  const stopAll = async () => {
+    // Reverse order of start; each step swallows its own failure so the rest still runs.
+    await Promise.all(gateways.map((g) => g.stop().catch(() => undefined)));
+    await cloudSlot?.cluster.stop().catch(() => undefined);
+    await mosquitto?.stop().catch(() => undefined);
+    await lab?.destroy().catch(() => undefined);
+    await rm(statePath, { force: true });
+  };
+
+  try {
+    if (options.lab) {
+      lab = await createLab({ edges: Math.max(1, gatewaysN) });
+      id = lab.prefix;
+      statePath = path.join(stateDir, `${id}.json`);
+    }
+    const cloudHost = lab?.host('cloud-1');
+    let cloudUrl: string;
+    if (broker === 'aedes') {
+      const clusterOptions = {
+        workers: options.workers ?? 2,
+        ...(cloudHost && { host: '0.0.0.0', port: LAB_MQTT_PORT, wrapper: cloudHost.wrapper }),
+      };
+      cloudSlot = new CloudBrokerSlot(await startCloudCluster(clusterOptions), clusterOptions);
+      cloudUrl = cloudHost ? `mqtt://${cloudAddress()}:${LAB_MQTT_PORT}` : cloudSlot.cluster.url;
+    } else {
+      mosquitto = await startMosquitto(
+        cloudHost ? { host: '0.0.0.0', port: LAB_MQTT_PORT, wrapper: cloudHost.wrapper } : {},
+      );
+      cloudUrl = cloudHost ? `mqtt://${cloudAddress()}:${LAB_MQTT_PORT}` : mosquitto.url;
+    }
+    for (let i = 1; i <= gatewaysN; i++) {
+      const edgeHost = lab?.host(`edge-${i}`);
+      gateways.push(
+        await startEdgeGateway({
+          name: `edge-${i}`,
+          cloudUrl,
+          ...(options.forward && { forward: options.forward }),
+          ...(options.maxQueueMessages && { maxQueueMessages: options.maxQueueMessages }),
+          ...(options.overflow && { overflow: options.overflow }),
+          ...(edgeHost && {
+            host: '0.0.0.0',
+            port: LAB_MQTT_PORT,
+            metricsHost: '0.0.0.0',
+            wrapper: edgeHost.wrapper,
+          }),
+        }),
+      );
+    }
+
+    const endpoints: TestbedEndpoint[] = [
+      {
+        role: 'cloud',
+        url: cloudUrl,
+        ...(cloudHost && { netns: cloudHost.netns, address: cloudHost.address }),
+      },
+      ...gateways.map((g, i) => {
+        const h = lab?.host(`edge-${i + 1}`);
+        return {
+          role: g.name,
+          url: h ? `mqtt://${h.address}:${LAB_MQTT_PORT}` : g.url,
+          ...(h && { netns: h.netns, address: h.address }),
+        };
+      }),
+    ];
+
+    const processes = (): ManagedProcess[] => [
+      ...(cloudSlot ? cloudSlot.roles() : []),
+      ...(mosquitto ? [mosquitto.asManagedProcess('cloud-broker')] : []),
+      ...gateways.map((g) => g.asManagedProcess()),
+    ];
+
+    const state = (): TestbedState => ({
+      id,
+      mode,
+      ownerPid: process.pid,
+      createdAt: new Date().toISOString(),
+      ...(lab && { labPrefix: lab.prefix }),
+      pids: processes()
+        .map((p) => p.pid())
+        .filter((p): p is number => p !== undefined),
+      dirs: [...gateways.map((g) => g.dataDir), ...(mosquitto ? [mosquitto.dir] : [])],
+      endpoints: Object.fromEntries(endpoints.map((e) => [e.role, e.url])),
+    });
+    await writeFile(statePath, JSON.stringify(state(), null, 2));
+
+    const testbed: Testbed = {
+      id,
+      mode,
+      broker,
+      statePath,
+      lab,
+      endpoints,
+      gateways,
+      brokers: () => Object.fromEntries(endpoints.map((e) => [e.role, e.url])),
+      processes,
+      process(role) {
+        const found = processes().find((p) => p.name === role);
+        if (!found) {
+          throw new SquallError(
+            'SQUALL_TARGET_NOT_FOUND',
+            `no testbed process '${role}'; have ${processes()
+              .map((p) => p.name)
+              .join(', ')}`,
+          );
+        }
+        return found;
+      },
+      describe() {
+        const lines = [`testbed ${id} (${mode}, cloud broker: ${broker})`];
+        for (const e of endpoints) {
+          lines.push(`  ${e.role.padEnd(8)} ${e.url}${e.netns ? `  [netns ${e.netns}, ${e.address}]` : ''}`);
+        }
+        if (cloudSlot && !lab) lines.push(`  metrics  ${cloudSlot.cluster.metricsUrl}`);
+        for (const g of gateways) if (!lab) lines.push(`  metrics  ${g.metricsUrl}  (${g.name})`);
+        lines.push(
+          `  fault targets: ${processes()
+            .map((p) => `${p.name}=${p.pid() ?? '-'}`)
+            .join(' ')}`,
+        );
+        lines.push(`  state: ${statePath}`);
+        return lines.join('\n');
+      },
+      async stop() {
+        if (stopped) return;
+        stopped = true;
+        await stopAll();
+      },
+    };
+    return testbed;
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
