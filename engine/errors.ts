@@ -88,15 +88,18 @@ export const ERROR_CODES = {
   },
   SQUALL_AGENT_AUTH_FAILED: {
     exit: ExitCode.infrastructure,
-    summary: 'The agent and controller did not accept each other (mTLS: no certificate, another CA, wrong name).',
+    summary:
+      'The agent and controller did not accept each other (mTLS: no certificate, another CA, wrong name).',
   },
   SQUALL_AGENT_POLICY_DENIED: {
     exit: ExitCode.infrastructure,
-    summary: "The agent's policy refused the request (driver, target, duration, concurrency, protected address).",
+    summary:
+      "The agent's policy refused the request (driver, target, duration, concurrency, protected address).",
   },
   SQUALL_AGENT_INSECURE: {
     exit: ExitCode.invalidInput,
-    summary: 'Plain text was asked for on a non-loopback address, or TLS files are missing without --insecure.',
+    summary:
+      'Plain text was asked for on a non-loopback address, or TLS files are missing without --insecure.',
   },
   SQUALL_TLS_CONFIG_INVALID: {
     exit: ExitCode.invalidInput,

@@ -20,7 +20,10 @@ interface Run {
 }
 
 function squall(args: string[]): Run {
-  const child = spawn(process.execPath, ['--import', 'tsx', BIN, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', BIN, ...args], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout!.on('data', (d) => {
     out += d;
@@ -28,7 +31,9 @@ function squall(args: string[]): Run {
   child.stderr!.on('data', (d) => {
     out += d;
   });
-  const exit = new Promise<number>((resolve) => child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : -1))));
+  const exit = new Promise<number>((resolve) =>
+    child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : -1))),
+  );
   return { child, output: () => out, exit };
 }
 
@@ -55,7 +60,10 @@ describe('squall CLI', () => {
   it('validate: exit 2 with file:line:col field.path: message for a malformed file', async () => {
     const run = squall(['validate', 'engine/spec/fixtures/invalid/negative-duration.yaml']);
     expect(await run.exit).toBe(ExitCode.invalidInput);
-    const expected = readFileSync(join(ROOT, 'engine/spec/fixtures/invalid/negative-duration.expected'), 'utf8');
+    const expected = readFileSync(
+      join(ROOT, 'engine/spec/fixtures/invalid/negative-duration.expected'),
+      'utf8',
+    );
     for (const line of expected.trim().split('\n')) expect(run.output()).toContain(line.trim());
   });
 
@@ -64,7 +72,18 @@ describe('squall CLI', () => {
     const dir = mkdtempSync(join(tmpdir(), 'squall-cli-'));
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
     const demo = 'experiments/demo-latency.yaml';
-    const ok = squall(['run', demo, '--var', `port=${ports[0]}`, '--var', `proxyPort=${ports[1]}`, '--out', join(dir, 'ok'), '--junit', join(dir, 'ok.xml')]);
+    const ok = squall([
+      'run',
+      demo,
+      '--var',
+      `port=${ports[0]}`,
+      '--var',
+      `proxyPort=${ports[1]}`,
+      '--out',
+      join(dir, 'ok'),
+      '--junit',
+      join(dir, 'ok.xml'),
+    ]);
     const breach = squall([
       'run',
       demo,

@@ -23,14 +23,28 @@ export function formatProgressLine(p: RunProgress): string {
   return `[${p.phase}] ${formatClock(p.elapsedMs)}/${formatClock(p.totalMs)}${faults}${slis ? ` | ${slis}` : ''}`;
 }
 
+const PHASE_TEXT: Partial<
+  Record<
+    JournalEvent extends infer E ? (E extends { type: 'phase'; phase: infer P } ? P & string : never) : never,
+    string
+  >
+> = {
+  setup: '== setup: starting processes, proxies and probes',
+  preflight: '== preflight: checking steady state before any fault',
+  baseline: '== baseline: measuring normal behaviour',
+  fault: '== fault window',
+  recovery: '== recovery: faults reverted, watching the system recover',
+  rollback: '== rollback: reverting anything still active',
+};
+
 export function describeEvent(event: JournalEvent): string | undefined {
   switch (event.type) {
     case 'phase':
-      return ['validate', 'plan', 'score', 'done'].includes(event.phase) ? undefined : `phase ${event.phase}`;
+      return PHASE_TEXT[event.phase];
     case 'fault.injected':
-      return `injected ${event.kind} '${event.name}' on ${event.agent} (${event.where}), ${event.t - event.plannedT} ms after plan`;
+      return `+ injected ${event.kind} '${event.name}': ${event.where} (${event.t - event.plannedT} ms after plan)`;
     case 'fault.reverted':
-      return `reverted ${event.kind} '${event.name}'${event.attempts > 1 ? ` after ${event.attempts} attempts` : ''}`;
+      return `- reverted ${event.kind} '${event.name}'${event.attempts > 1 ? ` after ${event.attempts} attempts` : ''}`;
     case 'fault.revert_failed':
       return `REVERT FAILED ${event.leftover.kind} (${event.leftover.faultId}) on ${event.leftover.where}: ${event.leftover.error}`;
     case 'fault.inject_failed':
@@ -85,8 +99,9 @@ export class ProgressDisplay {
     this.out.write(`${text}\n`);
   }
 
+  /** Clears the live line so the final summary starts on a clean line. */
   done(): void {
-    if (this.#lineShown) this.out.write('\n');
+    if (this.#lineShown) this.out.write('\r\x1b[2K');
     this.#lineShown = false;
   }
 }

@@ -21,9 +21,9 @@ import type {
   WireTarget,
 } from '../../agents/proto/messages.js';
 import { SquallError } from '../errors.js';
-import { diagnoseTls } from './tls-diagnose.js';
 import type { FaultInjector } from '../run/runner.js';
 import { SQUALL_VERSION } from '../version.js';
+import { diagnoseTls } from './tls-diagnose.js';
 
 /** An experiment's `agents.<name>` entry. */
 export interface AgentAddressSpec {
@@ -70,7 +70,11 @@ export interface AgentConnection extends FaultInjector {
 
 const CLOCK_WINDOW = 8;
 
-export function clientCredentials(name: string, spec: AgentAddressSpec, baseDir: string): grpc.ChannelCredentials {
+export function clientCredentials(
+  name: string,
+  spec: AgentAddressSpec,
+  baseDir: string,
+): grpc.ChannelCredentials {
   const host = spec.address.slice(0, spec.address.lastIndexOf(':'));
   if (spec.insecure) {
     if (!/^(localhost|127\.\d+\.\d+\.\d+|\[?::1\]?)$/.test(host)) {
@@ -92,10 +96,17 @@ export function clientCredentials(name: string, spec: AgentAddressSpec, baseDir:
     try {
       return readFileSync(full);
     } catch (err) {
-      throw new SquallError('SQUALL_TLS_CONFIG_INVALID', `agent '${name}': TLS ${what} ${full}: ${(err as Error).message}`);
+      throw new SquallError(
+        'SQUALL_TLS_CONFIG_INVALID',
+        `agent '${name}': TLS ${what} ${full}: ${(err as Error).message}`,
+      );
     }
   };
-  return grpc.credentials.createSsl(read('CA', spec.tls.ca), read('key', spec.tls.key), read('certificate', spec.tls.cert));
+  return grpc.credentials.createSsl(
+    read('CA', spec.tls.ca),
+    read('key', spec.tls.key),
+    read('certificate', spec.tls.cert),
+  );
 }
 
 function toWireTarget(target: FaultTarget): WireTarget {
@@ -116,16 +127,25 @@ export async function helloAgent(
 ): Promise<{ info: AgentInfo; sample: ClockSample }> {
   const sentMs = Date.now();
   const info = await new Promise<AgentInfo>((ok, fail) =>
-    (client as unknown as {
-      Hello(r: HelloRequest, o: grpc.CallOptions, cb: (e: grpc.ServiceError | null, v?: AgentInfo) => void): void;
-    }).Hello(
+    (
+      client as unknown as {
+        Hello(
+          r: HelloRequest,
+          o: grpc.CallOptions,
+          cb: (e: grpc.ServiceError | null, v?: AgentInfo) => void,
+        ): void;
+      }
+    ).Hello(
       { controller: `squall ${SQUALL_VERSION} on ${hostname()}`, controller_time_ms: sentMs },
       { deadline: Date.now() + timeoutMs },
       (err, value) => (err ? fail(fromGrpcError(err, name)) : ok(value!)),
     ),
   );
   const receivedMs = Date.now();
-  return { info, sample: { offsetMs: info.agent_time_ms - (sentMs + receivedMs) / 2, rttMs: receivedMs - sentMs } };
+  return {
+    info,
+    sample: { offsetMs: info.agent_time_ms - (sentMs + receivedMs) / 2, rttMs: receivedMs - sentMs },
+  };
 }
 
 export function newAgentClient(name: string, spec: AgentAddressSpec, baseDir: string): grpc.Client {
@@ -162,7 +182,9 @@ export async function connectAgent(
     throw await explainTlsFailure(name, spec, options.baseDir ?? process.cwd(), err);
   }
 
-  const call = (client as unknown as { Session(): grpc.ClientDuplexStream<ControlMessage, AgentEvent> }).Session();
+  const call = (
+    client as unknown as { Session(): grpc.ClientDuplexStream<ControlMessage, AgentEvent> }
+  ).Session();
   const pending = new Map<string, { ok: (e: AgentEvent) => void; fail: (e: SquallError) => void }>();
   const reverted = new Set<string>();
   let lost: SquallError | undefined;
@@ -190,7 +212,10 @@ export async function connectAgent(
       case 'heartbeat_ack': {
         const ack = (event as Extract<AgentEvent, { heartbeat_ack: unknown }>).heartbeat_ack;
         const now = Date.now();
-        addSample({ offsetMs: ack.agent_time_ms - (ack.controller_time_ms + now) / 2, rttMs: now - ack.controller_time_ms });
+        addSample({
+          offsetMs: ack.agent_time_ms - (ack.controller_time_ms + now) / 2,
+          rttMs: now - ack.controller_time_ms,
+        });
         return;
       }
       case 'fault_event': {
@@ -224,7 +249,16 @@ export async function connectAgent(
   });
 
   const opened = await new Promise<{ session_id: string; ttl_ms: number }>((ok, fail) => {
-    const timer = setTimeout(() => fail(new SquallError('SQUALL_AGENT_UNREACHABLE', `agent '${name}' did not open a session within ${timeoutMs} ms`)), timeoutMs);
+    const timer = setTimeout(
+      () =>
+        fail(
+          new SquallError(
+            'SQUALL_AGENT_UNREACHABLE',
+            `agent '${name}' did not open a session within ${timeoutMs} ms`,
+          ),
+        ),
+      timeoutMs,
+    );
     onOpened = (o) => {
       clearTimeout(timer);
       ok(o);
@@ -233,7 +267,9 @@ export async function connectAgent(
       clearTimeout(timer);
       fail(fromGrpcError(err, name));
     });
-    call.write({ open: { controller: `squall ${SQUALL_VERSION} on ${hostname()}`, ttl_ms: options.ttlMs ?? 5000 } });
+    call.write({
+      open: { controller: `squall ${SQUALL_VERSION} on ${hostname()}`, ttl_ms: options.ttlMs ?? 5000 },
+    });
   }).catch((err) => {
     call.cancel();
     client.close();
@@ -254,7 +290,9 @@ export async function connectAgent(
       call.write(message);
     });
 
-  log(`agent '${name}' at ${spec.address}: squall ${info.version} on ${info.host}, session ${opened.session_id}, ttl ${opened.ttl_ms} ms, clock offset ${best().offsetMs.toFixed(1)} ms`);
+  log(
+    `agent '${name}' at ${spec.address}: squall ${info.version} on ${info.host}, session ${opened.session_id}, ttl ${opened.ttl_ms} ms, clock offset ${best().offsetMs.toFixed(1)} ms`,
+  );
 
   return {
     name,
@@ -317,7 +355,12 @@ export async function connectAgent(
 }
 
 /** An "unreachable" agent over TLS may really have refused our certificate: find out which. */
-export async function explainTlsFailure(name: string, spec: AgentAddressSpec, baseDir: string, err: unknown): Promise<unknown> {
+export async function explainTlsFailure(
+  name: string,
+  spec: AgentAddressSpec,
+  baseDir: string,
+  err: unknown,
+): Promise<unknown> {
   if (!(err instanceof SquallError) || err.code !== 'SQUALL_AGENT_UNREACHABLE' || !spec.tls) return err;
   const full = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
   let reason: string | undefined;

@@ -65,7 +65,10 @@ export const agentsCommand: Command = {
         `  clock offset ${result.clockOffsetMs.toFixed(1)} ms (±${(result.rttMs / 2).toFixed(1)} ms, rtt ${result.rttMs.toFixed(1)} ms)\n` +
         `  limits: maxDuration ${result.limits.max_duration_ms} ms, maxConcurrentFaults ${result.limits.max_concurrent_faults}, active ${result.activeFaults}\n` +
         `  drivers:\n${result.drivers
-          .map((d) => `    ${d.available ? '✓' : '✗'} ${d.name.padEnd(18)} ${d.available ? d.summary : d.unavailable_reason}`)
+          .map(
+            (d) =>
+              `    ${d.available ? '✓' : '✗'} ${d.name.padEnd(18)} ${d.available ? d.summary : d.unavailable_reason}`,
+          )
           .join('\n')}\n`,
     );
     return ExitCode.ok;

@@ -7,14 +7,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AgentServer, createAgentServer, readTlsFiles } from '../../agents/server/agent-server.js';
-import { createFaultProxy, type FaultProxy } from '../../agents/proxy/fault-proxy.js';
-import { makeTestPki, type TestPki } from '../../agents/test-support/pki.js';
-import { freePort } from '../../agents/fixtures/free-port.js';
 import { parse as parseYaml } from 'yaml';
+import { freePort } from '../../agents/fixtures/free-port.js';
+import { createFaultProxy, type FaultProxy } from '../../agents/proxy/fault-proxy.js';
+import { type AgentServer, createAgentServer, readTlsFiles } from '../../agents/server/agent-server.js';
+import { makeTestPki, type TestPki } from '../../agents/test-support/pki.js';
 import { createDefaultEnvironment } from '../run/environment.js';
 import { createRunner } from '../run/runner.js';
-import { startHarness, type Harness } from '../run/test-support/harness.js';
+import { type Harness, startHarness } from '../run/test-support/harness.js';
 import { Experiment } from '../spec/schema.js';
 
 describe('runner with a remote gRPC agent', () => {
@@ -27,10 +27,19 @@ describe('runner with a remote gRPC agent', () => {
   beforeAll(async () => {
     h = await startHarness();
     pki = makeTestPki();
-    edgeProxy = createFaultProxy({ name: 'edge-proxy', listen: '127.0.0.1:0', upstream: `127.0.0.1:${h.servicePort}` });
+    edgeProxy = createFaultProxy({
+      name: 'edge-proxy',
+      listen: '127.0.0.1:0',
+      upstream: `127.0.0.1:${h.servicePort}`,
+    });
     await edgeProxy.start();
-    agent = createAgentServer({ ledgerDir: join(h.outDir, 'ledger'), proxies: new Map([['edge-proxy', edgeProxy]]) });
-    const { port } = await agent.listen('127.0.0.1:0', { tls: readTlsFiles({ ca: pki.ca, cert: pki.agent.cert, key: pki.agent.key }) });
+    agent = createAgentServer({
+      ledgerDir: join(h.outDir, 'ledger'),
+      proxies: new Map([['edge-proxy', edgeProxy]]),
+    });
+    const { port } = await agent.listen('127.0.0.1:0', {
+      tls: readTlsFiles({ ca: pki.ca, cert: pki.agent.cert, key: pki.agent.key }),
+    });
     address = `127.0.0.1:${port}`;
   });
   afterAll(async () => {

@@ -45,7 +45,11 @@ export function diagnoseTls(
     // A healthy agent keeps the connection (HTTP/2 waits for our preface); one that rejected our
     // certificate closes it right after the handshake, often without an alert Node can show.
     socket.once('close', () =>
-      done(tcpConnected ? 'the agent closed the connection during or right after the TLS handshake (it rejected our client certificate)' : undefined),
+      done(
+        tcpConnected
+          ? 'the agent closed the connection during or right after the TLS handshake (it rejected our client certificate)'
+          : undefined,
+      ),
     );
   });
 }

@@ -8,13 +8,13 @@ import { join } from 'node:path';
 import type { ManagedProcess, ProxyHandle } from '../../agents/faults/driver.js';
 import { createLocalAgent } from '../../agents/local/local-agent.js';
 import { startProxies, stopProxies } from '../../agents/proxy/start-proxies.js';
-import { SquallError } from '../errors.js';
 import {
   type AgentAddressSpec,
   type AgentConnection,
   type ConnectOptions,
   connectAgent,
 } from '../controller/agent-connection.js';
+import { SquallError } from '../errors.js';
 import '../catalog.js';
 import { probeKinds } from '../probes/probe.js';
 import type { MetricsSource } from '../slo/metrics.js';
@@ -44,7 +44,9 @@ async function connectAgents(
     throw failed[0];
   }
   for (const c of connected) {
-    options.log?.(`agent '${c.name}': clock offset ${c.clockOffsetMs().toFixed(1)} ms (rtt ${c.rttMs().toFixed(1)} ms)`);
+    options.log?.(
+      `agent '${c.name}': clock offset ${c.clockOffsetMs().toFixed(1)} ms (rtt ${c.rttMs().toFixed(1)} ms)`,
+    );
   }
   return connected;
 }
@@ -78,7 +80,10 @@ export function createDefaultEnvironment(extras: EnvironmentExtras = {}): Enviro
       });
       const startedProxies = proxies;
       return {
-        injectors: new Map<string, FaultInjector>([['local', agent], ...remote.map((c) => [c.name, c] as const)]),
+        injectors: new Map<string, FaultInjector>([
+          ['local', agent],
+          ...remote.map((c) => [c.name, c] as const),
+        ]),
         sources,
         async teardown() {
           await closeAgents();

@@ -9,4 +9,13 @@ import { schemaCommand } from './schema.js';
 import { validateCommand } from './validate.js';
 
 /** Every `squall` sub-command, in the order `--help` lists them. */
-export const commands: readonly Command[] = [runCommand, validateCommand, planCommand, schemaCommand, reportCommand, agentCommand, agentsCommand, certsCommand];
+export const commands: readonly Command[] = [
+  runCommand,
+  validateCommand,
+  planCommand,
+  schemaCommand,
+  reportCommand,
+  agentCommand,
+  agentsCommand,
+  certsCommand,
+];

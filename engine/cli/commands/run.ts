@@ -44,7 +44,10 @@ export const runCommand: Command = {
       throw new SquallError('SQUALL_USAGE', 'expected exactly one experiment file (squall run <file>)');
     }
     const file = resolve(io.cwd, positionals[0]!);
-    const loaded = await loadExperimentFile(file, { vars: parseVarFlags(values.var ?? []) });
+    const loaded = await loadExperimentFile(file, {
+      vars: parseVarFlags(values.var ?? []),
+      label: positionals[0],
+    });
     const experiment = loaded.experiment;
     const plan = buildPlan(experiment);
     if (values['dry-run']) {
