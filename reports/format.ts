@@ -97,10 +97,24 @@ export function describeSlo(
   return `${slo.sli} ${value} ${relation} during the ${slo.window} window`;
 }
 
-/** Hypothesis → the banner word. */
-export function verdictWord(hypothesis: string | null, complete: boolean): string {
-  if (!complete && hypothesis === null) return 'INCOMPLETE';
+/**
+ * The banner word: how the run ended first (an abort, an error or a failed rollback says more
+ * than the verdict on partial data), then the hypothesis.
+ */
+export function verdictWord(summary: {
+  hypothesis: string | null;
+  complete: boolean;
+  outcome: string;
+}): string {
+  const byOutcome: Record<string, string> = {
+    aborted: 'ABORTED',
+    error: 'ERROR',
+    rollback_failed: 'ROLLBACK FAILED',
+  };
+  if (byOutcome[summary.outcome]) return byOutcome[summary.outcome]!;
+  if (!summary.complete && summary.hypothesis === null) return 'INCOMPLETE';
   return (
-    { holds: 'PASSED', rejected: 'FAILED', inconclusive: 'INCONCLUSIVE' }[hypothesis ?? ''] ?? 'NO VERDICT'
+    { holds: 'PASSED', rejected: 'FAILED', inconclusive: 'INCONCLUSIVE' }[summary.hypothesis ?? ''] ??
+    'NO VERDICT'
   );
 }

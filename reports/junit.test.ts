@@ -36,7 +36,13 @@ describe('junit.xml', () => {
     const withLeftover = {
       ...summary,
       leftovers: [
-        { faultId: 'slow-path-1', kind: 'proxy.latency', where: 'local agent', removeCommand: 'curl -X DELETE http://127.0.0.1:8474/proxies/api/toxics/x', error: 'timeout <&>' },
+        {
+          faultId: 'slow-path-1',
+          kind: 'proxy.latency',
+          where: 'local agent',
+          removeCommand: 'curl -X DELETE http://127.0.0.1:8474/proxies/api/toxics/x',
+          error: 'timeout <&>',
+        },
       ],
       aborted: { reason: 'guard', detail: "guard 'api-down' tripped" },
     };
@@ -49,7 +55,9 @@ describe('junit.xml', () => {
       'demo-latency.rollback',
       'demo-latency.run',
     ]);
-    expect(cases[3]!.failure![0]!.message).toContain('may still be active on local agent: timeout <&>. Remove with: curl');
+    expect(cases[3]!.failure![0]!.message).toContain(
+      'may still be active on local agent: timeout <&>. Remove with: curl',
+    );
     expect(cases[4]!.failure![0]!.message).toBe("run aborted (guard): guard 'api-down' tripped");
   });
 

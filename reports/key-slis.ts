@@ -7,9 +7,10 @@
  */
 import { resolveSli } from '../engine/slo/catalog.js';
 import { readSli } from '../engine/slo/measure.js';
-import type { MetricSlice } from '../engine/slo/metrics.js';
+import type { Histogram, MetricSlice } from '../engine/slo/metrics.js';
+import type { ResolvedSli } from '../engine/slo/sli.js';
 import { metricKey, WINDOW_NAMES, type WindowName } from '../engine/slo/windows.js';
-import { mergeByWindow, type ReportSlice } from './metric-slices.js';
+import type { ReportSlice } from './metric-slices.js';
 
 /** Which SLIs are key, per kind of source (STYLE.md §9: a table, not an if-chain). */
 const KEY_SLIS = {
@@ -72,8 +73,17 @@ export function metricSources(
 /** Any objective will do: only the value is read (good/total are not reported here). */
 const ANY_OBJECTIVE = { op: '>=', value: 0 } as const;
 
-export function computeKeySlis(slices: readonly ReportSlice[]): KeySli[] {
-  const rows = metricSources(slices).flatMap(({ source, kind }) =>
+/** One key SLI to compute: its source, name, catalogue entry and histogram key (percentiles). */
+export interface KeySliRow {
+  source: string;
+  name: string;
+  sli: ResolvedSli;
+  histogramKey: string | undefined;
+}
+
+/** The key SLIs this journal's metrics can give (KEY_SLIS per source found). */
+export function keySliRows(slices: readonly MetricSlice[]): KeySliRow[] {
+  return metricSources(slices).flatMap(({ source, kind }) =>
     KEY_SLIS[kind].map((name) => {
       const sli = resolveSli(name)!;
       const compute = sli.definition.compute;
@@ -82,15 +92,24 @@ export function computeKeySlis(slices: readonly ReportSlice[]): KeySli[] {
       return { source, name, sli, histogramKey };
     }),
   );
-  const histogramKeys = [...new Set(rows.flatMap((r) => (r.histogramKey ? [r.histogramKey] : [])))];
-  const merged = mergeByWindow(slices, histogramKeys);
+}
+
+/**
+ * Each row's value in each window. `merged` holds each window's histograms (metrics-scan.ts
+ * decodes every slice once for the key SLIs and the burn chart together).
+ */
+export function computeKeySlis(
+  rows: readonly KeySliRow[],
+  slices: readonly ReportSlice[],
+  merged: ReadonlyMap<WindowName, ReadonlyMap<string, Histogram>>,
+): KeySli[] {
   const inWindow = new Map(WINDOW_NAMES.map((w) => [w, slices.filter((s) => s.windows.includes(w))]));
   return rows.map(({ source, name, sli, histogramKey }) => {
     const windows = {} as Record<WindowName, number | null>;
     for (const w of WINDOW_NAMES) {
       let input: readonly MetricSlice[] = inWindow.get(w)!;
       if (histogramKey) {
-        // The window's histogram, merged once (metric-slices.ts), as one slice for the reader.
+        // The window's histogram, merged once (metrics-scan.ts), as one slice for the reader.
         const h = merged.get(w)?.get(histogramKey);
         input = h
           ? [{ startMs: 0, durationMs: 0, counters: {}, gauges: {}, histograms: { [histogramKey]: h } }]

@@ -55,12 +55,12 @@ export const SLO_HEAD = [
 ];
 
 export function renderMarkdown(summary: RunSummary, options: { htmlHref?: string } = {}): string {
-  const word = verdictWord(summary.hypothesis, summary.complete);
+  const word = verdictWord(summary);
   const met = summary.slos.filter((s) => s.status === 'met').length;
   const out: string[] = [
     `## ${word}: ${summary.experiment}`,
     '',
-    `**Resilience score ${formatScore(summary.resilienceScore)}** · ${met}/${summary.slos.length} SLOs met · outcome \`${summary.outcome}\` · exit code ${summary.exitCode ?? '—'} · ${formatDuration(summary.durationMs)}`,
+    `**Resilience score ${formatScore(summary.resilienceScore)}** · ${summary.slos.length ? `${met}/${summary.slos.length} SLOs met` : 'no SLO scored'} · outcome \`${summary.outcome}\` · exit code ${summary.exitCode ?? '—'} · ${formatDuration(summary.durationMs)}`,
   ];
   if (!summary.complete) {
     out.push('', `> **Run incomplete**: ${summary.problems.join('; ')}`);
@@ -87,7 +87,8 @@ export function renderMarkdown(summary: RunSummary, options: { htmlHref?: string
           f.kind,
           f.agent,
           formatOffset(f.injectOffsetMs),
-          f.revertOffsetMs === null ? 'NOT REVERTED' : formatOffset(f.revertOffsetMs),
+          // The journal records reverts; without one we cannot say the fault is gone.
+          f.revertOffsetMs === null ? 'NO REVERT RECORDED' : formatOffset(f.revertOffsetMs),
         ]),
       ),
     );

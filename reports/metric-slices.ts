@@ -16,6 +16,17 @@ import {
 import type { WindowName } from '../engine/slo/windows.js';
 import type { PhaseSpan } from './timeline.js';
 
+/** At most this many points per chart series (a chart is ~900 px wide: 2–3 px per point). */
+export const MAX_POINTS = 400;
+
+/** Consecutive slices in groups of k = ceil(n / MAX_POINTS): one chart point per group. */
+export function buckets<T>(slices: readonly T[]): T[][] {
+  const k = Math.max(1, Math.ceil(slices.length / MAX_POINTS));
+  const out: T[][] = [];
+  for (let i = 0; i < slices.length; i += k) out.push(slices.slice(i, i + k));
+  return out;
+}
+
 export interface ReportSlice extends MetricSlice {
   /** The scored windows holding the slice's start (`run` plus its phase), as the runner windows them. */
   windows: WindowName[];
@@ -67,34 +78,44 @@ export function decodeSliceHistogram(slice: ReportSlice, key: string): Histogram
   }
 }
 
+/** The slice with its histograms for `keys` decoded (once); dropped after use to free ~90 KB each. */
+export function decodeView(slice: ReportSlice, keys: readonly string[]): ReportSlice {
+  const histograms: ReportSlice['histograms'] = {};
+  for (const key of keys) {
+    const h = decodeSliceHistogram(slice, key);
+    if (h) histograms[key] = h;
+  }
+  return { ...slice, histograms };
+}
+
 /**
- * Per window, the merged histogram of each key: one decode and one merge per slice and key.
- * A slice is merged into its phase only; `run` is then the merge of the phases (the phases tile
- * the run window, runSpan), which halves the merging.
+ * Per window, the merged histogram of each key. A slice is merged into its phase only; `run`
+ * is the merge of the phases at the end (the phases tile the run window, runSpan), which halves
+ * the merging.
  */
-export function mergeByWindow(
-  slices: readonly ReportSlice[],
-  keys: readonly string[],
-): Map<WindowName, Map<string, Histogram>> {
-  const out = new Map<WindowName, Map<string, Histogram>>();
-  const into = (w: WindowName, key: string, h: Histogram) => {
-    const byKey = out.get(w) ?? new Map<string, Histogram>();
-    out.set(w, byKey);
+export class WindowHistograms {
+  readonly #byWindow = new Map<WindowName, Map<string, Histogram>>();
+
+  add(slice: ReportSlice): void {
+    const phase = slice.windows.find((w) => w !== 'run');
+    const target: WindowName | undefined = phase ?? (slice.windows.includes('run') ? 'run' : undefined);
+    if (!target) return;
+    for (const [key, h] of Object.entries(slice.histograms)) this.#into(target, key, h);
+  }
+
+  /** Merges the phases into `run`; call once, after the last `add`. */
+  finish(): Map<WindowName, Map<string, Histogram>> {
+    for (const phase of ['baseline', 'fault', 'recovery'] as const) {
+      for (const [key, h] of this.#byWindow.get(phase) ?? []) this.#into('run', key, h);
+    }
+    return this.#byWindow;
+  }
+
+  #into(w: WindowName, key: string, h: Histogram): void {
+    const byKey = this.#byWindow.get(w) ?? new Map<string, Histogram>();
+    this.#byWindow.set(w, byKey);
     const merged = byKey.get(key) ?? createLatencyHistogram();
     byKey.set(key, merged);
     merged.add(h);
-  };
-  for (const slice of slices) {
-    const phase = slice.windows.find((w) => w !== 'run');
-    const target: WindowName | undefined = phase ?? (slice.windows.includes('run') ? 'run' : undefined);
-    if (!target) continue;
-    for (const key of keys) {
-      const h = decodeSliceHistogram(slice, key);
-      if (h) into(target, key, h);
-    }
   }
-  for (const phase of ['baseline', 'fault', 'recovery'] as const) {
-    for (const [key, h] of out.get(phase) ?? []) into('run', key, h);
-  }
-  return out;
 }

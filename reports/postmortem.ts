@@ -45,7 +45,7 @@ function impact(s: RunSummary): string[] {
 }
 
 export function renderPostmortem(s: RunSummary): string {
-  const word = verdictWord(s.hypothesis, s.complete);
+  const word = verdictWord(s);
   const held = s.slos.filter((x) => x.status === 'met');
   const broke = s.slos.filter((x) => x.status !== 'met');
   const faultText = s.faults.length
@@ -60,7 +60,7 @@ export function renderPostmortem(s: RunSummary): string {
     '',
     '## Summary',
     '',
-    `${s.description ?? s.experiment}. The experiment injected ${faultText}. Verdict: **${word}**, resilience score ${formatScore(s.resilienceScore)}; ${held.length} of ${s.slos.length} SLOs met. Outcome \`${s.outcome}\`, exit code ${s.exitCode ?? '—'}.`,
+    `${(s.description ?? s.experiment).replace(/\.$/, '')}. The experiment injected ${faultText}. Verdict: **${word}**, resilience score ${formatScore(s.resilienceScore)}; ${held.length} of ${s.slos.length} SLOs met. Outcome \`${s.outcome}\`, exit code ${s.exitCode ?? '—'}.`,
   ];
   if (!s.complete)
     out.push('', `**The run is incomplete**: ${s.problems.join('; ')}. Numbers below may be partial.`);

@@ -15,16 +15,13 @@
  * the budget of the SLO's own window, so its last point is the table's "budget consumed".
  */
 
-import type { JournalEvent, RunStartEvent, SloResult } from '../engine/run/journal-events.js';
-import { reportedRatio } from '../engine/slo/budget.js';
-import { allowedBad, subjectOf, tally } from '../engine/slo/evaluate.js';
+import type { JournalEvent } from '../engine/run/journal-events.js';
 import { metricKey } from '../engine/slo/windows.js';
-import type { SloSpec } from '../engine/spec/schema.js';
 import { metricSources } from './key-slis.js';
-import { decodeSliceHistogram, type ReportSlice } from './metric-slices.js';
+import { buckets, MAX_POINTS, type ReportSlice } from './metric-slices.js';
+import { scanMetrics } from './metrics-scan.js';
 
-/** At most this many points per series (a chart is ~900 px wide: 2–3 px per point). */
-export const MAX_POINTS = 400;
+export { MAX_POINTS };
 
 export type ChartUnit = 'ratio' | 'ms' | 'per_s' | 'devices' | 'budget';
 
@@ -192,13 +189,6 @@ function probeCharts(probe: string): ChartSpec[] {
   ];
 }
 
-export function buckets(slices: readonly ReportSlice[]): ReportSlice[][] {
-  const k = Math.max(1, Math.ceil(slices.length / MAX_POINTS));
-  const out: ReportSlice[][] = [];
-  for (let i = 0; i < slices.length; i += k) out.push(slices.slice(i, i + k));
-  return out;
-}
-
 const round = (v: number) => Number(v.toPrecision(6));
 
 /** A bucket's point sits at its middle: the value describes the whole bucket, not its start. */
@@ -223,88 +213,11 @@ function draw(spec: ChartSpec, groups: readonly ReportSlice[][], originMs: numbe
   };
 }
 
-/** Cumulative budget consumed per budgeted SLO over its own window (see the module doc). */
-function burnChart(
-  events: readonly JournalEvent[],
-  slices: readonly ReportSlice[],
-  results: readonly SloResult[],
-  originMs: number,
-): Chart {
-  const start = events.find((e): e is RunStartEvent => e.type === 'run.start');
-  const specs = ((start?.spec as { slos?: SloSpec[] } | undefined)?.slos ?? []).filter((s) => s?.objective);
-  const plans = results.flatMap((r) => {
-    const spec = specs.find((s) => s.name === r.name);
-    const own = r.windows.find((w) => w.window === r.window);
-    if (!spec || !own || r.budgetConsumed === null || own.status === 'nodata') return [];
-    try {
-      const subject = subjectOf(spec);
-      const allowed = allowedBad(spec, subject, { ...own, budgeted: true });
-      if (allowed === null) return [];
-      const compute = subject.sli.definition.compute;
-      const key = compute.measure === 'percentile' ? metricKey(subject.source, compute.histogram) : undefined;
-      return [{ spec, subject, allowed, window: r.window, key, name: r.name }];
-    } catch {
-      return []; // an SLO this build no longer understands: no burn line rather than a wrong one
-    }
-  });
-  if (plans.length === 0) {
-    return {
-      id: 'budget-burn',
-      title: 'Error budget burn',
-      unit: 'budget',
-      series: [],
-      noData: 'no data for this run: no SLO with an error budget was scored',
-    };
-  }
-  const keys = [...new Set(plans.flatMap((p) => (p.key ? [p.key] : [])))];
-  const cumulative = plans.map(() => 0);
-  const points: [number, number][][] = plans.map(() => []);
-  for (const group of buckets(slices)) {
-    const views = group.map((slice) => {
-      const histograms: ReportSlice['histograms'] = {};
-      for (const key of keys) {
-        const h = decodeSliceHistogram(slice, key);
-        if (h) histograms[key] = h;
-      }
-      return { ...slice, histograms };
-    });
-    plans.forEach((p, i) => {
-      const inWindow = views.filter((v) => v.windows.includes(p.window));
-      if (inWindow.length === 0) return;
-      // Nothing is spent before the window opens: the line starts at 0 there.
-      if (points[i]!.length === 0) points[i]!.push([round((inWindow[0]!.startMs - originMs) / 1000), 0]);
-      // Good/total add up across slices, so one tally per bucket is exact and counts latency
-      // samples once per bucket instead of once per slice.
-      const t = tally(p.spec, p.subject, inWindow);
-      cumulative[i]! += t.total - t.good;
-    });
-    // Cumulative: the value holds at the end of the bucket.
-    const x = round((endMs(group) - originMs) / 1000);
-    plans.forEach((p, i) => {
-      const ratioNow = reportedRatio(
-        p.allowed > 0 ? cumulative[i]! / p.allowed : cumulative[i]! > 0 ? Infinity : 0,
-      );
-      if (group.some((s) => s.windows.includes(p.window))) points[i]!.push([x, round(ratioNow ?? 0)]);
-    });
-  }
-  return {
-    id: 'budget-burn',
-    title: 'Error budget burn (cumulative)',
-    unit: 'budget',
-    series: plans.map((p, i) => ({ name: p.name, points: points[i]! })),
-    noData: null,
-  };
-}
-
 /** Every chart of the report, in display order; fleet charts always present (maybe as no data). */
-export function buildCharts(
-  events: readonly JournalEvent[],
-  slices: readonly ReportSlice[],
-  results: readonly SloResult[],
-  originMs: number,
-): Chart[] {
-  const groups = buckets(slices);
-  const probes = metricSources(slices).filter((s) => s.kind === 'probe');
+export function buildCharts(events: readonly JournalEvent[]): Chart[] {
+  const scan = scanMetrics(events);
+  const groups = buckets(scan.slices);
+  const probes = metricSources(scan.slices).filter((s) => s.kind === 'probe');
   const specs = [...fleetCharts(), ...probes.flatMap((p) => probeCharts(p.source))];
-  return [...specs.map((s) => draw(s, groups, originMs)), burnChart(events, slices, results, originMs)];
+  return [...specs.map((s) => draw(s, groups, scan.originMs)), scan.burn];
 }

@@ -17,9 +17,9 @@ import type {
   SloResult,
   VerdictEvent,
 } from '../engine/run/journal-events.js';
-import { computeKeySlis, type KeySli } from './key-slis.js';
-import { toSlices } from './metric-slices.js';
-import { originMs, phaseSpans, type ScoredPhase, type TimelineEntry, timelineEntries } from './timeline.js';
+import type { KeySli } from './key-slis.js';
+import { scanMetrics } from './metrics-scan.js';
+import { type ScoredPhase, type TimelineEntry, timelineEntries } from './timeline.js';
 
 export const SUMMARY_SCHEMA_VERSION = 1;
 
@@ -94,7 +94,10 @@ function metadataOf(start: RunStartEvent | undefined): {
 
 /** Why a journal cannot be trusted to be whole, in words a reader can act on. */
 function problemsOf(events: readonly JournalEvent[], defects: readonly JournalDefect[]): string[] {
-  const problems = defects.map((d) => `journal line ${d.line} is unreadable (${d.error}); it was skipped`);
+  // Line 0: a defect found after parsing (write.ts), with no single line to point at.
+  const problems = defects.map((d) =>
+    d.line > 0 ? `journal line ${d.line} is unreadable (${d.error}); it was skipped` : `journal: ${d.error}`,
+  );
   if (!find(events, 'run.start')) problems.push('the journal has no run.start event: experiment unknown');
   if (!find(events, 'verdict')) problems.push('the journal has no verdict: the run was not scored');
   if (!find(events, 'run.end'))
@@ -104,18 +107,13 @@ function problemsOf(events: readonly JournalEvent[], defects: readonly JournalDe
 
 export function buildSummary(
   events: readonly JournalEvent[],
-  defects: number | readonly JournalDefect[] = [],
+  defects: readonly JournalDefect[] = [],
 ): RunSummary {
-  const defectList =
-    typeof defects === 'number'
-      ? Array.from({ length: defects }, (_, i) => ({ line: 0, error: `defect ${i + 1}` }))
-      : defects;
   const start = find(events, 'run.start');
   const end = find(events, 'run.end');
   const verdict = find(events, 'verdict');
   const abort = find(events, 'abort');
-  const spans = phaseSpans(events);
-  const origin = originMs(events, spans);
+  const { spans, originMs: origin, keySlis } = scanMetrics(events);
   const iso = (t: number) => new Date(t).toISOString();
   const faults: RunSummary['faults'] = events
     .filter((e): e is FaultInjectedEvent => e.type === 'fault.injected')
@@ -141,7 +139,7 @@ export function buildSummary(
   const agents = new Map<string, number | null>();
   for (const f of faults)
     if (!agents.has(f.agent) || f.clockOffsetMs !== null) agents.set(f.agent, f.clockOffsetMs);
-  const problems = problemsOf(events, defectList);
+  const problems = problemsOf(events, defects);
   return {
     schemaVersion: SUMMARY_SCHEMA_VERSION,
     experiment: start?.experiment ?? 'unknown',
@@ -164,7 +162,7 @@ export function buildSummary(
       durationMs: s.endMs - s.startMs,
     })),
     slos: verdict?.slos ?? [],
-    keySlis: computeKeySlis(toSlices(events, spans)),
+    keySlis,
     faults,
     failedInjections: events.flatMap((e) =>
       e.type === 'fault.inject_failed' ? [{ name: e.name, kind: e.kind, error: e.error, at: iso(e.t) }] : [],

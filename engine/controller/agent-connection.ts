@@ -20,8 +20,11 @@ import type {
   InjectedMsg,
   WireTarget,
 } from '../../agents/proto/messages.js';
+import type { FleetConfig } from '../../simulator/fleet-spec.js';
+import { emptyReading, fromWire, mergeInto, type WireReading } from '../../simulator/readings.js';
 import { SquallError } from '../errors.js';
 import type { FaultInjector } from '../run/runner.js';
+import type { MetricsSource } from '../slo/metrics.js';
 import { SQUALL_VERSION } from '../version.js';
 import { diagnoseTls } from './tls-diagnose.js';
 
@@ -64,11 +67,28 @@ export interface AgentConnection extends FaultInjector {
   inject(
     request: Parameters<FaultInjector['inject']>[0] & { hardDeadlineMs?: number },
   ): Promise<ActiveFault & { clockOffsetMs: number }>;
+  /**
+   * Runs a slice of a fleet on the agent (policy: `fleet.shard`); its metrics arrive over the
+   * session each second and `collect` returns what arrived since the last call. The shard stops
+   * with the session.
+   */
+  startShard(shardId: string, config: FleetConfig): Promise<RemoteShard>;
   /** Ends the session; the agent reverts whatever the session still holds. */
   close(): Promise<void>;
 }
 
+/** A fleet shard running on an agent, as a metrics source for the runner. */
+export interface RemoteShard extends MetricsSource {
+  readonly shardId: string;
+  readonly devices: number;
+  /** Stops the shard (its last metrics arrive first); `finalSnapshot` then has the simulator's FleetSnapshot. */
+  stop(): Promise<void>;
+  finalSnapshot(): unknown;
+}
+
 const CLOCK_WINDOW = 8;
+/** Extra Hello round trips at connect, for the first clock estimate. */
+const HELLO_CLOCK_SAMPLES = 3;
 
 export function clientCredentials(
   name: string,
@@ -176,6 +196,10 @@ export async function connectAgent(
   try {
     const hello = await helloAgent(client, name, timeoutMs);
     info = hello.info;
+    // The first round trip includes connecting (TCP, TLS): a poor clock sample. A few more on
+    // the open connection bound the offset's error by half their (sub-ms) round trip.
+    for (let i = 0; i < HELLO_CLOCK_SAMPLES; i++)
+      addSample((await helloAgent(client, name, timeoutMs)).sample);
     addSample(hello.sample);
   } catch (err) {
     client.close();
@@ -187,6 +211,7 @@ export async function connectAgent(
   ).Session();
   const pending = new Map<string, { ok: (e: AgentEvent) => void; fail: (e: SquallError) => void }>();
   const reverted = new Set<string>();
+  const shardReadings = new Map<string, (wireJson: string) => void>();
   let lost: SquallError | undefined;
   let nextRequest = 1;
   let seq = 0;
@@ -225,8 +250,11 @@ export async function connectAgent(
         options.onFaultEvent?.({ faultId: fe.fault_id, what: fe.what, message: fe.message });
         return;
       }
-      case 'metrics':
+      case 'metrics': {
+        const m = (event as Extract<AgentEvent, { metrics: unknown }>).metrics;
+        shardReadings.get(m.shard_id)?.(m.json);
         return;
+      }
       default: {
         const body = (event as unknown as Record<string, { request_id?: string }>)[event.msg ?? ''];
         const waiting = body?.request_id ? pending.get(body.request_id) : undefined;
@@ -319,6 +347,8 @@ export async function connectAgent(
       );
       const injected = (event as { injected: InjectedMsg }).injected;
       const faultId = req.faultId;
+      // A fault id may come back after a revert (retries, benches): only this injection's revert counts.
+      reverted.delete(faultId);
       return {
         where: `agent ${name} (${spec.address}), ${injected.where}`,
         removeCommand: injected.remove_command,
@@ -340,6 +370,53 @@ export async function connectAgent(
           }
           reverted.add(faultId);
         },
+      };
+    },
+    async startShard(shardId, config) {
+      const requestId = String(nextRequest++);
+      const reading = emptyReading();
+      // Counters and histograms add up; gauges are levels, so the latest one wins.
+      shardReadings.set(shardId, (json) => {
+        const next = fromWire(JSON.parse(json) as WireReading);
+        mergeInto(reading, next, false);
+        Object.assign(reading.gauges, next.gauges ?? {});
+      });
+      let started: AgentEvent;
+      try {
+        started = await request(
+          { start_shard: { request_id: requestId, shard_id: shardId, fleet_json: JSON.stringify(config) } },
+          requestId,
+        );
+      } catch (err) {
+        shardReadings.delete(shardId);
+        throw err;
+      }
+      const devices = (started as { shard_started: { devices: number } }).shard_started.devices;
+      const take = () => {
+        const out = {
+          counters: { ...reading.counters },
+          gauges: { ...reading.gauges },
+          histograms: { ...reading.histograms },
+        };
+        reading.counters = {};
+        reading.histograms = {};
+        return out;
+      };
+      let snapshot: unknown;
+      return {
+        name: 'fleet',
+        shardId,
+        devices,
+        collect: take,
+        async stop() {
+          const id = String(nextRequest++);
+          const stopped = await request({ stop_shard: { request_id: id, shard_id: shardId } }, id);
+          shardReadings.delete(shardId);
+          snapshot = JSON.parse(
+            (stopped as { shard_stopped: { snapshot_json: string } }).shard_stopped.snapshot_json,
+          );
+        },
+        finalSnapshot: () => snapshot,
       };
     },
     async close() {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { faultDrivers } from '../../agents/faults/driver.js';
 import { formatSpecIssue } from '../errors.js';
 import { Experiment, type ExperimentInput } from './schema.js';
 import { partialExperiment, validateExperiment } from './validate.js';
@@ -23,7 +24,7 @@ describe('validateExperiment (experiments built in code)', () => {
   it('positions issues at 1:1 of <experiment> when there is no source', () => {
     const e = experiment({ faults: [{ name: 'k', kind: 'disk.fill', target: { pid: 1 } }] });
     expect(lines(e)).toEqual([
-      "<experiment>:1:1 faults[0].kind: unknown fault kind 'disk.fill'; known: process.kill, process.pause, process.terminate, proxy.down, proxy.latency",
+      `<experiment>:1:1 faults[0].kind: unknown fault kind 'disk.fill'; known: ${faultDrivers.names().join(', ')}`,
     ]);
   });
 

@@ -13,9 +13,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { toSlices } from '../metric-slices.js';
 import { buildCharts } from '../series.js';
-import { originMs, phaseSpans } from '../timeline.js';
 import { loadRun } from '../write.js';
 import { renderHtml } from './page.js';
 
@@ -39,71 +37,72 @@ describe.skipIf(!haveChromium)('report.html in headless Chromium', () => {
     await browser?.close();
   });
 
-  it.each(['demo-breach', 'demo-truncated'])(
-    'renders %s offline with the verdict and every chart',
-    async (name) => {
-      const run = loadRun(join(FIXTURES, name, 'journal.jsonl'));
-      const spans = phaseSpans(run.events);
-      const expectedCharts = buildCharts(
-        run.events,
-        toSlices(run.events, spans),
-        run.summary.slos,
-        originMs(run.events, spans),
-      );
-      mkdirSync(OUT, { recursive: true });
-      const file = join(OUT, `${name}.html`);
-      writeFileSync(file, renderHtml(run.summary, run.events));
+  const VERDICTS: Record<string, string> = {
+    'demo-breach': 'FAILED',
+    'demo-guard': 'ABORTED',
+    'demo-truncated': 'INCOMPLETE',
+  };
 
-      const context = await browser.newContext({ offline: true, viewport: { width: 1280, height: 900 } });
-      const page = await context.newPage();
-      const problems: string[] = [];
-      const requests: string[] = [];
-      page.on('console', (m) => {
-        if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`);
-      });
-      page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-      page.on('request', (r) => {
-        if (!r.url().startsWith('file:')) requests.push(r.url());
-      });
-      await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
+  it.each(Object.keys(VERDICTS))('renders %s offline with the verdict and every chart', async (name) => {
+    const run = loadRun(join(FIXTURES, name, 'journal.jsonl'));
+    const expectedCharts = buildCharts(run.events);
+    mkdirSync(OUT, { recursive: true });
+    const file = join(OUT, `${name}.html`);
+    writeFileSync(file, renderHtml(run.summary, run.events));
 
-      const verdict = await page.locator('[data-verdict]').textContent();
-      expect(verdict).toBe(name === 'demo-breach' ? 'FAILED' : 'INCOMPLETE');
-      if (name === 'demo-truncated') await expect(page.locator('[data-incomplete]').count()).resolves.toBe(1);
+    const context = await browser.newContext({ offline: true, viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    const problems: string[] = [];
+    const requests: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`);
+    });
+    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+    page.on('request', (r) => {
+      if (!r.url().startsWith('file:')) requests.push(r.url());
+    });
+    await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
 
-      const ids = await page
-        .locator('figure[data-chart]')
-        .evaluateAll((els) => els.map((e) => e.getAttribute('data-chart')));
-      expect(ids).toEqual(['timeline', ...expectedCharts.map((c) => c.id)]);
-      for (const chart of expectedCharts) {
-        const figure = page.locator(`figure[data-chart="${chart.id}"]`);
-        await expect(figure.isVisible()).resolves.toBe(true);
-        if (chart.noData) {
-          await expect(figure.locator('.no-data-panel').textContent()).resolves.toContain(
-            'no data for this run',
+    const verdict = await page.locator('[data-verdict]').textContent();
+    expect(verdict).toBe(VERDICTS[name]);
+    // Guard trips are drawn where they happened, on the timeline and every drawn chart.
+    const guardLines = await page.locator('line.guard-line').count();
+    if (name === 'demo-guard') expect(guardLines).toBeGreaterThan(1);
+    else expect(guardLines).toBe(0);
+    if (name === 'demo-truncated') await expect(page.locator('[data-incomplete]').count()).resolves.toBe(1);
+
+    const ids = await page
+      .locator('figure[data-chart]')
+      .evaluateAll((els) => els.map((e) => e.getAttribute('data-chart')));
+    expect(ids).toEqual(['timeline', ...expectedCharts.map((c) => c.id)]);
+    for (const chart of expectedCharts) {
+      const figure = page.locator(`figure[data-chart="${chart.id}"]`);
+      await expect(figure.isVisible()).resolves.toBe(true);
+      if (chart.noData) {
+        await expect(figure.locator('.no-data-panel').textContent()).resolves.toContain(
+          'no data for this run',
+        );
+      } else {
+        // Drawn: each series is a path with real extent on screen.
+        const boxes = await figure
+          .locator('path.series')
+          .evaluateAll((els) =>
+            els.map((e) => (e as unknown as { getBBox(): { width: number } }).getBBox().width),
           );
-        } else {
-          // Drawn: each series is a path with real extent on screen.
-          const boxes = await figure
-            .locator('path.series')
-            .evaluateAll((els) =>
-              els.map((e) => (e as unknown as { getBBox(): { width: number } }).getBBox().width),
-            );
-          expect(boxes.length).toBe(chart.series.length);
-          for (const w of boxes) expect(w).toBeGreaterThan(0);
-        }
+        expect(boxes.length).toBe(chart.series.length);
+        for (const w of boxes) expect(w).toBeGreaterThan(0);
       }
-      await page.screenshot({ path: join(OUT, `${name}-light.png`), fullPage: true });
-      await page.emulateMedia({ colorScheme: 'dark' });
-      await page.screenshot({ path: join(OUT, `${name}-dark.png`), fullPage: true });
-      await page.emulateMedia({ media: 'print', colorScheme: 'light' });
-      const pdf = await page.pdf({ format: 'A4', printBackground: true });
-      writeFileSync(join(OUT, `${name}.pdf`), pdf);
-      expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
+    }
+    await page.screenshot({ path: join(OUT, `${name}-light.png`), fullPage: true });
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.screenshot({ path: join(OUT, `${name}-dark.png`), fullPage: true });
+    await page.emulateMedia({ media: 'print', colorScheme: 'light' });
+    const pdf = await page.pdf({ format: 'A4', printBackground: true });
+    writeFileSync(join(OUT, `${name}.pdf`), pdf);
+    expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
 
-      expect(problems).toEqual([]);
-      expect(requests).toEqual([]);
-      await context.close();
-    },
-  );
+    expect(problems).toEqual([]);
+    expect(requests).toEqual([]);
+    await context.close();
+  });
 });

@@ -17,10 +17,10 @@ import {
   verdictWord,
 } from '../format.js';
 import { escapeXml as esc } from '../junit.js';
-import { toSlices } from '../metric-slices.js';
-import { buildCharts, MAX_POINTS } from '../series.js';
+import { MAX_POINTS } from '../metric-slices.js';
+import { scanMetrics } from '../metrics-scan.js';
+import { buildCharts } from '../series.js';
 import type { RunSummary } from '../summary.js';
-import { phaseSpans } from '../timeline.js';
 import { STYLES } from './styles.js';
 import { renderChart, renderTimeline, type TimeAxis } from './svg.js';
 
@@ -31,16 +31,17 @@ function statusCell(status: SloResult['status'], text: string): string {
 }
 
 function banner(s: RunSummary): string {
-  const word = verdictWord(s.hypothesis, s.complete);
-  const tone = word === 'PASSED' ? 'passed' : word === 'FAILED' ? 'failed' : 'other';
-  const failed = s.slos.filter((x) => x.status === 'breached').length;
+  const word = verdictWord(s);
+  const failed = ['FAILED', 'ABORTED', 'ERROR', 'ROLLBACK FAILED'];
+  const tone = word === 'PASSED' ? 'passed' : failed.includes(word) ? 'failed' : 'other';
+  const breached = s.slos.filter((x) => x.status === 'breached').length;
   const incomplete = s.complete
     ? ''
     : `<div class="incomplete" role="alert" data-incomplete="true"><strong>Run incomplete.</strong> What could be read is shown; numbers may be partial.<ul>${s.problems.map((p) => `<li>${esc(p)}</li>`).join('')}</ul></div>`;
   return `<section class="banner ${tone}" aria-label="verdict">
 <div><div class="verdict" data-verdict="${esc(word)}">${esc(word)}</div><div class="muted">outcome ${esc(s.outcome)} · exit code ${s.exitCode ?? '—'} · hypothesis ${esc(s.hypothesis ?? 'not scored')}</div></div>
 <div class="score" data-score="${s.resilienceScore ?? ''}">${esc(formatScore(s.resilienceScore))}<small>resilience score</small></div>
-<div>${s.slos.length - failed} of ${s.slos.length} SLOs not breached<br><span class="muted">${s.faults.length} fault(s) · ${s.guardTrips.length} guard trip(s)</span></div>
+<div>${s.slos.length ? `${s.slos.length - breached} of ${s.slos.length} SLOs not breached` : 'no SLO scored'}<br><span class="muted">${s.faults.length} fault(s) · ${s.guardTrips.length} guard trip(s)</span></div>
 </section>${incomplete}`;
 }
 
@@ -73,7 +74,7 @@ function keySliTable(s: RunSummary): string {
 function faultsTable(s: RunSummary): string {
   const rows = s.faults.map(
     (f) =>
-      `<tr><td><strong>${esc(f.name)}</strong><br><code>${esc(f.faultId)}</code></td><td><code>${esc(f.kind)}</code></td><td>${esc(f.agent)}<br><span class="muted">${esc(f.where)}</span></td><td class="num">${esc(formatOffset(f.injectOffsetMs))}<br><span class="muted">${esc(formatTimestamp(f.injectedAt))}</span></td><td class="num">${f.revertOffsetMs === null ? '<span class="breached">not reverted</span>' : `${esc(formatOffset(f.revertOffsetMs))}<br><span class="muted">${esc(formatTimestamp(f.revertedAt))}</span>`}</td><td class="num">${esc(formatDuration(f.plannedDurationMs))}</td><td class="num">${f.schedulingDelayMs} ms</td></tr>`,
+      `<tr><td><strong>${esc(f.name)}</strong><br><code>${esc(f.faultId)}</code></td><td><code>${esc(f.kind)}</code></td><td>${esc(f.agent)}<br><span class="muted">${esc(f.where)}</span></td><td class="num">${esc(formatOffset(f.injectOffsetMs))}<br><span class="muted">${esc(formatTimestamp(f.injectedAt))}</span></td><td class="num">${f.revertOffsetMs === null ? '<span class="breached">no revert recorded</span>' : `${esc(formatOffset(f.revertOffsetMs))}<br><span class="muted">${esc(formatTimestamp(f.revertedAt))}</span>`}</td><td class="num">${esc(formatDuration(f.plannedDurationMs))}</td><td class="num">${f.schedulingDelayMs} ms</td></tr>`,
   );
   const failed = s.failedInjections.map(
     (f) =>
@@ -104,7 +105,7 @@ function eventList(s: RunSummary): string {
     (e) =>
       `<tr class="ev-${e.kind}"><td class="num">${esc(formatOffset(e.offsetMs))}</td><td>${esc(e.kind)}</td><td>${esc(e.text)}</td></tr>`,
   );
-  return `<details><summary>Journal events (${rows.length})</summary><table><thead><tr><th>offset</th><th>kind</th><th>event</th></tr></thead><tbody>${rows.join('')}</tbody></table></details>`;
+  return `<details open><summary>Journal events (${rows.length})</summary><table><thead><tr><th>offset</th><th>kind</th><th>event</th></tr></thead><tbody>${rows.join('')}</tbody></table></details>`;
 }
 
 function runbook(s: RunSummary): string {
@@ -137,10 +138,8 @@ function environment(s: RunSummary): string {
 }
 
 export function renderHtml(summary: RunSummary, events: readonly JournalEvent[]): string {
-  const spans = phaseSpans(events);
-  const origin = spans.find((p) => p.phase === 'baseline')?.startMs ?? spans[0]?.startMs ?? 0;
-  const slices = toSlices(events, spans);
-  const charts = buildCharts(events, slices, summary.slos, origin);
+  const { spans, originMs: origin, slices } = scanMetrics(events);
+  const charts = buildCharts(events);
   const toS = (ms: number) => ms / 1000;
   const axis: TimeAxis = {
     fromS: spans.length ? toS(spans[0]!.startMs - origin) : 0,
@@ -161,10 +160,10 @@ export function renderHtml(summary: RunSummary, events: readonly JournalEvent[])
   const perPoint = Math.max(1, Math.ceil(slices.length / MAX_POINTS));
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${esc(verdictWord(summary.hypothesis, summary.complete))}: ${esc(summary.experiment)} — Squall report</title>
+<title>${esc(verdictWord(summary))}: ${esc(summary.experiment)} — Squall report</title>
 <style>${STYLES}</style></head>
 <body>
-<header><h1>${esc(summary.experiment)}</h1><p class="muted">${esc(summary.description ?? '')} · run <code>${esc(summary.runId)}</code> · ${esc(formatTimestamp(summary.startedAt))}</p></header>
+<header><h1>${esc(summary.experiment)}</h1><p class="muted">${[summary.description ? esc(summary.description) : '', `run <code>${esc(summary.runId)}</code>`, esc(formatTimestamp(summary.startedAt))].filter(Boolean).join(' · ')}</p></header>
 ${banner(summary)}
 <h2 id="slos">SLOs: baseline vs fault vs recovery</h2>${sloTable(summary)}
 <h2 id="key-slis">Key SLIs</h2>${keySliTable(summary)}

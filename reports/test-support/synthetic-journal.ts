@@ -8,8 +8,16 @@
  * e2e per tenant) encoded as the runner encodes them. The fleet drops to 40 % connected when
  * the broker is killed and reconnects over a minute; e2e latency and loss rise meanwhile.
  */
-import type { JournalEvent, SloResult } from '../../engine/run/journal-events.js';
-import { createLatencyHistogram, encodeHistogram, recordLatencyMs } from '../../engine/slo/metrics.js';
+import type { JournalEvent } from '../../engine/run/journal-events.js';
+import {
+  createLatencyHistogram,
+  encodeHistogram,
+  type Histogram,
+  type MetricSlice,
+  recordLatencyMs,
+} from '../../engine/slo/metrics.js';
+import { scoreRun } from '../../engine/slo/score.js';
+import { Slo } from '../../engine/spec/schema.js';
 
 const TENANTS = ['acme', 'globex', 'initech'] as const;
 const DEVICES = 100_000;
@@ -25,17 +33,17 @@ function prng(seed: number) {
   };
 }
 
-/** A pool of encoded histograms per regime: encoding one per slice would make the test slow, not the report. */
-function pool(random: () => number, scaleMs: number, samples: number, size = 8): string[] {
+/** A pool of histograms per regime: encoding one per slice would make the test slow, not the report. */
+function pool(random: () => number, scaleMs: number, samples: number, size = 8) {
   return Array.from({ length: size }, () => {
     const h = createLatencyHistogram();
     for (let i = 0; i < samples; i++) recordLatencyMs(h, scaleMs * (0.2 + -Math.log(1 - random() * 0.999)));
-    return encodeHistogram(h);
+    return { h, hdr: encodeHistogram(h) };
   });
 }
 
-function summary(hdr: string, count: number, p50: number) {
-  return { count, p50, p90: p50 * 2.3, p99: p50 * 4.6, max: p50 * 9, hdr };
+function summary(entry: { hdr: string }, count: number, p50: number) {
+  return { count, p50, p90: p50 * 2.3, p99: p50 * 4.6, max: p50 * 9, hdr: entry.hdr };
 }
 
 export function syntheticFleetJournal(): JournalEvent[] {
@@ -49,17 +57,51 @@ export function syntheticFleetJournal(): JournalEvent[] {
   const faultStart = baselineStart + baselineMs;
   const faultEnd = faultStart + faultMs;
   const end = faultEnd + recoveryMs;
-  const healthy = { e2e: pool(random, 40, 2000), connect: pool(random, 15, 200), puback: pool(random, 12, 2000) };
+  const healthy = {
+    e2e: pool(random, 40, 2000),
+    connect: pool(random, 15, 200),
+    puback: pool(random, 12, 2000),
+  };
   const faulty = { e2e: pool(random, 900, 2000), reconnect: pool(random, 20_000, 500) };
   let seq = 0;
   const events: JournalEvent[] = [];
   const push = (e: Record<string, unknown>) => events.push({ seq: seq++, ...e } as unknown as JournalEvent);
+  // Parsed by the real schema, as the runner journals them.
   const slos = [
-    { name: 'delivery', sli: 'delivery_ratio', source: 'fleet', objective: { op: '>=', value: 0.999, unit: 'ratio', text: '>= 99.9%' }, window: 'run', budgeting: 'occurrences', weight: 1, params: {}, preflight: true },
-    { name: 'latency', sli: 'e2e_latency_p99', source: 'fleet', objective: { op: '<=', value: 500, unit: 'ms', text: '<= 500ms' }, window: 'run', budgeting: 'occurrences', weight: 1, params: {}, preflight: true },
-    { name: 'connected', sli: 'connected_ratio', source: 'fleet', objective: { op: '>=', value: 0.99, unit: 'ratio', text: '>= 99%' }, window: 'run', budgeting: 'timeslices', weight: 1, params: {}, preflight: true },
-  ];
-  push({ t: t0 - 5000, type: 'run.start', runId: 'synthetic-100k-30m', experiment: 'broker-crash-herd-100k', file: 'synthetic', spec: { metadata: { name: 'broker-crash-herd-100k', runbook: 'https://runbooks.example/broker-crash' }, slos }, squallVersion: '0.1.0', node: 'v20', host: 'synthetic', plan: { preflightMs, baselineMs, faultMs, recoveryMs } });
+    { name: 'delivery', sli: 'delivery_ratio', objective: '>= 99.9%' },
+    { name: 'latency', sli: 'e2e_latency_p99', objective: '<= 500ms', window: 'baseline' },
+    {
+      name: 'connected',
+      sli: 'connected_ratio',
+      objective: '>= 99%',
+      budgeting: 'timeslices',
+      sliceObjective: '>= 95%',
+    },
+    { name: 'acme-delivery', sli: 'delivery_ratio', source: 'fleet.acme', objective: '>= 99%' },
+    {
+      name: 'recovers',
+      sli: 'time_to_recover',
+      objective: '<= 2m',
+      params: { of: 'connected_ratio', objective: '>= 99%', stable: '10s' },
+    },
+  ].map((slo) => Slo.parse(slo));
+  /** The same slices for the engine's scoring, histograms as objects (metrics.ts). */
+  const scored: MetricSlice[] = [];
+  push({
+    t: t0 - 5000,
+    type: 'run.start',
+    runId: 'synthetic-100k-30m',
+    experiment: 'broker-crash-herd-100k',
+    file: 'synthetic',
+    spec: {
+      metadata: { name: 'broker-crash-herd-100k', runbook: 'https://runbooks.example/broker-crash' },
+      slos,
+    },
+    squallVersion: '0.1.0',
+    node: 'v20',
+    host: 'synthetic',
+    plan: { preflightMs, baselineMs, faultMs, recoveryMs },
+  });
   push({ t: t0, type: 'phase', phase: 'preflight' });
   let connected = DEVICES;
   for (let start = t0; start < end; start += 1000) {
@@ -68,15 +110,35 @@ export function syntheticFleetJournal(): JournalEvent[] {
     if (start === baselineStart) push({ t: start, type: 'phase', phase: 'baseline' });
     if (start === faultStart) {
       push({ t: start, type: 'phase', phase: 'fault' });
-      push({ t: start + 2, type: 'fault.injected', faultId: 'kill-broker-1', name: 'kill-broker', kind: 'process.kill', agent: 'cloud-1', target: { process: 'broker' }, plannedT: start, durationMs: faultMs, where: 'agent cloud-1, process broker', clockOffsetMs: 3 });
+      push({
+        t: start + 2,
+        type: 'fault.injected',
+        faultId: 'kill-broker-1',
+        name: 'kill-broker',
+        kind: 'process.kill',
+        agent: 'cloud-1',
+        target: { process: 'broker' },
+        plannedT: start,
+        durationMs: faultMs,
+        where: 'agent cloud-1, process broker',
+        clockOffsetMs: 3,
+      });
     }
     if (start === faultEnd) {
-      push({ t: start + 5, type: 'fault.reverted', faultId: 'kill-broker-1', name: 'kill-broker', kind: 'process.kill', attempts: 1 });
+      push({
+        t: start + 5,
+        type: 'fault.reverted',
+        faultId: 'kill-broker-1',
+        name: 'kill-broker',
+        kind: 'process.kill',
+        attempts: 1,
+      });
       push({ t: start, type: 'phase', phase: 'recovery' });
     }
     // The herd: 60 % drop at the crash, reconnecting over ~60 s (full jitter).
     if (sinceFault === 0) connected = Math.round(DEVICES * 0.4);
-    else if (connected < DEVICES) connected = Math.min(DEVICES, connected + Math.round(1000 + random() * 1000));
+    else if (connected < DEVICES)
+      connected = Math.min(DEVICES, connected + Math.round(1000 + random() * 1000));
     const reconnecting = DEVICES - connected;
     const expected = 10_000;
     const lost = inFault && sinceFault < 60_000 ? Math.round(reconnecting * 0.05) : 0;
@@ -97,33 +159,72 @@ export function syntheticFleetJournal(): JournalEvent[] {
     }
     const i = Math.floor(random() * 8);
     const e2e = (inFault && sinceFault < 90_000 ? faulty : healthy).e2e[i]!;
+    const histograms: Record<string, Histogram> = {
+      'fleet.e2e_latency': e2e.h,
+      'fleet.connect_latency': healthy.connect[i]!.h,
+      'fleet.puback_latency': healthy.puback[i]!.h,
+    };
     const latencies: Record<string, ReturnType<typeof summary>> = {
       'fleet.e2e_latency': summary(e2e, expected - lost, inFault ? 900 : 40),
       'fleet.connect_latency': summary(healthy.connect[i]!, 200, 15),
       'fleet.puback_latency': summary(healthy.puback[i]!, expected, 12),
     };
-    if (reconnecting > 0) latencies['fleet.reconnect_time'] = summary(faulty.reconnect[i]!, 500, 20_000);
-    for (const tenant of TENANTS) latencies[`fleet.e2e_latency{tenant=${tenant}}`] = summary(e2e, Math.round(expected / 3), 40);
+    if (reconnecting > 0) {
+      latencies['fleet.reconnect_time'] = summary(faulty.reconnect[i]!, 500, 20_000);
+      histograms['fleet.reconnect_time'] = faulty.reconnect[i]!.h;
+    }
+    for (const tenant of TENANTS) {
+      latencies[`fleet.e2e_latency{tenant=${tenant}}`] = summary(e2e, Math.round(expected / 3), 40);
+      histograms[`fleet.e2e_latency{tenant=${tenant}}`] = e2e.h;
+    }
+    const gauges = {
+      'fleet.connected': connected,
+      'fleet.target': DEVICES,
+      'fleet.data_loss_window_ms': inFault ? 4200 : 0,
+    };
+    scored.push({ startMs: start, durationMs: 1000, counters, gauges, histograms });
     push({
       t: start + 1000,
       type: 'metrics',
       startMs: start,
       durationMs: 1000,
-      phase: start < baselineStart ? 'preflight' : start < faultStart ? 'baseline' : start < faultEnd ? 'fault' : 'recovery',
+      phase:
+        start < baselineStart
+          ? 'preflight'
+          : start < faultStart
+            ? 'baseline'
+            : start < faultEnd
+              ? 'fault'
+              : 'recovery',
       counters,
-      gauges: { 'fleet.connected': connected, 'fleet.target': DEVICES, 'fleet.data_loss_window_ms': inFault ? 4200 : 0 },
+      gauges,
       latencies,
     });
   }
   push({ t: end, type: 'phase', phase: 'rollback' });
   push({ t: end + 10, type: 'phase', phase: 'score' });
-  const result = (name: string, value: number, unit: string, status: 'met' | 'breached', budgetConsumed: number, s: (typeof slos)[number]): SloResult => ({
-    name, sli: s.sli, source: 'fleet', objective: s.objective.text, window: 'run', budgeting: s.budgeting as SloResult['budgeting'], weight: 1,
-    status, value, unit, compliance: status === 'met' ? 1 : 0.5, budgetConsumed,
-    windows: (['run', 'baseline', 'fault', 'recovery'] as const).map((window) => ({ window, status, value, good: 1, total: 1, budgetConsumed, burnRate: 1 })),
+  // The verdict as the runner would score it: the engine's own scoring over the same slices.
+  const score = scoreRun({
+    slos,
+    slices: scored.filter((x) => x.startMs >= baselineStart),
+    phases: {
+      run: [baselineStart, end],
+      baseline: [baselineStart, faultStart],
+      fault: [faultStart, faultEnd],
+      recovery: [faultEnd, end],
+    },
+    faults: [{ name: 'kill-broker', startMs: faultStart, endMs: faultEnd, instantaneous: true }],
   });
-  push({ t: end + 20, type: 'verdict', hypothesis: 'rejected', exitCode: 1, resilienceScore: 71.3, slos: [result('delivery', 0.9962, 'ratio', 'breached', 3.8, slos[0]!), result('latency', 3510, 'ms', 'breached', 1000, slos[1]!), result('connected', 0.955, 'ratio', 'breached', 4.5, slos[2]!)] });
+  const exitCode = score.hypothesis === 'holds' ? 0 : 1;
+  push({
+    t: end + 20,
+    type: 'verdict',
+    hypothesis: score.hypothesis,
+    exitCode,
+    resilienceScore: score.resilienceScore,
+    slos: score.slos,
+  });
   push({ t: end + 30, type: 'phase', phase: 'done' });
-  push({ t: end + 31, type: 'run.end', exitCode: 1, outcome: 'slo_breached' });
+  push({ t: end + 31, type: 'run.end', exitCode, outcome: exitCode === 0 ? 'passed' : 'slo_breached' });
   return events;
 }

@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { faultDrivers } from '../../../agents/faults/driver.js';
 import { SquallError } from '../../errors.js';
 import type { CliIO } from '../command.js';
 import { validateCommand } from './validate.js';
@@ -34,8 +35,8 @@ describe('squall validate', () => {
     expect(await validateCommand.run([valid, invalid, 'nope.yaml'], t)).toBe(2);
     expect(t.out().split('\n')).toEqual([
       `${valid}: OK (minimal)`,
-      `${invalid}:10:11 faults[0].kind: unknown fault kind 'process.kil' (did you mean 'process.kill'?); known: process.kill, process.pause, process.terminate, proxy.down, proxy.latency`,
-      `${invalid}:13:11 faults[1].kind: unknown fault kind 'network.partition'; known: process.kill, process.pause, process.terminate, proxy.down, proxy.latency`,
+      `${invalid}:10:11 faults[0].kind: unknown fault kind 'process.kil' (did you mean 'process.kill'?); known: ${faultDrivers.names().join(', ')}`,
+      `${invalid}:13:11 faults[1].kind: unknown fault kind 'quantum.entangle'; known: ${faultDrivers.names().join(', ')}`,
       `${invalid}: 2 issues`,
       'nope.yaml:1:1 cannot read the experiment file: no such file',
       'nope.yaml: 1 issue',
