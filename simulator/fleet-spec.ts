@@ -17,6 +17,8 @@
  *       - { name: meters, devices: 80000 }
  *       - { name: gateways, devices: 20000, protocol: 5, clean: false, commands: [{ topic: "cmd/{index}", qos: 1 }] }
  */
+import { readFileSync } from 'node:fs';
+import { resolve as resolvePath } from 'node:path';
 import { z } from 'zod';
 import { SquallError } from '../engine/errors.js';
 import { parseDurationMs, parsePercent, parseRatePerS, type UnitError } from '../engine/spec/units.js';
@@ -112,6 +114,17 @@ export const DeviceGroupSpec = z.strictObject({
   ...DeviceFields,
 });
 
+export const TlsSpec = z.strictObject({
+  ca: z.string().optional().meta({ description: 'PEM file of the CA(s) to trust (default: the system CAs)' }),
+  cert: z.string().optional().meta({ description: 'client certificate PEM file (mutual TLS)' }),
+  key: z.string().optional().meta({ description: 'client key PEM file' }),
+  servername: z
+    .string()
+    .optional()
+    .meta({ description: 'SNI and certificate name (default: the broker host)' }),
+  insecure: z.boolean().default(false).meta({ description: 'skip certificate verification (tests only)' }),
+});
+
 export const SinkSpec = z.strictObject({
   topic: z
     .string()
@@ -128,7 +141,11 @@ export const SinkSpec = z.strictObject({
 export const FleetSpec = z
   .strictObject({
     devices: z.number().int().min(0).optional(),
-    broker: z.string().meta({ description: 'a name from system.brokers, or mqtt://host:port / mqtts://' }),
+    broker: z
+      .string()
+      .default('cloud')
+      .meta({ description: "a name from system.brokers (the embedded testbed's: cloud, edge-1...), or mqtt://host:port" }),
+    tls: TlsSpec.optional().meta({ description: 'for mqtts:// brokers' }),
     ...DeviceFields,
     rampUp: Rate.prefault('1000/s'),
     maxConnecting: z
@@ -205,9 +222,14 @@ export interface FleetConfig {
 
 /**
  * Turns a parsed `fleet:` section into a `FleetConfig`. `brokers` maps `system.brokers` names
- * to URLs; `broker` may also be a URL itself.
+ * to URLs; `broker` may also be a URL itself. TLS files are read relative to `baseDir` (the
+ * experiment file's folder).
  */
-export function toFleetConfig(spec: FleetSpec, brokers: Record<string, string> = {}): FleetConfig {
+export function toFleetConfig(
+  spec: FleetSpec,
+  brokers: Record<string, string> = {},
+  baseDir = process.cwd(),
+): FleetConfig {
   const url = brokers[spec.broker] ?? spec.broker;
   if (!/^[a-z]+:\/\//.test(url) && !brokers[spec.broker]) {
     throw new SquallError(
@@ -215,7 +237,34 @@ export function toFleetConfig(spec: FleetSpec, brokers: Record<string, string> =
       `fleet.broker: '${spec.broker}' is neither a name in system.brokers (${Object.keys(brokers).join(', ') || 'none'}) nor a URL`,
     );
   }
-  const broker = parseBrokerUrl(url);
+  const read = (file: string | undefined, field: string) => {
+    if (!file) return undefined;
+    try {
+      return readFileSync(resolvePath(baseDir, file));
+    } catch (err) {
+      throw new SquallError(
+        'SQUALL_FLEET_CONFIG_INVALID',
+        `fleet.tls.${field}: cannot read '${file}': ${(err as Error).message}`,
+      );
+    }
+  };
+  const t = spec.tls;
+  const broker = parseBrokerUrl(
+    url,
+    t && {
+      ca: read(t.ca, 'ca'),
+      cert: read(t.cert, 'cert'),
+      key: read(t.key, 'key'),
+      rejectUnauthorized: !t.insecure,
+      ...(t.servername ? { servername: t.servername } : {}),
+    },
+  );
+  if (t && !broker.tls) {
+    throw new SquallError(
+      'SQUALL_FLEET_CONFIG_INVALID',
+      `fleet.tls is set but the broker '${url}' is not mqtts://`,
+    );
+  }
   type Fields = Partial<Pick<FleetSpec, keyof typeof DeviceFields>>;
   const group = (name: string, devices: number, own: Fields): DeviceGroupInput => {
     const f: Fields = { ...pickDefined(spec), ...pickDefined(own) };

@@ -26,7 +26,7 @@ import { SquallError } from '../errors.js';
 import type { FaultInjector } from '../run/runner.js';
 import type { MetricsSource } from '../slo/metrics.js';
 import { SQUALL_VERSION } from '../version.js';
-import { diagnoseTls } from './tls-diagnose.js';
+import { diagnoseTls, speaksTls } from './tls-diagnose.js';
 
 /** An experiment's `agents.<name>` entry. */
 export interface AgentAddressSpec {
@@ -438,7 +438,15 @@ export async function explainTlsFailure(
   baseDir: string,
   err: unknown,
 ): Promise<unknown> {
-  if (!(err instanceof SquallError) || err.code !== 'SQUALL_AGENT_UNREACHABLE' || !spec.tls) return err;
+  if (!(err instanceof SquallError) || err.code !== 'SQUALL_AGENT_UNREACHABLE') return err;
+  if (!spec.tls) {
+    if (!spec.insecure || !(await speaksTls(spec.address))) return err;
+    return new SquallError(
+      'SQUALL_AGENT_AUTH_FAILED',
+      `agent '${name}' at ${spec.address} speaks TLS, but this controller was told to use plain text (insecure); give it tls {ca, cert, key} instead`,
+      { cause: err },
+    );
+  }
   const full = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
   let reason: string | undefined;
   try {

@@ -116,6 +116,13 @@ describe('squall certs init + squall agents ping', () => {
     await connection.close();
   });
 
+  it('a plain-text ping of a TLS agent says so (SQUALL_AGENT_AUTH_FAILED)', async () => {
+    const ping = io(dir);
+    expect(await main(['agents', 'ping', address, '--insecure'], ping.cli)).toBe(4);
+    expect(ping.err()).toContain('speaks TLS');
+    expect(ping.err()).toContain('SQUALL_AGENT_AUTH_FAILED');
+  });
+
   it('agents ping of a dead address exits 4 with SQUALL_AGENT_UNREACHABLE', async () => {
     const ping = io(dir);
     expect(await main(['agents', 'ping', '127.0.0.1:1', '--insecure'], ping.cli)).toBe(4);

@@ -53,3 +53,25 @@ export function diagnoseTls(
     );
   });
 }
+
+/** True when something at `address` completes a TLS handshake (a plain-text client met a TLS agent). */
+export function speaksTls(address: string, timeoutMs = 2000): Promise<boolean> {
+  const i = address.lastIndexOf(':');
+  const host = address.slice(0, i).replace(/^\[|\]$/g, '');
+  return new Promise((resolve) => {
+    const socket = tls.connect({
+      host,
+      port: Number(address.slice(i + 1)),
+      rejectUnauthorized: false,
+      ALPNProtocols: ['h2'],
+    });
+    const done = (yes: boolean) => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(yes);
+    };
+    const timer = setTimeout(() => done(false), timeoutMs);
+    socket.once('secureConnect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}

@@ -4,10 +4,13 @@
  * afterwards. Tests can hand in proxies or processes they own, so they can check real state
  * after the run.
  */
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { ManagedProcess, ProxyHandle } from '../../agents/faults/driver.js';
 import { createLocalAgent } from '../../agents/local/local-agent.js';
 import { startProxies, stopProxies } from '../../agents/proxy/start-proxies.js';
+import { createFleet } from '../../simulator/fleet.js';
+import { type FleetSpec, toFleetConfig } from '../../simulator/fleet-spec.js';
+import { startEmbeddedTestbed } from '../../testbed/engine-hook.js';
 import {
   type AgentAddressSpec,
   type AgentConnection,
@@ -18,6 +21,7 @@ import { SquallError } from '../errors.js';
 import '../catalog.js';
 import { probeKinds } from '../probes/probe.js';
 import type { MetricsSource } from '../slo/metrics.js';
+import type { TestbedSpec } from '../spec/schema.js';
 import { startManagedProcesses } from './managed-processes.js';
 import type { EnvironmentFactory, FaultInjector, RunEnvironment } from './runner.js';
 
@@ -52,51 +56,124 @@ async function connectAgents(
 }
 
 export function createDefaultEnvironment(extras: EnvironmentExtras = {}): EnvironmentFactory {
-  return async (experiment, { runDir, log }): Promise<RunEnvironment> => {
-    // Connect every remote agent first (version, drivers, clock offset, lease): an unreachable
-    // or unauthorised agent fails the run before anything is started or injected.
-    const remote = await connectAgents(experiment.agents ?? {}, { ...extras.agentOptions, log });
-    const group = await startManagedProcesses(experiment.system.processes, {
-      logDir: join(runDir, 'logs'),
-      onUnexpectedExit: (e) =>
-        log(
-          `managed process '${e.name}' (pid ${e.pid}) exited unexpectedly (code ${e.code}, signal ${e.signal}); log: ${e.logFile}`,
-        ),
-      log,
-    });
-    let proxies: Awaited<ReturnType<typeof startProxies>> | undefined;
-    const closeAgents = () => Promise.allSettled(remote.map((c) => c.close()));
+  return async (experiment, { runDir, log, file }): Promise<RunEnvironment> => {
+    // Teardown runs in reverse start order, also when a later step fails.
+    const stops: (() => Promise<unknown>)[] = [];
+    const teardown = async () => {
+      for (const stop of stops.reverse())
+        await stop().catch((err: unknown) => log(`teardown: ${(err as Error).message}`));
+    };
     try {
-      proxies = await startProxies(experiment.system.proxies, { log });
+      // Connect every remote agent first (version, drivers, clock offset, lease): an unreachable
+      // or unauthorised agent fails the run before anything is started or injected.
+      const remote = await connectAgents(experiment.agents ?? {}, { ...extras.agentOptions, log });
+      stops.push(() => Promise.allSettled(remote.map((c) => c.close())));
+
+      const testbed = experiment.system.testbed
+        ? await startTestbedFor(experiment.system.testbed, log)
+        : undefined;
+      if (testbed) stops.push(() => testbed.stop());
+
+      const group = await startManagedProcesses(experiment.system.processes, {
+        logDir: join(runDir, 'logs'),
+        onUnexpectedExit: (e) =>
+          log(
+            `managed process '${e.name}' (pid ${e.pid}) exited unexpectedly (code ${e.code}, signal ${e.signal}); log: ${e.logFile}`,
+          ),
+        log,
+      });
+      stops.push(() => group.stopAll());
+
+      const proxies = await startProxies(experiment.system.proxies, { log });
+      stops.push(() => stopProxies(proxies));
+
       const sources: MetricsSource[] = experiment.probes.map((probe) => {
         const kind = probeKinds.get(probe.kind);
         if (!kind) throw new SquallError('SQUALL_PROBE_FAILED', probeKinds.unknownMessage(probe.kind));
         return kind.create(probe, kind.params.parse(probe.params));
       });
+      if (experiment.fleet) {
+        const brokers = { ...(testbed?.brokers ?? {}), ...(experiment.system.brokers ?? {}) };
+        sources.push(fleetSource(experiment.fleet, brokers, file ? dirname(file) : process.cwd(), log));
+      }
+
       const agent = createLocalAgent({
-        processes: new Map<string, ManagedProcess>([...group.processes, ...(extras.processes ?? [])]),
+        processes: new Map<string, ManagedProcess>([
+          ...(testbed?.processes ?? []),
+          ...group.processes,
+          ...(extras.processes ?? []),
+        ]),
         proxies: new Map<string, ProxyHandle>([...proxies, ...(extras.proxies ?? [])]),
         log,
       });
-      const startedProxies = proxies;
       return {
         injectors: new Map<string, FaultInjector>([
           ['local', agent],
           ...remote.map((c) => [c.name, c] as const),
         ]),
         sources,
-        async teardown() {
-          await closeAgents();
-          await stopProxies(startedProxies);
-          await group.stopAll();
-        },
+        teardown,
       };
     } catch (err) {
-      await closeAgents();
-      if (proxies) await stopProxies(proxies);
-      await group.stopAll();
+      await teardown();
       throw err;
     }
+  };
+}
+
+async function startTestbedFor(spec: TestbedSpec, log: (message: string) => void) {
+  log(
+    `starting the embedded testbed: ${spec.broker} cloud broker, ${spec.gateways} edge gateway(s)${spec.lab ? ', lab hosts in network namespaces' : ''}`,
+  );
+  const testbed = await startEmbeddedTestbed({
+    broker: spec.broker,
+    workers: spec.workers,
+    gateways: spec.gateways,
+    lab: spec.lab,
+    ...(spec.forward ? { forward: spec.forward } : {}),
+    ...(spec.queueMax ? { maxQueueMessages: spec.queueMax } : {}),
+    ...(spec.overflow ? { overflow: spec.overflow } : {}),
+  });
+  log(
+    `testbed up: ${Object.entries(testbed.brokers)
+      .map(([name, url]) => `${name} ${url}`)
+      .join(', ')}`,
+  );
+  return testbed;
+}
+
+/**
+ * The fleet as a metrics source: `start` connects every device and waits for the ramp (up to
+ * twice its planned length plus the connect timeout), so the preflight gate sees a fleet at
+ * full size; a fleet that does not get there is left to the gate, which names what is wrong.
+ * `stop` settles the sinks' accounting (the grace period for late messages).
+ */
+function fleetSource(
+  spec: FleetSpec,
+  brokers: Record<string, string>,
+  baseDir: string,
+  log: (message: string) => void,
+): MetricsSource {
+  const fleet = createFleet(toFleetConfig(spec, brokers, baseDir), {
+    onShardCrash: (c) =>
+      log(
+        `fleet shard ${c.shard} crashed (exit ${c.exitCode}, signal ${c.signal}): its ${c.devices} devices are counted as disconnected`,
+      ),
+  });
+  return {
+    name: fleet.name,
+    collect: () => fleet.collect(),
+    async start() {
+      await fleet.start();
+      const rampMs = (fleet.deviceCount / spec.rampUp) * 1000;
+      try {
+        await fleet.waitConnected(0.99, 2 * rampMs + spec.connectTimeout);
+        log(`fleet: ${fleet.snapshot().connected}/${fleet.deviceCount} devices connected`);
+      } catch (err) {
+        log(`fleet ramp incomplete: ${(err as Error).message}`);
+      }
+    },
+    stop: () => fleet.stop(),
   };
 }
 

@@ -14,7 +14,7 @@ function experiment(extra: Partial<ExperimentInput> = {}): Experiment {
 
 const herd = experiment({
   agents: { 'cloud-1': { address: '10.0.0.5:7070' }, 'edge-1': { address: 'edge-gw.lab:7070' } },
-  fleet: { devices: 100_000, tenants: { acme: '80%', globex: '20%' } },
+  fleet: { devices: 100_000, broker: 'cloud', tenants: { acme: '80%', globex: '20%' } },
   system: {
     testbed: 'embedded',
     proxies: { mqtt: { listen: '127.0.0.1:1884', upstream: '127.0.0.1:1883' } },

@@ -113,8 +113,8 @@ function blastRadius(experiment: Experiment, faults: PlannedFault[]): BlastRadiu
     if (f.target.pidFile) processes.add(`pidFile ${f.target.pidFile}`);
     if (f.target.proxy) proxies.add(f.target.proxy);
   }
-  const fleet = experiment.fleet ?? {};
-  const tenants = fleet.tenants && typeof fleet.tenants === 'object' ? Object.keys(fleet.tenants) : [];
+  const fleet = experiment.fleet;
+  const tenants = Object.keys(fleet?.tenants ?? {});
   const radius: BlastRadius = {
     agents: [...agents].sort(),
     hosts: [...hosts].sort(),
@@ -122,7 +122,8 @@ function blastRadius(experiment: Experiment, faults: PlannedFault[]): BlastRadiu
     proxies: [...proxies].sort(),
     tenants,
   };
-  if (typeof fleet.devices === 'number') radius.devices = fleet.devices;
+  const devices = fleet?.devices ?? fleet?.groups?.reduce((sum, g) => sum + g.devices, 0);
+  if (devices !== undefined) radius.devices = devices;
   return radius;
 }
 

@@ -48,7 +48,11 @@ export interface RunEnvironment {
 
 export type EnvironmentFactory = (
   experiment: Experiment,
-  context: { runDir: string; log: (message: string) => void },
+  context: {
+    runDir: string;
+    log: (message: string) => void /** The experiment file, for relative paths. */;
+    file?: string;
+  },
 ) => Promise<RunEnvironment>;
 
 /** A live view for the CLI's progress line. */
@@ -166,7 +170,7 @@ async function execute(options: RunOptions, active: Map<string, ActiveFaultRecor
   const faultWindows: { name: string; startMs: number; endMs: number; instantaneous: boolean }[] = [];
   let env: RunEnvironment | undefined;
   let collector: MetricsCollector | undefined;
-  let stopMetrics: (() => Promise<void>) | undefined;
+  let stopMetrics: ((runEndMs?: number) => Promise<void>) | undefined;
   let error: SquallError | undefined;
   const timeline = new AbortController();
   // Every scheduled fault waits on this signal; hundreds of listeners are expected, not a leak.
@@ -176,7 +180,7 @@ async function execute(options: RunOptions, active: Map<string, ActiveFaultRecor
 
   try {
     enterPhase('setup');
-    env = await options.environment(experiment, { runDir: options.outDir, log });
+    env = await options.environment(experiment, { runDir: options.outDir, log, file: options.file });
     runAbort.signal.throwIfAborted();
     for (const source of env.sources) await source.start?.();
     const t0 = enterPhase('preflight');
@@ -304,11 +308,18 @@ async function execute(options: RunOptions, active: Map<string, ActiveFaultRecor
       );
     }
   }
-  await stopMetrics?.();
+  // Sources stop before the last slice closes: the fleet settles its accounting on stop (late
+  // messages land, open sequence gaps become losses), and those counts belong to the run.
   if (env) {
-    for (const source of env.sources) await Promise.resolve(source.stop?.()).catch(() => {});
-    await env.teardown().catch((err: unknown) => log(`teardown: ${(err as Error).message}`));
+    for (const source of env.sources) {
+      await Promise.resolve(source.stop?.()).catch((err: unknown) =>
+        log(`stopping ${source.name}: ${(err as Error).message}`),
+      );
+    }
   }
+  const runEndMs = (bounds.recovery ?? bounds.fault ?? bounds.baseline)?.[1];
+  await stopMetrics?.(runEndMs);
+  await env?.teardown().catch((err: unknown) => log(`teardown: ${(err as Error).message}`));
   options.signal?.removeEventListener('abort', onOperatorAbort);
 
   enterPhase('score');
@@ -460,9 +471,24 @@ function startMetricsLoop(args: {
       nextMs += args.sliceMs;
     }
   })();
-  return async () => {
+  /**
+   * Stops the loop and closes the settlement slice. When it starts after the run's end, it is
+   * stamped onto the run's last slice (with zero duration, so rates and device-seconds are not
+   * diluted): its counts, such as losses declared when the sink settles, belong to the run.
+   */
+  return async (runEndMs?: number) => {
     stop.abort();
     await loop;
-    args.onSlice(args.collector.close(Date.now()));
+    const settlement = args.collector.close(Date.now());
+    if (runEndMs !== undefined && settlement.startMs >= runEndMs) {
+      const lastInRun = args.collector.slices.findLast((s) => s !== settlement && s.startMs < runEndMs);
+      if (lastInRun) {
+        settlement.startMs = lastInRun.startMs;
+        settlement.durationMs = 0;
+        // Gauges describe the moment after the sources stopped (0 connected), not the run.
+        settlement.gauges = {};
+      }
+    }
+    args.onSlice(settlement);
   };
 }

@@ -109,10 +109,11 @@ vars:
   on: true
 fleet:
   devices: \${devices}
-  quoted: "\${devices}"
+  broker: mqtt://127.0.0.1:1883
+  username: "\${devices}"
   clientId: "\${prefix}-{index}-\${devices}"
-  literal: "$\${prefix}"
-  enabled: \${on}
+  password: "$\${prefix}"
+  clean: \${on}
 phases:
   baseline: \${wait}
   recovery: 5s
@@ -120,12 +121,12 @@ phases:
 
   it('a whole plain scalar takes the typed value; strings and quoted scalars interpolate', () => {
     const { experiment, vars } = loadExperimentText(withVars, 'v.yaml');
-    expect(experiment.fleet).toEqual({
+    expect(experiment.fleet).toMatchObject({
       devices: 100,
-      quoted: '100',
+      username: '100',
       clientId: 'dev-{index}-100',
-      literal: '${prefix}',
-      enabled: true,
+      password: '${prefix}',
+      clean: true,
     });
     expect(experiment.phases.baseline).toBe(10_000);
     expect(vars).toEqual({ devices: 100, prefix: 'dev', wait: '10s', on: true });
@@ -135,7 +136,7 @@ phases:
     const { experiment, vars } = loadExperimentText(withVars, 'v.yaml', {
       vars: { devices: '2000', wait: '1m', on: 'false', prefix: '' },
     });
-    expect(experiment.fleet).toMatchObject({ devices: 2000, clientId: '-{index}-2000', enabled: false });
+    expect(experiment.fleet).toMatchObject({ devices: 2000, clientId: '-{index}-2000', clean: false });
     expect(experiment.phases.baseline).toBe(60_000);
     expect(vars).toEqual({ devices: 2000, prefix: '', wait: '1m', on: false });
     expect(experiment.vars).toEqual(vars);

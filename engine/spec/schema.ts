@@ -5,6 +5,7 @@
  * `validate.ts`; JSON Schema for editors is generated from this file (`npm run schema`).
  */
 import { z } from 'zod';
+import { FleetSpec } from '../../simulator/fleet-spec.js';
 import {
   describeInput,
   type Objective,
@@ -99,8 +100,31 @@ export const ManagedProcessSpec = z.strictObject({
 /** A TCP fault proxy the runner starts in front of an upstream; `proxy.*` faults target it by name. */
 export const ProxySpec = z.strictObject({ listen: HostPort, upstream: HostPort });
 
+/** The embedded testbed's shape (testbed/testbed.ts TestbedOptions). */
+export const TestbedSpec = z.strictObject({
+  broker: z.enum(['aedes', 'mosquitto']).default('aedes'),
+  workers: z.number().int().min(1).max(16).default(2).meta({ description: 'aedes worker processes' }),
+  gateways: z.number().int().min(0).max(16).default(1).meta({ description: 'edge gateways edge-1..edge-N' }),
+  lab: z.boolean().default(false).meta({ description: 'hosts in network namespaces (needs root)' }),
+  forward: z.array(z.string()).optional().meta({ description: 'topics the gateways forward to the cloud' }),
+  queueMax: z
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .meta({ description: 'gateway disk queue bound (messages)' }),
+  overflow: z.enum(['drop-oldest', 'drop-newest', 'back-pressure']).optional(),
+});
+
 export const System = z.strictObject({
-  testbed: z.enum(['embedded', 'none']).optional(),
+  /** `embedded` starts the reference platform; its roles (`cloud-broker`, `edge-1`) are fault targets. */
+  testbed: z
+    .union([z.enum(['embedded', 'none']), TestbedSpec])
+    .optional()
+    .transform((t) =>
+      t === undefined || t === 'none' ? undefined : TestbedSpec.parse(t === 'embedded' ? {} : t),
+    )
+    .meta({ description: "'embedded', or the testbed's options: { broker, workers, gateways, lab }" }),
   brokers: z.record(Name, z.string()).optional(),
   processes: z.record(Name, ManagedProcessSpec).optional(),
   proxies: z.record(Name, ProxySpec).optional(),
@@ -186,10 +210,10 @@ export const Experiment = z.strictObject({
   kind: z.literal('Experiment', { error: (iss) => `expected 'Experiment', got ${describeInput(iss.input)}` }),
   metadata: Metadata,
   vars: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
-  system: System.default({}),
+  system: System.prefault({}),
   agents: z.record(Name, AgentSpec).optional(),
-  /** The fleet simulator's section; its own schema lands with the simulator (issue 3). */
-  fleet: z.record(z.string(), z.unknown()).optional(),
+  /** The simulated device fleet (simulator/fleet-spec.ts). */
+  fleet: FleetSpec.optional(),
   probes: z.array(Probe).default([]),
   phases: Phases,
   faults: z.array(Fault).default([]),
@@ -206,3 +230,4 @@ export type GuardSpec = z.output<typeof Guard>;
 export type ProbeSpec = z.output<typeof Probe>;
 export type TargetSpec = z.output<typeof Target>;
 export type WindowName = z.output<typeof WindowName>;
+export type TestbedSpec = z.output<typeof TestbedSpec>;

@@ -73,9 +73,9 @@ function checkTargetNames(ctx: Ctx, fault: FaultSpec, i: number): void {
     }
   }
   if (broken.has('system')) return;
-  const system = sections.system ?? {};
+  const system: Partial<NonNullable<typeof sections.system>> = sections.system ?? {};
   // The embedded testbed defines its own roles (cloud-broker, edge-1, ...) when it starts.
-  if (process !== undefined && system.testbed !== 'embedded') {
+  if (process !== undefined && system.testbed === undefined) {
     const declared = Object.keys(system.processes ?? {});
     if (!declared.includes(process)) {
       add(

@@ -60,7 +60,7 @@ describe('validateExperiment (experiments built in code)', () => {
 
   it('checks objective units against the SLI, including rates and per-tenant sources', () => {
     const e = experiment({
-      fleet: { tenants: { acme: '100%' } },
+      fleet: { devices: 10, broker: 'mqtt://127.0.0.1:1883', tenants: { acme: '100%' } },
       slos: [
         { name: 'tp', sli: 'throughput', objective: '>= 1000' },
         { name: 'acme', sli: 'delivery_ratio', source: 'fleet.acme', objective: '>= 99%' },

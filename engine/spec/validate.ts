@@ -21,6 +21,7 @@ import {
 import { noSourceMap, type SourceMap } from './source-map.js';
 import { add, type Ctx, type ExperimentParts } from './validate-context.js';
 import { checkFault, checkProbe } from './validate-faults.js';
+import { checkFleet } from './validate-fleet.js';
 import { checkGuard, checkSlo } from './validate-slos.js';
 
 export type { ExperimentParts } from './validate-context.js';
@@ -36,6 +37,7 @@ export function checkExperiment(input: Experiment | ExperimentParts, source: Sou
   const issues: SpecIssue[] = [];
   const ctx: Ctx = { parts, source, issues };
   checkDuplicates(ctx);
+  checkFleet(ctx);
   parts.faults.forEach((fault, i) => {
     if (fault) checkFault(ctx, fault, i);
   });

@@ -1,6 +1,7 @@
 import { agentCommand } from '../../../agents/cli/agent-command.js';
 import { certsCommand } from '../../../agents/cli/certs-command.js';
 import { reportCommand } from '../../../reports/cli/report-command.js';
+import { testbedCommand } from '../../../testbed/cli/testbed-command.js';
 import { agentsCommand } from '../../controller/agents-command.js';
 import type { Command } from '../command.js';
 import { planCommand } from './plan.js';
@@ -15,6 +16,7 @@ export const commands: readonly Command[] = [
   planCommand,
   schemaCommand,
   reportCommand,
+  testbedCommand,
   agentCommand,
   agentsCommand,
   certsCommand,

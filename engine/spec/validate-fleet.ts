@@ -1,0 +1,28 @@
+/** The fleet's broker must be one the run will know: a `system.brokers` name, a testbed broker, or a URL. */
+import { add, type Ctx, notDeclared } from './validate-context.js';
+
+/** Broker names the embedded testbed provides (testbed/engine-hook.ts): `cloud`, `edge-1`...`edge-N`. */
+export function testbedBrokerNames(gateways: number): string[] {
+  return ['cloud', ...Array.from({ length: gateways }, (_, i) => `edge-${i + 1}`)];
+}
+
+export function checkFleet(ctx: Ctx): void {
+  const { fleet, system } = ctx.parts.sections;
+  if (!fleet || ctx.parts.broken.has('system')) return;
+  const known = [
+    ...Object.keys(system?.brokers ?? {}),
+    ...(system?.testbed ? testbedBrokerNames(system.testbed.gateways) : []),
+  ];
+  if (/^[a-z]+:\/\//.test(fleet.broker) || known.includes(fleet.broker)) return;
+  add(
+    ctx,
+    ['fleet', 'broker'],
+    notDeclared(
+      'broker',
+      fleet.broker,
+      known,
+      'system.brokers',
+      "name one, use 'system.testbed: embedded' (brokers cloud, edge-1...), or give a URL such as mqtt://127.0.0.1:1883",
+    ),
+  );
+}
