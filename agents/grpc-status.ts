@@ -31,7 +31,9 @@ export function squallCode(name: string): ErrorCode {
 /** Agent side: any thrown value as a gRPC error for a unary call's callback. */
 export function toGrpcError(err: unknown): Partial<grpc.StatusObject> {
   const squall =
-    err instanceof SquallError ? err : new SquallError('SQUALL_INTERNAL', (err as Error)?.message ?? String(err));
+    err instanceof SquallError
+      ? err
+      : new SquallError('SQUALL_INTERNAL', (err as Error)?.message ?? String(err));
   const metadata = new grpc.Metadata();
   metadata.set(CODE_METADATA, squall.code);
   return { code: STATUS_OF[squall.code] ?? grpc.status.UNKNOWN, details: squall.message, metadata };
@@ -46,7 +48,8 @@ export function fromGrpcError(err: unknown, agent: string): SquallError {
   if (err instanceof SquallError) return err;
   const e = err as Partial<grpc.ServiceError> & Error;
   const metaCode = e.metadata?.get(CODE_METADATA)[0];
-  if (typeof metaCode === 'string') return new SquallError(squallCode(metaCode), e.details ?? e.message, { cause: err });
+  if (typeof metaCode === 'string')
+    return new SquallError(squallCode(metaCode), e.details ?? e.message, { cause: err });
   const details = e.details ?? e.message ?? String(err);
   switch (e.code) {
     case grpc.status.UNAUTHENTICATED:

@@ -3,13 +3,16 @@
  * are not charged to the clients), child processes per variant (fair: each measures from its
  * own clean heap), and the results file writer.
  */
-import { type ChildProcess, fork } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { type ChildProcess, fork, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
+/** bench/results in the repository, also when running the compiled dist/bench/*.js. */
+const RESULTS_DIR = join(BENCH_DIR.replace(/[\\/]dist[\\/]bench$/, '/bench'), 'results');
 
 /** Re-runs this very file as a child with `--expose-gc`, passing `role` and args in env. */
 export function forkSelf(file: string, role: string, env: Record<string, string> = {}): ChildProcess {
@@ -53,8 +56,69 @@ export function machine() {
 }
 
 export function writeResult(name: string, result: unknown): string {
-  const path = join(BENCH_DIR, 'results', `${name}.json`);
+  const path = join(RESULTS_DIR, `${name}.json`);
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, `${JSON.stringify(result, null, 2)}\n`);
   return path;
+}
+
+export interface BenchMosquitto {
+  port: number;
+  /** SIGKILL and start again on the same port: every client connection drops at once. */
+  restart(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Debian's mosquitto with its open-files limit raised towards `openFiles` (capped by the hard
+ * limit: 20,000 on this machine, so one mosquitto holds < 20k clients here).
+ */
+export async function startBenchMosquitto(openFiles: number): Promise<BenchMosquitto> {
+  const dir = mkdtempSync(join(tmpdir(), 'squall-bench-mosq-'));
+  const probe = net.createServer();
+  await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+  const port = (probe.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => probe.close(() => r()));
+  const conf = join(dir, 'mosquitto.conf');
+  writeFileSync(
+    conf,
+    `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest none\nmax_connections -1\n`,
+  );
+  let child: ChildProcess;
+  const launch = async () => {
+    // Raise the soft limit as far as the hard limit allows (containers may forbid more).
+    const limit = `ulimit -n ${openFiles} 2>/dev/null || ulimit -n "$(ulimit -Hn)"`;
+    child = spawn('sh', ['-c', `${limit}; exec /usr/sbin/mosquitto -c ${conf}`], { stdio: 'ignore' });
+    for (let i = 0; i < 200; i++) {
+      const up = await new Promise<boolean>((resolve) => {
+        const s = net.connect(port, '127.0.0.1');
+        s.once('connect', () => {
+          s.destroy();
+          resolve(true);
+        });
+        s.once('error', () => resolve(false));
+      });
+      if (up) return;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    throw new Error('mosquitto did not start');
+  };
+  const kill = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGKILL');
+    await exited;
+  };
+  await launch();
+  return {
+    port,
+    async restart() {
+      await kill();
+      await launch();
+    },
+    async close() {
+      await kill();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }

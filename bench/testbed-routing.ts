@@ -2,12 +2,19 @@
  * Cross-worker routing throughput of the cloud cluster: one subscriber on worker A, publishers
  * on worker B, QoS 1 with a window of in-flight publishes. Compares batched and per-message IPC
  * through the primary, with one plain aedes process as the no-routing baseline.
- * Run: npx tsx bench/testbed-routing.ts (light: ~20 s, 2 cores).
+ * Also mqemitter-redis when redis-server and the package are installed (measurement only).
+ * Run: npx tsx bench/testbed-routing.ts (light: ~30 s, 2 cores) → bench/results/testbed-routing.json
  */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { Aedes } from 'aedes';
 import mqtt, { type MqttClient } from 'mqtt';
 import { startCloudCluster } from '../testbed/cloud/cluster.js';
+import { freePort, waitForPort } from '../testbed/ports.js';
+import { machine, writeResult } from './fleet-bench-support.js';
 
 const DURATION_MS = Number(process.env.DURATION_MS ?? 4000);
 const WINDOW = 64;
@@ -67,4 +74,53 @@ for (const batch of ['1', '0']) {
   );
   await c.stop();
 }
-console.log(JSON.stringify({ unit: 'QoS 1 msgs/s delivered cross-worker', results }, null, 2));
+process.env.SQUALL_CLOUD_IPC_BATCH = '1';
+
+// mqemitter-redis with Debian's redis-server, when both are installed (measurement only).
+const redisModule = 'mqemitter-redis';
+const haveRedisModule = await import(redisModule).then(
+  () => true,
+  () => false,
+);
+if (existsSync('/usr/bin/redis-server') && haveRedisModule) {
+  const dir = mkdtempSync(path.join(tmpdir(), 'squall-redis-bench-'));
+  const port = await freePort();
+  const args = [
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--dir',
+    dir,
+  ];
+  const redis = spawn('/usr/bin/redis-server', args, { stdio: 'ignore' });
+  try {
+    await waitForPort('127.0.0.1', port, 10_000);
+    process.env.SQUALL_CLOUD_BENCH_REDIS_URL = `redis://127.0.0.1:${port}`;
+    const c = await startCloudCluster({ workers: 2 });
+    results['2 workers, mqemitter-redis (redis-server 7)'] = await run(c.url, true);
+    await c.stop();
+  } finally {
+    delete process.env.SQUALL_CLOUD_BENCH_REDIS_URL;
+    redis.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  }
+} else {
+  console.error(
+    'skipping mqemitter-redis: needs /usr/bin/redis-server and `npm i --no-save mqemitter-redis`',
+  );
+}
+const out = {
+  unit: 'QoS 1 msgs/s delivered cross-worker (64 in flight, 64 B payloads)',
+  durationMs: DURATION_MS,
+  results,
+};
+console.log(JSON.stringify(out, null, 2));
+console.log(
+  `→ ${writeResult('testbed-routing', { ...out, date: new Date().toISOString(), machine: machine() })}`,
+);
+process.exit(0);

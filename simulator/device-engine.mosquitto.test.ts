@@ -58,7 +58,7 @@ describe.skipIf(!hasMosquitto())('device engine × mosquitto', () => {
     await sleep(100);
     s.accounting.settle((i) => fleet.lastSeq(i), fleet.count);
     const published = fleet.metrics.total.published;
-    expect(published).toBeGreaterThanOrEqual(30 * 3);
+    expect(published).toBeGreaterThanOrEqual(30 * 2); // ≈ 150 nominal
     expect(s.accounting.totals()).toMatchObject({
       delivered: published,
       lost: 0,
@@ -126,10 +126,15 @@ describe.skipIf(!hasMosquitto())('device engine × mosquitto', () => {
       await sleep(100);
       s.accounting.settle((i) => fleet.lastSeq(i), fleet.count);
       const t = fleet.metrics.total;
-      expect(t.republished).toBeGreaterThanOrEqual(5 * 4);
+      expect(t.republished).toBeGreaterThanOrEqual(10); // ≈ 30 nominal
       const totals = s.accounting.totals();
-      // Every resent PUBLISH had reached the broker already: each is one duplicate at the sink.
-      expect(totals.duplicates).toBe(t.republished);
+      // A resent PUBLISH whose original reached the broker is one duplicate at the sink. An
+      // original still in the kernel when the proxy cut never reached it: its resend is the
+      // first copy. The proxy counts what it read (and flushed on), so the oracle is exact.
+      const unread = t.published + t.republished - proxy.publishesSeen;
+      expect(unread).toBeGreaterThanOrEqual(0);
+      expect(unread).toBeLessThanOrEqual(5); // at most one per device
+      expect(totals.duplicates).toBe(t.republished - unread);
       expect(totals).toMatchObject({ delivered: t.published, lost: 0 });
       expect(t.acked + fleet.inflightPublishes).toBe(t.published); // stop() may beat the last PUBACKs
     },
@@ -167,4 +172,24 @@ describe.skipIf(!hasMosquitto())('device engine × mosquitto', () => {
       expect(s.engine.collect().histograms!.reconnect_time!.totalCount).toBe(1);
     },
   );
+
+  it("v5: honours the broker's Receive Maximum and Server Keep Alive from CONNACK", async () => {
+    broker = await startMosquitto(['max_inflight_messages 3', 'max_keepalive 10']);
+    proxy = await startMqttProxy(broker);
+    const fleet = engine({
+      broker: { host: '127.0.0.1', port: proxy.port },
+      groups: [{ count: 2, protocolVersion: 5, keepaliveS: 60, telemetry: { intervalMs: 20, qos: 1 } }],
+    });
+    fleet.start();
+    await fleet.waitConnected(2);
+    proxy.blackholeDown(true); // no PUBACKs: the in-flight window fills up
+    await sleep(300);
+    // At most 3 in flight per device, the rest dropped rather than overrunning the broker.
+    expect(fleet.inflightPublishes).toBe(6);
+    expect(fleet.metrics.total.dropped_backpressure).toBeGreaterThan(0);
+    proxy.blackholeDown(false);
+    await sleep(200);
+    expect(fleet.metrics.total.disconnects).toBe(0);
+    expect(fleet.keepaliveS(0)).toBe(10); // the server's 10 s, not the 60 s asked for
+  });
 });

@@ -14,6 +14,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import type { SourceReading } from '../engine/slo/metrics.js';
 import { nowMs } from './clock.js';
+import { classifyError, describeConnackCode } from './connect-errors.js';
 import type { DeviceEngineConfig, DeviceGroupConfig } from './engine-config.js';
 import { type FailureCause, FleetMetrics } from './fleet-metrics.js';
 import {
@@ -73,6 +74,7 @@ interface ResolvedGroup {
   username?: CompiledTemplate;
   password?: CompiledTemplate;
   topic?: CompiledTemplate;
+  will?: CompiledTemplate;
   subscriptions: Array<{ topic: CompiledTemplate; qos: 0 | 1 | 2 }>;
   codec?: PayloadCodec;
   keepaliveMs: number;
@@ -115,10 +117,15 @@ export class DeviceEngine {
   readonly #pingSentMs: Float64Array;
   readonly #backoffUntilMs: Float64Array;
   readonly #previousDelayMs: Float32Array;
+  /** MQTT 5 CONNACK properties: 0 = the server set none. */
+  readonly #receiveMaximum: Uint16Array;
+  readonly #serverKeepaliveS: Uint16Array;
   readonly #sockets: Array<DeviceSocket | undefined>;
   /** Sparse: only devices with something in flight or a partial frame. */
   readonly #inflight = new Map<number, Map<number, Inflight>>();
   readonly #carry = new Map<number, Buffer>();
+  /** Incoming QoS 2 packet ids delivered and awaiting PUBREL, per device. */
+  readonly #awaitingRelease = new Map<number, Set<number>>();
 
   #connected = 0;
   #openSockets = 0;
@@ -161,6 +168,7 @@ export class DeviceEngine {
         username: g.username === undefined ? undefined : compileTemplate(g.username, vars, 'username'),
         password: g.password === undefined ? undefined : compileTemplate(g.password, vars, 'password'),
         topic: g.telemetry ? compileTemplate(g.telemetry.topic, vars, 'topic') : undefined,
+        will: g.will ? compileTemplate(g.will.topic, vars, 'will.topic') : undefined,
         subscriptions: g.subscriptions.map((s) => ({
           topic: compileTemplate(s.topic, vars, 'topic'),
           qos: s.qos,
@@ -198,6 +206,8 @@ export class DeviceEngine {
     this.#pingSentMs = new Float64Array(n);
     this.#backoffUntilMs = new Float64Array(n);
     this.#previousDelayMs = new Float32Array(n);
+    this.#receiveMaximum = new Uint16Array(n);
+    this.#serverKeepaliveS = new Uint16Array(n);
     this.#sockets = new Array(n).fill(undefined);
 
     // One set of handlers per engine; `this` is the socket, `dev` its local index.
@@ -241,6 +251,11 @@ export class DeviceEngine {
 
   get connected(): number {
     return this.#connected;
+  }
+
+  /** The keepalive a device runs with: its group's, or the broker's Server Keep Alive (MQTT 5). */
+  keepaliveS(local: number): number {
+    return this.#keepaliveMs(local, this.#groups[this.#groupOf[local]!]!) / 1000;
   }
 
   /** QoS 1/2 publishes sent and not yet acknowledged, over all devices. */
@@ -378,14 +393,15 @@ export class DeviceEngine {
     const group = this.#groups[this.#groupOf[dev]!]!;
     if (state === DeviceState.connected) {
       if (group.topic && now >= this.#nextPublishMs[dev]!) this.#telemetrySlot(dev, group, now);
+      const keepaliveMs = this.#keepaliveMs(dev, group);
       if (this.#flags[dev]! & FLAG_PING_OUTSTANDING) {
         // No PINGRESP within a keepalive period: the connection is dead (MQTT 3.1.1 §3.1.2.10).
-        if (now - this.#pingSentMs[dev]! >= group.keepaliveMs) {
+        if (now - this.#pingSentMs[dev]! >= keepaliveMs) {
           this.metrics.failure('closed', 'no PINGRESP within keepalive');
           this.#sockets[dev]?.destroy();
           return;
         }
-      } else if (group.keepaliveMs > 0 && now - this.#lastTxMs[dev]! >= group.keepaliveMs) {
+      } else if (keepaliveMs > 0 && now - this.#lastTxMs[dev]! >= keepaliveMs) {
         this.#write(dev, PINGREQ, now);
         this.#flags[dev] = this.#flags[dev]! | FLAG_PING_OUTSTANDING;
         this.#pingSentMs[dev] = now;
@@ -416,6 +432,11 @@ export class DeviceEngine {
     this.#rearm(dev);
   }
 
+  #keepaliveMs(dev: number, group: ResolvedGroup): number {
+    const server = this.#serverKeepaliveS[dev]!;
+    return server > 0 ? server * 1000 : group.keepaliveMs;
+  }
+
   #connectDeadline(dev: number): number {
     return this.#connectStartMs[dev]! + this.config.connectTimeoutMs;
   }
@@ -432,9 +453,10 @@ export class DeviceEngine {
     if (telemetryOn && state !== DeviceState.gaveUp && state !== DeviceState.stopped)
       due = this.#nextPublishMs[dev]!;
     if (state === DeviceState.connected) {
+      const keepaliveMs = this.#keepaliveMs(dev, group);
       if (this.#flags[dev]! & FLAG_PING_OUTSTANDING)
-        due = Math.min(due, this.#pingSentMs[dev]! + group.keepaliveMs);
-      else if (group.keepaliveMs > 0) due = Math.min(due, this.#lastTxMs[dev]! + group.keepaliveMs);
+        due = Math.min(due, this.#pingSentMs[dev]! + keepaliveMs);
+      else if (keepaliveMs > 0) due = Math.min(due, this.#lastTxMs[dev]! + keepaliveMs);
     } else if (state === DeviceState.connecting || state === DeviceState.connackWait) {
       due = Math.min(due, this.#connectDeadline(dev));
     } else if (state === DeviceState.backoff) {
@@ -500,7 +522,7 @@ export class DeviceEngine {
       password: group.password ? Buffer.from(group.password.render(vars)) : undefined,
       will: g.will
         ? {
-            topic: compileOnce(g.will.topic).render(vars),
+            topic: group.will!.render(vars),
             payload: g.will.payload,
             qos: g.will.qos,
             retain: g.will.retain,
@@ -524,16 +546,22 @@ export class DeviceEngine {
       return;
     }
     const code = (version === 5 ? packet.reasonCode : packet.returnCode) ?? 0;
-    this.#ramp.inflight--;
     if (code !== 0) {
+      // Still CONNACK_WAIT: the close that follows counts a failed connect, not a drop.
       this.metrics.count('connect_refused');
       this.#recordFailure(dev, 'refused', describeConnackCode(code, version));
-      this.#state[dev] = DeviceState.connecting; // so the close counts a failed connect, not a drop
-      this.#ramp.inflight++;
       this.#sockets[dev]?.destroy();
       return;
     }
+    this.#ramp.inflight--;
     const group = this.#groups[this.#groupOf[dev]!]!;
+    if (version === 5) {
+      // MQTT 5.0 §3.2.2.3.3 Receive Maximum bounds our QoS > 0 publishes in flight;
+      // §3.2.2.3.14 Server Keep Alive replaces the keepalive we asked for.
+      const props = packet.properties;
+      this.#receiveMaximum[dev] = props?.receiveMaximum ?? 0;
+      this.#serverKeepaliveS[dev] = props?.serverKeepAlive ?? 0;
+    }
     this.#state[dev] = DeviceState.connected;
     this.#connected++;
     this.#connectedAtMs[dev] = now;
@@ -603,7 +631,11 @@ export class DeviceEngine {
     this.#seq[dev] = seq + 1;
     const sock = this.#sockets[dev]!;
     const inflight = t.qos > 0 ? this.#inflight.get(dev) : undefined;
-    if ((inflight && inflight.size >= t.maxInflight) || sock.writableLength > MAX_WRITE_BUFFER_BYTES) {
+    const quota = this.#receiveMaximum[dev]! || t.maxInflight;
+    if (
+      (inflight && inflight.size >= Math.min(t.maxInflight, quota)) ||
+      sock.writableLength > MAX_WRITE_BUFFER_BYTES
+    ) {
       this.metrics.count('dropped_backpressure');
       return;
     }
@@ -705,13 +737,13 @@ export class DeviceEngine {
       case PACKET.publish:
         return this.#onPublish(dev, data, first, body, end, v, now);
       case PACKET.puback:
-        return this.#onAcked(dev, data.readUInt16BE(body), 1, now);
+        return this.#onAcked(dev, data.readUInt16BE(body), 1);
       case PACKET.pubcomp:
-        return this.#onAcked(dev, data.readUInt16BE(body), 2, now);
+        return this.#onAcked(dev, data.readUInt16BE(body), 2);
       case PACKET.pubrec:
         return this.#onPubrec(dev, data.readUInt16BE(body));
       case PACKET.pubrel:
-        return this.#queueAck(ACK_BYTE.pubcomp, data.readUInt16BE(body));
+        return this.#onPubrel(dev, data.readUInt16BE(body));
       case PACKET.pingresp:
         this.#flags[dev] = this.#flags[dev]! & ~FLAG_PING_OUTSTANDING;
         return;
@@ -748,7 +780,18 @@ export class DeviceEngine {
     }
     this.metrics.count('received');
     if (view.qos === 1) this.#queueAck(ACK_BYTE.puback, view.packetId);
-    else if (view.qos === 2) this.#queueAck(ACK_BYTE.pubrec, view.packetId);
+    else if (view.qos === 2) {
+      // MQTT 3.1.1 §4.3.3 (method B): deliver once, then until PUBREL a redelivered PUBLISH with
+      // this packet id is the same message — acknowledge it again, do not deliver it again.
+      this.#queueAck(ACK_BYTE.pubrec, view.packetId);
+      let awaiting = this.#awaitingRelease.get(dev);
+      if (awaiting?.has(view.packetId)) return;
+      if (!awaiting) {
+        awaiting = new Set();
+        this.#awaitingRelease.set(dev, awaiting);
+      }
+      awaiting.add(view.packetId);
+    }
     this.config.onMessage?.(
       dev,
       data,
@@ -760,7 +803,13 @@ export class DeviceEngine {
     );
   }
 
-  #onAcked(dev: number, pid: number, qos: 1 | 2, now: number): void {
+  #onPubrel(dev: number, pid: number): void {
+    const awaiting = this.#awaitingRelease.get(dev);
+    if (awaiting?.delete(pid) && awaiting.size === 0) this.#awaitingRelease.delete(dev);
+    this.#queueAck(ACK_BYTE.pubcomp, pid);
+  }
+
+  #onAcked(dev: number, pid: number, qos: 1 | 2): void {
     const inflight = this.#inflight.get(dev);
     const entry = inflight?.get(pid);
     if (!entry || entry.qos !== qos) return;
@@ -768,7 +817,6 @@ export class DeviceEngine {
     if (inflight!.size === 0) this.#inflight.delete(dev);
     this.metrics.count('acked');
     this.metrics.recordMs('puback_latency', nowMs() - entry.sentMs);
-    void now;
   }
 
   #onPubrec(dev: number, pid: number): void {
@@ -860,6 +908,8 @@ export class DeviceEngine {
     }
     this.#flags[dev] = this.#flags[dev]! & ~FLAG_PING_OUTSTANDING;
     if (group.config.clean) {
+      // A clean session ends with the connection: its packet ids mean nothing any more.
+      this.#awaitingRelease.delete(dev);
       const inflight = this.#inflight.get(dev);
       if (inflight) {
         this.metrics.count('unacked_dropped', inflight.size);
@@ -885,57 +935,4 @@ export class DeviceEngine {
     const index = this.globalIndex(dev);
     return { index, tenant: this.tenants.names[this.tenants.of(index)]!, group: group.config.name };
   }
-}
-
-const willTemplates = new Map<string, CompiledTemplate>();
-function compileOnce(source: string): CompiledTemplate {
-  let t = willTemplates.get(source);
-  if (!t) {
-    t = compileTemplate(source, ['index', 'tenant', 'group'], 'will.topic');
-    willTemplates.set(source, t);
-  }
-  return t;
-}
-
-/** Maps a socket error to the cause the CLI reports (issue 3 §8). */
-export function classifyError(err: NodeJS.ErrnoException): FailureCause {
-  const code = err.code ?? '';
-  if (['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN'].includes(code))
-    return 'unreachable';
-  if (['EADDRNOTAVAIL', 'EADDRINUSE', 'EMFILE', 'ENFILE', 'ENOBUFS'].includes(code)) return 'ports';
-  if (code === 'ETIMEDOUT') return 'timeout';
-  if (
-    /^(ERR_SSL|ERR_TLS|CERT_|UNABLE_TO_|DEPTH_ZERO|SELF_SIGNED|HOSTNAME_MISMATCH)/.test(code) ||
-    /SSL|TLS/.test(err.message)
-  ) {
-    return 'tls';
-  }
-  return 'closed';
-}
-
-const CONNACK_3_1_1: Record<number, string> = {
-  1: 'unacceptable protocol version',
-  2: 'identifier rejected',
-  3: 'server unavailable',
-  4: 'bad user name or password',
-  5: 'not authorized',
-};
-const CONNACK_5: Record<number, string> = {
-  128: 'unspecified error',
-  129: 'malformed packet',
-  130: 'protocol error',
-  132: 'unsupported protocol version',
-  133: 'client identifier not valid',
-  134: 'bad user name or password',
-  135: 'not authorized',
-  136: 'server unavailable',
-  137: 'server busy',
-  138: 'banned',
-  151: 'quota exceeded',
-};
-
-/** MQTT 3.1.1 §3.2.2.3 table 3.1; MQTT 5.0 §3.2.2.2. */
-export function describeConnackCode(code: number, version: ProtocolVersion): string {
-  const text = (version === 5 ? CONNACK_5 : CONNACK_3_1_1)[code] ?? 'unknown reason';
-  return `CONNACK 0x${code.toString(16).padStart(2, '0')} (${text})`;
 }

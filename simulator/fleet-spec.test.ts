@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { SquallError } from '../engine/errors.js';
@@ -112,5 +115,21 @@ groups:
   it('derives a sink filter from a topic template', () => {
     expect(topicFilterOf('t/{tenant}/{index}')).toBe('t/+/+');
     expect(topicFilterOf('fleet/dev-{index}/up')).toBe('fleet/+/up');
+  });
+
+  it('reads TLS files relative to the experiment and insists on mqtts://', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'squall-spec-'));
+    writeFileSync(join(dir, 'ca.pem'), 'PEM');
+    const spec = FleetSpec.parse({ devices: 1, broker: 'mqtts://b:8883', tls: { ca: 'ca.pem' } });
+    expect(toFleetConfig(spec, {}, dir).engine.broker.tls).toMatchObject({
+      ca: Buffer.from('PEM'),
+      rejectUnauthorized: true,
+      servername: 'b',
+    });
+    const plain = FleetSpec.parse({ devices: 1, broker: 'mqtt://b:1883', tls: { ca: 'ca.pem' } });
+    expect(() => toFleetConfig(plain, {}, dir)).toThrow(/not mqtts/);
+    const missing = FleetSpec.parse({ devices: 1, broker: 'mqtts://b', tls: { ca: 'nope.pem' } });
+    expect(() => toFleetConfig(missing, {}, dir)).toThrow(/fleet.tls.ca: cannot read 'nope.pem'/);
+    rmSync(dir, { recursive: true });
   });
 });

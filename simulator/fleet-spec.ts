@@ -141,10 +141,10 @@ export const SinkSpec = z.strictObject({
 export const FleetSpec = z
   .strictObject({
     devices: z.number().int().min(0).optional(),
-    broker: z
-      .string()
-      .default('cloud')
-      .meta({ description: "a name from system.brokers (the embedded testbed's: cloud, edge-1...), or mqtt://host:port" }),
+    broker: z.string().default('cloud').meta({
+      description:
+        "a name from system.brokers (the embedded testbed's: cloud, edge-1...), or mqtt://host:port",
+    }),
     tls: TlsSpec.optional().meta({ description: 'for mqtts:// brokers' }),
     ...DeviceFields,
     rampUp: Rate.prefault('1000/s'),

@@ -325,6 +325,7 @@ function shardEntry(): string {
 }
 
 function planShards(input: DeviceEngineInput, deviceCount: number, shardCount: number): Shard[] {
+  if (deviceCount === 0) return []; // a sink-only fleet (`squall fleet sub`)
   const n = Math.max(1, shardCount);
   const base = input.firstIndex ?? 0;
   const per = Math.ceil(deviceCount / n);

@@ -62,13 +62,6 @@ export function writeAck(buf: Buffer, offset: number, firstByte: number, packetI
 }
 export const ACK_BYTE = { puback: 0x40, pubrec: 0x50, pubrel: 0x62, pubcomp: 0x70 } as const;
 
-export interface PublishLayout {
-  /** Whole packet length. */
-  total: number;
-  /** Where the payload starts. */
-  payloadOffset: number;
-}
-
 /**
  * Allocates a PUBLISH with topic and header written; the caller writes `payloadBytes` at
  * `payloadOffset` (so payloads are encoded straight into the packet, no copy).

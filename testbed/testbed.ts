@@ -108,8 +108,12 @@ export async function startTestbed(options: TestbedOptions = {}): Promise<Testbe
   let id = `sq${randomBytes(2).toString('hex')}`;
   let statePath = path.join(stateDir, `${id}.json`);
   let stopped = false;
+  let refreshTimer: NodeJS.Timeout | undefined;
+  let pendingWrite: Promise<void> = Promise.resolve();
 
   const stopAll = async () => {
+    clearInterval(refreshTimer);
+    await pendingWrite; // a refresh landing after the rm below would resurrect the state file
     // Reverse order of start; each step swallows its own failure so the rest still runs.
     await Promise.all(gateways.map((g) => g.stop().catch(() => undefined)));
     await cloudSlot?.cluster.stop().catch(() => undefined);
@@ -193,6 +197,16 @@ export async function startTestbed(options: TestbedOptions = {}): Promise<Testbe
       endpoints: Object.fromEntries(endpoints.map((e) => [e.role, e.url])),
     });
     await writeFile(statePath, JSON.stringify(state(), null, 2));
+    // Faults restart processes under new PIDs; keep the state file naming the live ones, so a
+    // `down` after our own crash still finds, say, a restarted mosquitto (it has no IPC to us).
+    let lastPids = state().pids.join(',');
+    refreshTimer = setInterval(() => {
+      const now = state();
+      if (stopped || now.pids.join(',') === lastPids) return;
+      lastPids = now.pids.join(',');
+      pendingWrite = writeFile(statePath, JSON.stringify(now, null, 2)).catch(() => undefined);
+    }, 1000);
+    refreshTimer.unref();
 
     const testbed: Testbed = {
       id,

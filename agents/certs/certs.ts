@@ -120,18 +120,19 @@ export function initCerts(options: CertsInitOptions): CertsInitResult {
   if (existsSync(caPath.cert) && existsSync(caPath.key) && !options.force) {
     ca = { cert: readFileSync(caPath.cert, 'utf8'), key: readFileSync(caPath.key, 'utf8') };
   } else {
-    ca = createCa('Squall CA', 3650, bits);
+    // A name of its own, so a certificate from another Squall CA is "unknown CA", not a bad signature.
+    ca = createCa(`Squall CA ${randomBytes(4).toString('hex')}`, 3650, bits);
     writeFileSync(caPath.cert, ca.cert, { mode: 0o644 });
     writeFileSync(caPath.key, ca.key, { mode: 0o600 });
   }
   const controllerName = options.controllerName ?? 'squall-controller';
-  const controller = write(
-    controllerName,
-    issueCert(ca, { cn: controllerName, role: 'client', days, bits }),
-  );
+  const controller = write(controllerName, issueCert(ca, { cn: controllerName, role: 'client', days, bits }));
   const agents: Record<string, { cert: string; key: string }> = {};
   for (const name of options.agents ?? ['agent']) {
-    agents[name] = write(name, issueCert(ca, { cn: name, role: 'server', hosts: options.hosts ?? [], days, bits }));
+    agents[name] = write(
+      name,
+      issueCert(ca, { cn: name, role: 'server', hosts: options.hosts ?? [], days, bits }),
+    );
   }
   return { ca: caPath, controller, agents };
 }

@@ -5,10 +5,12 @@
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ExitCode, SquallError } from '../../engine/errors.js';
 import type { Command } from '../../engine/cli/command.js';
+import { ExitCode, SquallError } from '../../engine/errors.js';
 import { startProxies, stopProxies } from '../proxy/start-proxies.js';
-import { createAgentServer, readTlsFiles } from '../server/agent-server.js';
+import { createToxiproxyApi } from '../proxy/toxiproxy-api.js';
+import { type AgentProcesses, loadAgentConfig, startAgentProcesses } from '../server/agent-config.js';
+import { createAgentServer, isLoopback, readTlsFiles, splitAddress } from '../server/agent-server.js';
 import { DEFAULT_POLICY, loadPolicyFile } from '../server/policy.js';
 
 const help = `Usage: squall agent [options]
@@ -27,8 +29,14 @@ Options:
   --policy file          Policy (YAML): allowed drivers and targets, maxDuration,
                          maxConcurrentFaults, protected addresses and ports, controllers
   --ledger dir           Fault ledger directory (default $XDG_STATE_HOME/squall/ledger)
+  --config file          Agent targets (YAML): processes (managed spawn, or pidFile + restart argv)
+                         and proxies this agent hosts
   --proxy name=listen,upstream
                          Host a fault proxy (repeatable), e.g. api=127.0.0.1:18080,127.0.0.1:8080
+  --toxiproxy-api host:port
+                         Also serve Toxiproxy's HTTP API (loopback only: it has no authentication)
+                         for the hosted proxies, e.g. 127.0.0.1:8474;
+                         proxies created through it are targetable by proxy.* faults
   --host name            Name reported to controllers (default: the OS hostname)
   -h, --help             This help
 
@@ -55,6 +63,13 @@ export const agentCommand: Command = {
       if (tlsFlags.some((f) => f !== undefined)) {
         throw new SquallError('SQUALL_USAGE', '--insecure and --tls-* exclude each other');
       }
+      // Refuse before anything is started (createAgentServer refuses too).
+      if (!isLoopback(splitAddress(listen).host)) {
+        throw new SquallError(
+          'SQUALL_AGENT_INSECURE',
+          `--insecure (plain text) is only allowed on a loopback address, not '${listen}'; use mTLS (squall certs init)`,
+        );
+      }
       security = { insecure: true };
     } else {
       if (tlsFlags.some((f) => f === undefined)) {
@@ -71,15 +86,43 @@ export const agentCommand: Command = {
     const ledgerDir = resolve(io.cwd, values.ledger ?? join(stateHome, 'squall', 'ledger'));
     const log = (m: string) => io.stderr.write(`${new Date().toISOString()} ${m}\n`);
 
-    const proxies = await startProxies(parseProxyFlags(values.proxy ?? []), { log });
+    const config = values.config ? loadAgentConfig(resolve(io.cwd, values.config)) : undefined;
+    const proxies = await startProxies(
+      { ...config?.proxies, ...parseProxyFlags(values.proxy ?? []) },
+      { log },
+    );
+    let targets: AgentProcesses;
+    try {
+      targets = await startAgentProcesses(config ?? { processes: {}, proxies: {} }, {
+        logDir: join(ledgerDir, '..', 'logs'),
+        log,
+      });
+    } catch (err) {
+      await stopProxies(proxies);
+      throw err;
+    }
     const agent = createAgentServer({
       ledgerDir,
       policy,
-      proxies: new Map(proxies),
+      proxies,
+      processes: targets.processes,
       log,
       ...(values.host ? { host: values.host } : {}),
     });
+    const api = values['toxiproxy-api'] ? createToxiproxyApi({ proxies, log }) : undefined;
     try {
+      if (api) {
+        const at = splitAddress(values['toxiproxy-api']!);
+        if (!isLoopback(at.host)) {
+          // Toxiproxy's API has no authentication: only local tools may reach it.
+          throw new SquallError(
+            'SQUALL_AGENT_INSECURE',
+            `--toxiproxy-api must be a loopback address (it has no authentication), not '${at.host}'`,
+          );
+        }
+        const bound = await api.listen(at.host, at.port);
+        io.stdout.write(`Toxiproxy API on http://${bound.host}:${bound.port}\n`);
+      }
       const bound = await agent.listen(listen, security);
       io.stdout.write(
         `squall agent listening on ${bound.host}:${bound.port} (${'insecure' in security ? 'plain text' : 'mTLS'}), ledger ${ledgerDir}${agent.recoveredAtStart ? `, ${agent.recoveredAtStart} leftover(s) reverted` : ''}\n`,
@@ -91,8 +134,10 @@ export const agentCommand: Command = {
       });
       log('stopping: reverting every active fault');
     } finally {
+      await api?.close();
       await agent.close();
       await stopProxies(proxies);
+      await targets.stopAll();
     }
     return agent.activeFaults() === 0 ? ExitCode.ok : ExitCode.infrastructure;
   },
@@ -102,7 +147,11 @@ function parseProxyFlags(flags: string[]): Record<string, { listen: string; upst
   const out: Record<string, { listen: string; upstream: string }> = {};
   for (const flag of flags) {
     const m = /^([\w-]+)=([^,]+),([^,]+)$/.exec(flag);
-    if (!m) throw new SquallError('SQUALL_USAGE', `--proxy '${flag}': expected name=listenHost:port,upstreamHost:port`);
+    if (!m)
+      throw new SquallError(
+        'SQUALL_USAGE',
+        `--proxy '${flag}': expected name=listenHost:port,upstreamHost:port`,
+      );
     out[m[1]!] = { listen: m[2]!, upstream: m[3]! };
   }
   return out;
@@ -122,6 +171,8 @@ function parse(argv: string[]) {
         ledger: { type: 'string' },
         proxy: { type: 'string', multiple: true },
         host: { type: 'string' },
+        'toxiproxy-api': { type: 'string' },
+        config: { type: 'string' },
       },
     });
   } catch (err) {

@@ -51,9 +51,10 @@ export const certsCommand: Command = {
       ...(days ? { days } : {}),
       force: values.force ?? false,
     });
-    io.stdout.write(`CA          ${result.ca.cert}\n`);
-    io.stdout.write(`controller  ${result.controller.cert}  ${result.controller.key}\n`);
-    for (const [name, files] of Object.entries(result.agents)) io.stdout.write(`agent ${name.padEnd(6)}${files.cert}  ${files.key}\n`);
+    io.stdout.write(`${'CA'.padEnd(12)}${result.ca.cert}\n`);
+    io.stdout.write(`${'controller'.padEnd(12)}${result.controller.cert}  ${result.controller.key}\n`);
+    for (const [name, files] of Object.entries(result.agents))
+      io.stdout.write(`${`agent ${name}`.padEnd(12)}${files.cert}  ${files.key}\n`);
     return ExitCode.ok;
   },
 };

@@ -14,16 +14,26 @@ export interface ExecResult {
 }
 
 /** Runs `argv[0]` with the rest as arguments; rejects with the tool's stderr on a non-zero exit. */
-export function run(argv: readonly string[], options: { input?: string; timeoutMs?: number } = {}): Promise<ExecResult> {
+export function run(
+  argv: readonly string[],
+  options: { input?: string; timeoutMs?: number } = {},
+): Promise<ExecResult> {
   const [file, ...args] = argv;
   if (!file) return Promise.reject(new Error('empty argv'));
   return new Promise((resolve, reject) => {
-    const child = execFile(file, args, { timeout: options.timeoutMs ?? 10_000, maxBuffer: 4 << 20 }, (err, stdout, stderr) => {
-      if (err) {
-        const detail = String(stderr).trim() || err.message;
-        reject(Object.assign(new Error(`${argv.join(' ')}: ${detail}`), { stderr: String(stderr), cause: err }));
-      } else resolve({ stdout: String(stdout), stderr: String(stderr) });
-    });
+    const child = execFile(
+      file,
+      args,
+      { timeout: options.timeoutMs ?? 10_000, maxBuffer: 4 << 20 },
+      (err, stdout, stderr) => {
+        if (err) {
+          const detail = String(stderr).trim() || err.message;
+          reject(
+            Object.assign(new Error(`${argv.join(' ')}: ${detail}`), { stderr: String(stderr), cause: err }),
+          );
+        } else resolve({ stdout: String(stdout), stderr: String(stderr) });
+      },
+    );
     if (options.input !== undefined) child.stdin?.end(options.input);
   });
 }
@@ -37,7 +47,8 @@ export const NETNS_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
  */
 export function onHost(host: string | undefined, argv: readonly string[]): string[] {
   if (host === undefined || host === 'self') return [...argv];
-  if (!NETNS_NAME.test(host)) throw new SquallError('SQUALL_SPEC_INVALID', `host '${host}' is not a network namespace name`);
+  if (!NETNS_NAME.test(host))
+    throw new SquallError('SQUALL_SPEC_INVALID', `host '${host}' is not a network namespace name`);
   if (!existsSync(`/var/run/netns/${host}`)) {
     throw new SquallError(
       'SQUALL_TARGET_NOT_FOUND',

@@ -4,7 +4,19 @@
  */
 import { z } from 'zod';
 import { defineFaultDriver } from './driver.js';
-import { Address, applyTable, byFamily, Direction, l4, nftUnavailable, Port, Protocol, reachOf, recoverTable, set } from './nft.js';
+import {
+  Address,
+  applyTable,
+  byFamily,
+  Direction,
+  l4,
+  nftUnavailable,
+  Port,
+  Protocol,
+  reachOf,
+  recoverTable,
+  set,
+} from './nft.js';
 
 const Params = z.strictObject({
   ports: z.array(Port).min(1),
@@ -26,10 +38,16 @@ export const nftBlackhole = defineFaultDriver({
           .map(([family, peers]) => [`${family} saddr ${set(peers)} `, `${family} daddr ${set(peers)} `])
       : [['', '']];
     for (const [inScope, outScope] of scopes) {
-      if (p.direction !== 'egress') rules.input.push(`${inScope}${l4(p.protocol)} th dport ${set(p.ports)} drop`);
-      if (p.direction !== 'ingress') rules.output.push(`${outScope}${l4(p.protocol)} th sport ${set(p.ports)} drop`);
+      if (p.direction !== 'egress')
+        rules.input.push(`${inScope}${l4(p.protocol)} th dport ${set(p.ports)} drop`);
+      if (p.direction !== 'ingress')
+        rules.output.push(`${outScope}${l4(p.protocol)} th sport ${set(p.ports)} drop`);
     }
-    return applyTable(ctx, rules, `blackhole ports ${p.ports.join(',')}${p.peers ? ` for ${p.peers.join(', ')}` : ''} ${p.direction}`);
+    return applyTable(
+      ctx,
+      rules,
+      `blackhole ports ${p.ports.join(',')}${p.peers ? ` for ${p.peers.join(', ')}` : ''} ${p.direction}`,
+    );
   },
   recover: (ctx) => recoverTable(ctx),
   reach: (p) => reachOf(p.peers, p.ports),

@@ -5,7 +5,16 @@
 import { z } from 'zod';
 import { Percent } from '../../engine/spec/schema.js';
 import { defineFaultDriver } from './driver.js';
-import { Address, applyTable, byFamily, Direction, nftUnavailable, reachOf, recoverTable, set } from './nft.js';
+import {
+  Address,
+  applyTable,
+  byFamily,
+  Direction,
+  nftUnavailable,
+  reachOf,
+  recoverTable,
+  set,
+} from './nft.js';
 
 const Params = z.strictObject({
   /** Share of packets dropped, e.g. '20%'. */
@@ -34,7 +43,11 @@ export const nftLoss = defineFaultDriver({
         if (p.direction !== 'ingress') rules.output.push(`${family} daddr ${set(peers)} ${drop}`);
       }
     }
-    return applyTable(ctx, rules, `loss ${(p.loss * 100).toFixed(2)}% ${p.peers ? `to/from ${p.peers.join(', ')}` : 'all traffic'} ${p.direction}`);
+    return applyTable(
+      ctx,
+      rules,
+      `loss ${(p.loss * 100).toFixed(2)}% ${p.peers ? `to/from ${p.peers.join(', ')}` : 'all traffic'} ${p.direction}`,
+    );
   },
   recover: (ctx) => recoverTable(ctx),
   reach: (p) => reachOf(p.peers ?? ['0.0.0.0/0', '::/0'], undefined),

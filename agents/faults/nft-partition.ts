@@ -5,7 +5,19 @@
  */
 import { z } from 'zod';
 import { defineFaultDriver } from './driver.js';
-import { Address, applyTable, byFamily, Direction, l4, nftUnavailable, Port, Protocol, reachOf, recoverTable, set } from './nft.js';
+import {
+  Address,
+  applyTable,
+  byFamily,
+  Direction,
+  l4,
+  nftUnavailable,
+  Port,
+  Protocol,
+  reachOf,
+  recoverTable,
+  set,
+} from './nft.js';
 
 const Params = z.strictObject({
   peers: z.array(Address).min(1),
@@ -24,13 +36,21 @@ export const nftPartition = defineFaultDriver({
     const rules = { input: [] as string[], output: [] as string[] };
     for (const [family, peers] of Object.entries(families)) {
       if (peers.length === 0) continue;
-      const portMatches = p.ports ? [`${l4(p.protocol)} th sport ${set(p.ports)}`, `${l4(p.protocol)} th dport ${set(p.ports)}`] : [''];
+      const portMatches = p.ports
+        ? [`${l4(p.protocol)} th sport ${set(p.ports)}`, `${l4(p.protocol)} th dport ${set(p.ports)}`]
+        : [''];
       for (const ports of portMatches) {
-        if (p.direction !== 'egress') rules.input.push(`${family} saddr ${set(peers)} ${ports} drop`.replace('  ', ' '));
-        if (p.direction !== 'ingress') rules.output.push(`${family} daddr ${set(peers)} ${ports} drop`.replace('  ', ' '));
+        if (p.direction !== 'egress')
+          rules.input.push(`${family} saddr ${set(peers)} ${ports} drop`.replace('  ', ' '));
+        if (p.direction !== 'ingress')
+          rules.output.push(`${family} daddr ${set(peers)} ${ports} drop`.replace('  ', ' '));
       }
     }
-    return applyTable(ctx, rules, `partition from ${p.peers.join(', ')}${p.ports ? ` ports ${p.ports.join(',')}` : ''} ${p.direction}`);
+    return applyTable(
+      ctx,
+      rules,
+      `partition from ${p.peers.join(', ')}${p.ports ? ` ports ${p.ports.join(',')}` : ''} ${p.direction}`,
+    );
   },
   recover: (ctx) => recoverTable(ctx),
   reach: (p) => reachOf(p.peers, p.ports),

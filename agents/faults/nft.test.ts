@@ -147,7 +147,10 @@ describe.skipIf(!canUseNetns())('tc drivers', () => {
       durationMs: 1000,
     });
     const { execFileSync } = await import('node:child_process');
-    const show = () => execFileSync('ip', ['netns', 'exec', net.b, 'tc', 'qdisc', 'show', 'dev', 'lo', 'root'], { encoding: 'utf8' });
+    const show = () =>
+      execFileSync('ip', ['netns', 'exec', net.b, 'tc', 'qdisc', 'show', 'dev', 'lo', 'root'], {
+        encoding: 'utf8',
+      });
     expect(show()).toMatch(/qdisc tbf 5157: root .*rate 1Mbit/);
     await fault.revert();
     expect(show()).not.toContain('5157:');

@@ -6,6 +6,7 @@
  */
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { SquallError } from '../../engine/errors.js';
 import type { ActiveFault, FaultContext, FaultReach } from './driver.js';
 import { onHost, onHostText, run } from './exec.js';
 
@@ -23,6 +24,9 @@ export const Direction = z.enum(['both', 'ingress', 'egress']).default('both');
 export const Protocol = z.enum(['tcp', 'udp', 'both']).default('both');
 
 export function tableName(faultId: string): string {
+  // The id goes into an nft script: keep it to a safe alphabet whoever called us.
+  if (!/^[A-Za-z0-9_-]{1,80}$/.test(faultId))
+    throw new SquallError('SQUALL_SPEC_INVALID', `fault id '${faultId}' is not a safe nft table name`);
   return `squall_${faultId}`;
 }
 
@@ -65,11 +69,17 @@ export async function applyTable(ctx: FaultContext, rules: NftRules, describe: s
   };
 }
 
-/** Deletes the table if it exists; idempotent (a revert retried after success is fine). */
+/** Deletes the table if it exists; idempotent (a revert retried after success is fine). One nft call. */
 export async function deleteTable(host: string | undefined, table: string): Promise<void> {
-  const { stdout } = await run(onHost(host, ['nft', 'list', 'tables', 'inet']));
-  if (!stdout.split('\n').some((line) => line.trim() === `table inet ${table}`)) return;
-  await run(onHost(host, ['nft', 'delete', 'table', 'inet', table]));
+  try {
+    await run(onHost(host, ['nft', 'delete', 'table', 'inet', table]));
+  } catch (err) {
+    // The namespace is gone, and every table in it: nothing left to revert.
+    if (err instanceof SquallError && err.code === 'SQUALL_TARGET_NOT_FOUND') return;
+    // nft says "No such file or directory" for a table that is not there: already reverted.
+    if (/No such file or directory|does not exist/i.test((err as { stderr?: string }).stderr ?? '')) return;
+    throw err;
+  }
 }
 
 /** For `recover`: drop the table a dead agent may have left. */
@@ -86,6 +96,9 @@ export async function nftUnavailable(): Promise<string | undefined> {
   }
 }
 
-export function reachOf(peers: readonly string[] | undefined, ports: readonly number[] | undefined): FaultReach {
+export function reachOf(
+  peers: readonly string[] | undefined,
+  ports: readonly number[] | undefined,
+): FaultReach {
   return { addresses: [...(peers ?? [])], ports: [...(ports ?? [])] };
 }

@@ -23,7 +23,21 @@ export function netemUnavailable(): Promise<string | undefined> {
       return `cannot probe for sch_netem (ip netns add failed: ${(err as Error).message})`;
     }
     try {
-      await run(['ip', 'netns', 'exec', ns, 'tc', 'qdisc', 'add', 'dev', 'lo', 'root', 'netem', 'delay', '1ms']);
+      await run([
+        'ip',
+        'netns',
+        'exec',
+        ns,
+        'tc',
+        'qdisc',
+        'add',
+        'dev',
+        'lo',
+        'root',
+        'netem',
+        'delay',
+        '1ms',
+      ]);
       return undefined;
     } catch (err) {
       return `the kernel has no sch_netem (${(err as Error).message.split(': ').pop()?.trim()})`;
@@ -53,7 +67,12 @@ export const tcDelay = defineFaultDriver({
   targets: ['host'],
   async inject(ctx, p) {
     await requireNetem('tc.delay');
-    return applyRoot(ctx, p.device, ['netem', 'delay', `${p.delay}ms`, ...(p.jitter ? [`${p.jitter}ms`] : [])], `delay ${p.delay}ms ±${p.jitter}ms`);
+    return applyRoot(
+      ctx,
+      p.device,
+      ['netem', 'delay', `${p.delay}ms`, ...(p.jitter ? [`${p.jitter}ms`] : [])],
+      `delay ${p.delay}ms ±${p.jitter}ms`,
+    );
   },
   recover: (ctx, p) => recoverDevice(ctx, p),
   unavailable: netemUnavailable,
@@ -66,7 +85,12 @@ export const tcLoss = defineFaultDriver({
   targets: ['host'],
   async inject(ctx, p) {
     await requireNetem('tc.loss');
-    return applyRoot(ctx, p.device, ['netem', 'loss', `${(p.loss * 100).toFixed(3)}%`], `loss ${(p.loss * 100).toFixed(2)}%`);
+    return applyRoot(
+      ctx,
+      p.device,
+      ['netem', 'loss', `${(p.loss * 100).toFixed(3)}%`],
+      `loss ${(p.loss * 100).toFixed(2)}%`,
+    );
   },
   recover: (ctx, p) => recoverDevice(ctx, p),
   unavailable: netemUnavailable,

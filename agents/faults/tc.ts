@@ -10,7 +10,9 @@ import { onHost, onHostText, run } from './exec.js';
 
 export const SQUALL_HANDLE = '5157:';
 
-export const Device = z.string().regex(/^[A-Za-z0-9_.@-]{1,15}$/, 'expected a network device name such as eth0');
+export const Device = z
+  .string()
+  .regex(/^[A-Za-z0-9_.@-]{1,15}$/, 'expected a network device name such as eth0');
 
 /** `8mbit`, `512kbit`, `1gbit`, `100bit` → kbit/s. */
 export const Rate = z
@@ -28,18 +30,28 @@ async function rootQdisc(host: string | undefined, device: string): Promise<stri
 }
 
 /** Installs `qdisc` (argv after `handle 5157:`) as the device's root; refuses if a fault already owns it. */
-export async function applyRoot(ctx: FaultContext, device: string, qdisc: string[], describe: string): Promise<ActiveFault> {
+export async function applyRoot(
+  ctx: FaultContext,
+  device: string,
+  qdisc: string[],
+  describe: string,
+): Promise<ActiveFault> {
   const host = ctx.target.host;
   let current: string;
   try {
     current = await rootQdisc(host, device);
   } catch (err) {
-    throw new SquallError('SQUALL_TARGET_NOT_FOUND', `device ${device} on ${host ?? 'self'}: ${(err as Error).message}`);
+    throw new SquallError(
+      'SQUALL_TARGET_NOT_FOUND',
+      `device ${device} on ${host ?? 'self'}: ${(err as Error).message}`,
+    );
   }
   if (current.includes(`qdisc ${qdisc[0]} ${SQUALL_HANDLE}`) || /\b5157:/.test(current)) {
     throw new Error(`device ${device} already has a squall qdisc (${current}); one tc fault per device`);
   }
-  await run(onHost(host, ['tc', 'qdisc', 'replace', 'dev', device, 'root', 'handle', SQUALL_HANDLE, ...qdisc]));
+  await run(
+    onHost(host, ['tc', 'qdisc', 'replace', 'dev', device, 'root', 'handle', SQUALL_HANDLE, ...qdisc]),
+  );
   ctx.log(`tc ${qdisc[0]} on ${device} (${host ?? 'self'}): ${describe}`);
   return {
     where: `${host && host !== 'self' ? `netns ${host}, ` : ''}dev ${device} root qdisc ${SQUALL_HANDLE} ${qdisc[0]} (${describe})`,

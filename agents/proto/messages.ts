@@ -67,11 +67,24 @@ export interface HeartbeatMsg {
   controller_time_ms: number;
 }
 
+export interface StartShardMsg {
+  request_id: string;
+  shard_id: string;
+  fleet_json: string;
+}
+
+export interface StopShardMsg {
+  request_id: string;
+  shard_id: string;
+}
+
 export type ControlMessage =
   | { msg?: 'open'; open: OpenSession }
   | { msg?: 'inject'; inject: InjectMsg }
   | { msg?: 'revert'; revert: RevertMsg }
-  | { msg?: 'heartbeat'; heartbeat: HeartbeatMsg };
+  | { msg?: 'heartbeat'; heartbeat: HeartbeatMsg }
+  | { msg?: 'start_shard'; start_shard: StartShardMsg }
+  | { msg?: 'stop_shard'; stop_shard: StopShardMsg };
 
 export interface OpenedMsg {
   session_id: string;
@@ -119,4 +132,24 @@ export type AgentEvent =
   | { msg?: 'error'; error: ErrorMsg }
   | { msg?: 'heartbeat_ack'; heartbeat_ack: HeartbeatAckMsg }
   | { msg?: 'fault_event'; fault_event: FaultEventMsg }
-  | { msg?: 'metrics'; metrics: { json: string } };
+  | { msg?: 'metrics'; metrics: MetricsMsg }
+  | { msg?: 'shard_started'; shard_started: ShardStartedMsg }
+  | { msg?: 'shard_stopped'; shard_stopped: ShardStoppedMsg };
+
+export interface MetricsMsg {
+  json: string;
+  shard_id: string;
+  agent_time_ms: number;
+}
+
+export interface ShardStartedMsg {
+  request_id: string;
+  shard_id: string;
+  devices: number;
+}
+
+export interface ShardStoppedMsg {
+  request_id: string;
+  shard_id: string;
+  snapshot_json: string;
+}

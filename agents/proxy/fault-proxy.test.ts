@@ -163,7 +163,7 @@ describe('fault proxy', () => {
   });
 
   it('rejects unknown toxic types and bad attributes', () => {
-    expect(() => proxy.addToxic({ type: 'bandwidth', attributes: { rate: 1 } })).toThrow(
+    expect(() => proxy.addToxic({ type: 'bandwith' as 'bandwidth', attributes: { rate: 1 } })).toThrow(
       /unknown toxic type/,
     );
     expect(() => proxy.addToxic({ type: 'latency', attributes: { latencyy: 1 } })).toThrow(

@@ -7,8 +7,8 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { SquallError } from '../../engine/errors.js';
 import { type AgentConnection, connectAgent } from '../../engine/controller/agent-connection.js';
+import type { SquallError } from '../../engine/errors.js';
 import { createFaultProxy, type FaultProxy } from '../proxy/fault-proxy.js';
 import { makeTestPki, type TestPki } from '../test-support/pki.js';
 import { type AgentServer, createAgentServer, readTlsFiles } from './agent-server.js';
@@ -39,7 +39,11 @@ describe('gRPC agent over mTLS', () => {
     agent = createAgentServer({
       ledgerDir: join(dir, 'ledger'),
       proxies: new Map([['api', proxy]]),
-      policy: parsePolicy({ drivers: ['proxy.*', 'process.pause'], maxDuration: '1m', maxConcurrentFaults: 2 }),
+      policy: parsePolicy({
+        drivers: ['proxy.*', 'process.pause'],
+        maxDuration: '1m',
+        maxConcurrentFaults: 2,
+      }),
       log: (m) => logs.push(m),
     });
     const { port } = await agent.listen('127.0.0.1:0', {
@@ -106,10 +110,16 @@ describe('gRPC agent over mTLS', () => {
   it('refuses a client certificate from another CA (SQUALL_AGENT_AUTH_FAILED)', async () => {
     const err = await rejection(connect({ ca: pki.ca, cert: pki.foreign.cert, key: pki.foreign.key }));
     expect(err.code).toBe('SQUALL_AGENT_AUTH_FAILED');
+    // The agent logs the refusal with the peer and the reason.
+    expect(
+      logs.some((l) => /^refused TLS connection from 127\.0\.0\.1:\d+: SQUALL_AGENT_AUTH_FAILED/.test(l)),
+    ).toBe(true);
   });
 
   it('a controller that does not trust the agent CA fails with SQUALL_AGENT_AUTH_FAILED', async () => {
-    const err = await rejection(connect({ ca: pki.foreign.ca, cert: pki.controller.cert, key: pki.controller.key }));
+    const err = await rejection(
+      connect({ ca: pki.foreign.ca, cert: pki.controller.cert, key: pki.controller.key }),
+    );
     expect(err.code).toBe('SQUALL_AGENT_AUTH_FAILED');
   });
 
@@ -121,14 +131,38 @@ describe('gRPC agent over mTLS', () => {
     expect(denied.code).toBe('SQUALL_AGENT_POLICY_DENIED');
     expect(denied.message).toContain("driver 'process.kill' is not allowed");
     const tooLong = await rejection(
-      c.inject({ faultId: 'l2', kind: 'proxy.latency', target: { proxy: 'api' }, params: { latency: '1ms' }, durationMs: 120_000 }),
+      c.inject({
+        faultId: 'l2',
+        kind: 'proxy.latency',
+        target: { proxy: 'api' },
+        params: { latency: '1ms' },
+        durationMs: 120_000,
+      }),
     );
     expect(tooLong.code).toBe('SQUALL_AGENT_POLICY_DENIED');
     expect(tooLong.message).toContain('maxDuration');
-    const a = await c.inject({ faultId: 'c1', kind: 'proxy.latency', target: { proxy: 'api' }, params: { latency: '1ms' }, durationMs: 1000 });
-    const b = await c.inject({ faultId: 'c2', kind: 'proxy.latency', target: { proxy: 'api' }, params: { latency: '1ms' }, durationMs: 1000 });
+    const a = await c.inject({
+      faultId: 'c1',
+      kind: 'proxy.latency',
+      target: { proxy: 'api' },
+      params: { latency: '1ms' },
+      durationMs: 1000,
+    });
+    const b = await c.inject({
+      faultId: 'c2',
+      kind: 'proxy.latency',
+      target: { proxy: 'api' },
+      params: { latency: '1ms' },
+      durationMs: 1000,
+    });
     const third = await rejection(
-      c.inject({ faultId: 'c3', kind: 'proxy.latency', target: { proxy: 'api' }, params: { latency: '1ms' }, durationMs: 1000 }),
+      c.inject({
+        faultId: 'c3',
+        kind: 'proxy.latency',
+        target: { proxy: 'api' },
+        params: { latency: '1ms' },
+        durationMs: 1000,
+      }),
     );
     expect(third.code).toBe('SQUALL_AGENT_POLICY_DENIED');
     expect(third.message).toContain('maxConcurrentFaults is 2');
@@ -137,18 +171,79 @@ describe('gRPC agent over mTLS', () => {
     expect(logs.some((l) => l.includes('refused k1: SQUALL_AGENT_POLICY_DENIED'))).toBe(true);
   });
 
+  it("refuses a controller whose certificate name is not in the policy's controllers", async () => {
+    const strict = createAgentServer({
+      ledgerDir: join(dir, 'ledger-strict'),
+      policy: parsePolicy({ controllers: ['ci-controller'] }),
+      log: (m) => logs.push(m),
+    });
+    try {
+      const { port } = await strict.listen('127.0.0.1:0', {
+        tls: readTlsFiles({ ca: pki.ca, cert: pki.agent.cert, key: pki.agent.key }),
+      });
+      const err = await rejection(
+        connectAgent('strict', {
+          address: `127.0.0.1:${port}`,
+          tls: { ca: pki.ca, cert: pki.controller.cert, key: pki.controller.key },
+        }),
+      );
+      expect(err.code).toBe('SQUALL_AGENT_POLICY_DENIED');
+      expect(err.message).toContain("'squall-controller' is not in the agent's policy");
+      expect(logs.some((l) => l.startsWith('session refused'))).toBe(true);
+    } finally {
+      await strict.close();
+    }
+  });
+
+  it('counts faults still being applied against maxConcurrentFaults', async () => {
+    const c = await connect();
+    const attempts = ['r1', 'r2', 'r3'].map((faultId) =>
+      c.inject({
+        faultId,
+        kind: 'proxy.latency',
+        target: { proxy: 'api' },
+        params: { latency: '1ms' },
+        durationMs: 1000,
+      }),
+    );
+    const settled = await Promise.allSettled(attempts);
+    const refused = settled.filter((r) => r.status === 'rejected') as PromiseRejectedResult[];
+    expect(refused).toHaveLength(1);
+    expect(refused[0]!.reason.code).toBe('SQUALL_AGENT_POLICY_DENIED');
+    for (const r of settled) if (r.status === 'fulfilled') await r.value.revert();
+    expect(proxy.toxics()).toEqual([]);
+  });
+
   it('validates params and fault ids on the agent (SQUALL_SPEC_INVALID, SQUALL_TARGET_NOT_FOUND)', async () => {
     const c = await connect();
     const bad = await rejection(
-      c.inject({ faultId: 'p1', kind: 'proxy.latency', target: { proxy: 'api' }, params: { latency: 'soon' }, durationMs: 1000 }),
+      c.inject({
+        faultId: 'p1',
+        kind: 'proxy.latency',
+        target: { proxy: 'api' },
+        params: { latency: 'soon' },
+        durationMs: 1000,
+      }),
     );
     expect(bad.code).toBe('SQUALL_SPEC_INVALID');
     const badId = await rejection(
-      c.inject({ faultId: '../etc', kind: 'proxy.latency', target: { proxy: 'api' }, params: { latency: '1ms' }, durationMs: 1000 }),
+      c.inject({
+        faultId: '../etc',
+        kind: 'proxy.latency',
+        target: { proxy: 'api' },
+        params: { latency: '1ms' },
+        durationMs: 1000,
+      }),
     );
     expect(badId.code).toBe('SQUALL_SPEC_INVALID');
     const missing = await rejection(
-      c.inject({ faultId: 'p3', kind: 'proxy.latency', target: { proxy: 'apx' }, params: { latency: '1ms' }, durationMs: 1000 }),
+      c.inject({
+        faultId: 'p3',
+        kind: 'proxy.latency',
+        target: { proxy: 'apx' },
+        params: { latency: '1ms' },
+        durationMs: 1000,
+      }),
     );
     expect(missing.code).toBe('SQUALL_TARGET_NOT_FOUND');
     expect(readdirSync(join(dir, 'ledger'))).toEqual([]);
@@ -170,9 +265,48 @@ describe('gRPC agent over mTLS', () => {
     expect(readdirSync(join(dir, 'ledger'))).toEqual([]);
   });
 
+  it('a silent controller loses its lease: faults reverted, the session ends with SQUALL_LEASE_EXPIRED', async () => {
+    const events: string[] = [];
+    // Heartbeats far apart: the 600 ms lease runs out between two of them.
+    const c = await connectAgent(
+      'edge-1',
+      { address, tls: { ca: pki.ca, cert: pki.controller.cert, key: pki.controller.key } },
+      { ttlMs: 600, heartbeatMs: 60_000, onFaultEvent: (e) => events.push(`${e.faultId} ${e.what}`) },
+    );
+    connections.push(c);
+    const fault = await c.inject({
+      faultId: 'lease-1',
+      kind: 'proxy.latency',
+      target: { proxy: 'api' },
+      params: { latency: '5ms' },
+      durationMs: 10_000,
+    });
+    expect(proxy.toxics()).toHaveLength(1);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(proxy.toxics()).toEqual([]);
+    expect(events).toEqual(['lease-1 lease_reverted']);
+    await fault.revert(); // the agent already did: nothing left, no error
+    const late = await rejection(
+      c.inject({
+        faultId: 'lease-2',
+        kind: 'proxy.latency',
+        target: { proxy: 'api' },
+        params: { latency: '5ms' },
+        durationMs: 1000,
+      }),
+    );
+    expect(late.code).toBe('SQUALL_LEASE_EXPIRED');
+  });
+
   it('reverts the session faults when the controller closes the session', async () => {
     const c = await connect();
-    await c.inject({ faultId: 'end-1', kind: 'proxy.latency', target: { proxy: 'api' }, params: { latency: '5ms' }, durationMs: 10_000 });
+    await c.inject({
+      faultId: 'end-1',
+      kind: 'proxy.latency',
+      target: { proxy: 'api' },
+      params: { latency: '5ms' },
+      durationMs: 10_000,
+    });
     expect(proxy.toxics()).toHaveLength(1);
     await connections.pop()!.close();
     await new Promise((r) => setTimeout(r, 100));

@@ -4,6 +4,8 @@
  * process, then binds — mTLS by default, plain text only on loopback and only when asked.
  * `squall agent` is the thin entry point that parses flags, binds and handles signals.
  */
+
+import type { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import * as grpc from '@grpc/grpc-js';
@@ -18,6 +20,7 @@ import { type AutoRevert, createFaultTable } from './fault-table.js';
 import { openLedger } from './ledger.js';
 import { createPolicyGate, DEFAULT_POLICY, type Policy } from './policy.js';
 import { handleSession, type LiveSession } from './session.js';
+import { createShardHost, SHARD_DRIVER_NAME } from './shards.js';
 
 export interface AgentServerOptions {
   /** Directory of the fault ledger (one fsynced file per active fault). */
@@ -97,6 +100,7 @@ export function createAgentServer(options: AgentServerOptions): AgentServer {
     onAutoRevert,
     log,
   });
+  const shards = createShardHost({ policy, log });
   let driverInfo: Promise<DriverInfo[]> | undefined;
 
   const drivers = () => {
@@ -111,15 +115,21 @@ export function createAgentServer(options: AgentServerOptions): AgentServer {
           unavailable_reason: reason ?? '',
         };
       }),
-    );
+    ).then((list) => [
+      ...list,
+      {
+        name: SHARD_DRIVER_NAME,
+        summary: 'Host a slice of a fleet (simulated MQTT devices); metrics stream over the session.',
+        targets: [],
+        available: true,
+        unavailable_reason: '',
+      },
+    ]);
     return driverInfo;
   };
 
   server.addService(agentService().service, {
-    Hello(
-      call: grpc.ServerUnaryCall<HelloRequest, AgentInfo>,
-      callback: grpc.sendUnaryData<AgentInfo>,
-    ) {
+    Hello(call: grpc.ServerUnaryCall<HelloRequest, AgentInfo>, callback: grpc.sendUnaryData<AgentInfo>) {
       drivers().then(
         (list) =>
           callback(null, {
@@ -141,7 +151,7 @@ export function createAgentServer(options: AgentServerOptions): AgentServer {
       void call;
     },
     Session(call: grpc.ServerDuplexStream<ControlMessage, AgentEvent>) {
-      handleSession(call, { table, policy, log, sessions, clock });
+      handleSession(call, { table, policy, log, sessions, clock, shards });
     },
   });
 
@@ -173,20 +183,58 @@ export function createAgentServer(options: AgentServerOptions): AgentServer {
         log(`ledger: ${failed.length} leftover(s) could not be reverted and stay in ${ledger.dir}`);
       }
       const bound = await new Promise<number>((resolve, reject) =>
-        server.bindAsync(`${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${port}`, credentials, (err, p) =>
-          err ? reject(new SquallError('SQUALL_USAGE', `cannot listen on ${address}: ${err.message}`)) : resolve(p),
+        server.bindAsync(
+          `${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${port}`,
+          credentials,
+          (err, p) =>
+            err
+              ? reject(new SquallError('SQUALL_USAGE', `cannot listen on ${address}: ${err.message}`))
+              : resolve(p),
         ),
       );
+      if (!('insecure' in security)) logTlsRefusals(server, log);
       // The control port is never partitioned, whatever the policy file says.
       policy.protect({ ports: [bound] });
-      log(`agent listening on ${host}:${bound} (${'insecure' in security ? 'PLAIN TEXT, loopback only' : 'mTLS'})`);
+      log(
+        `agent listening on ${host}:${bound} (${'insecure' in security ? 'PLAIN TEXT, loopback only' : 'mTLS'})`,
+      );
       return { host, port: bound };
     },
     activeFaults: () => table.count(),
     async close() {
+      await shards.stopAll();
       await table.revertAll();
       await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
       server.forceShutdown();
     },
   };
+}
+
+/**
+ * Logs every refused TLS handshake (no client certificate, another CA) with the peer and the
+ * reason: the client only sees a dropped connection. grpc-js keeps its HTTP/2 servers in a
+ * private field; when a future version renames it, refusals simply go unlogged.
+ */
+const watched = new WeakSet<EventEmitter>();
+
+function logTlsRefusals(server: grpc.Server, log: (message: string) => void): void {
+  const servers = (server as unknown as { http2Servers?: Map<EventEmitter, unknown> }).http2Servers;
+  if (!(servers instanceof Map)) return;
+  for (const http2Server of servers.keys()) {
+    if (watched.has(http2Server)) continue;
+    watched.add(http2Server);
+    // By the time the handshake has failed the socket is closed: note the peer when it connects.
+    const peers = new WeakMap<object, string>();
+    http2Server.on('connection', (socket: { remoteAddress?: string; remotePort?: number }) => {
+      peers.set(socket, `${socket.remoteAddress}:${socket.remotePort}`);
+    });
+    http2Server.on('tlsClientError', (err: Error & { code?: string }, socket: { _parent?: object }) => {
+      const peer = (socket._parent && peers.get(socket._parent)) ?? peers.get(socket) ?? 'an unknown peer';
+      const reason =
+        err.code === 'ECONNRESET'
+          ? 'the client gave up the handshake (no certificate from this agent’s CA?)'
+          : err.message.split(':').pop()?.trim() || err.message;
+      log(`refused TLS connection from ${peer}: SQUALL_AGENT_AUTH_FAILED: ${err.code ?? 'TLS'}: ${reason}`);
+    });
+  }
 }

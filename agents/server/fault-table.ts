@@ -11,6 +11,9 @@ import { createLocalAgent, createTargetResolver, type LocalAgentOptions } from '
 import { FAULT_ID, type Ledger } from './ledger.js';
 import type { PolicyGate } from './policy.js';
 
+/** How long a fault may outlive its planned duration before the agent reverts it on its own. */
+export const DEADLINE_GRACE_MS = 10_000;
+
 export interface TableInject {
   sessionId: string;
   faultId: string;
@@ -61,6 +64,8 @@ export function createFaultTable(options: {
   const local = createLocalAgent(options.agent);
   const resolver = createTargetResolver(options.agent);
   const entries = new Map<string, Entry>();
+  /** Fault ids being applied right now: they count against maxConcurrentFaults already. */
+  const applying = new Set<string>();
 
   const revert = async (faultId: string): Promise<void> => {
     const entry = entries.get(faultId);
@@ -80,65 +85,99 @@ export function createFaultTable(options: {
       options.onAutoRevert({ sessionId: entry.sessionId, faultId, what, message: why });
     } catch (err) {
       log(`[${faultId}] ${why}: revert of ${entry.kind} FAILED: ${(err as Error).message}`);
-      options.onAutoRevert({ sessionId: entry.sessionId, faultId, what: 'revert_failed', message: (err as Error).message });
+      options.onAutoRevert({
+        sessionId: entry.sessionId,
+        faultId,
+        what: 'revert_failed',
+        message: (err as Error).message,
+      });
     }
+  };
+
+  /** Ledger first, then the driver, then the hard deadline (policy already checked). */
+  const apply = async (
+    req: TableInject,
+    driver: NonNullable<ReturnType<typeof faultDrivers.get>>,
+    params: unknown,
+  ): Promise<{ fault: ActiveFault; deadlineAtMs: number }> => {
+    ledger.write({
+      faultId: req.faultId,
+      kind: req.kind,
+      target: req.target,
+      params: req.params ?? {},
+      durationMs: req.durationMs,
+      recordedAtMs: Date.now(),
+      sessionId: req.sessionId,
+    });
+    let fault: ActiveFault;
+    try {
+      fault = await local.inject({ ...req });
+    } catch (err) {
+      // Drivers undo a half-applied fault before throwing; recover() makes sure anyway.
+      await driver.recover?.(contextFor(req.faultId, req.target, req.durationMs), params).catch(() => {});
+      ledger.remove(req.faultId);
+      throw err;
+    }
+    const hardDeadlineMs = Math.min(req.hardDeadlineMs, policy.policy.maxDuration + DEADLINE_GRACE_MS);
+    const deadline = setTimeout(
+      () => void autoRevert(req.faultId, 'deadline_reverted', `hard deadline (${hardDeadlineMs} ms) passed`),
+      hardDeadlineMs,
+    );
+    deadline.unref();
+    entries.set(req.faultId, { sessionId: req.sessionId, kind: req.kind, fault, deadline });
+    return { fault, deadlineAtMs: Date.now() + hardDeadlineMs };
   };
 
   return {
     async inject(req) {
       if (!FAULT_ID.test(req.faultId)) {
-        throw new SquallError('SQUALL_SPEC_INVALID', `fault id '${req.faultId}' must match ${FAULT_ID.source}`);
+        throw new SquallError(
+          'SQUALL_SPEC_INVALID',
+          `fault id '${req.faultId}' must match ${FAULT_ID.source}`,
+        );
       }
       if (entries.has(req.faultId)) {
-        throw new SquallError('SQUALL_SPEC_INVALID', `fault id '${req.faultId}' is already active on this agent`);
+        throw new SquallError(
+          'SQUALL_SPEC_INVALID',
+          `fault id '${req.faultId}' is already active on this agent`,
+        );
       }
       const driver = faultDrivers.get(req.kind);
       if (!driver) throw new SquallError('SQUALL_FAULT_UNKNOWN', faultDrivers.unknownMessage(req.kind));
       const parsed = driver.params.safeParse(req.params ?? {});
       if (!parsed.success) {
-        throw new SquallError('SQUALL_SPEC_INVALID', `${req.kind} (${req.faultId}): invalid params: ${z.prettifyError(parsed.error)}`);
+        throw new SquallError(
+          'SQUALL_SPEC_INVALID',
+          `${req.kind} (${req.faultId}): invalid params: ${z.prettifyError(parsed.error)}`,
+        );
       }
       policy.check({
         kind: req.kind,
         target: req.target,
         durationMs: req.durationMs,
         reach: driver.reach?.(parsed.data, req.target) ?? {},
-        activeCount: entries.size,
+        activeCount: entries.size + applying.size,
       });
-
-      ledger.write({
-        faultId: req.faultId,
-        kind: req.kind,
-        target: req.target,
-        params: req.params ?? {},
-        durationMs: req.durationMs,
-        recordedAtMs: Date.now(),
-        sessionId: req.sessionId,
-      });
-      let fault: ActiveFault;
-      try {
-        fault = await local.inject({ ...req });
-      } catch (err) {
-        // Drivers undo a half-applied fault before throwing; recover() makes sure anyway.
-        await driver.recover?.(contextFor(req.faultId, req.target, req.durationMs), parsed.data).catch(() => {});
-        ledger.remove(req.faultId);
-        throw err;
+      if (applying.has(req.faultId)) {
+        throw new SquallError(
+          'SQUALL_SPEC_INVALID',
+          `fault id '${req.faultId}' is already being applied on this agent`,
+        );
       }
-      const hardDeadlineMs = Math.min(req.hardDeadlineMs, policy.policy.maxDuration);
-      const deadline = setTimeout(
-        () => void autoRevert(req.faultId, 'deadline_reverted', `hard deadline (${hardDeadlineMs} ms) passed`),
-        hardDeadlineMs,
-      );
-      deadline.unref();
-      entries.set(req.faultId, { sessionId: req.sessionId, kind: req.kind, fault, deadline });
-      return { fault, deadlineAtMs: Date.now() + hardDeadlineMs };
+      applying.add(req.faultId);
+      try {
+        return await apply(req, driver, parsed.data);
+      } finally {
+        applying.delete(req.faultId);
+      }
     },
 
     revert,
 
     async revertSession(sessionId, why) {
       const mine = [...entries].filter(([, e]) => e.sessionId === sessionId).map(([id]) => id);
-      for (const faultId of mine.reverse()) await autoRevert(faultId, why, 'lease expired (no heartbeat within ttl)');
+      for (const faultId of mine.reverse())
+        await autoRevert(faultId, why, 'lease expired (no heartbeat within ttl)');
     },
 
     async revertAll() {
@@ -168,7 +207,9 @@ export function createFaultTable(options: {
           log(`[${entry.faultId}] ledger: reverted leftover ${entry.kind} from a previous agent process`);
         } catch (err) {
           failed.push({ faultId: entry.faultId, error: (err as Error).message });
-          log(`[${entry.faultId}] ledger: could not revert leftover ${entry.kind}: ${(err as Error).message}`);
+          log(
+            `[${entry.faultId}] ledger: could not revert leftover ${entry.kind}: ${(err as Error).message}`,
+          );
         }
       }
       return { recovered, failed };

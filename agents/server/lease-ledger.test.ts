@@ -28,7 +28,11 @@ const ROOT = findPackageRoot();
 const TTL_MS = 1000;
 
 /** Spawns `node --import tsx <script> ...args`; resolves when a stdout line matches `ready`. */
-async function spawnTs(script: string, args: string[], ready: RegExp): Promise<{ child: ChildProcess; line: string }> {
+async function spawnTs(
+  script: string,
+  args: string[],
+  ready: RegExp,
+): Promise<{ child: ChildProcess; line: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, script), ...args], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -54,7 +58,10 @@ function echoServer(): Promise<net.Server> {
 
 /** True when a round trip through host:port works within 500 ms. */
 function passes(address: string): Promise<boolean> {
-  const [host, port] = [address.slice(0, address.lastIndexOf(':')), Number(address.slice(address.lastIndexOf(':') + 1))];
+  const [host, port] = [
+    address.slice(0, address.lastIndexOf(':')),
+    Number(address.slice(address.lastIndexOf(':') + 1)),
+  ];
   return new Promise((resolve) => {
     const s = net.connect({ host, port });
     const done = (ok: boolean) => {
@@ -102,70 +109,103 @@ describe('dead-man switch and ledger', () => {
 
   // SIGKILL: the kernel closes the controller's connection, the agent sees the stream end.
   // SIGSTOP: the connection stays open but falls silent — only the lease can notice.
-  it.each(['SIGKILL', 'SIGSTOP'] as const)('%s of the controller mid-fault: the agent reverts everything within ttl + 1 s', async (signal) => {
-    const upstream = await echoServer();
-    cleanup.push(() => upstream.close());
-    const proxy: FaultProxy = createFaultProxy({
-      name: 'api',
-      listen: '127.0.0.1:0',
-      upstream: `127.0.0.1:${(upstream.address() as net.AddressInfo).port}`,
-    });
-    await proxy.start();
-    cleanup.push(() => proxy.stop());
-    const victim = sleeper();
-    cleanup.push(() => victim.kill('SIGKILL'));
-    const agent: AgentServer = createAgentServer({ ledgerDir: join(dir, 'ledger'), proxies: new Map([['api', proxy]]) });
-    cleanup.push(() => agent.close());
-    const { port } = await agent.listen('127.0.0.1:0', {
-      tls: readTlsFiles({ ca: pki.ca, cert: pki.agent.cert, key: pki.agent.key }),
-    });
-    if (netns) {
-      const server = await netns.start(netns.b, ['tcp-server', netns.addrB, '7000']);
-      cleanup.push(() => server.child.kill('SIGKILL'));
-    }
-    const tcpFlows = async () => netns && (await netns.probe(netns.a, ['tcp-connect', netns.addrB, '7000', '300']))[0] === 'ok';
+  it.each(['SIGKILL', 'SIGSTOP'] as const)(
+    '%s of the controller mid-fault: the agent reverts everything within ttl + 1 s',
+    async (signal) => {
+      const upstream = await echoServer();
+      cleanup.push(() => upstream.close());
+      const proxy: FaultProxy = createFaultProxy({
+        name: 'api',
+        listen: '127.0.0.1:0',
+        upstream: `127.0.0.1:${(upstream.address() as net.AddressInfo).port}`,
+      });
+      await proxy.start();
+      cleanup.push(() => proxy.stop());
+      const victim = sleeper();
+      cleanup.push(() => victim.kill('SIGKILL'));
+      const agent: AgentServer = createAgentServer({
+        ledgerDir: join(dir, 'ledger'),
+        proxies: new Map([['api', proxy]]),
+      });
+      cleanup.push(() => agent.close());
+      const { port } = await agent.listen('127.0.0.1:0', {
+        tls: readTlsFiles({ ca: pki.ca, cert: pki.agent.cert, key: pki.agent.key }),
+      });
+      if (netns) {
+        const server = await netns.start(netns.b, ['tcp-server', netns.addrB, '7000']);
+        cleanup.push(() => server.child.kill('SIGKILL'));
+      }
+      const tcpFlows = async () =>
+        netns && (await netns.probe(netns.a, ['tcp-connect', netns.addrB, '7000', '300']))[0] === 'ok';
 
-    const faults = [
-      { faultId: 'down-1', kind: 'proxy.down', target: { proxy: 'api' }, params: {}, durationMs: 60_000 },
-      { faultId: 'pause-1', kind: 'process.pause', target: { pid: victim.pid }, params: {}, durationMs: 60_000 },
-      ...(netns
-        ? [{ faultId: 'part-1', kind: 'nft.partition', target: { host: netns.b }, params: { peers: [netns.addrA] }, durationMs: 60_000 }]
-        : []),
-    ];
-    const { child: controller } = await spawnTs(
-      'agents/test-support/controller-child.ts',
-      [`127.0.0.1:${port}`, pki.ca, pki.controller.cert, pki.controller.key, String(TTL_MS), JSON.stringify(faults)],
-      /^injected$/,
-    );
-    cleanup.push(() => controller.kill('SIGKILL'));
+      const faults = [
+        { faultId: 'down-1', kind: 'proxy.down', target: { proxy: 'api' }, params: {}, durationMs: 60_000 },
+        {
+          faultId: 'pause-1',
+          kind: 'process.pause',
+          target: { pid: victim.pid },
+          params: {},
+          durationMs: 60_000,
+        },
+        ...(netns
+          ? [
+              {
+                faultId: 'part-1',
+                kind: 'nft.partition',
+                target: { host: netns.b },
+                params: { peers: [netns.addrA] },
+                durationMs: 60_000,
+              },
+            ]
+          : []),
+      ];
+      const { child: controller } = await spawnTs(
+        'agents/test-support/controller-child.ts',
+        [
+          `127.0.0.1:${port}`,
+          pki.ca,
+          pki.controller.cert,
+          pki.controller.key,
+          String(TTL_MS),
+          JSON.stringify(faults),
+        ],
+        /^injected$/,
+      );
+      cleanup.push(() => controller.kill('SIGKILL'));
 
-    // The faults are real.
-    expect(await passes(proxy.listen)).toBe(false);
-    expect(isStopped(victim.pid!)).toBe(true);
-    if (netns) {
-      expect(netns.nftTables(netns.b)).toContain('table inet squall_part-1');
-      expect(await tcpFlows()).toBe(false);
-    }
-    expect(readdirSync(join(dir, 'ledger')).sort()).toEqual(faults.map((f) => `${f.faultId}.json`).sort());
+      // The faults are real.
+      expect(await passes(proxy.listen)).toBe(false);
+      expect(isStopped(victim.pid!)).toBe(true);
+      if (netns) {
+        expect(netns.nftTables(netns.b)).toContain('table inet squall_part-1');
+        expect(await tcpFlows()).toBe(false);
+      }
+      expect(readdirSync(join(dir, 'ledger')).sort()).toEqual(faults.map((f) => `${f.faultId}.json`).sort());
 
-    const killedAt = performance.now();
-    controller.kill(signal);
-    const reverted = await waitFor(
-      () => agent.activeFaults() === 0 && !isStopped(victim.pid!) && (!netns || netns.nftTables(netns.b).length === 0),
-      TTL_MS + 3000,
-      20,
-    );
-    const elapsedMs = performance.now() - killedAt;
-    console.log(`dead-man switch: reverted ${faults.length} faults ${elapsedMs.toFixed(0)} ms after ${signal} (ttl ${TTL_MS} ms)`);
-    expect(reverted).toBe(true);
-    expect(elapsedMs).toBeLessThanOrEqual(TTL_MS + 1000);
-    // A silent controller is given its lease: nothing is reverted before the last heartbeat + ttl.
-    if (signal === 'SIGSTOP') expect(elapsedMs).toBeGreaterThan(TTL_MS / 2);
-    // Real state, not bookkeeping.
-    expect(await passes(proxy.listen)).toBe(true);
-    if (netns) expect(await tcpFlows()).toBe(true);
-    expect(readdirSync(join(dir, 'ledger'))).toEqual([]);
-  });
+      const killedAt = performance.now();
+      controller.kill(signal);
+      const reverted = await waitFor(
+        () =>
+          agent.activeFaults() === 0 &&
+          !isStopped(victim.pid!) &&
+          (!netns || netns.nftTables(netns.b).length === 0),
+        TTL_MS + 3000,
+        20,
+      );
+      const elapsedMs = performance.now() - killedAt;
+      console.log(
+        `dead-man switch: reverted ${faults.length} faults ${elapsedMs.toFixed(0)} ms after ${signal} (ttl ${TTL_MS} ms)`,
+      );
+      expect(reverted).toBe(true);
+      expect(elapsedMs).toBeLessThanOrEqual(TTL_MS + 1000);
+      // A silent controller is given its lease: nothing is reverted before the last heartbeat + ttl.
+      if (signal === 'SIGSTOP') expect(elapsedMs).toBeGreaterThan(TTL_MS / 2);
+      // Real state, not bookkeeping.
+      expect(await passes(proxy.listen)).toBe(true);
+      if (netns) expect(await tcpFlows()).toBe(true);
+      expect(readdirSync(join(dir, 'ledger'))).toEqual([]);
+    },
+  );
 
   it('kill -9 of the agent mid-fault, restart: the ledger leftovers are reverted at start-up', async () => {
     const victim = sleeper();
@@ -190,7 +230,13 @@ describe('dead-man switch and ledger', () => {
     const tls = { ca: pki.ca, cert: pki.controller.cert, key: pki.controller.key };
     const connection = await connectAgent('agent', { address, tls }, { ttlMs: 60_000 });
     cleanup.push(() => connection.close());
-    await connection.inject({ faultId: 'pause-2', kind: 'process.pause', target: { pid: victim.pid! }, params: {}, durationMs: 60_000 });
+    await connection.inject({
+      faultId: 'pause-2',
+      kind: 'process.pause',
+      target: { pid: victim.pid! },
+      params: {},
+      durationMs: 60_000,
+    });
     if (netns) {
       await connection.inject({
         faultId: 'part-2',

@@ -4,7 +4,17 @@
  * what is left and reverts it (`recover` in the driver) before it serves anyone, so a `kill -9`
  * of the agent never leaves a partition or a stopped process behind.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import type { FaultTarget } from '../faults/driver.js';
 

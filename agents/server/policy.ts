@@ -46,11 +46,11 @@ export const PolicySchema = z.strictObject({
       ports: z.array(z.number().int().min(1).max(65_535)).default([]),
     })
     .prefault({}),
+  /** Most devices one fleet shard may simulate here (fleet shards: `fleet.shard` in drivers). */
+  maxShardDevices: z.number().int().nonnegative().default(50_000),
   /** Client certificate common names allowed to control this agent; omit for any the CA signed. */
   controllers: Names.optional(),
-  lease: z
-    .strictObject({ minTtl: Duration.prefault('500ms'), maxTtl: Duration.prefault('5m') })
-    .prefault({}),
+  lease: z.strictObject({ minTtl: Duration.prefault('500ms'), maxTtl: Duration.prefault('5m') }).prefault({}),
 });
 
 export type Policy = z.infer<typeof PolicySchema>;
@@ -98,6 +98,8 @@ export interface PolicyGate {
   checkController(commonName: string | undefined): void;
   /** Clamps a requested lease ttl into the policy's range. */
   ttlMs(requestedMs: number): number;
+  /** Throws SQUALL_AGENT_POLICY_DENIED when the agent may not host this fleet shard. */
+  checkShard(config: { engine: { groups: { count?: number }[] } }): void;
   /** Adds never-cut addresses and ports at run time (the bound control port, controllers' addresses). */
   protect(extra: { addresses?: string[]; ports?: number[] }): void;
 }
@@ -126,7 +128,9 @@ export function createPolicyGate(
 
   const allowTarget = (what: string, list: readonly string[], name: string | undefined) => {
     if (name !== undefined && !matches(list, name)) {
-      throw deny(`${what} '${name}' is not allowed by the agent's policy (targets.${what}s: ${list.join(', ')})`);
+      throw deny(
+        `${what} '${name}' is not allowed by the agent's policy (targets.${what}s: ${list.join(', ')})`,
+      );
     }
   };
 
@@ -134,7 +138,9 @@ export function createPolicyGate(
     policy,
     check(req) {
       if (!matches(policy.drivers, req.kind)) {
-        throw deny(`driver '${req.kind}' is not allowed by the agent's policy (drivers: ${policy.drivers.join(', ')})`);
+        throw deny(
+          `driver '${req.kind}' is not allowed by the agent's policy (drivers: ${policy.drivers.join(', ')})`,
+        );
       }
       allowTarget('process', policy.targets.processes, req.target.process);
       allowTarget('proxie', policy.targets.proxies, req.target.proxy);
@@ -166,6 +172,19 @@ export function createPolicyGate(
         }
       }
     },
+    checkShard(config) {
+      if (!matches(policy.drivers, 'fleet.shard')) {
+        throw deny(
+          `hosting fleet shards is not allowed by the agent's policy (drivers: ${policy.drivers.join(', ')}; add fleet.shard)`,
+        );
+      }
+      const devices = config.engine.groups.reduce((n, g) => n + (g.count ?? 1), 0);
+      if (devices > policy.maxShardDevices) {
+        throw deny(
+          `a shard of ${devices} devices exceeds the agent's maxShardDevices ${policy.maxShardDevices}`,
+        );
+      }
+    },
     checkController(commonName) {
       if (!policy.controllers) return;
       if (commonName === undefined || !policy.controllers.includes(commonName)) {
@@ -188,7 +207,8 @@ function family(address: string): 'ipv4' | 'ipv6' {
 
 function addToBlockList(list: BlockList, entry: string): void {
   const [address, prefix] = entry.split('/');
-  if (!address || isIP(address) === 0) throw new SquallError('SQUALL_USAGE', `protected address '${entry}' is not an IP or CIDR`);
+  if (!address || isIP(address) === 0)
+    throw new SquallError('SQUALL_USAGE', `protected address '${entry}' is not an IP or CIDR`);
   if (prefix === undefined) list.addAddress(address, family(address));
   else list.addSubnet(address, Number(prefix), family(address));
 }

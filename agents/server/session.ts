@@ -9,14 +9,23 @@ import { randomUUID } from 'node:crypto';
 import { isIP } from 'node:net';
 import type * as grpc from '@grpc/grpc-js';
 import { SquallError } from '../../engine/errors.js';
+import type { FleetConfig } from '../../simulator/fleet-spec.js';
 import type { FaultTarget } from '../faults/driver.js';
 import { toGrpcError } from '../grpc-status.js';
-import type { AgentEvent, ControlMessage, HeartbeatMsg, InjectMsg, OpenSession, RevertMsg, WireTarget } from '../proto/messages.js';
-import type { AutoRevert, FaultTable } from './fault-table.js';
+import type {
+  AgentEvent,
+  ControlMessage,
+  HeartbeatMsg,
+  InjectMsg,
+  OpenSession,
+  RevertMsg,
+  StartShardMsg,
+  StopShardMsg,
+  WireTarget,
+} from '../proto/messages.js';
+import { type AutoRevert, DEADLINE_GRACE_MS, type FaultTable } from './fault-table.js';
 import type { PolicyGate } from './policy.js';
-
-/** With no hard deadline asked for, a fault with a duration may outlive it by this much. */
-export const DEFAULT_DEADLINE_GRACE_MS = 10_000;
+import type { ShardHost } from './shards.js';
 
 export interface SessionDeps {
   table: FaultTable;
@@ -26,6 +35,7 @@ export interface SessionDeps {
   sessions: Map<string, LiveSession>;
   /** The agent's clock, epoch ms. */
   clock: () => number;
+  shards: ShardHost;
 }
 
 export interface LiveSession {
@@ -42,6 +52,8 @@ export function handleSession(call: Call, deps: SessionDeps): void {
   let ttlMs = 0;
   let lease: NodeJS.Timeout | undefined;
   let ended = false;
+  /** The lease ran out: whatever is still being injected must not outlive it. */
+  let expired = false;
 
   const send = (event: AgentEvent) => {
     if (!ended && !call.destroyed && call.writable) call.write(event);
@@ -52,14 +64,39 @@ export function handleSession(call: Call, deps: SessionDeps): void {
     send({ error: { request_id: requestId, fault_id: faultId, code: e.code, message: e.message } });
   };
   const renew = () => {
-    if (!id) return;
+    if (!id || ended || expired) return;
     if (lease) clearTimeout(lease);
     const sessionId = id;
     lease = setTimeout(() => {
       lease = undefined;
-      log(`session ${sessionId} (${peer}): no heartbeat for ${ttlMs} ms; reverting its faults`);
-      void table.revertSession(sessionId, 'lease_reverted');
+      log(
+        `session ${sessionId} (${peer}): no heartbeat for ${ttlMs} ms; reverting its faults, stopping its shards`,
+      );
+      expired = true;
+      void (async () => {
+        await table.revertSession(sessionId, 'lease_reverted');
+        await deps.shards.stopSession(sessionId);
+        // Tell a controller that wakes up again that its lease is gone (it must open a new session).
+        if (!ended && !call.destroyed) {
+          call.emit(
+            'error',
+            toGrpcError(
+              new SquallError(
+                'SQUALL_LEASE_EXPIRED',
+                `no heartbeat for ${ttlMs} ms: the agent reverted every fault of session ${sessionId}`,
+              ),
+            ),
+          );
+        }
+        ended = true;
+        deps.sessions.delete(sessionId);
+      })();
     }, ttlMs);
+  };
+
+  const shardSink = {
+    metrics: (shardId: string, json: string) =>
+      send({ metrics: { shard_id: shardId, json, agent_time_ms: deps.clock() } }),
   };
 
   const handlers = {
@@ -78,9 +115,13 @@ export function handleSession(call: Call, deps: SessionDeps): void {
       if (peerIp) policy.protect({ addresses: [peerIp] });
       id = randomUUID();
       ttlMs = policy.ttlMs(msg.ttl_ms || 5000);
-      deps.sessions.set(id, { id, notify: (e) => send({ fault_event: { fault_id: e.faultId, what: e.what, message: e.message } }) });
+      deps.sessions.set(id, {
+        id,
+        notify: (e) => send({ fault_event: { fault_id: e.faultId, what: e.what, message: e.message } }),
+      });
       log(`session ${id} opened by ${msg.controller || 'a controller'} (${peer}), ttl ${ttlMs} ms`);
       send({ opened: { session_id: id, ttl_ms: ttlMs, agent_time_ms: deps.clock() } });
+      renew(); // the lease starts now, not at the next message
     },
     async inject(msg: InjectMsg) {
       if (!id) throw new SquallError('SQUALL_USAGE', 'open the session before injecting');
@@ -95,7 +136,7 @@ export function handleSession(call: Call, deps: SessionDeps): void {
         msg.hard_deadline_ms > 0
           ? msg.hard_deadline_ms
           : durationMs > 0
-            ? durationMs + DEFAULT_DEADLINE_GRACE_MS
+            ? durationMs + DEADLINE_GRACE_MS
             : policy.policy.maxDuration;
       const { fault, deadlineAtMs } = await table.inject({
         sessionId: id,
@@ -106,6 +147,14 @@ export function handleSession(call: Call, deps: SessionDeps): void {
         durationMs,
         hardDeadlineMs,
       });
+      if (ended || expired) {
+        // The session ended (or its lease ran out) while this fault was being applied.
+        await table.revert(msg.fault_id);
+        throw new SquallError(
+          'SQUALL_LEASE_EXPIRED',
+          `session ${id} ended while ${msg.fault_id} was applied; reverted it`,
+        );
+      }
       const agentTime = deps.clock();
       log(`session ${id}: injected ${msg.kind} (${msg.fault_id}) on ${fault.where}`);
       send({
@@ -125,17 +174,46 @@ export function handleSession(call: Call, deps: SessionDeps): void {
       log(`session ${id}: reverted ${msg.fault_id}`);
       send({ reverted: { request_id: msg.request_id, fault_id: msg.fault_id } });
     },
+    async start_shard(msg: StartShardMsg) {
+      if (!id) throw new SquallError('SQUALL_USAGE', 'open the session before starting a shard');
+      let config: FleetConfig;
+      try {
+        config = JSON.parse(msg.fleet_json) as FleetConfig;
+      } catch {
+        throw new SquallError('SQUALL_FLEET_CONFIG_INVALID', 'fleet_json is not JSON');
+      }
+      const { devices } = await deps.shards.start(id, msg.shard_id, config, shardSink);
+      send({ shard_started: { request_id: msg.request_id, shard_id: msg.shard_id, devices } });
+    },
+    async stop_shard(msg: StopShardMsg) {
+      const snapshot = await deps.shards.stop(msg.shard_id, shardSink);
+      send({
+        shard_stopped: {
+          request_id: msg.request_id,
+          shard_id: msg.shard_id,
+          snapshot_json: JSON.stringify(snapshot),
+        },
+      });
+    },
     heartbeat(msg: HeartbeatMsg) {
-      send({ heartbeat_ack: { seq: msg.seq, controller_time_ms: msg.controller_time_ms, agent_time_ms: deps.clock() } });
+      send({
+        heartbeat_ack: {
+          seq: msg.seq,
+          controller_time_ms: msg.controller_time_ms,
+          agent_time_ms: deps.clock(),
+        },
+      });
     },
   };
 
   call.on('data', (message: ControlMessage) => {
+    if (ended || expired) return; // a session whose lease ran out takes nothing more
     renew();
     const kind = message.msg;
-    const requestOf = (m: ControlMessage) =>
-      'inject' in m && m.inject ? m.inject : 'revert' in m && m.revert ? m.revert : undefined;
-    const req = requestOf(message);
+    const body = (
+      message as unknown as Record<string, { request_id?: string; fault_id?: string; shard_id?: string }>
+    )[kind ?? ''];
+    const req = body?.request_id !== undefined ? body : undefined;
     void (async () => {
       try {
         switch (kind) {
@@ -147,11 +225,15 @@ export function handleSession(call: Call, deps: SessionDeps): void {
             return await handlers.revert((message as { revert: RevertMsg }).revert);
           case 'heartbeat':
             return handlers.heartbeat((message as { heartbeat: HeartbeatMsg }).heartbeat);
+          case 'start_shard':
+            return await handlers.start_shard((message as { start_shard: StartShardMsg }).start_shard);
+          case 'stop_shard':
+            return await handlers.stop_shard((message as { stop_shard: StopShardMsg }).stop_shard);
           default:
             throw new SquallError('SQUALL_USAGE', `unknown control message '${String(kind)}'`);
         }
       } catch (err) {
-        refuse(req?.request_id ?? '', req?.fault_id ?? '', err);
+        refuse(req?.request_id ?? '', req?.fault_id ?? req?.shard_id ?? '', err);
       }
     })();
   });
@@ -167,10 +249,13 @@ export function handleSession(call: Call, deps: SessionDeps): void {
       // connection open is caught by the lease timer instead.)
       if (lease) clearTimeout(lease);
       void table.revertSession(id, 'lease_reverted');
+      void deps.shards.stopSession(id);
       if (!call.destroyed) call.end();
     } else {
       // Dropped (controller killed, network gone): the lease runs out on its own.
-      log(`session ${id} (${peer}): connection dropped; its faults revert when the lease (${ttlMs} ms) runs out`);
+      log(
+        `session ${id} (${peer}): connection dropped; its faults revert when the lease (${ttlMs} ms) runs out`,
+      );
     }
   };
   call.on('end', () => closeSession('ended'));

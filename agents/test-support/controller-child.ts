@@ -14,7 +14,11 @@ const faults = JSON.parse(faultsJson!) as {
   params: unknown;
   durationMs: number;
 }[];
-const connection = await connectAgent('agent', { address: address!, tls: { ca: ca!, cert: cert!, key: key! } }, { ttlMs: Number(ttlText) });
+const connection = await connectAgent(
+  'agent',
+  { address: address!, tls: { ca: ca!, cert: cert!, key: key! } },
+  { ttlMs: Number(ttlText) },
+);
 for (const f of faults) await connection.inject(f);
 process.stdout.write('injected\n');
 setInterval(() => {}, 60_000);

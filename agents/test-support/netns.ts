@@ -57,7 +57,10 @@ export function createNetnsPair(subnet = 201): NetnsPair {
     sh(['ip', 'link', 'add', `va${tag}`, 'netns', a, 'type', 'veth', 'peer', 'name', `vb${tag}`, 'netns', b]);
     sh(['ip', '-n', a, 'addr', 'add', `${addrA}/24`, 'dev', `va${tag}`]);
     sh(['ip', '-n', b, 'addr', 'add', `${addrB}/24`, 'dev', `vb${tag}`]);
-    for (const [ns, dev] of [[a, `va${tag}`], [b, `vb${tag}`]] as const) {
+    for (const [ns, dev] of [
+      [a, `va${tag}`],
+      [b, `vb${tag}`],
+    ] as const) {
       sh(['ip', '-n', ns, 'link', 'set', dev, 'up']);
       sh(['ip', '-n', ns, 'link', 'set', 'lo', 'up']);
     }
@@ -67,7 +70,9 @@ export function createNetnsPair(subnet = 201): NetnsPair {
   }
   const netprobe = `${FIXTURES_DIR}netprobe.mjs`;
   const spawnProbe = (ns: string, args: string[]) => {
-    const child = spawn('ip', ['netns', 'exec', ns, process.execPath, netprobe, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn('ip', ['netns', 'exec', ns, process.execPath, netprobe, ...args], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     children.add(child);
     child.once('exit', () => children.delete(child));
     return child;
@@ -93,7 +98,9 @@ export function createNetnsPair(subnet = 201): NetnsPair {
           lines.push(l);
           if (lines.length === 1) resolve();
         });
-        child.once('exit', (code) => reject(new Error(`netprobe ${args[0]} exited (${code}) before it was ready`)));
+        child.once('exit', (code) =>
+          reject(new Error(`netprobe ${args[0]} exited (${code}) before it was ready`)),
+        );
       });
       return { child, lines, exited };
     },

@@ -212,6 +212,7 @@ export async function connectAgent(
   const pending = new Map<string, { ok: (e: AgentEvent) => void; fail: (e: SquallError) => void }>();
   const reverted = new Set<string>();
   const shardReadings = new Map<string, (wireJson: string) => void>();
+  const revertFailed = new Set<string>();
   let lost: SquallError | undefined;
   let nextRequest = 1;
   let seq = 0;
@@ -246,6 +247,7 @@ export async function connectAgent(
       case 'fault_event': {
         const fe = (event as Extract<AgentEvent, { fault_event: unknown }>).fault_event;
         if (fe.what !== 'revert_failed') reverted.add(fe.fault_id);
+        else revertFailed.add(fe.fault_id);
         log(`agent '${name}': ${fe.fault_id} ${fe.what}: ${fe.message}`);
         options.onFaultEvent?.({ faultId: fe.fault_id, what: fe.what, message: fe.message });
         return;
@@ -359,10 +361,20 @@ export async function connectAgent(
           try {
             await request({ revert: { request_id: id, fault_id: faultId } }, id);
           } catch (err) {
+            // The lease ran out: the agent reverted every fault of the session by itself and
+            // said so for each; only one it reported as failed is still there.
+            if (
+              err instanceof SquallError &&
+              err.code === 'SQUALL_LEASE_EXPIRED' &&
+              !revertFailed.has(faultId)
+            ) {
+              reverted.add(faultId);
+              return;
+            }
             if (err instanceof SquallError && err.code === 'SQUALL_AGENT_UNREACHABLE') {
               throw new SquallError(
                 'SQUALL_ROLLBACK_FAILED',
-                `lost the session to agent '${name}' (${err.message}); the agent reverts ${faultId} by itself when its lease (${opened.ttl_ms} ms) runs out — check with 'squall agents ping ${spec.address}'`,
+                `lost the session to agent '${name}' (${err.message}); a live agent reverts ${faultId} by itself when its lease (${opened.ttl_ms} ms) runs out, a restarted one from its ledger at start-up — check with 'squall agents ping ${spec.address}' (active faults)`,
                 { cause: err },
               );
             }

@@ -4,7 +4,7 @@
  * `fault.injected` carries the agent's clock offset, and an unreachable agent fails the run
  * before anything is injected (exit 4).
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
@@ -46,6 +46,7 @@ describe('runner with a remote gRPC agent', () => {
     await agent.close();
     await edgeProxy.stop();
     await h.close();
+    rmSync(pki.dir, { recursive: true, force: true });
   });
 
   const experiment = (agentAddress: string) =>

@@ -63,6 +63,38 @@ describe('squall fleet', () => {
     expect(summary.latencyMs.e2e_latency.count).toBe(summary.counters.published);
   });
 
+  it('sub accounts what another pub publishes (sequences counted from the first seen)', async () => {
+    broker = await startAedes();
+    const url = `mqtt://127.0.0.1:${broker.port}`;
+    const sub = io();
+    const pub = io();
+    const subbing = fleetCommand.run(
+      ['sub', '--broker', url, '--topic', 't/#', '--qos', '1', '--duration', '2s', '--json'],
+      sub.cli,
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    const argv = [
+      'pub',
+      '--broker',
+      url,
+      '-c',
+      '10',
+      '--interval',
+      '100ms',
+      '--qos',
+      '1',
+      '--no-sink',
+      '--duration',
+      '1s',
+    ];
+    expect(await fleetCommand.run(argv, pub.cli)).toBe(0);
+    expect(await subbing).toBe(0);
+    const summary = JSON.parse(sub.out.join(''));
+    expect(summary.sink.delivered).toBeGreaterThanOrEqual(50);
+    expect(summary.sink).toMatchObject({ lost: 0, duplicates: 0, out_of_order: 0 });
+    expect(pub.out.join('')).toMatch(/published\s+\d+/);
+  });
+
   it('conn prints a line per second and a summary table', async () => {
     broker = await startAedes();
     const { cli, out } = io();
@@ -99,6 +131,26 @@ describe('squall fleet', () => {
     expect(err.code).toBe('SQUALL_FLEET_CONNECT_REFUSED');
     expect(err.message).toMatch(
       /^20 connect attempt\(s\) of 10 devices were refused by the broker: CONNACK 0x05 \(not authorized\)/,
+    );
+  });
+
+  it('a source address that cannot be used is reported as port exhaustion', async () => {
+    broker = await startAedes();
+    const { cli } = io();
+    const argv = [
+      'conn',
+      '--broker',
+      `mqtt://127.0.0.1:${broker.port}`,
+      '-c',
+      '8',
+      '--source-addresses',
+      '192.0.2.1',
+    ];
+    argv.push('--max-attempts', '1', '--reconnect', 'immediate', '--fail-after', '1s');
+    const err = await failure(fleetCommand.run(argv, cli));
+    expect(err.code).toBe('SQUALL_FLEET_PORTS_EXHAUSTED');
+    expect(err.message).toMatch(
+      /^16 connect attempt\(s\) of 8 devices ran out of local ports .*EADDRNOTAVAIL/,
     );
   });
 

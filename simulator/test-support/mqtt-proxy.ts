@@ -20,6 +20,11 @@ export interface MqttProxy {
   /** While on, new client connections are closed at once. */
   refuse(on: boolean): void;
   cutAll(): void;
+  /**
+   * Median of how late the delay timers fired (ms): on a loaded machine the proxy adds a bit
+   * more than asked, and an oracle must compare against what it really added.
+   */
+  latenessP50Ms(): number;
   close(): Promise<void>;
 }
 
@@ -34,9 +39,17 @@ export async function startMqttProxy(upstream: { host: string; port: number }): 
   let blackhole = false;
   let refusing = false;
 
+  const lateness: number[] = [];
   const send = (to: net.Socket, chunk: Buffer, delayMs: number) => {
-    if (delayMs <= 0) to.write(chunk);
-    else setTimeout(() => to.destroyed || to.write(chunk), delayMs);
+    if (delayMs <= 0) {
+      to.write(chunk);
+      return;
+    }
+    const due = performance.now() + delayMs;
+    setTimeout(() => {
+      lateness.push(performance.now() - due);
+      if (!to.destroyed) to.write(chunk);
+    }, delayMs);
   };
 
   const server = net.createServer((client) => {
@@ -126,6 +139,11 @@ export async function startMqttProxy(upstream: { host: string; port: number }): 
       refusing = on;
     },
     cutAll,
+    latenessP50Ms() {
+      if (lateness.length === 0) return 0;
+      const sorted = [...lateness].sort((a, b) => a - b);
+      return sorted[Math.floor(sorted.length / 2)]!;
+    },
     async close() {
       cutAll();
       await new Promise<void>((resolve) => server.close(() => resolve()));

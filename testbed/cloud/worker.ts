@@ -19,6 +19,18 @@ const batch = process.env.SQUALL_CLOUD_IPC_BATCH !== '0';
 
 const link = new IpcLink<WorkerToPrimary>(process, batch);
 const mq = new ClusterEmitter(link, 1000);
+/**
+ * Measurement only (bench/testbed-routing.ts): route through mqemitter-redis instead of the
+ * primary. Not a dependency of the project: `npm i --no-save mqemitter-redis` plus redis-server.
+ */
+const redisUrl = process.env.SQUALL_CLOUD_BENCH_REDIS_URL;
+const redisModule = 'mqemitter-redis';
+const emitter: unknown = redisUrl
+  ? ((await import(redisModule)) as { default: (o: object) => unknown }).default({
+      connectionString: redisUrl,
+      matchEmptyLevels: true,
+    })
+  : mq;
 const brokerId = `cloud-w${index}-${process.pid}`;
 const persistence = new RemotePersistence(link, () => brokerId);
 
@@ -37,7 +49,7 @@ const messagesOut = new Counter({
 
 const broker = new Aedes({
   id: brokerId,
-  mq,
+  mq: emitter,
   persistence,
   heartbeatInterval: heartbeatIntervalMs,
   authorizeForward: (_client, packet) => {

@@ -182,4 +182,57 @@ describe.skipIf(!root)('lab topology (needs root)', () => {
     expect(drainMs).toBeGreaterThanOrEqual(0);
     expect(stats.droppedOldest + stats.droppedNewest).toBe(0);
   }, 90_000);
+
+  it('a gateway killed -9 during an nftables partition and restarted loses no acknowledged message', async () => {
+    lab = await createLab({ edges: 1 });
+    const cloudHost = lab.host('cloud-1');
+    const edgeHost = lab.host('edge-1');
+    cloud = await startCloudCluster({ host: '0.0.0.0', port: 1883, workers: 2, wrapper: cloudHost.wrapper });
+    gateway = await startEdgeGateway({
+      name: 'edge-1',
+      cloudUrl: `mqtt://${cloudAddress()}:1883`,
+      port: 1883,
+      forward: ['fleet/#'],
+      keepaliveS: 2,
+      connectTimeoutMs: 1000,
+      reconnectDelayMs: 200,
+      wrapper: edgeHost.wrapper,
+    });
+    const sink = await startProbe(
+      { role: 'sink', url: 'mqtt://127.0.0.1:1883', filter: 'fleet/#' },
+      cloudHost.wrapper,
+    );
+    probes.push(sink);
+    const devices = await startProbe(
+      { role: 'devices', url: 'mqtt://127.0.0.1:1883', count: 5, ratePerSEach: 20 },
+      edgeHost.wrapper,
+    );
+    probes.push(devices);
+    await sleep(1000);
+    const table = `${lab.prefix}_partition`;
+    const nft = (...args: string[]) => lab!.exec('edge-1', ['nft', ...args]);
+    await nft('add', 'table', 'inet', table);
+    await nft('add', 'chain', 'inet', table, 'out', '{ type filter hook output priority 0; policy accept; }');
+    await nft('add', 'rule', 'inet', table, 'out', 'ip', 'daddr', cloudAddress(), 'drop');
+    await sleep(2000);
+    const beforeKill = await gateway.stats();
+    await gateway.kill('SIGKILL');
+    await gateway.restart(); // same port, same queue file
+    const afterRestart = await gateway.stats();
+    await sleep(1500); // devices reconnect and keep publishing into the resumed queue
+    await nft('delete', 'table', 'inet', table);
+    await sleep(1000);
+    const { acked = [] } = await devices.request('stop');
+    for (let i = 0; i < 100 && (await gateway.stats()).queueDepth > 0; i++) await sleep(100);
+    await sleep(1000);
+    const { seen = [] } = await sink.request('report');
+    const seenSet = new Set(seen);
+    console.log(
+      `kill -9 in partition: queued before kill ${beforeKill.queueDepth}, after restart ${afterRestart.queueDepth}, ` +
+        `acked ${acked.length}, lost ${acked.filter((m) => !seenSet.has(m)).length}`,
+    );
+    expect(beforeKill.queueDepth).toBeGreaterThan(150);
+    expect(afterRestart.queueDepth).toBeGreaterThanOrEqual(beforeKill.queueDepth);
+    expect(acked.filter((m) => !seenSet.has(m))).toEqual([]);
+  }, 60_000);
 });

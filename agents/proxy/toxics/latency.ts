@@ -48,6 +48,12 @@ export const latencyToxic = defineToxicType({
       write(chunk) {
         const releaseAtMs = Math.max(chunk.arrivedAtMs + delayMs(), lastReleaseMs);
         lastReleaseMs = releaseAtMs;
+        // Already due and nothing queued ahead of it (latency 0, or a late chunk): pass it on
+        // now rather than through a timer tick.
+        if (held.length === 0 && releaseAtMs <= performance.now()) {
+          emit({ chunk, releaseAtMs });
+          return;
+        }
         held.push({ chunk, releaseAtMs });
         schedule();
       },

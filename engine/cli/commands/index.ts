@@ -1,6 +1,7 @@
 import { agentCommand } from '../../../agents/cli/agent-command.js';
 import { certsCommand } from '../../../agents/cli/certs-command.js';
 import { reportCommand } from '../../../reports/cli/report-command.js';
+import { fleetCommand } from '../../../simulator/cli/fleet-command.js';
 import { testbedCommand } from '../../../testbed/cli/testbed-command.js';
 import { agentsCommand } from '../../controller/agents-command.js';
 import type { Command } from '../command.js';
@@ -15,6 +16,7 @@ export const commands: readonly Command[] = [
   validateCommand,
   planCommand,
   schemaCommand,
+  fleetCommand,
   reportCommand,
   testbedCommand,
   agentCommand,

@@ -1,0 +1,39 @@
+/**
+ * `stress.cpu`: keep `workers` cores busy at `load` each (worker threads of the agent). Capped
+ * at the machine's available parallelism; revert terminates every worker.
+ */
+import { availableParallelism } from 'node:os';
+import type { Worker } from 'node:worker_threads';
+import { z } from 'zod';
+import { Percent } from '../../engine/spec/schema.js';
+import { defineFaultDriver } from './driver.js';
+import { requireSelf, startCpuWorker } from './stress.js';
+
+const Params = z.strictObject({
+  workers: z.number().int().min(1).max(256).default(1),
+  load: Percent.prefault('100%'),
+});
+
+export const stressCpu = defineFaultDriver({
+  name: 'stress.cpu',
+  summary: 'Burn CPU: workers × load of a core (capped at the cores this host has).',
+  params: Params,
+  targets: ['host'],
+  async inject(ctx, p) {
+    requireSelf(ctx, 'stress.cpu');
+    const cores = availableParallelism();
+    if (p.workers > cores)
+      throw new Error(`stress.cpu: ${p.workers} workers exceed this host's ${cores} cores (cap)`);
+    if (p.load <= 0) throw new Error('stress.cpu: load must be above 0%');
+    const workers: Worker[] = [];
+    for (let i = 0; i < p.workers; i++) workers.push(startCpuWorker(p.load));
+    ctx.log(`stress.cpu: ${p.workers} worker(s) at ${(p.load * 100).toFixed(0)}%`);
+    return {
+      where: `agent process ${process.pid}, ${p.workers} CPU worker thread(s) at ${(p.load * 100).toFixed(0)}%`,
+      removeCommand: `kill ${process.pid}  # the CPU workers are threads of this agent and end with it`,
+      async revert() {
+        await Promise.all(workers.splice(0).map((w) => w.terminate()));
+      },
+    };
+  },
+});

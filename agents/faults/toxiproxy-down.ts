@@ -1,0 +1,30 @@
+/** `toxiproxy.down`: disable a proxy in a real Toxiproxy server (`enabled: false`); revert enables it again. */
+import { z } from 'zod';
+import { defineFaultDriver } from './driver.js';
+import { ApiUrl, describeError, toxiproxyAt } from './toxiproxy.js';
+
+const setEnabled = async (url: string, proxyName: string, enabled: boolean) => {
+  const proxy = await toxiproxyAt(url).get(proxyName);
+  await proxy.update({ enabled, listen: proxy.listen, upstream: proxy.upstream });
+};
+
+export const toxiproxyDown = defineFaultDriver({
+  name: 'toxiproxy.down',
+  summary: 'Take a proxy in a real Toxiproxy server down (enabled: false).',
+  params: z.strictObject({ url: ApiUrl }),
+  targets: ['proxy'],
+  async inject(ctx, p) {
+    const proxyName = ctx.target.proxy!;
+    try {
+      await setEnabled(p.url, proxyName, false);
+    } catch (err) {
+      throw describeError(p.url, proxyName, err);
+    }
+    return {
+      where: `Toxiproxy ${p.url}, proxy '${proxyName}' disabled`,
+      removeCommand: `curl -X POST -d '{"enabled":true}' ${p.url}/proxies/${proxyName}`,
+      revert: () => setEnabled(p.url, proxyName, true),
+    };
+  },
+  recover: (ctx, p) => setEnabled(p.url, ctx.target.proxy!, true).catch(() => {}),
+});

@@ -1,0 +1,81 @@
+/**
+ * Fleet shards hosted by an agent: a slice of the controller's fleet runs here (the simulator's
+ * `createFleet`), and its metrics go back over the session once a second. A shard belongs to
+ * its session: when the session ends or its lease runs out, the shard stops — an agent never
+ * keeps simulating devices for a controller that is gone.
+ */
+import { SquallError } from '../../engine/errors.js';
+import { createFleet, type Fleet } from '../../simulator/fleet.js';
+import type { FleetConfig } from '../../simulator/fleet-spec.js';
+import { toWire } from '../../simulator/readings.js';
+import type { PolicyGate } from './policy.js';
+
+/** How often a shard's metrics are sent (the runner's slice is 1 s). */
+export const SHARD_METRICS_INTERVAL_MS = 1000;
+
+/** The policy name of shard hosting, for `drivers:` allow-lists. */
+export const SHARD_DRIVER_NAME = 'fleet.shard';
+
+export interface ShardSink {
+  metrics(shardId: string, wireJson: string): void;
+}
+
+interface HostedShard {
+  sessionId: string;
+  fleet: Fleet;
+  timer: NodeJS.Timeout;
+}
+
+export interface ShardHost {
+  start(
+    sessionId: string,
+    shardId: string,
+    config: FleetConfig,
+    sink: ShardSink,
+  ): Promise<{ devices: number }>;
+  /** Stops the shard, sends its last metrics, and returns its final snapshot. */
+  stop(shardId: string, sink?: ShardSink): Promise<unknown>;
+  stopSession(sessionId: string): Promise<void>;
+  stopAll(): Promise<void>;
+  count(): number;
+}
+
+export function createShardHost(options: { policy: PolicyGate; log: (message: string) => void }): ShardHost {
+  const shards = new Map<string, HostedShard>();
+
+  const flush = (shardId: string, fleet: Fleet, sink: ShardSink | undefined) =>
+    sink?.metrics(shardId, JSON.stringify(toWire(fleet.collect())));
+
+  const stop = async (shardId: string, sink?: ShardSink) => {
+    const shard = shards.get(shardId);
+    if (!shard) throw new SquallError('SQUALL_USAGE', `no shard '${shardId}' on this agent`);
+    shards.delete(shardId);
+    clearInterval(shard.timer);
+    await shard.fleet.stop();
+    flush(shardId, shard.fleet, sink);
+    options.log(`shard ${shardId}: stopped`);
+    return shard.fleet.snapshot();
+  };
+
+  return {
+    async start(sessionId, shardId, config, sink) {
+      if (shards.has(shardId))
+        throw new SquallError('SQUALL_USAGE', `shard '${shardId}' is already running here`);
+      options.policy.checkShard(config);
+      const fleet = createFleet(config);
+      await fleet.start();
+      const timer = setInterval(() => flush(shardId, fleet, sink), SHARD_METRICS_INTERVAL_MS);
+      shards.set(shardId, { sessionId, fleet, timer });
+      options.log(`shard ${shardId}: ${fleet.deviceCount} device(s) started for session ${sessionId}`);
+      return { devices: fleet.deviceCount };
+    },
+    stop,
+    async stopSession(sessionId) {
+      for (const [id, s] of [...shards]) if (s.sessionId === sessionId) await stop(id).catch(() => {});
+    },
+    async stopAll() {
+      for (const id of [...shards.keys()]) await stop(id).catch(() => {});
+    },
+    count: () => shards.size,
+  };
+}
