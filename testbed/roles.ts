@@ -78,7 +78,7 @@ export class CloudBrokerSlot {
         restart: async () => {
           await this.restart();
           // The cached PID may still name the dead worker until the primary reports the exit.
-          await until(() => isAlive(this.#cluster.workerPids()[i]), 20_000, `cloud-worker-${i}`);
+          await until(() => isAlive(this.#cluster.workerPids()[i]), 45_000, `cloud-worker-${i}`);
         },
       }),
     );

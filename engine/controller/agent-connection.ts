@@ -5,18 +5,14 @@
  * offset = agentTime − (sent + received) / 2, keeping the sample with the smallest round trip
  * among the recent ones, since its error is bounded by half that round trip.
  */
-import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { isAbsolute, resolve } from 'node:path';
-import * as grpc from '@grpc/grpc-js';
+import type * as grpc from '@grpc/grpc-js';
 import type { ActiveFault, FaultTarget } from '../../agents/faults/driver.js';
 import { fromGrpcError, squallCode } from '../../agents/grpc-status.js';
-import { agentService } from '../../agents/proto/load.js';
 import type {
   AgentEvent,
   AgentInfo,
   ControlMessage,
-  HelloRequest,
   InjectedMsg,
   WireTarget,
 } from '../../agents/proto/messages.js';
@@ -26,14 +22,22 @@ import { SquallError } from '../errors.js';
 import type { FaultInjector } from '../run/runner.js';
 import type { MetricsSource } from '../slo/metrics.js';
 import { SQUALL_VERSION } from '../version.js';
-import { diagnoseTls, speaksTls } from './tls-diagnose.js';
+import {
+  type AgentAddressSpec,
+  type ClockSample,
+  explainTlsFailure,
+  helloAgent,
+  newAgentClient,
+} from './agent-client.js';
 
-/** An experiment's `agents.<name>` entry. */
-export interface AgentAddressSpec {
-  address: string;
-  tls?: { ca: string; cert: string; key: string } | undefined;
-  insecure?: boolean | undefined;
-}
+export {
+  type AgentAddressSpec,
+  type ClockSample,
+  clientCredentials,
+  explainTlsFailure,
+  helloAgent,
+  newAgentClient,
+} from './agent-client.js';
 
 export interface ConnectOptions {
   /** Relative TLS paths are resolved against this (the experiment file's folder). */
@@ -47,11 +51,6 @@ export interface ConnectOptions {
   log?: (message: string) => void;
   /** Called when the agent reverted a fault on its own (deadline, lease) or failed to. */
   onFaultEvent?: (event: { faultId: string; what: string; message: string }) => void;
-}
-
-export interface ClockSample {
-  offsetMs: number;
-  rttMs: number;
 }
 
 export interface AgentConnection extends FaultInjector {
@@ -90,45 +89,6 @@ const CLOCK_WINDOW = 8;
 /** Extra Hello round trips at connect, for the first clock estimate. */
 const HELLO_CLOCK_SAMPLES = 3;
 
-export function clientCredentials(
-  name: string,
-  spec: AgentAddressSpec,
-  baseDir: string,
-): grpc.ChannelCredentials {
-  const host = spec.address.slice(0, spec.address.lastIndexOf(':'));
-  if (spec.insecure) {
-    if (!/^(localhost|127\.\d+\.\d+\.\d+|\[?::1\]?)$/.test(host)) {
-      throw new SquallError(
-        'SQUALL_AGENT_INSECURE',
-        `agent '${name}': insecure (plain text) is only allowed for loopback addresses, not ${spec.address}`,
-      );
-    }
-    return grpc.credentials.createInsecure();
-  }
-  if (!spec.tls) {
-    throw new SquallError(
-      'SQUALL_AGENT_INSECURE',
-      `agent '${name}' at ${spec.address} has no tls {ca, cert, key}; create them with 'squall certs init' (plain text needs insecure: true and a loopback address)`,
-    );
-  }
-  const read = (what: string, path: string) => {
-    const full = isAbsolute(path) ? path : resolve(baseDir, path);
-    try {
-      return readFileSync(full);
-    } catch (err) {
-      throw new SquallError(
-        'SQUALL_TLS_CONFIG_INVALID',
-        `agent '${name}': TLS ${what} ${full}: ${(err as Error).message}`,
-      );
-    }
-  };
-  return grpc.credentials.createSsl(
-    read('CA', spec.tls.ca),
-    read('key', spec.tls.key),
-    read('certificate', spec.tls.cert),
-  );
-}
-
 function toWireTarget(target: FaultTarget): WireTarget {
   const wire: WireTarget = {};
   if (target.process !== undefined) wire.process = target.process;
@@ -137,44 +97,6 @@ function toWireTarget(target: FaultTarget): WireTarget {
   if (target.proxy !== undefined) wire.proxy = target.proxy;
   if (target.host !== undefined) wire.host = target.host;
   return wire;
-}
-
-/** Says Hello to an agent: its info and one clock sample. */
-export async function helloAgent(
-  client: grpc.Client,
-  name: string,
-  timeoutMs: number,
-): Promise<{ info: AgentInfo; sample: ClockSample }> {
-  const sentMs = Date.now();
-  const info = await new Promise<AgentInfo>((ok, fail) =>
-    (
-      client as unknown as {
-        Hello(
-          r: HelloRequest,
-          o: grpc.CallOptions,
-          cb: (e: grpc.ServiceError | null, v?: AgentInfo) => void,
-        ): void;
-      }
-    ).Hello(
-      { controller: `squall ${SQUALL_VERSION} on ${hostname()}`, controller_time_ms: sentMs },
-      { deadline: Date.now() + timeoutMs },
-      (err, value) => (err ? fail(fromGrpcError(err, name)) : ok(value!)),
-    ),
-  );
-  const receivedMs = Date.now();
-  return {
-    info,
-    sample: { offsetMs: info.agent_time_ms - (sentMs + receivedMs) / 2, rttMs: receivedMs - sentMs },
-  };
-}
-
-export function newAgentClient(name: string, spec: AgentAddressSpec, baseDir: string): grpc.Client {
-  const Agent = agentService();
-  return new Agent(spec.address, clientCredentials(name, spec, baseDir), {
-    // Fail a broken agent fast instead of retrying for minutes.
-    'grpc.initial_reconnect_backoff_ms': 200,
-    'grpc.max_reconnect_backoff_ms': 1000,
-  });
 }
 
 export async function connectAgent(
@@ -441,39 +363,4 @@ export async function connectAgent(
       client.close();
     },
   };
-}
-
-/** An "unreachable" agent over TLS may really have refused our certificate: find out which. */
-export async function explainTlsFailure(
-  name: string,
-  spec: AgentAddressSpec,
-  baseDir: string,
-  err: unknown,
-): Promise<unknown> {
-  if (!(err instanceof SquallError) || err.code !== 'SQUALL_AGENT_UNREACHABLE') return err;
-  if (!spec.tls) {
-    if (!spec.insecure || !(await speaksTls(spec.address))) return err;
-    return new SquallError(
-      'SQUALL_AGENT_AUTH_FAILED',
-      `agent '${name}' at ${spec.address} speaks TLS, but this controller was told to use plain text (insecure); give it tls {ca, cert, key} instead`,
-      { cause: err },
-    );
-  }
-  const full = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
-  let reason: string | undefined;
-  try {
-    reason = await diagnoseTls(spec.address, {
-      ca: readFileSync(full(spec.tls.ca)),
-      cert: readFileSync(full(spec.tls.cert)),
-      key: readFileSync(full(spec.tls.key)),
-    });
-  } catch {
-    return err;
-  }
-  if (reason === undefined) return err;
-  return new SquallError(
-    'SQUALL_AGENT_AUTH_FAILED',
-    `agent '${name}' at ${spec.address} and this controller did not accept each other's certificates: ${reason} (are both signed by the same CA? see 'squall certs init')`,
-    { cause: err },
-  );
 }

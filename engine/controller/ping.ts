@@ -1,6 +1,6 @@
 /** One agent's Hello, several times for a clock estimate; no session, nothing injected. */
 import type { DriverInfo, Limits } from '../../agents/proto/messages.js';
-import { type AgentAddressSpec, explainTlsFailure, helloAgent, newAgentClient } from './agent-connection.js';
+import { type AgentAddressSpec, explainTlsFailure, helloAgent, newAgentClient } from './agent-client.js';
 
 export interface PingResult {
   address: string;

@@ -5,7 +5,7 @@
  * before anything is injected (exit 4).
  */
 import { readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { freePort } from '../../agents/fixtures/free-port.js';
@@ -55,7 +55,7 @@ describe('runner with a remote gRPC agent', () => {
 kind: Experiment
 metadata: { name: remote-agent }
 agents:
-  edge-1: { address: "${agentAddress}", tls: { ca: "${pki.ca}", cert: "${pki.controller.cert}", key: "${pki.controller.key}" } }
+  edge-1: { address: "${agentAddress}", tls: { ca: "${basename(pki.ca)}", cert: "${basename(pki.controller.cert)}", key: "${basename(pki.controller.key)}" } }
 probes:
   - { name: svc, kind: http, every: 100ms, timeout: 500ms, params: { url: "http://${edgeProxy.listen}/" } }
 phases: { preflight: 300ms, baseline: 300ms, recovery: 500ms }
@@ -69,7 +69,8 @@ guards: []
   it('injects through the agent and journals the clock offset', async () => {
     const runner = createRunner({
       experiment: experiment(address),
-      file: 'remote.yaml',
+      // TLS paths in the file are relative to it.
+      file: join(dirname(pki.ca), 'remote.yaml'),
       outDir: join(h.outDir, 'run-1'),
       environment: createDefaultEnvironment(),
       sliceMs: 250,
@@ -95,7 +96,7 @@ guards: []
     const port = await freePort();
     const runner = createRunner({
       experiment: experiment(`127.0.0.1:${port}`),
-      file: 'remote.yaml',
+      file: join(dirname(pki.ca), 'remote.yaml'),
       outDir: join(h.outDir, 'run-2'),
       environment: createDefaultEnvironment(),
       sliceMs: 250,

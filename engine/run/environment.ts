@@ -66,7 +66,12 @@ export function createDefaultEnvironment(extras: EnvironmentExtras = {}): Enviro
     try {
       // Connect every remote agent first (version, drivers, clock offset, lease): an unreachable
       // or unauthorised agent fails the run before anything is started or injected.
-      const remote = await connectAgents(experiment.agents ?? {}, { ...extras.agentOptions, log });
+      // Relative TLS paths under `agents:` are read from the experiment file's folder.
+      const remote = await connectAgents(experiment.agents ?? {}, {
+        baseDir: file ? dirname(file) : process.cwd(),
+        ...extras.agentOptions,
+        log,
+      });
       stops.push(() => Promise.allSettled(remote.map((c) => c.close())));
 
       const testbed = experiment.system.testbed

@@ -1,0 +1,139 @@
+/**
+ * Talking to one agent without a session: channel credentials (mTLS, or plain text on
+ * loopback only), Hello with one clock sample, and — when a TLS connection fails — finding out
+ * whether the agent was unreachable or refused our certificate.
+ */
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { isAbsolute, resolve } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { fromGrpcError } from '../../agents/grpc-status.js';
+import { agentService } from '../../agents/proto/load.js';
+import type { AgentInfo, HelloRequest } from '../../agents/proto/messages.js';
+import { SquallError } from '../errors.js';
+import { SQUALL_VERSION } from '../version.js';
+import { diagnoseTls, speaksTls } from './tls-diagnose.js';
+
+/** An experiment's `agents.<name>` entry. */
+export interface AgentAddressSpec {
+  address: string;
+  tls?: { ca: string; cert: string; key: string } | undefined;
+  insecure?: boolean | undefined;
+}
+
+export interface ClockSample {
+  offsetMs: number;
+  rttMs: number;
+}
+
+export function clientCredentials(
+  name: string,
+  spec: AgentAddressSpec,
+  baseDir: string,
+): grpc.ChannelCredentials {
+  const host = spec.address.slice(0, spec.address.lastIndexOf(':'));
+  if (spec.insecure) {
+    if (!/^(localhost|127\.\d+\.\d+\.\d+|\[?::1\]?)$/.test(host)) {
+      throw new SquallError(
+        'SQUALL_AGENT_INSECURE',
+        `agent '${name}': insecure (plain text) is only allowed for loopback addresses, not ${spec.address}`,
+      );
+    }
+    return grpc.credentials.createInsecure();
+  }
+  if (!spec.tls) {
+    throw new SquallError(
+      'SQUALL_AGENT_INSECURE',
+      `agent '${name}' at ${spec.address} has no tls {ca, cert, key}; create them with 'squall certs init' (plain text needs insecure: true and a loopback address)`,
+    );
+  }
+  const read = (what: string, path: string) => {
+    const full = isAbsolute(path) ? path : resolve(baseDir, path);
+    try {
+      return readFileSync(full);
+    } catch (err) {
+      throw new SquallError(
+        'SQUALL_TLS_CONFIG_INVALID',
+        `agent '${name}': TLS ${what} ${full}: ${(err as Error).message}`,
+      );
+    }
+  };
+  return grpc.credentials.createSsl(
+    read('CA', spec.tls.ca),
+    read('key', spec.tls.key),
+    read('certificate', spec.tls.cert),
+  );
+}
+
+/** Says Hello to an agent: its info and one clock sample. */
+export async function helloAgent(
+  client: grpc.Client,
+  name: string,
+  timeoutMs: number,
+): Promise<{ info: AgentInfo; sample: ClockSample }> {
+  const sentMs = Date.now();
+  const info = await new Promise<AgentInfo>((ok, fail) =>
+    (
+      client as unknown as {
+        Hello(
+          r: HelloRequest,
+          o: grpc.CallOptions,
+          cb: (e: grpc.ServiceError | null, v?: AgentInfo) => void,
+        ): void;
+      }
+    ).Hello(
+      { controller: `squall ${SQUALL_VERSION} on ${hostname()}`, controller_time_ms: sentMs },
+      { deadline: Date.now() + timeoutMs },
+      (err, value) => (err ? fail(fromGrpcError(err, name)) : ok(value!)),
+    ),
+  );
+  const receivedMs = Date.now();
+  return {
+    info,
+    sample: { offsetMs: info.agent_time_ms - (sentMs + receivedMs) / 2, rttMs: receivedMs - sentMs },
+  };
+}
+
+export function newAgentClient(name: string, spec: AgentAddressSpec, baseDir: string): grpc.Client {
+  const Agent = agentService();
+  return new Agent(spec.address, clientCredentials(name, spec, baseDir), {
+    // Fail a broken agent fast instead of retrying for minutes.
+    'grpc.initial_reconnect_backoff_ms': 200,
+    'grpc.max_reconnect_backoff_ms': 1000,
+  });
+}
+
+/** An "unreachable" agent over TLS may really have refused our certificate: find out which. */
+export async function explainTlsFailure(
+  name: string,
+  spec: AgentAddressSpec,
+  baseDir: string,
+  err: unknown,
+): Promise<unknown> {
+  if (!(err instanceof SquallError) || err.code !== 'SQUALL_AGENT_UNREACHABLE') return err;
+  if (!spec.tls) {
+    if (!spec.insecure || !(await speaksTls(spec.address))) return err;
+    return new SquallError(
+      'SQUALL_AGENT_AUTH_FAILED',
+      `agent '${name}' at ${spec.address} speaks TLS, but this controller was told to use plain text (insecure); give it tls {ca, cert, key} instead`,
+      { cause: err },
+    );
+  }
+  const full = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
+  let reason: string | undefined;
+  try {
+    reason = await diagnoseTls(spec.address, {
+      ca: readFileSync(full(spec.tls.ca)),
+      cert: readFileSync(full(spec.tls.cert)),
+      key: readFileSync(full(spec.tls.key)),
+    });
+  } catch {
+    return err;
+  }
+  if (reason === undefined) return err;
+  return new SquallError(
+    'SQUALL_AGENT_AUTH_FAILED',
+    `agent '${name}' at ${spec.address} and this controller did not accept each other's certificates: ${reason} (are both signed by the same CA? see 'squall certs init')`,
+    { cause: err },
+  );
+}
