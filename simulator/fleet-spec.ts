@@ -22,7 +22,7 @@ import { resolve as resolvePath } from 'node:path';
 import { z } from 'zod';
 import { SquallError } from '../engine/errors.js';
 import { parseDurationMs, parsePercent, parseRatePerS, type UnitError } from '../engine/spec/units.js';
-import type { DeviceEngineInput, DeviceGroupInput } from './engine-config.js';
+import type { BrokerTarget, DeviceEngineInput, DeviceGroupInput } from './engine-config.js';
 import { parseBrokerUrl } from './engine-config.js';
 import { RECONNECT_STRATEGIES } from './reconnect.js';
 
@@ -126,6 +126,10 @@ export const TlsSpec = z.strictObject({
 });
 
 export const SinkSpec = z.strictObject({
+  broker: z.string().optional().meta({
+    description:
+      "where the sink subscribes: a name from system.brokers or a URL; default the devices' broker (set it to the cloud when devices go through a gateway)",
+  }),
   topic: z
     .string()
     .optional()
@@ -213,6 +217,8 @@ export interface FleetConfig {
         qos: 0 | 1 | 2;
         graceMs: number;
         protocolVersion: 4 | 5;
+        /** Where the sink subscribes, when not at the devices' broker (e.g. the cloud behind a gateway). */
+        broker?: BrokerTarget;
         /** `first-seen` when the publishers started before the sink (`squall fleet sub`). */
         firstSeq?: 'zero' | 'first-seen';
       };
@@ -230,13 +236,17 @@ export function toFleetConfig(
   brokers: Record<string, string> = {},
   baseDir = process.cwd(),
 ): FleetConfig {
-  const url = brokers[spec.broker] ?? spec.broker;
-  if (!/^[a-z]+:\/\//.test(url) && !brokers[spec.broker]) {
-    throw new SquallError(
-      'SQUALL_FLEET_CONFIG_INVALID',
-      `fleet.broker: '${spec.broker}' is neither a name in system.brokers (${Object.keys(brokers).join(', ') || 'none'}) nor a URL`,
-    );
-  }
+  const urlOf = (name: string, field: string) => {
+    const url = brokers[name] ?? name;
+    if (!/^[a-z]+:\/\//.test(url) && !brokers[name]) {
+      throw new SquallError(
+        'SQUALL_FLEET_CONFIG_INVALID',
+        `${field}: '${name}' is neither a name in system.brokers (${Object.keys(brokers).join(', ') || 'none'}) nor a URL`,
+      );
+    }
+    return url;
+  };
+  const url = urlOf(spec.broker, 'fleet.broker');
   const read = (file: string | undefined, field: string) => {
     if (!file) return undefined;
     try {
@@ -249,16 +259,14 @@ export function toFleetConfig(
     }
   };
   const t = spec.tls;
-  const broker = parseBrokerUrl(
-    url,
-    t && {
-      ca: read(t.ca, 'ca'),
-      cert: read(t.cert, 'cert'),
-      key: read(t.key, 'key'),
-      rejectUnauthorized: !t.insecure,
-      ...(t.servername ? { servername: t.servername } : {}),
-    },
-  );
+  const tlsOptions = t && {
+    ca: read(t.ca, 'ca'),
+    cert: read(t.cert, 'cert'),
+    key: read(t.key, 'key'),
+    rejectUnauthorized: !t.insecure,
+    ...(t.servername ? { servername: t.servername } : {}),
+  };
+  const broker = parseBrokerUrl(url, tlsOptions);
   if (t && !broker.tls) {
     throw new SquallError(
       'SQUALL_FLEET_CONFIG_INVALID',
@@ -320,6 +328,9 @@ export function toFleetConfig(
       spec.sink === false || !telemetryTopic
         ? false
         : {
+            ...(spec.sink.broker !== undefined && {
+              broker: parseBrokerUrl(urlOf(spec.sink.broker, 'fleet.sink.broker'), tlsOptions),
+            }),
             topic: spec.sink.topic ?? topicFilterOf(telemetryTopic),
             connections: spec.sink.connections,
             qos: spec.sink.qos,

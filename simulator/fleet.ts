@@ -196,7 +196,7 @@ export function createFleet(config: FleetConfig, options: FleetOptions = {}): Fl
     async start() {
       if (config.sink) {
         sink = createSink({
-          broker: resolved.broker,
+          broker: config.sink.broker ?? resolved.broker,
           topic: config.sink.topic,
           qos: config.sink.qos,
           connections: config.sink.connections,
@@ -216,7 +216,7 @@ export function createFleet(config: FleetConfig, options: FleetOptions = {}): Fl
           const top = snap.failures.sort((a, b) => b.count - a.count)[0];
           throw new SquallError(
             top ? CAUSE_CODE[top.cause] : 'SQUALL_FLEET_BROKER_UNREACHABLE',
-            `the sink could not subscribe at ${resolved.broker.host}:${resolved.broker.port}` +
+            `the sink could not subscribe at ${(config.sink.broker ?? resolved.broker).host}:${(config.sink.broker ?? resolved.broker).port}` +
               (top ? ` (${top.count} attempt(s)): ${top.detail}` : ` within ${resolved.connectTimeoutMs} ms`),
           );
         }

@@ -48,6 +48,24 @@ describe.skipIf(!canUseNetns())('nft drivers between namespaces', () => {
     expect(await tcpFromA()).toBe('ok');
   });
 
+  it('nft.partition handles IPv6 peers apart from IPv4 ones', async () => {
+    await net.waitIpv6();
+    await net.start(net.b, ['tcp-server', '::', '7000']);
+    const tcp6 = async () => (await net.probe(net.a, ['tcp-connect', net.addrB6, '7000', '400']))[0];
+    expect(await tcp6()).toBe('ok');
+    const fault = await agent.inject({
+      faultId: 'part-6',
+      kind: 'nft.partition',
+      target: { host: net.b },
+      params: { peers: [`${net.addrA6}/128`] },
+      durationMs: 5000,
+    });
+    expect(await tcp6()).toBe('fail timeout');
+    expect(await tcpFromA()).toBe('ok'); // IPv4 from the same host is not part of this fault
+    await fault.revert();
+    expect(await tcp6()).toBe('ok');
+  });
+
   it('nft.blackhole drops a port silently and only that port', async () => {
     await net.start(net.b, ['tcp-server', net.addrB, '7000']);
     await net.start(net.b, ['tcp-server', net.addrB, '7002']);

@@ -72,7 +72,9 @@ function checkTargetNames(ctx: Ctx, fault: FaultSpec, i: number): void {
       );
     }
   }
-  if (broken.has('system')) return;
+  // A remote agent resolves process and proxy names against its own config (squall agent
+  // --config / --proxy); only faults on the local agent must name what `system:` declares.
+  if (broken.has('system') || (agent !== undefined && agent !== 'local')) return;
   const system: Partial<NonNullable<typeof sections.system>> = sections.system ?? {};
   // The embedded testbed defines its own roles (cloud-broker, edge-1, ...) when it starts.
   if (process !== undefined && system.testbed === undefined) {

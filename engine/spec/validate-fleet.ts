@@ -13,16 +13,22 @@ export function checkFleet(ctx: Ctx): void {
     ...Object.keys(system?.brokers ?? {}),
     ...(system?.testbed ? testbedBrokerNames(system.testbed.gateways) : []),
   ];
-  if (/^[a-z]+:\/\//.test(fleet.broker) || known.includes(fleet.broker)) return;
-  add(
-    ctx,
-    ['fleet', 'broker'],
-    notDeclared(
-      'broker',
-      fleet.broker,
-      known,
-      'system.brokers',
-      "name one, use 'system.testbed: embedded' (brokers cloud, edge-1...), or give a URL such as mqtt://127.0.0.1:1883",
-    ),
-  );
+  const named: [string[], string | undefined][] = [
+    [['fleet', 'broker'], fleet.broker],
+    [['fleet', 'sink', 'broker'], fleet.sink === false ? undefined : fleet.sink?.broker],
+  ];
+  for (const [path, broker] of named) {
+    if (broker === undefined || /^[a-z]+:\/\//.test(broker) || known.includes(broker)) continue;
+    add(
+      ctx,
+      path,
+      notDeclared(
+        'broker',
+        broker,
+        known,
+        'system.brokers',
+        "name one, use 'system.testbed: embedded' (brokers cloud, edge-1...), or give a URL such as mqtt://127.0.0.1:1883",
+      ),
+    );
+  }
 }

@@ -1,0 +1,120 @@
+/**
+ * Runs a library experiment the way CI does: the real CLI in a child process
+ * (`node --import tsx engine/cli/bin.ts run <file> --var ... --out <tmp>`), then reads back
+ * what it wrote: exit code, `summary.json` and the journal's events.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const ROOT = new URL('../../', import.meta.url).pathname;
+const BIN = join(ROOT, 'engine/cli/bin.ts');
+
+/** One journal line; only the fields these tests read are typed. */
+export interface JournalEvent {
+  type: string;
+  t: number;
+  phase?: string;
+  message?: string;
+  durationMs?: number;
+  counters?: Record<string, number>;
+  gauges?: Record<string, number>;
+}
+
+export interface SloResult {
+  name: string;
+  status: 'met' | 'breached' | 'nodata';
+  value: number | null;
+}
+
+export interface ExperimentRun {
+  code: number;
+  output: string;
+  summary: { outcome: string; exitCode: number; slos: SloResult[]; runbook?: string };
+  journal: JournalEvent[];
+  outDir: string;
+  /** An SLO's value by name; throws when the SLO is missing. */
+  slo(name: string): SloResult;
+  /** Metrics events of the journal (one per 1 s slice), in order. */
+  metrics(): JournalEvent[];
+  cleanup(): void;
+}
+
+export async function runExperiment(file: string, vars: Record<string, string | number> = {}): Promise<ExperimentRun> {
+  const outDir = mkdtempSync(join(tmpdir(), 'squall-lib-'));
+  const args = ['--import', 'tsx', BIN, 'run', file, '--out', outDir];
+  for (const [k, v] of Object.entries(vars)) args.push('--var', `${k}=${v}`);
+  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (d) => {
+    output += d;
+  });
+  child.stderr.on('data', (d) => {
+    output += d;
+  });
+  const code = await new Promise<number>((resolve) =>
+    child.on('exit', (c, signal) => resolve(c ?? (signal ? 128 : -1))),
+  );
+  const summaryPath = join(outDir, 'summary.json');
+  if (!existsSync(summaryPath)) throw new Error(`no summary.json (exit ${code}):\n${output}`);
+  const summary = JSON.parse(readFileSync(summaryPath, 'utf8')) as ExperimentRun['summary'];
+  const journal = readFileSync(join(outDir, 'journal.jsonl'), 'utf8')
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l) as JournalEvent);
+  return {
+    code,
+    output,
+    summary,
+    journal,
+    outDir,
+    slo(name) {
+      const found = summary.slos.find((s) => s.name === name);
+      if (!found) throw new Error(`no SLO '${name}' in ${summaryPath}`);
+      return found;
+    },
+    metrics: () => journal.filter((e) => e.type === 'metrics'),
+    cleanup: () => rmSync(outDir, { recursive: true, force: true }),
+  };
+}
+
+/**
+ * Largest per-second value of a fleet counter over the run's metrics slices; with
+ * `afterFault`, only slices that end after the first fault was injected (not the initial ramp).
+ */
+export function peakPerSecond(run: ExperimentRun, counter: string, afterFault = false): number {
+  const injectedAt = run.journal.find((e) => e.type === 'fault.injected')?.t ?? 0;
+  let peak = 0;
+  for (const e of run.metrics()) {
+    if (afterFault && e.t <= injectedAt) continue;
+    const v = e.counters?.[counter] ?? 0;
+    const s = (e.durationMs ?? 1000) / 1000;
+    if (s > 0) peak = Math.max(peak, v / s);
+  }
+  return peak;
+}
+
+/** Sum of a fleet counter over the whole run. */
+export function total(run: ExperimentRun, counter: string): number {
+  return run.metrics().reduce((a, e) => a + (e.counters?.[counter] ?? 0), 0);
+}
+
+/**
+ * PIDs the run named in its log lines (testbed processes, restarts) that are still alive:
+ * the runner must have stopped every one of them.
+ */
+export function leftoverPids(run: ExperimentRun): number[] {
+  const pids = new Set<number>();
+  for (const e of run.journal) {
+    for (const m of (e.message ?? '').matchAll(/\bpid (\d+)/g)) pids.add(Number(m[1]));
+  }
+  return [...pids].filter((pid) => {
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      return /node|mosquitto/.test(cmd);
+    } catch {
+      return false;
+    }
+  });
+}
