@@ -9,7 +9,7 @@ import type { ManagedProcess, ProxyHandle } from '../../agents/faults/driver.js'
 import { createLocalAgent } from '../../agents/local/local-agent.js';
 import { startProxies, stopProxies } from '../../agents/proxy/start-proxies.js';
 import { createFleet } from '../../simulator/fleet.js';
-import { type FleetSpec, toFleetConfig } from '../../simulator/fleet-spec.js';
+import { type FleetConfig, type FleetSpec, toFleetConfig } from '../../simulator/fleet-spec.js';
 import { startEmbeddedTestbed } from '../../testbed/engine-hook.js';
 import {
   type AgentAddressSpec,
@@ -17,6 +17,7 @@ import {
   type ConnectOptions,
   connectAgent,
 } from '../controller/agent-connection.js';
+import { createDistributedFleet } from '../controller/fleet-split.js';
 import { SquallError } from '../errors.js';
 import '../catalog.js';
 import { probeKinds } from '../probes/probe.js';
@@ -99,7 +100,29 @@ export function createDefaultEnvironment(extras: EnvironmentExtras = {}): Enviro
       });
       if (experiment.fleet) {
         const brokers = { ...(testbed?.brokers ?? {}), ...(experiment.system.brokers ?? {}) };
-        sources.push(fleetSource(experiment.fleet, brokers, file ? dirname(file) : process.cwd(), log));
+        const config = toFleetConfig(experiment.fleet, brokers, file ? dirname(file) : process.cwd());
+        const shardAgents = experiment.fleet.agents;
+        if (shardAgents?.length) {
+          // Shards on remote agents: each agent runs a slice of the devices; the first runs the sink.
+          const fleet = await createDistributedFleet(
+            config,
+            shardAgents.map((name) => remote.find((c) => c.name === name)!),
+          );
+          // Stopped as a source (so the sink settles before the last slice) or, if setup fails
+          // later, by teardown; whichever comes first.
+          let stopped: Promise<void> | undefined;
+          const stopFleet = () => {
+            stopped ??= fleet.stop();
+            return stopped;
+          };
+          stops.push(stopFleet);
+          sources.push({ name: fleet.name, collect: () => fleet.collect(), stop: stopFleet });
+          log(
+            `fleet: ${fleet.shards.map((s) => `${s.devices} devices`).join(' + ')} on agents ${shardAgents.join(', ')}`,
+          );
+        } else {
+          sources.push(fleetSource(experiment.fleet, config, log));
+        }
       }
 
       const agent = createLocalAgent({
@@ -153,13 +176,8 @@ async function startTestbedFor(spec: TestbedSpec, log: (message: string) => void
  * full size; a fleet that does not get there is left to the gate, which names what is wrong.
  * `stop` settles the sinks' accounting (the grace period for late messages).
  */
-function fleetSource(
-  spec: FleetSpec,
-  brokers: Record<string, string>,
-  baseDir: string,
-  log: (message: string) => void,
-): MetricsSource {
-  const fleet = createFleet(toFleetConfig(spec, brokers, baseDir), {
+function fleetSource(spec: FleetSpec, config: FleetConfig, log: (message: string) => void): MetricsSource {
+  const fleet = createFleet(config, {
     onShardCrash: (c) =>
       log(
         `fleet shard ${c.shard} crashed (exit ${c.exitCode}, signal ${c.signal}): its ${c.devices} devices are counted as disconnected`,

@@ -7,8 +7,21 @@ export function testbedBrokerNames(gateways: number): string[] {
 }
 
 export function checkFleet(ctx: Ctx): void {
-  const { fleet, system } = ctx.parts.sections;
-  if (!fleet || ctx.parts.broken.has('system')) return;
+  const { fleet, system, agents } = ctx.parts.sections;
+  if (!fleet) return;
+  if (!ctx.parts.broken.has('agents')) {
+    const declared = Object.keys(agents ?? {}).filter((a) => a !== 'local');
+    fleet.agents?.forEach((name, i) => {
+      if (!declared.includes(name)) {
+        add(
+          ctx,
+          ['fleet', 'agents', i],
+          notDeclared('agent', name, declared, 'agents', 'fleet shards run on remote agents'),
+        );
+      }
+    });
+  }
+  if (ctx.parts.broken.has('system')) return;
   const known = [
     ...Object.keys(system?.brokers ?? {}),
     ...(system?.testbed ? testbedBrokerNames(system.testbed.gateways) : []),
