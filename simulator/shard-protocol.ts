@@ -15,5 +15,10 @@ export type ShardMessage =
   | { t: 'stopped'; lastSeqs: Float64Array };
 
 export function sendToParent(msg: ShardMessage): void {
-  process.send?.(msg);
+  // The parent can die between two pushes; its channel closes before 'disconnect' fires, and an
+  // EPIPE here must end the shard quietly, not crash it with a stack trace.
+  if (!process.connected) return;
+  process.send?.(msg, undefined, undefined, (err: Error | null) => {
+    if (err) process.exit(0);
+  });
 }
