@@ -168,12 +168,9 @@ export const FleetSpec = z
       .union([z.literal('auto'), z.number().int().min(0).max(64)])
       .default('auto')
       .meta({ description: 'child processes (each below the open-files limit); 0 = in this process' }),
-    agents: z
-      .array(z.string())
-      .optional()
-      .meta({
-        description: 'split the devices across these agents (each runs a shard); default: this process',
-      }),
+    agents: z.array(z.string()).optional().meta({
+      description: 'split the devices across these agents (each runs a shard); default: this process',
+    }),
     sourceAddresses: z
       .array(z.ipv4())
       .optional()

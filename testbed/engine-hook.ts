@@ -4,13 +4,15 @@
  * fleet (`system.brokers`), and — in lab mode — each host's namespace (a fault's `target.host`)
  * and address (an `nft.partition` peer); stop it all on teardown.
  */
-import type { ManagedProcess } from '../agents/faults/driver.js';
+import type { ManagedProcess, ProxyHandle } from '../agents/faults/driver.js';
 import { startTestbed, type Testbed, type TestbedOptions } from './testbed.js';
 
 export interface EmbeddedTestbed {
   readonly testbed: Testbed;
   /** `cloud-broker`, `cloud-worker-<i>`, `edge-<i>` → process; merge into the local agent's map. */
   readonly processes: Map<string, ManagedProcess>;
+  /** With `uplinkProxy`: `edge-<i>-uplink` → fault proxy; merge into the local agent's proxies. */
+  readonly proxies: Map<string, ProxyHandle>;
   /** `cloud`, `edge-<i>` → MQTT URL; merge into `system.brokers`. */
   readonly brokers: Record<string, string>;
   /** Lab mode only: `cloud-1`, `edge-<i>` → namespace and address. Empty on loopback. */
@@ -23,6 +25,7 @@ export async function startEmbeddedTestbed(options: TestbedOptions = {}): Promis
   return {
     testbed,
     processes: new Map(testbed.processes().map((p) => [p.name, p])),
+    proxies: new Map<string, ProxyHandle>(testbed.uplinks),
     brokers: testbed.brokers(),
     hosts: Object.fromEntries(
       (testbed.lab?.hosts ?? []).map((h) => [h.name, { netns: h.netns, address: h.address }]),

@@ -9,6 +9,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { ManagedProcess } from '../agents/faults/driver.js';
+import { createFaultProxy, type FaultProxy } from '../agents/proxy/fault-proxy.js';
 import { SquallError } from '../engine/errors.js';
 import { startCloudCluster } from './cloud/cluster.js';
 import type { OverflowPolicy } from './edge/disk-queue.js';
@@ -34,6 +35,11 @@ export interface TestbedOptions {
   overflow?: OverflowPolicy;
   /** Where state files go (default <tmpdir>/squall-testbed). */
   stateDir?: string;
+  /**
+   * Loopback only: put a fault proxy (`edge-<i>-uplink`) between each gateway's bridge and the
+   * cloud, so `proxy.*` faults (down, latency, ...) act on the gateway→cloud path without root.
+   */
+  uplinkProxy?: boolean;
 }
 
 /** What `squall testbed down` needs to tear a run down from another process. */
@@ -73,6 +79,8 @@ export interface Testbed {
   processes(): ManagedProcess[];
   process(role: string): ManagedProcess;
   readonly gateways: readonly EdgeGatewayHandle[];
+  /** With `uplinkProxy`: `edge-<i>-uplink` → the fault proxy on that gateway's uplink. */
+  readonly uplinks: ReadonlyMap<string, FaultProxy>;
   /** Human-readable addresses, one line each. */
   describe(): string;
   /** Stops everything, removes namespaces, temp dirs and the state file. Idempotent. */
@@ -91,6 +99,12 @@ export async function startTestbed(options: TestbedOptions = {}): Promise<Testbe
   if (!Number.isInteger(gatewaysN) || gatewaysN < 0) {
     throw new SquallError('SQUALL_USAGE', `--gateways must be a non-negative integer, got ${gatewaysN}`);
   }
+  if (options.lab && options.uplinkProxy) {
+    throw new SquallError(
+      'SQUALL_USAGE',
+      'uplinkProxy is for the loopback testbed; in lab mode partition the uplink with nft.partition',
+    );
+  }
   if (options.lab && !isRoot()) {
     throw new SquallError(
       'SQUALL_USAGE',
@@ -105,6 +119,7 @@ export async function startTestbed(options: TestbedOptions = {}): Promise<Testbe
   let cloudSlot: CloudBrokerSlot | undefined;
   let mosquitto: MosquittoBroker | undefined;
   const gateways: EdgeGatewayHandle[] = [];
+  const uplinks = new Map<string, FaultProxy>();
   let id = `sq${randomBytes(2).toString('hex')}`;
   let statePath = path.join(stateDir, `${id}.json`);
   let stopped = false;
@@ -116,6 +131,7 @@ export async function startTestbed(options: TestbedOptions = {}): Promise<Testbe
     await pendingWrite; // a refresh landing after the rm below would resurrect the state file
     // Reverse order of start; each step swallows its own failure so the rest still runs.
     await Promise.all(gateways.map((g) => g.stop().catch(() => undefined)));
+    await Promise.all([...uplinks.values()].map((p) => p.stop().catch(() => undefined)));
     await cloudSlot?.cluster.stop().catch(() => undefined);
     await mosquitto?.stop().catch(() => undefined);
     await lab?.destroy().catch(() => undefined);
@@ -145,10 +161,24 @@ export async function startTestbed(options: TestbedOptions = {}): Promise<Testbe
     }
     for (let i = 1; i <= gatewaysN; i++) {
       const edgeHost = lab?.host(`edge-${i}`);
+      let uplinkUrl = cloudUrl;
+      if (options.uplinkProxy) {
+        const cloud = new URL(cloudUrl);
+        // Its own loopback address per gateway (127.0.77.<i>), so an address-scoped fault
+        // (nft.loss with peers: [127.0.77.1]) hits this uplink and nothing else on the host.
+        const proxy = createFaultProxy({
+          name: `edge-${i}-uplink`,
+          listen: `127.0.77.${i}:0`,
+          upstream: `${cloud.hostname}:${cloud.port}`,
+        });
+        const bound = await proxy.start();
+        uplinks.set(proxy.name, proxy);
+        uplinkUrl = `mqtt://${bound.host}:${bound.port}`;
+      }
       gateways.push(
         await startEdgeGateway({
           name: `edge-${i}`,
-          cloudUrl,
+          cloudUrl: uplinkUrl,
           ...(options.forward && { forward: options.forward }),
           ...(options.maxQueueMessages && { maxQueueMessages: options.maxQueueMessages }),
           ...(options.overflow && { overflow: options.overflow }),
@@ -216,6 +246,7 @@ export async function startTestbed(options: TestbedOptions = {}): Promise<Testbe
       lab,
       endpoints,
       gateways,
+      uplinks,
       brokers: () => Object.fromEntries(endpoints.map((e) => [e.role, e.url])),
       processes,
       process(role) {
@@ -237,6 +268,7 @@ export async function startTestbed(options: TestbedOptions = {}): Promise<Testbe
         }
         if (cloudSlot && !lab) lines.push(`  metrics  ${cloudSlot.cluster.metricsUrl}`);
         for (const g of gateways) if (!lab) lines.push(`  metrics  ${g.metricsUrl}  (${g.name})`);
+        for (const p of uplinks.values()) lines.push(`  uplink   ${p.name} ${p.listen} -> ${p.upstream}`);
         lines.push(
           `  fault targets: ${processes()
             .map((p) => `${p.name}=${p.pid() ?? '-'}`)

@@ -131,7 +131,11 @@ export function createDefaultEnvironment(extras: EnvironmentExtras = {}): Enviro
           ...group.processes,
           ...(extras.processes ?? []),
         ]),
-        proxies: new Map<string, ProxyHandle>([...proxies, ...(extras.proxies ?? [])]),
+        proxies: new Map<string, ProxyHandle>([
+          ...(testbed?.proxies ?? []),
+          ...proxies,
+          ...(extras.proxies ?? []),
+        ]),
         log,
       });
       return {
@@ -161,11 +165,14 @@ async function startTestbedFor(spec: TestbedSpec, log: (message: string) => void
     ...(spec.forward ? { forward: spec.forward } : {}),
     ...(spec.queueMax ? { maxQueueMessages: spec.queueMax } : {}),
     ...(spec.overflow ? { overflow: spec.overflow } : {}),
+    ...(spec.uplinkProxy ? { uplinkProxy: true } : {}),
   });
   log(
     `testbed up: ${Object.entries(testbed.brokers)
       .map(([name, url]) => `${name} ${url}`)
-      .join(', ')}`,
+      .join(
+        ', ',
+      )}${[...testbed.proxies.values()].map((p) => `; proxy ${p.name} ${p.listen} -> ${p.upstream}`).join('')}`,
   );
   return testbed;
 }

@@ -114,6 +114,10 @@ export const TestbedSpec = z.strictObject({
     .optional()
     .meta({ description: 'gateway disk queue bound (messages)' }),
   overflow: z.enum(['drop-oldest', 'drop-newest', 'back-pressure']).optional(),
+  uplinkProxy: z.boolean().default(false).meta({
+    description:
+      "loopback only: a fault proxy 'edge-<i>-uplink' between each gateway and the cloud, for proxy.* faults on that path",
+  }),
 });
 
 export const System = z.strictObject({

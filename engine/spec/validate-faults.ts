@@ -88,7 +88,12 @@ function checkTargetNames(ctx: Ctx, fault: FaultSpec, i: number): void {
     }
   }
   if (proxy !== undefined) {
-    const declared = Object.keys(system.proxies ?? {});
+    // With `uplinkProxy`, the testbed adds one proxy per gateway: edge-<i>-uplink.
+    const uplinks =
+      system.testbed?.uplinkProxy === true
+        ? Array.from({ length: system.testbed.gateways }, (_, i) => `edge-${i + 1}-uplink`)
+        : [];
+    const declared = [...Object.keys(system.proxies ?? {}), ...uplinks];
     if (!declared.includes(proxy)) {
       add(ctx, ['faults', i, 'target', 'proxy'], notDeclared('proxy', proxy, declared, 'system.proxies'));
     }

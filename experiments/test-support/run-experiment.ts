@@ -41,23 +41,10 @@ export interface ExperimentRun {
   cleanup(): void;
 }
 
-export async function runExperiment(file: string, vars: Record<string, string | number> = {}): Promise<ExperimentRun> {
-  const outDir = mkdtempSync(join(tmpdir(), 'squall-lib-'));
-  const args = ['--import', 'tsx', BIN, 'run', file, '--out', outDir];
-  for (const [k, v] of Object.entries(vars)) args.push('--var', `${k}=${v}`);
-  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout.on('data', (d) => {
-    output += d;
-  });
-  child.stderr.on('data', (d) => {
-    output += d;
-  });
-  const code = await new Promise<number>((resolve) =>
-    child.on('exit', (c, signal) => resolve(c ?? (signal ? 128 : -1))),
-  );
+/** Reads what `squall run --out <dir>` wrote: `summary.json` and the journal. */
+export function readRun(outDir: string, code = -1, output = ''): ExperimentRun {
   const summaryPath = join(outDir, 'summary.json');
-  if (!existsSync(summaryPath)) throw new Error(`no summary.json (exit ${code}):\n${output}`);
+  if (!existsSync(summaryPath)) throw new Error(`no summary.json in ${outDir} (exit ${code}):\n${output}`);
   const summary = JSON.parse(readFileSync(summaryPath, 'utf8')) as ExperimentRun['summary'];
   const journal = readFileSync(join(outDir, 'journal.jsonl'), 'utf8')
     .split('\n')
@@ -77,6 +64,27 @@ export async function runExperiment(file: string, vars: Record<string, string | 
     metrics: () => journal.filter((e) => e.type === 'metrics'),
     cleanup: () => rmSync(outDir, { recursive: true, force: true }),
   };
+}
+
+export async function runExperiment(
+  file: string,
+  vars: Record<string, string | number> = {},
+): Promise<ExperimentRun> {
+  const outDir = mkdtempSync(join(tmpdir(), 'squall-lib-'));
+  const args = ['--import', 'tsx', BIN, 'run', file, '--out', outDir];
+  for (const [k, v] of Object.entries(vars)) args.push('--var', `${k}=${v}`);
+  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (d) => {
+    output += d;
+  });
+  child.stderr.on('data', (d) => {
+    output += d;
+  });
+  const code = await new Promise<number>((resolve) =>
+    child.on('exit', (c, signal) => resolve(c ?? (signal ? 128 : -1))),
+  );
+  return readRun(outDir, code, output);
 }
 
 /**
