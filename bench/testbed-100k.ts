@@ -43,9 +43,13 @@ const clusterRss = () =>
 await sleep(1000);
 const idleRss = clusterRss();
 
+// 100k connections to one port exhaust one source address's ephemeral ports, and a few
+// addresses make bind()'s port search slow (bench/fleet-herd.ts): spread over 32.
+const SOURCES = Array.from({ length: 32 }, (_, i) => `127.0.0.${2 + i}`);
 const fleet = createFleet({
   engine: {
     broker: parseBrokerUrl(cluster.url),
+    localAddresses: SOURCES,
     connectRatePerS: CONNECT_RATE_PER_S,
     maxInflightConnects: 2000,
     connectTimeoutMs: 15_000,
