@@ -21,27 +21,11 @@ import { readFileSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { z } from 'zod';
 import { SquallError } from '../engine/errors.js';
-import { parseDurationMs, parsePercent, parseRatePerS, type UnitError } from '../engine/spec/units.js';
+import { Duration, Percent, Rate } from '../engine/spec/unit-schemas.js';
 import type { BrokerTarget, DeviceEngineInput, DeviceGroupInput } from './engine-config.js';
 import { parseBrokerUrl } from './engine-config.js';
 import { RECONNECT_STRATEGIES } from './reconnect.js';
 
-function unit<T>(parse: (input: unknown) => T, description: string) {
-  return z
-    .string({ error: (iss) => (iss.input === undefined ? 'required' : `expected ${description}`) })
-    .meta({ description })
-    .transform((text, ctx): T => {
-      try {
-        return parse(text);
-      } catch (err) {
-        ctx.issues.push({ code: 'custom', message: (err as UnitError).message, input: text });
-        return z.NEVER;
-      }
-    });
-}
-const Duration = unit(parseDurationMs, "a duration such as '250ms', '10s' or '5m'");
-const Rate = unit(parseRatePerS, "a rate such as '5000/s'");
-const Percent = unit(parsePercent, "a percentage such as '80%'");
 const Qos = z.union([z.literal(0), z.literal(1), z.literal(2)]);
 const Template = (vars: string) =>
   z

@@ -6,52 +6,10 @@
  */
 import { z } from 'zod';
 import { FleetSpec } from '../../simulator/fleet-spec.js';
-import {
-  describeInput,
-  type Objective,
-  parseDurationMs,
-  parseObjective,
-  parseOffsetMs,
-  parsePercent,
-  parseRatePerS,
-  type UnitError,
-} from './units.js';
+import { Duration, ObjectiveText, Offset, Percent, Rate } from './unit-schemas.js';
+import { describeInput } from './units.js';
 
-function unit<T>(
-  parse: (input: unknown) => T,
-  pattern: RegExp,
-  description: string,
-  describe: (input: unknown) => string = describeInput,
-) {
-  return z
-    .string({
-      error: (iss) =>
-        iss.input === undefined ? 'required' : `expected ${description}, got ${describe(iss.input)}`,
-    })
-    .regex(pattern, { error: (iss) => `expected ${description}, got '${iss.input}'` })
-    .meta({ description })
-    .transform((text, ctx): T => {
-      try {
-        return parse(text);
-      } catch (err) {
-        ctx.issues.push({ code: 'custom', message: (err as UnitError).message, input: text });
-        return z.NEVER;
-      }
-    });
-}
-
-const DURATION = /^\+?\s*-?(\d+(\.\d+)?(ms|s|m|h|d))+$/;
-export const Duration = unit(parseDurationMs, DURATION, "a duration such as '250ms', '30s' or '5m'");
-export const Offset = unit(parseOffsetMs, DURATION, "an offset such as '+0s' or '+30s' after the baseline");
-export const Rate = unit(parseRatePerS, /^\s*\d+(\.\d+)?\s*\/\s*(s|m|h)\s*$/, "a rate such as '5000/s'");
-export const Percent = unit(parsePercent, /^\s*-?\d+(\.\d+)?\s*%\s*$/, "a percentage such as '99.9%'");
-export const ObjectiveText = unit<Objective>(
-  parseObjective,
-  /^\s*(>=|<=|==|!=|>|<)\s*\S.*$/,
-  "an objective such as '>= 99.9%', '<= 500ms' or '== 0'",
-  // A bare number lacks a comparator, not a unit.
-  (input) => (typeof input === 'number' ? `the number ${input} (add a comparator)` : describeInput(input)),
-);
+export { Duration, ObjectiveText, Offset, Percent, Rate };
 
 // Letter case spelled out rather than an `i` flag: JSON Schema patterns carry no flags, and
 // editors check names with the pattern alone.

@@ -1,0 +1,52 @@
+/**
+ * zod schemas for the human units experiment files use (`30s`, `+5s`, `5000/s`, `99.9%`,
+ * `>= 99.9%`): validated and converted to numbers. Shared by the experiment schema and the
+ * fleet section (simulator/fleet-spec.ts), which is why they live apart from schema.ts.
+ */
+import { z } from 'zod';
+import {
+  describeInput,
+  type Objective,
+  parseDurationMs,
+  parseObjective,
+  parseOffsetMs,
+  parsePercent,
+  parseRatePerS,
+  type UnitError,
+} from './units.js';
+
+function unit<T>(
+  parse: (input: unknown) => T,
+  pattern: RegExp,
+  description: string,
+  describe: (input: unknown) => string = describeInput,
+) {
+  return z
+    .string({
+      error: (iss) =>
+        iss.input === undefined ? 'required' : `expected ${description}, got ${describe(iss.input)}`,
+    })
+    .regex(pattern, { error: (iss) => `expected ${description}, got '${iss.input}'` })
+    .meta({ description })
+    .transform((text, ctx): T => {
+      try {
+        return parse(text);
+      } catch (err) {
+        ctx.issues.push({ code: 'custom', message: (err as UnitError).message, input: text });
+        return z.NEVER;
+      }
+    });
+}
+
+const DURATION = /^\+?\s*-?(\d+(\.\d+)?(ms|s|m|h|d))+$/;
+export const Duration = unit(parseDurationMs, DURATION, "a duration such as '250ms', '30s' or '5m'");
+export const Offset = unit(parseOffsetMs, DURATION, "an offset such as '+0s' or '+30s' after the baseline");
+export const Rate = unit(parseRatePerS, /^\s*\d+(\.\d+)?\s*\/\s*(s|m|h)\s*$/, "a rate such as '5000/s'");
+export const Percent = unit(parsePercent, /^\s*-?\d+(\.\d+)?\s*%\s*$/, "a percentage such as '99.9%'");
+export const ObjectiveText = unit<Objective>(
+  parseObjective,
+  /^\s*(>=|<=|==|!=|>|<)\s*\S.*$/,
+  "an objective such as '>= 99.9%', '<= 500ms' or '== 0'",
+  // A bare number lacks a comparator, not a unit.
+  (input) => (typeof input === 'number' ? `the number ${input} (add a comparator)` : describeInput(input)),
+);
