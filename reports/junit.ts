@@ -9,7 +9,6 @@ import { describeSlo, formatBudget, formatSliValue, formatStatus } from './forma
 import type { RunSummary } from './summary.js';
 
 // engine/run/scoring.ts imports the formatter from here; it lives in format.ts with the others.
-export { formatSliValue };
 
 export function escapeXml(text: string): string {
   return text.replace(

@@ -4,7 +4,7 @@
  * experiment, not every slice.
  */
 
-import { formatSliValue } from '../../reports/junit.js';
+import { formatSliValue } from '../../reports/format.js';
 import { planBurnRateGuard } from '../slo/budget.js';
 import { currentValue } from '../slo/evaluate.js';
 import { evaluateBurnRateGuard, evaluateThresholdGuard, parseGuardCondition } from '../slo/guards.js';

@@ -135,11 +135,9 @@ function renderOutcome(result: RunResult, paths: string[]): string {
   return `${lines.join('\n')}\n`;
 }
 
-export function formatValue(value: number, unit: string): string {
+function formatValue(value: number, unit: string): string {
   if (unit === 'ratio') return `${(value * 100).toFixed(value > 0.999 && value < 1 ? 3 : 2)}%`;
   if (unit === 'ms') return `${value.toFixed(value < 10 ? 2 : 0)}ms`;
   if (unit === 'per_s') return `${value.toFixed(1)}/s`;
   return String(Math.round(value * 1000) / 1000);
 }
-
-export type { CliIO };
