@@ -10,6 +10,9 @@
  *   raw     net.connect; "connected" when the socket connects (no MQTT at all)
  *   lean    createFleet({ sink: false, shards: 0 }), no telemetry; connected on CONNACK
  *   mqtt.js MqttClient over a net.Socket with the same source address; connected on CONNACK
+ *   floor   the least any Node client can do for the same exchange: net.Socket with `onread`,
+ *           one pre-encoded CONNECT written at connect(), "connected" on the first bytes read
+ *           (no parsing, no state): what separates lean from raw that no engine work can remove
  * Connections stay open until the variant is done; then the server resets them all (RST: no
  * TIME_WAIT on the sources), the child is killed, and the server is empty before the next one. FLEET_BENCH_ROUNDS (3) rounds, the order
  * rotated each round (the machine is noisy); medians over rounds, and lean/raw per round.
@@ -28,7 +31,7 @@ const DEVICES = Number(process.env.FLEET_BENCH_DEVICES ?? 10_000);
 const IN_FLIGHT = Number(process.env.FLEET_BENCH_IN_FLIGHT ?? 1000);
 const ROUNDS = Number(process.env.FLEET_BENCH_ROUNDS ?? 3);
 const SOURCES = Array.from({ length: 8 }, (_, i) => `127.0.0.${2 + i}`);
-const VARIANTS = ['raw', 'lean', 'mqttjs'] as const;
+const VARIANTS = ['raw', 'lean', 'mqttjs', 'floor'] as const;
 type Variant = (typeof VARIANTS)[number];
 const CONNACK = Buffer.from([0x20, 0x02, 0x00, 0x00]);
 
@@ -175,6 +178,31 @@ async function lean(port: number): Promise<Measured> {
   return { ...r, errors: (t.connect_attempts ?? DEVICES) - DEVICES };
 }
 
+const FLOOR_CONNECT = Buffer.from('101000044d5154540402003c0004666c6f72', 'hex');
+
+async function floor(port: number): Promise<Measured> {
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  const readBuffer = Buffer.allocUnsafe(64 * 1024);
+  const errors = await drive((i, ok, fail) => {
+    const s = new net.Socket({
+      onread: {
+        buffer: readBuffer,
+        callback: () => {
+          ok();
+          return true;
+        },
+      },
+    } as net.SocketConstructorOpts);
+    keep.push(s);
+    s.on('error', fail);
+    s.once('close', fail);
+    s.connect({ host: '127.0.0.1', port, localAddress: SOURCES[i % SOURCES.length] });
+    s.write(FLOOR_CONNECT);
+  });
+  return finish('floor', DEVICES, errors, t0, c0);
+}
+
 async function mqttjs(port: number): Promise<Measured> {
   const { MqttClient } = await import('mqtt');
   const c0 = process.cpuUsage();
@@ -265,7 +293,12 @@ async function main(): Promise<void> {
     cpuSeconds: median(of(v).map((r) => r.cpuSeconds)),
     serverCpuSeconds: median(of(v).map((r) => r.serverCpuSeconds)),
   });
-  const medians = { raw: summarize('raw'), lean: summarize('lean'), mqttjs: summarize('mqttjs') };
+  const medians = {
+    raw: summarize('raw'),
+    lean: summarize('lean'),
+    mqttjs: summarize('mqttjs'),
+    floor: summarize('floor'),
+  };
   const perRound = (a: Variant, b: Variant, key: 'connectsPerS' | 'connectsPerCoreS') =>
     Array.from({ length: ROUNDS }, (_, k) => {
       const x = of(a).find((r) => r.round === k + 1)!;
@@ -282,12 +315,21 @@ async function main(): Promise<void> {
     mqttjsOverRawWall: round3(medians.mqttjs.connectsPerS / medians.raw.connectsPerS),
     leanOverMqttjsWall: round3(medians.lean.connectsPerS / medians.mqttjs.connectsPerS),
     leanOverMqttjsPerCore: round3(medians.lean.connectsPerCoreS / medians.mqttjs.connectsPerCoreS),
+    floorOverRawWall: round3(medians.floor.connectsPerS / medians.raw.connectsPerS),
+    floorOverRawWallPerRound: perRound('floor', 'raw', 'connectsPerS'),
+    floorOverRawPerCore: round3(medians.floor.connectsPerCoreS / medians.raw.connectsPerCoreS),
+    leanOverFloorWall: round3(medians.lean.connectsPerS / medians.floor.connectsPerS),
+    leanOverFloorPerCore: round3(medians.lean.connectsPerCoreS / medians.floor.connectsPerCoreS),
   };
   const target = 0.85;
   console.log('medians', JSON.stringify(medians));
   console.log(
     `lean/raw wall ${ratios.leanOverRawWall} (per round ${leanRawWall.join(', ')}), per core ` +
       `${ratios.leanOverRawPerCore}; target ≥ ${target}: ${ratios.leanOverRawWall >= target ? 'met' : 'NOT met'}`,
+  );
+  console.log(
+    `floor/raw wall ${ratios.floorOverRawWall}, per core ${ratios.floorOverRawPerCore}; ` +
+      `lean/floor wall ${ratios.leanOverFloorWall}, per core ${ratios.leanOverFloorPerCore}`,
   );
   const path = writeResult('fleet-connect-raw', {
     bench: 'fleet-connect-raw',
@@ -297,7 +339,7 @@ async function main(): Promise<void> {
       devices: DEVICES,
       inFlight: IN_FLIGHT,
       rounds: ROUNDS,
-      order: 'rotated each round: raw,lean,mqttjs / lean,mqttjs,raw / mqttjs,raw,lean',
+      order: 'rotated each round: raw,lean,mqttjs,floor / lean,mqttjs,floor,raw / ...',
       server:
         'one child process, net.Server (backlog 4096), CONNECT → fixed CONNACK 20 02 00 00; ' +
         'after each variant it resets (RST) every connection, so no source port stays in TIME_WAIT',
@@ -306,6 +348,7 @@ async function main(): Promise<void> {
         raw: "net.Socket 'connect'",
         lean: 'CONNACK (createFleet, sink: false, shards: 0, no telemetry)',
         mqttjs: "CONNACK (MqttClient 'connect')",
+        floor: 'first bytes read after a pre-encoded CONNECT written at connect() (no engine)',
       },
       perCore: 'connects / client process CPU seconds (user + system)',
     },
@@ -319,9 +362,9 @@ async function main(): Promise<void> {
 
 const role = process.env.FLEET_BENCH_ROLE;
 if (role === 'server') server();
-else if (role === 'raw' || role === 'lean' || role === 'mqttjs') {
+else if (role === 'raw' || role === 'lean' || role === 'mqttjs' || role === 'floor') {
   const port = Number(process.env.FLEET_BENCH_PORT);
-  const run = { raw, lean, mqttjs }[role];
+  const run = { raw, lean, mqttjs, floor }[role];
   process.send!(await run(port));
   await new Promise((r) => setTimeout(r, 600_000)); // hold the connections until killed
 } else {

@@ -54,6 +54,10 @@ export interface DeviceGroupConfig {
   telemetry?: TelemetryConfig;
   /** Command subscriptions, topic templates. */
   subscriptions: Array<{ topic: string; qos: QoS }>;
+  /** This group's failover endpoints after the primary broker; default: the engine's. */
+  failover?: BrokerTarget[];
+  /** Consecutive failed connects at one endpoint before moving to the next; default: the engine's. */
+  failoverAfter?: number;
 }
 
 export interface BrokerTarget {
@@ -75,15 +79,29 @@ export type MessageHandler = (
 ) => void;
 
 export interface DeviceEngineConfig {
+  /** The primary endpoint every device connects to first. */
   broker: BrokerTarget;
+  /**
+   * Failover endpoints after the primary: after `failoverAfter` consecutive failed connects
+   * (refused, timed out, or closed before CONNACK) a device moves to the next endpoint, round
+   * robin and back to the primary after the last, keeping its reconnect backoff.
+   */
+  failover: BrokerTarget[];
+  failoverAfter: number;
   groups: DeviceGroupConfig[];
   tenants: TenantShare[];
   /** Global index of this engine's first device (shards own ranges). */
   firstIndex: number;
   /** Initial connects per second (the ramp); reconnects are not rate-limited. */
   connectRatePerS: number;
-  /** TCP + CONNACK handshakes in progress at once, ramp and reconnects alike. */
+  /** TCP + CONNACK handshakes in progress at once while the initial ramp admits a device. */
   maxInflightConnects: number;
+  /**
+   * Hard limit on handshakes in progress when reconnects are admitted; not a pacing (devices
+   * reconnect on their strategy's schedule), a bound on sockets: default 15,000, the most
+   * devices one shard holds below this machine's 20,000 open files.
+   */
+  maxInflightReconnects: number;
   connectTimeoutMs: number;
   reconnect: ReconnectOptions;
   seed: number;
@@ -96,7 +114,7 @@ export interface DeviceEngineConfig {
 export type DeviceGroupInput = Partial<Omit<DeviceGroupConfig, 'telemetry'>> & {
   telemetry?: Partial<TelemetryConfig>;
 };
-export type DeviceEngineInput = Partial<Omit<DeviceEngineConfig, 'groups' | 'reconnect'>> & {
+export type DeviceEngineInput = Partial<Omit<DeviceEngineConfig, 'groups' | 'reconnect' | 'broker'>> & {
   broker: BrokerTarget;
   groups: DeviceGroupInput[];
   reconnect?: Partial<ReconnectOptions>;
@@ -133,6 +151,8 @@ export function resolveEngineConfig(input: DeviceEngineInput): DeviceEngineConfi
       will: g.will,
       telemetry: g.telemetry ? { ...DEFAULT_TELEMETRY, ...g.telemetry } : undefined,
       subscriptions: g.subscriptions ?? [],
+      ...(g.failover !== undefined && { failover: g.failover }),
+      ...(g.failoverAfter !== undefined && { failoverAfter: g.failoverAfter }),
     };
     validateGroup(group);
     return group;
@@ -143,11 +163,14 @@ export function resolveEngineConfig(input: DeviceEngineInput): DeviceEngineConfi
   validateReconnect(reconnect);
   const config: DeviceEngineConfig = {
     broker: input.broker,
+    failover: input.failover ?? [],
+    failoverAfter: input.failoverAfter ?? 3,
     groups,
     tenants: input.tenants ?? [],
     firstIndex: input.firstIndex ?? 0,
     connectRatePerS: input.connectRatePerS ?? 1000,
     maxInflightConnects: input.maxInflightConnects ?? 1000,
+    maxInflightReconnects: input.maxInflightReconnects ?? 15_000,
     connectTimeoutMs: input.connectTimeoutMs ?? 30_000,
     reconnect,
     seed: input.seed ?? 1,
@@ -157,7 +180,15 @@ export function resolveEngineConfig(input: DeviceEngineInput): DeviceEngineConfi
   };
   if (!(config.connectRatePerS > 0)) throw invalid(`rampUp must be above 0/s, got ${config.connectRatePerS}`);
   if (!(config.maxInflightConnects >= 1)) throw invalid('maxInflightConnects must be at least 1');
+  if (!(config.maxInflightReconnects >= 1)) throw invalid('maxInflightReconnects must be at least 1');
   if (!(config.connectTimeoutMs > 0)) throw invalid('connectTimeout must be above 0');
+  for (const after of [config.failoverAfter, ...groups.map((g) => g.failoverAfter)]) {
+    if (after !== undefined && !(Number.isInteger(after) && after >= 1 && after <= 255))
+      throw invalid(`failoverAfter must be an integer 1..255, got ${after}`);
+  }
+  for (const g of [{ failover: config.failover }, ...groups]) {
+    if ((g.failover?.length ?? 0) > 254) throw invalid('failover: at most 254 endpoints');
+  }
   return config;
 }
 

@@ -200,6 +200,21 @@ export const FLEET_METRIC_KEYS: readonly FleetMetricKey[] = [
     description: 'shard processes that died unasked',
   },
   {
+    key: 'failovers',
+    kind: 'counter',
+    unit: 'count',
+    perTenant: false,
+    description: 'devices moving to their next broker endpoint after failoverAfter failed connects in a row',
+  },
+  {
+    key: 'shard_unsent',
+    kind: 'counter',
+    unit: 'count',
+    perTenant: false,
+    description:
+      "telemetry a crashed shard's devices would have sent after its last report (counted lost at stop)",
+  },
+  {
     key: 'connect_latency',
     kind: 'histogram',
     unit: 'us',

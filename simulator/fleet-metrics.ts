@@ -22,6 +22,7 @@ export const ENGINE_COUNTERS = [
   'gave_up',
   'subscribe_failed',
   'subscribed',
+  'failovers',
 ] as const;
 export type EngineCounter = (typeof ENGINE_COUNTERS)[number];
 
@@ -29,6 +30,7 @@ export const ENGINE_HISTOGRAMS = ['connect_latency', 'puback_latency', 'reconnec
 export type EngineHistogram = (typeof ENGINE_HISTOGRAMS)[number];
 
 import type { ErrorCode } from '../engine/errors.js';
+import { EventBuckets } from './event-buckets.js';
 
 /** Why connects failed, by cause, for the messages of issue 3 §8. */
 export type FailureCause = 'unreachable' | 'refused' | 'timeout' | 'tls' | 'ports' | 'closed' | 'protocol';
@@ -46,6 +48,8 @@ export const CAUSE_CODE: Record<FailureCause | 'shard', ErrorCode> = {
 };
 
 export class FleetMetrics {
+  /** Connect attempts and CONNACKs per 100 ms, for a herd's peak (event-buckets.ts). */
+  readonly events = new EventBuckets();
   readonly slice: Record<EngineCounter, number> = zeroCounters();
   readonly total: Record<EngineCounter, number> = zeroCounters();
   histograms: Record<EngineHistogram, Histogram> = newHistograms();

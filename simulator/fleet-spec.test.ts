@@ -112,6 +112,45 @@ groups:
     expect(() => toFleetConfig(spec, { cloud: 'mqtt://h:1' })).toThrow(SquallError);
   });
 
+  it('resolves failover endpoints per fleet and per group, and a sink at several brokers', () => {
+    const spec = FleetSpec.parse({
+      broker: 'cloud',
+      failover: ['cloud-standby', 'mqtt://dr:1884'],
+      telemetry: { every: '1s' },
+      groups: [
+        { name: 'meters', devices: 2 },
+        { name: 'gateways', devices: 1, failover: ['mqtt://gw-standby:1885'], failoverAfter: 5 },
+      ],
+      sink: { brokers: ['cloud', 'cloud-standby'] },
+    });
+    const names = { cloud: 'mqtt://c:1883', 'cloud-standby': 'mqtt://s:1883' };
+    const config = toFleetConfig(spec, names);
+    expect(config.engine.groups.map((g) => [g.failover, g.failoverAfter])).toEqual([
+      [
+        [
+          { host: 's', port: 1883 },
+          { host: 'dr', port: 1884 },
+        ],
+        undefined,
+      ],
+      [[{ host: 'gw-standby', port: 1885 }], 5],
+    ]);
+    expect(resolveEngineConfig(config.engine).failoverAfter).toBe(3);
+    expect(config.sink).toMatchObject({
+      brokers: [
+        { host: 'c', port: 1883 },
+        { host: 's', port: 1883 },
+      ],
+    });
+    const both = FleetSpec.safeParse({ devices: 1, sink: { broker: 'cloud', brokers: ['cloud'] } });
+    expect(both.error!.issues[0]).toMatchObject({
+      path: ['sink', 'brokers'],
+      message: 'set broker or brokers, not both',
+    });
+    const unknown = FleetSpec.parse({ devices: 1, failover: ['clod-standby'] });
+    expect(() => toFleetConfig(unknown, names)).toThrow(/fleet.failover\[0\]: 'clod-standby' is neither/);
+  });
+
   it('derives a sink filter from a topic template', () => {
     expect(topicFilterOf('t/{tenant}/{index}')).toBe('t/+/+');
     expect(topicFilterOf('fleet/dev-{index}/up')).toBe('fleet/+/up');

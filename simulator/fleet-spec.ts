@@ -16,6 +16,20 @@
  *     groups:                            # optional; each inherits the fields above
  *       - { name: meters, devices: 80000 }
  *       - { name: gateways, devices: 20000, protocol: 5, clean: false, commands: [{ topic: "cmd/{index}", qos: 1 }] }
+ *
+ * Broker failover (per fleet, or per group to override):
+ *
+ *     broker: cloud
+ *     failover: [cloud-standby]          # names from system.brokers, or URLs
+ *     failoverAfter: 3                   # default 3
+ *     sink: { brokers: [cloud, cloud-standby] }
+ *
+ *   A device connects to `broker`; after `failoverAfter` consecutive failed connect attempts
+ *   (refused, timed out, or closed before CONNACK) it moves to the next endpoint of
+ *   [broker, ...failover], round robin (back to the primary after the last), keeping its
+ *   reconnect strategy's backoff; each move counts one `failovers` (fleet metric). A CONNACK
+ *   resets the count. `sink.brokers` subscribes at each broker (instead of `sink.broker`) with
+ *   one accounting: a message delivered via either counts once, a second copy is a duplicate.
  */
 import { readFileSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
@@ -90,6 +104,17 @@ const DeviceFields = {
   telemetry: TelemetrySpec.optional(),
   commands: z.array(CommandSpec).optional(),
   will: WillSpec.optional(),
+  failover: z.array(z.string().min(1)).optional().meta({
+    description:
+      'endpoints to try after the broker (names from system.brokers or URLs), round robin, after failoverAfter failed connects in a row',
+  }),
+  failoverAfter: z
+    .number()
+    .int()
+    .min(1)
+    .max(255)
+    .optional()
+    .meta({ description: 'consecutive failed connects before moving to the next endpoint (default 3)' }),
 };
 
 export const DeviceGroupSpec = z.strictObject({
@@ -113,6 +138,10 @@ export const SinkSpec = z.strictObject({
   broker: z.string().optional().meta({
     description:
       "where the sink subscribes: a name from system.brokers or a URL; default the devices' broker (set it to the cloud when devices go through a gateway)",
+  }),
+  brokers: z.array(z.string().min(1)).min(1).optional().meta({
+    description:
+      'subscribe at each of these brokers (e.g. a primary and its standby) instead of broker; one accounting, a second copy counts as a duplicate',
   }),
   topic: z
     .string()
@@ -178,6 +207,13 @@ export const FleetSpec = z
         });
       }
     }
+    if (spec.sink !== false && spec.sink.broker !== undefined && spec.sink.brokers !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sink', 'brokers'],
+        message: 'set broker or brokers, not both',
+      });
+    }
     if (spec.tenants) {
       const total = Object.values(spec.tenants).reduce((a, b) => a + b, 0);
       if (Math.abs(total - 1) > 1e-6) {
@@ -206,6 +242,8 @@ export interface FleetConfig {
         protocolVersion: 4 | 5;
         /** Where the sink subscribes, when not at the devices' broker (e.g. the cloud behind a gateway). */
         broker?: BrokerTarget;
+        /** Subscribe at each (a primary and its standby); accounting merged, a second copy is a duplicate. */
+        brokers?: BrokerTarget[];
         /** `first-seen` when the publishers started before the sink (`squall fleet sub`). */
         firstSeq?: 'zero' | 'first-seen';
       };
@@ -276,6 +314,15 @@ export function toFleetConfig(
       keepaliveS: f.keepalive === undefined ? 60 : Math.round(f.keepalive / 1000),
       will: f.will,
       subscriptions: f.commands ?? [],
+      ...(f.failover && {
+        failover: f.failover.map((n, i) =>
+          parseBrokerUrl(
+            urlOf(n, `fleet.${name === 'default' ? '' : `groups.${name}.`}failover[${i}]`),
+            tlsOptions,
+          ),
+        ),
+      }),
+      ...(f.failoverAfter !== undefined && { failoverAfter: f.failoverAfter }),
       telemetry: t && {
         intervalMs: t.every,
         qos: t.qos,
@@ -317,6 +364,11 @@ export function toFleetConfig(
         : {
             ...(spec.sink.broker !== undefined && {
               broker: parseBrokerUrl(urlOf(spec.sink.broker, 'fleet.sink.broker'), tlsOptions),
+            }),
+            ...(spec.sink.brokers !== undefined && {
+              brokers: spec.sink.brokers.map((n, i) =>
+                parseBrokerUrl(urlOf(n, `fleet.sink.brokers[${i}]`), tlsOptions),
+              ),
             }),
             topic: spec.sink.topic ?? topicFilterOf(telemetryTopic),
             connections: spec.sink.connections,

@@ -5,7 +5,9 @@
  * (STYLE.md §4): the CLI and the runner bind it.
  *
  * A shard that dies unasked is reported through `onShardCrash`, counted in `shard_crashes`,
- * and its devices leave the `connected` gauge; the run goes on with the others.
+ * and its devices leave the `connected` gauge; the run goes on with the others. At `stop`, the
+ * telemetry its devices would have published after their last report (shard-loss.ts) is
+ * counted in `shard_unsent` and settled at the sink as expected and lost.
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -14,9 +16,11 @@ import type { MetricsSource, SourceReading } from '../engine/slo/metrics.js';
 import { nowMs } from './clock.js';
 import { DeviceEngine, type EngineSnapshot } from './device-engine.js';
 import { type DeviceEngineInput, type DeviceGroupInput, resolveEngineConfig } from './engine-config.js';
+import { EventSeries } from './event-buckets.js';
 import { CAUSE_CODE, type FailureCause } from './fleet-metrics.js';
 import type { FleetConfig } from './fleet-spec.js';
 import { emptyReading, fromWire, mergeInto } from './readings.js';
+import { projectCrashedShard } from './shard-loss.js';
 import type { ShardMessage } from './shard-protocol.js';
 import { createSink, type Sink } from './sink.js';
 import type { SinkCounter } from './sink-accounting.js';
@@ -63,6 +67,8 @@ export interface Fleet extends MetricsSource {
   runTotals(): Required<SourceReading>;
   /** Cuts every device connection (a herd: they reconnect per strategy). */
   dropConnections(): void;
+  /** Connect attempts and CONNACKs per 100 ms bucket since start, over all shards (shards report once a second). */
+  eventSeries(): ReturnType<EventSeries['series']>;
   /** Process ids of the shard processes (empty when the devices run in this process). */
   shardPids(): number[];
   /** Stops devices, lets in-flight messages land, settles the sink's accounting; `snapshot()` then has the final numbers. */
@@ -77,8 +83,13 @@ interface Shard {
   local?: DeviceEngine;
   snapshot?: EngineSnapshot;
   lastSeqs?: Float64Array;
+  /** The last seq counters the shard reported, for projecting a crash's loss. */
+  progress?: { seqs: Uint32Array; atMs: number; epochMs: number };
+  startedMs?: number;
   stopping: boolean;
   crashed?: ShardCrash;
+  /** Seqs its devices never sent because it died (set at stop). */
+  unsent?: number;
 }
 
 export function createFleet(config: FleetConfig, options: FleetOptions = {}): Fleet {
@@ -101,14 +112,21 @@ export function createFleet(config: FleetConfig, options: FleetOptions = {}): Fl
     mergeInto(pending, reading, gauges);
     mergeInto(run, reading, false);
   };
+  const events = new EventSeries();
   const pullLocal = () => {
-    for (const s of shards) if (s.local) intake(s.local.collect(), false);
+    for (const s of shards) {
+      if (!s.local) continue;
+      intake(s.local.collect(), false);
+      events.merge(s.local.drainEvents());
+    }
     if (sink) intake(sink.accounting.collect(), false);
   };
 
   const onMessage = (shard: Shard, msg: ShardMessage) => {
     if (msg.t === 'reading') {
       shard.snapshot = msg.snapshot;
+      shard.progress = { seqs: msg.seqs, atMs: msg.atMs, epochMs: msg.epochMs };
+      events.merge(msg.events);
       intake(fromWire(msg.reading), false);
     } else if (msg.t === 'stopped') shard.lastSeqs = msg.lastSeqs;
   };
@@ -181,7 +199,10 @@ export function createFleet(config: FleetConfig, options: FleetOptions = {}): Fl
       }
     }
     for (const c of crashes) {
-      const detail = `shard ${c.shard} (devices ${c.firstIndex}–${c.firstIndex + c.devices - 1}) died: ${c.signal ?? `exit code ${c.exitCode}`}`;
+      const unsent = shards[c.shard]?.unsent;
+      const detail =
+        `shard ${c.shard} (devices ${c.firstIndex}–${c.firstIndex + c.devices - 1}) died: ${c.signal ?? `exit code ${c.exitCode}`}` +
+        (unsent ? `; ${unsent} telemetry messages its devices never sent are counted lost` : '');
       failures.set(`shard:${c.shard}`, { cause: 'shard', detail, count: c.devices });
     }
     out.failures = [...failures.values()].sort((a, b) => b.count - a.count);
@@ -195,8 +216,13 @@ export function createFleet(config: FleetConfig, options: FleetOptions = {}): Fl
     shardCount: shards.length,
     async start() {
       if (config.sink) {
+        const sinkConfig = config.sink;
+        const sinkBrokers = sinkConfig.brokers?.length
+          ? sinkConfig.brokers
+          : [sinkConfig.broker ?? resolved.broker];
         sink = createSink({
-          broker: config.sink.broker ?? resolved.broker,
+          broker: sinkBrokers[0]!,
+          brokers: sinkBrokers,
           topic: config.sink.topic,
           qos: config.sink.qos,
           connections: config.sink.connections,
@@ -211,12 +237,14 @@ export function createFleet(config: FleetConfig, options: FleetOptions = {}): Fl
           await sink.waitReady(resolved.connectTimeoutMs);
         } catch {
           // The sink talks to the same broker: report why it could not, as the devices would.
-          const snap = sink.engine.snapshot();
+          const stuck = sink.engines.findIndex((e) => e.metrics.total.subscribed < sinkConfig.connections);
+          const at = sinkBrokers[Math.max(0, stuck)]!;
+          const snap = sink.engines[Math.max(0, stuck)]!.snapshot();
           await sink.stop();
           const top = snap.failures.sort((a, b) => b.count - a.count)[0];
           throw new SquallError(
             top ? CAUSE_CODE[top.cause] : 'SQUALL_FLEET_BROKER_UNREACHABLE',
-            `the sink could not subscribe at ${(config.sink.broker ?? resolved.broker).host}:${(config.sink.broker ?? resolved.broker).port}` +
+            `the sink could not subscribe at ${at.host}:${at.port}` +
               (top ? ` (${top.count} attempt(s)): ${top.detail}` : ` within ${resolved.connectTimeoutMs} ms`),
           );
         }
@@ -230,6 +258,7 @@ export function createFleet(config: FleetConfig, options: FleetOptions = {}): Fl
             s.local.start();
           } else {
             await spawnShard(s, engine);
+            s.startedMs = nowMs();
             s.child!.send({ t: 'start' });
           }
         }),
@@ -276,10 +305,15 @@ export function createFleet(config: FleetConfig, options: FleetOptions = {}): Fl
         else if (s.child?.connected) s.child.send({ t: 'drop' });
       }
     },
+    eventSeries() {
+      for (const s of shards) if (s.local) events.merge(s.local.drainEvents());
+      return events.series();
+    },
     shardPids() {
       return shards.flatMap((s) => (s.child?.pid === undefined ? [] : [s.child.pid]));
     },
     async stop() {
+      const stopMs = nowMs();
       if (ticker) clearInterval(ticker);
       await Promise.all(
         shards.map(async (s) => {
@@ -304,6 +338,26 @@ export function createFleet(config: FleetConfig, options: FleetOptions = {}): Fl
           }
         }),
       );
+      for (const s of shards) {
+        if (!s.crashed || s.lastSeqs) continue;
+        const projected = projectCrashedShard(
+          resolved.groups,
+          config.engine.firstIndex ?? 0,
+          {
+            firstIndex: s.firstIndex,
+            devices: s.devices,
+            seqs: s.progress?.seqs,
+            atMs: s.progress?.atMs ?? s.startedMs ?? stopMs,
+            epochMs: s.progress?.epochMs ?? s.startedMs ?? stopMs,
+          },
+          stopMs,
+          (index) => sink?.accounting.highestSeq(index) ?? -1,
+        );
+        s.lastSeqs = projected.lastSeqs;
+        s.unsent = projected.unsent;
+        pending.counters.shard_unsent = (pending.counters.shard_unsent ?? 0) + projected.unsent;
+        run.counters.shard_unsent = (run.counters.shard_unsent ?? 0) + projected.unsent;
+      }
       if (sink) {
         // Let what is on the wire land, then settle: trailing seqs never seen are lost.
         await new Promise((r) => setTimeout(r, Math.min(500, config.sink ? config.sink.graceMs : 0)));

@@ -2,14 +2,15 @@
  * MQTT packet encoding for the hot path, written by hand into one allocation per packet, and
  * the rare packets through mqtt-packet. Layouts: MQTT 3.1.1 §3 and MQTT 5.0 §3.
  *
- * Hand-encoded: PUBLISH (§3.3), PUBACK/PUBREC/PUBREL/PUBCOMP (§3.4–3.7, the 4-byte form that
- * v5 allows when the reason code is 0 and there are no properties, §3.4.2.1), PINGREQ,
- * DISCONNECT. mqtt-packet: CONNECT, SUBSCRIBE, and parsing CONNACK, SUBACK, DISCONNECT.
+ * Hand-encoded: CONNECT (§3.1), PUBLISH (§3.3), PUBACK/PUBREC/PUBREL/PUBCOMP (§3.4–3.7, the
+ * 4-byte form that v5 allows when the reason code is 0 and there are no properties,
+ * §3.4.2.1), PINGREQ, DISCONNECT; CONNACK without properties is read in place. mqtt-packet:
+ * SUBSCRIBE, and parsing CONNACK with properties, SUBACK, DISCONNECT.
  */
 import mqtt from 'mqtt-packet';
 
 // mqtt-packet otherwise builds a cache of 65,536 two-byte Buffers (≈ 6.3 MB of heap) on the
-// first generate(); we only generate CONNECT and SUBSCRIBE, where it buys nothing. mqtt.js
+// first generate(); we only generate SUBSCRIBE, where it buys nothing. mqtt.js
 // does the same with `writeCache: false`.
 mqtt.writeToStream.cacheNumbers = false;
 
@@ -156,8 +157,113 @@ export function readPublish(
   return true;
 }
 
-export function encodeConnect(packet: Omit<mqtt.IConnectPacket, 'cmd'>): Buffer {
-  return mqtt.generate({ cmd: 'connect', ...packet });
+/** What a device's CONNECT carries; the fields mqtt-packet's IConnectPacket would take. */
+export interface ConnectFields {
+  protocolVersion: ProtocolVersion;
+  clientId: string;
+  clean: boolean;
+  keepalive: number;
+  username?: string;
+  password?: Buffer;
+  will?: { topic: string; payload: string | Buffer; qos: QoS; retain: boolean };
+  /** MQTT 5 Session Expiry Interval (§3.1.2.11.2); 0 or absent: no property. */
+  sessionExpiryInterval?: number;
+}
+
+/**
+ * Encodes a CONNECT by hand into one allocation (§3.1): mqtt-packet's generate() costs more
+ * than the connect syscall it precedes. Byte-identical to mqtt-packet (packets.test.ts).
+ */
+export function encodeConnect(c: ConnectFields): Buffer {
+  const v5 = c.protocolVersion === 5;
+  const clientIdBytes = Buffer.byteLength(c.clientId);
+  const willPayload = c.will
+    ? typeof c.will.payload === 'string'
+      ? Buffer.from(c.will.payload)
+      : c.will.payload
+    : undefined;
+  const willTopicBytes = c.will ? Buffer.byteLength(c.will.topic) : 0;
+  const userBytes = c.username === undefined ? -1 : Buffer.byteLength(c.username);
+  const expiry = v5 && c.sessionExpiryInterval ? c.sessionExpiryInterval : 0;
+  const propsBytes = v5 ? (expiry > 0 ? 5 : 0) : -1;
+  // §3.1.2: protocol name (6) + level (1) + flags (1) + keepalive (2), then v5 properties.
+  let remaining = 10 + (propsBytes >= 0 ? 1 + propsBytes : 0) + 2 + clientIdBytes;
+  if (c.will) remaining += (v5 ? 1 : 0) + 2 + willTopicBytes + 2 + willPayload!.length;
+  if (userBytes >= 0) remaining += 2 + userBytes;
+  if (c.password) remaining += 2 + c.password.length;
+  const buf = Buffer.allocUnsafe(1 + varintBytes(remaining) + remaining);
+  buf[0] = 0x10;
+  let o = writeVarint(buf, 1, remaining);
+  buf[o++] = 0;
+  buf[o++] = 4;
+  o += buf.write('MQTT', o, 'latin1');
+  buf[o++] = c.protocolVersion;
+  let flags = c.clean ? 0x02 : 0;
+  if (c.will) flags |= 0x04 | (c.will.qos << 3) | (c.will.retain ? 0x20 : 0);
+  if (c.password) flags |= 0x40;
+  if (userBytes >= 0) flags |= 0x80;
+  buf[o++] = flags;
+  buf.writeUInt16BE(c.keepalive, o);
+  o += 2;
+  if (propsBytes >= 0) {
+    buf[o++] = propsBytes;
+    if (expiry > 0) {
+      buf[o++] = 0x11; // Session Expiry Interval, four-byte integer (§3.1.2.11.2)
+      buf.writeUInt32BE(expiry, o);
+      o += 4;
+    }
+  }
+  buf.writeUInt16BE(clientIdBytes, o);
+  o += 2;
+  o += buf.write(c.clientId, o, 'utf8');
+  if (c.will) {
+    if (v5) buf[o++] = 0; // no will properties (§3.1.3.2)
+    buf.writeUInt16BE(willTopicBytes, o);
+    o += 2;
+    o += buf.write(c.will.topic, o, 'utf8');
+    buf.writeUInt16BE(willPayload!.length, o);
+    o += 2;
+    o += willPayload!.copy(buf, o);
+  }
+  if (userBytes >= 0) {
+    buf.writeUInt16BE(userBytes, o);
+    o += 2;
+    o += buf.write(c.username!, o, 'utf8');
+  }
+  if (c.password) {
+    buf.writeUInt16BE(c.password.length, o);
+    o += 2;
+    c.password.copy(buf, o);
+  }
+  return buf;
+}
+
+/** The CONNACK fields the engine acts on. */
+export interface Connack {
+  sessionPresent: boolean;
+  /** CONNACK return code (3.1.1 §3.2.2.3) or reason code (5.0 §3.2.2.2). */
+  code: number;
+  receiveMaximum: number;
+  serverKeepAlive: number;
+}
+
+/**
+ * Reads a CONNACK frame in place when it has no properties (every 3.1.1 CONNACK, and a v5 one
+ * with property length 0); one with properties goes through mqtt-packet.
+ */
+export function readConnack(frame: Buffer, version: ProtocolVersion): Connack | Error {
+  if (frame.length >= 4 && frame[1]! >= 2 && (version === 4 || (frame.length >= 5 && frame[4] === 0))) {
+    return { sessionPresent: (frame[2]! & 1) === 1, code: frame[3]!, receiveMaximum: 0, serverKeepAlive: 0 };
+  }
+  const packet = parseFrame(frame, version);
+  if (packet instanceof Error) return packet;
+  if (packet.cmd !== 'connack') return new Error(`expected CONNACK, got ${packet.cmd}`);
+  return {
+    sessionPresent: packet.sessionPresent === true,
+    code: (version === 5 ? packet.reasonCode : packet.returnCode) ?? 0,
+    receiveMaximum: packet.properties?.receiveMaximum ?? 0,
+    serverKeepAlive: packet.properties?.serverKeepAlive ?? 0,
+  };
 }
 
 export function encodeSubscribe(

@@ -33,4 +33,17 @@ describe('connect ramp', () => {
     });
     expect(admitted).toEqual([0, 1, 2, 3, 4]); // retries first, and only 5 in flight
   });
+
+  it("reconnects are not held by the ramp's in-flight cap, only by the hard limit", () => {
+    const ramp = new ConnectRamp(100, 1000, 5, 5, 0, 40);
+    for (let i = 0; i < 50; i++) ramp.retries.push(i);
+    for (let i = 50; i < 100; i++) ramp.initial.push(i);
+    const admitted: number[] = [];
+    ramp.pump(0, (i) => {
+      admitted.push(i);
+      ramp.inflight++;
+    });
+    // 40 reconnects (the hard limit); the ramp admits none while 40 > 5 are in flight.
+    expect(admitted).toEqual(Array.from({ length: 40 }, (_, i) => i));
+  });
 });

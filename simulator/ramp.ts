@@ -1,7 +1,9 @@
 /**
  * Connect admission: a token bucket for the initial ramp (`rampUp: 5000/s`) and a cap on
- * handshakes in flight. Reconnects skip the bucket (a herd is what a reconnect strategy is
- * judged on) but share the in-flight cap, like a device's TCP stack would bound them.
+ * handshakes in flight while it admits. Reconnects skip both: a real device reconnects on its
+ * own schedule, and a herd is what a reconnect strategy is judged on (a ramp cap would flatten
+ * `immediate` into the same peak as `full-jitter`). They are held only by a high hard limit on
+ * handshakes in flight per engine, a safety bound for sockets and memory, not a pacing.
  */
 export class IndexQueue {
   #items: Int32Array;
@@ -44,12 +46,21 @@ export class ConnectRamp {
   readonly #ratePerS: number;
   readonly #burst: number;
   readonly #maxInflight: number;
+  readonly #maxInflightRetries: number;
 
-  constructor(capacity: number, ratePerS: number, maxInflight: number, tickMs: number, nowMs: number) {
+  constructor(
+    capacity: number,
+    ratePerS: number,
+    maxInflight: number,
+    tickMs: number,
+    nowMs: number,
+    maxInflightRetries = maxInflight,
+  ) {
     this.initial = new IndexQueue(capacity);
     this.retries = new IndexQueue(Math.min(capacity, 1024));
     this.#ratePerS = ratePerS;
     this.#maxInflight = maxInflight;
+    this.#maxInflightRetries = maxInflightRetries;
     // Two ticks' worth: arrivals stay smooth at the tick's granularity.
     this.#burst = Number.isFinite(ratePerS)
       ? Math.max(1, (ratePerS * tickMs * 2) / 1000)
@@ -59,7 +70,7 @@ export class ConnectRamp {
 
   /** Calls `start` for each device admitted now. */
   pump(nowMs: number, start: (index: number) => void): void {
-    while (this.retries.length > 0 && this.inflight < this.#maxInflight) start(this.retries.shift());
+    while (this.retries.length > 0 && this.inflight < this.#maxInflightRetries) start(this.retries.shift());
     if (this.initial.length === 0) return;
     if (Number.isFinite(this.#ratePerS)) {
       this.#tokens = Math.min(

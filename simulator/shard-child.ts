@@ -3,6 +3,7 @@
  * indexes. It pushes a reading every second (and a last one when stopped); the parent merges
  * them (fleet.ts). Runs only as a child of `createFleet`.
  */
+import { nowMs } from './clock.js';
 import { DeviceEngine } from './device-engine.js';
 import { type DeviceEngineInput, resolveEngineConfig } from './engine-config.js';
 import { toWire } from './readings.js';
@@ -14,7 +15,15 @@ let pusher: NodeJS.Timeout | undefined;
 
 function push(): void {
   if (!engine) return;
-  sendToParent({ t: 'reading', reading: toWire(engine.collect()), snapshot: engine.snapshot() });
+  sendToParent({
+    t: 'reading',
+    reading: toWire(engine.collect()),
+    snapshot: engine.snapshot(),
+    seqs: engine.seqCounts(),
+    atMs: nowMs(),
+    epochMs: engine.epochMs,
+    events: engine.drainEvents(),
+  });
 }
 
 process.on('message', async (raw) => {

@@ -11,7 +11,17 @@ export type ParentMessage =
 
 export type ShardMessage =
   | { t: 'ready' }
-  | { t: 'reading'; reading: WireReading; snapshot: EngineSnapshot }
+  | {
+      t: 'reading';
+      reading: WireReading;
+      snapshot: EngineSnapshot;
+      /** Seqs spent per device at `atMs`, and the engine's epoch: see shard-loss.ts. */
+      seqs: Uint32Array;
+      atMs: number;
+      epochMs: number;
+      /** EventBuckets drained since the last reading. */
+      events: number[];
+    }
   | { t: 'stopped'; lastSeqs: Float64Array };
 
 export function sendToParent(msg: ShardMessage): void {

@@ -171,6 +171,11 @@ export class SinkAccounting {
     }
   }
 
+  /** Highest seq seen from a device, -1 for none. */
+  highestSeq(index: number): number {
+    return index < this.#highest.length ? this.#highest[index]! : -1;
+  }
+
   /** Seqs in gaps that are still within their grace period. */
   get pendingMissing(): number {
     let n = 0;

@@ -3,6 +3,10 @@
  * §4.8.2) on the lean engine, decoding every payload into `SinkAccounting`. Sink connections
  * keep persistent sessions by default so a reconnecting sink gets its queued messages, and
  * sweep gaps past their grace period once per tick.
+ *
+ * With several `brokers` (a primary and its standby, for devices that fail over), the sink
+ * subscribes at each, one engine per broker, all feeding one accounting: a message delivered
+ * via either broker counts once, and a second copy is a duplicate.
  */
 import { nowMs } from './clock.js';
 import { DeviceEngine } from './device-engine.js';
@@ -14,6 +18,8 @@ import { createTenantMap, type TenantShare } from './tenants.js';
 
 export interface SinkOptions {
   broker: BrokerTarget;
+  /** Subscribe at each of these instead of `broker` alone. */
+  brokers?: BrokerTarget[];
   /** Topic filter, e.g. `t/#`. */
   topic: string;
   qos: QoS;
@@ -36,7 +42,10 @@ export interface SinkOptions {
 
 export interface Sink {
   readonly accounting: SinkAccounting;
+  /** The first broker's engine. */
   readonly engine: DeviceEngine;
+  /** One engine per broker. */
+  readonly engines: readonly DeviceEngine[];
   /** Payloads that no codec recognised (foreign traffic on the topic). */
   readonly foreign: number;
   start(): void;
@@ -57,54 +66,64 @@ export function createSink(options: SinkOptions): Sink {
   const stamp: PayloadStamp = { index: 0, seq: 0, sendTimeMs: 0 };
   const topic = connections > 1 ? `$share/${options.shareGroup ?? 'squall'}/${options.topic}` : options.topic;
   let foreign = 0;
-  const engine = new DeviceEngine(
-    resolveEngineConfig({
-      connectRatePerS: 10_000,
-      reconnect: { strategy: 'exponential', baseMs: 100, capMs: 2000 },
-      ...options.engine,
-      broker: options.broker,
-      groups: [
-        {
-          name: 'sink',
-          count: connections,
-          protocolVersion: options.protocolVersion ?? 4,
-          clientId: `${options.clientIdPrefix ?? 'squall-sink'}-{index}`,
-          clean: options.clean ?? false,
-          keepaliveS: 30,
-          username: options.username,
-          password: options.password,
-          subscriptions: [{ topic, qos: options.qos }],
-        },
-      ],
-      onMessage(_dev, buf, start, end, _ts, _te, arrivalMs) {
-        if (codec.decode(buf, start, end, stamp))
-          accounting.record(stamp.index, stamp.seq, stamp.sendTimeMs, arrivalMs);
-        else foreign++;
-      },
-    }),
+  const brokers = options.brokers?.length ? options.brokers : [options.broker];
+  const engines = brokers.map(
+    (broker, b) =>
+      new DeviceEngine(
+        resolveEngineConfig({
+          connectRatePerS: 10_000,
+          reconnect: { strategy: 'exponential', baseMs: 100, capMs: 2000 },
+          ...options.engine,
+          broker,
+          groups: [
+            {
+              name: 'sink',
+              count: connections,
+              protocolVersion: options.protocolVersion ?? 4,
+              // Distinct per broker: two endpoints of one cluster must not take over each other's session.
+              clientId: `${options.clientIdPrefix ?? 'squall-sink'}-${b === 0 ? '' : `${b}-`}{index}`,
+              clean: options.clean ?? false,
+              keepaliveS: 30,
+              username: options.username,
+              password: options.password,
+              subscriptions: [{ topic, qos: options.qos }],
+            },
+          ],
+          onMessage(_dev, buf, start, end, _ts, _te, arrivalMs) {
+            if (codec.decode(buf, start, end, stamp))
+              accounting.record(stamp.index, stamp.seq, stamp.sendTimeMs, arrivalMs);
+            else foreign++;
+          },
+        }),
+      ),
   );
   let sweeper: NodeJS.Timeout | undefined;
   return {
     accounting,
-    engine,
+    engine: engines[0]!,
+    engines,
     get foreign() {
       return foreign;
     },
     start() {
-      engine.start();
+      for (const e of engines) e.start();
       sweeper = setInterval(() => accounting.sweep(nowMs()), 100);
     },
     async waitReady(timeoutMs = 10_000) {
-      await engine.waitFor(
-        () => engine.metrics.total.subscribed >= connections,
-        timeoutMs,
-        () =>
-          `sink: ${engine.metrics.total.subscribed}/${connections} subscribed, ${engine.connected} connected`,
+      await Promise.all(
+        engines.map((e, b) =>
+          e.waitFor(
+            () => e.metrics.total.subscribed >= connections,
+            timeoutMs,
+            () =>
+              `sink at ${brokers[b]!.host}:${brokers[b]!.port}: ${e.metrics.total.subscribed}/${connections} subscribed, ${e.connected} connected`,
+          ),
+        ),
       );
     },
     async stop() {
       if (sweeper) clearInterval(sweeper);
-      await engine.stop();
+      await Promise.all(engines.map((e) => e.stop()));
     },
   };
 }

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { CliIO } from '../../engine/cli/command.js';
 import type { SquallError } from '../../engine/errors.js';
 import { type AedesBroker, freePort, startAedes } from '../test-support/brokers.js';
-import { fleetCommand } from './fleet-command.js';
+import { fleetCommand, fleetConfigFromFlags } from './fleet-command.js';
 
 let broker: AedesBroker | undefined;
 afterEach(async () => {
@@ -164,5 +164,28 @@ describe('squall fleet', () => {
       fleetCommand.run(['conn', '--broker', 'mqtt://h:1', '--reconnect', 'fib'], cli),
     );
     expect(strategy.message).toMatch(/--reconnect: expected one of none, immediate/);
+  });
+
+  it('passes failover endpoints and sink brokers through', () => {
+    const values = {
+      broker: 'mqtt://a:1',
+      failover: 'mqtt://b:2, c:3',
+      'failover-after': '2',
+      'sink-brokers': 'mqtt://a:1,mqtt://b:2',
+    } as Parameters<typeof fleetConfigFromFlags>[1];
+    const config = fleetConfigFromFlags('pub', values);
+    expect(config.engine).toMatchObject({
+      failover: [
+        { host: 'b', port: 2 },
+        { host: 'c', port: 3 },
+      ],
+      failoverAfter: 2,
+    });
+    expect(config.sink).toMatchObject({
+      brokers: [
+        { host: 'a', port: 1 },
+        { host: 'b', port: 2 },
+      ],
+    });
   });
 });

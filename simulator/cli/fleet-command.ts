@@ -4,6 +4,7 @@
  * Parses argv, binds `createFleet`, prints a live line per second and a summary (or --json).
  */
 import { readFileSync } from 'node:fs';
+import type { ConnectionOptions } from 'node:tls';
 import { parseArgs } from 'node:util';
 import type { CliIO, Command } from '../../engine/cli/command.js';
 import { ExitCode, SquallError } from '../../engine/errors.js';
@@ -43,6 +44,8 @@ Connection:
   --persistent             clean session off (v5: session expiry 1h)
   --keepalive <d>          keepalive (default 60s)
   --cafile <path>          CA bundle for mqtts://; --insecure skips certificate checks
+  --failover <url,url>     endpoints after --broker: a device moves on after --failover-after (default 3)
+                           failed connects in a row, round robin, keeping its backoff
   --source-addresses <a,b> local addresses to connect from, e.g. 127.0.0.2,127.0.0.3
   --shards <n|auto>        child processes for the devices (auto: one per 15,000)
 
@@ -63,6 +66,7 @@ Reconnect:
 Sink (pub, sub):
   --no-sink                pub without a sink   --sink-connections <n>  (shared subscription when > 1)
   --grace <d>              how long a gap may stay open before it counts as lost (default 5s)
+  --sink-brokers <url,url> subscribe at each (e.g. primary and standby), one accounting (default --broker)
 
 Run:
   --duration <d>           stop after this long     --fail-after <d>  give up when nothing connects (default 15s)
@@ -93,6 +97,9 @@ const OPTIONS = {
   cafile: { type: 'string' },
   insecure: { type: 'boolean' },
   'source-addresses': { type: 'string' },
+  failover: { type: 'string' },
+  'failover-after': { type: 'string' },
+  'sink-brokers': { type: 'string' },
   shards: { type: 'string' },
   interval: { type: 'string' },
   qos: { type: 'string' },
@@ -152,6 +159,13 @@ const oneOf =
     return v as T;
   };
 
+const urls = (list: string, tls?: ConnectionOptions) =>
+  list
+    .split(',')
+    .map((u) => u.trim())
+    .filter((u) => u.length > 0)
+    .map((u) => parseBrokerUrl(u, tls));
+
 /** Builds the fleet config from flags; throws SQUALL_USAGE on any bad value. */
 export function fleetConfigFromFlags(mode: FleetMode, values: Values): FleetConfig {
   if (!values.broker)
@@ -192,6 +206,8 @@ export function fleetConfigFromFlags(mode: FleetMode, values: Values): FleetConf
       tenants,
       seed: flag(values, 'seed', int(-(2 ** 31), 2 ** 32 - 1), 1),
       localAddresses: values['source-addresses']?.split(',').map((a) => a.trim()),
+      failover: flag(values, 'failover', (v) => urls(v, tlsOptions), []),
+      failoverAfter: flag(values, 'failover-after', int(1, 255), 3),
       reconnect: {
         strategy: flag(
           values,
@@ -238,6 +254,9 @@ export function fleetConfigFromFlags(mode: FleetMode, values: Values): FleetConf
             graceMs,
             protocolVersion: sinkConnections > 1 ? 5 : protocolVersion,
             firstSeq: mode === 'sub' ? 'first-seen' : 'zero',
+            ...(values['sink-brokers'] && {
+              brokers: flag(values, 'sink-brokers', (v) => urls(v, tlsOptions), []),
+            }),
           },
     shards: flag(
       values,
