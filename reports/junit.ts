@@ -33,21 +33,25 @@ function failureMessage(slo: SloResult): string {
   return `${describeSlo(slo)}${budget}`;
 }
 
-interface Case {
+export interface JunitCase {
   classname: string;
   name: string;
   failure?: { type: string; message: string; body: string };
 }
 
-function renderCase(c: Case): string {
+export function renderCase(c: JunitCase): string {
   const open = `    <testcase classname="${escapeXml(c.classname)}" name="${escapeXml(c.name)}" time="0"`;
   if (!c.failure) return `${open}/>`;
   return `${open}>\n      <failure message="${escapeXml(c.failure.message)}" type="${escapeXml(c.failure.type)}">${escapeXml(c.failure.body)}</failure>\n    </testcase>`;
 }
 
-export function renderJunit(summary: RunSummary): string {
-  const suite = summary.experiment;
-  const cases: Case[] = summary.slos.map((slo) => ({
+/** One run as a `<testsuite>` element (indented for `<testsuites>`), and its counts. */
+export function junitTestsuite(
+  summary: RunSummary,
+  name = summary.experiment,
+): { xml: string; tests: number; failures: number; seconds: string } {
+  const suite = name;
+  const cases: JunitCase[] = summary.slos.map((slo) => ({
     classname: `${suite}.slo`,
     name: `${slo.name}: ${slo.sli} ${slo.objective} (${slo.window})`,
     failure:
@@ -81,11 +85,17 @@ export function renderJunit(summary: RunSummary): string {
   const seconds = ((summary.durationMs ?? 0) / 1000).toFixed(3);
   const timestamp =
     summary.startedAt === 'unknown' ? '' : ` timestamp="${escapeXml(summary.startedAt.replace(/Z$/, ''))}"`;
-  return `<?xml version="1.0" encoding="UTF-8"?>
-<testsuites name="squall" tests="${cases.length}" failures="${failures}" errors="0" time="${seconds}">
-  <testsuite name="${escapeXml(suite)}" tests="${cases.length}" failures="${failures}" errors="0" skipped="0" time="${seconds}"${timestamp} hostname="${escapeXml(summary.environment.host)}">
+  const xml = `  <testsuite name="${escapeXml(suite)}" tests="${cases.length}" failures="${failures}" errors="0" skipped="0" time="${seconds}"${timestamp} hostname="${escapeXml(summary.environment.host)}">
 ${cases.map(renderCase).join('\n')}
-  </testsuite>
+  </testsuite>`;
+  return { xml, tests: cases.length, failures, seconds };
+}
+
+export function renderJunit(summary: RunSummary): string {
+  const { xml, tests, failures, seconds } = junitTestsuite(summary);
+  return `<?xml version="1.0" encoding="UTF-8"?>
+<testsuites name="squall" tests="${tests}" failures="${failures}" errors="0" time="${seconds}">
+${xml}
 </testsuites>
 `;
 }

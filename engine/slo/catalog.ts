@@ -118,6 +118,22 @@ export const SLI_CATALOG: readonly SliDefinition[] = [
     compute: { measure: 'derived', derivation: 'time_to_recover' },
   },
   {
+    name: 'rto',
+    description:
+      'Recovery time objective: from the start of the fault (the disaster strikes) until an SLI (default connected_ratio >= 99%) is back within its objective and stays there (disaster.ts).',
+    unit: 'ms',
+    sources: 'any',
+    compute: { measure: 'derived', derivation: 'rto' },
+  },
+  {
+    name: 'rpo',
+    description:
+      'Recovery point objective, in time: the longest span of data lost for any device from the first fault to the end of the run (disaster.ts).',
+    unit: 'ms',
+    sources: 'fleet',
+    compute: { measure: 'derived', derivation: 'rpo' },
+  },
+  {
     name: 'data_loss_window',
     description: 'Longest span in time of lost sequence numbers for any device.',
     unit: 'ms',

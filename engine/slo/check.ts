@@ -2,7 +2,7 @@
  * Load-time checks only the SLO math knows about (STYLE.md §3: a typo fails `squall validate`,
  * never minute 40 of a game day). engine/spec/validate.ts already checks SLI names, sources,
  * objective units and the timeslices fields; these add what depends on how an SLI is computed:
- * `time_to_recover`'s params, params given to SLIs that take none, timeslices or guards on a
+ * the recovery params of `time_to_recover` and `rto`, params given to SLIs that take none, timeslices or guards on a
  * single after-the-fact measurement, and burn-rate guards on SLOs without an error budget.
  * Each problem carries a path relative to the SLO or guard; unknown SLIs are left to validate.ts.
  */
@@ -36,17 +36,28 @@ export function sloMathProblems(slo: SloSpec): SloProblem[] {
         message: `'${slo.sli}' is one measurement per run; use occurrences`,
       });
     }
-    try {
-      recoveryCriterion(slo.params, slo.source);
-    } catch (err) {
-      problems.push({ path: 'params', message: errorMessage(err) });
+    const compute = sli.definition.compute;
+    // `rpo` reads one gauge and takes no params; the recovery SLIs take a recovery criterion.
+    if (compute.measure === 'derived' && compute.derivation === 'rpo') {
+      problems.push(...noParams(slo, sli));
+    } else {
+      try {
+        recoveryCriterion(slo.params, slo.source);
+      } catch (err) {
+        problems.push({ path: 'params', message: errorMessage(err) });
+      }
     }
   } else {
-    for (const key of Object.keys(slo.params)) {
-      problems.push({ path: `params.${key}`, message: `'${sli.definition.name}' takes no params` });
-    }
+    problems.push(...noParams(slo, sli));
   }
   return problems;
+}
+
+function noParams(slo: SloSpec, sli: ResolvedSli): SloProblem[] {
+  return Object.keys(slo.params).map((key) => ({
+    path: `params.${key}`,
+    message: `'${sli.definition.name}' takes no params`,
+  }));
 }
 
 /** Whether burn rate means anything for the SLO: it must count events (or slices) against a target. */

@@ -8,14 +8,16 @@
  * - Resilience score 0–100 = weighted mean of per-SLO compliance (evaluate.ts `compliance`:
  *   1 when met, value/target or target/value clipped to [0, 1] when breached, 0 when nodata, so
  *   a run that measured nothing scores 0, not 100). Rounded to one decimal; 0 without SLOs.
- * - `time_to_recover` is one measurement over the whole run (recovery.ts); it is reported in
- *   the `run` window and in the SLO's own window, and is nodata in the others. Never recovered
- *   is breached whatever the objective says, with compliance 0 and a note.
+ * - `time_to_recover`, `rto` and `rpo` are one measurement over the whole run (recovery.ts,
+ *   disaster.ts); each is reported in the `run` window and in the SLO's own window, and is
+ *   nodata in the others. Never recovered is breached whatever the objective says, with
+ *   compliance 0 and a note.
  * - Budget numbers are finite in the result (`REPORTED_RATIO_CAP`, budget.ts).
  */
 import type { SloResult, SloWindowResult } from '../run/journal-events.js';
 import type { SloSpec } from '../spec/schema.js';
 import { meets } from '../spec/units.js';
+import { recoveryPoint, recoveryPointNotes, recoveryTime } from './disaster.js';
 import {
   compliance,
   evaluateWindows,
@@ -27,6 +29,7 @@ import {
 } from './evaluate.js';
 import type { MetricSlice } from './metrics.js';
 import { type FaultTiming, recoveryCriterion, timeToRecover } from './recovery.js';
+import type { Derivation } from './sli.js';
 import { type PhaseBoundaries, WINDOW_NAMES } from './windows.js';
 
 export interface ScoreInput {
@@ -77,18 +80,13 @@ function base(slo: SloSpec) {
   };
 }
 
-function scoreRecovery(slo: SloSpec, input: ScoreInput, notes: SloNote[]): SloResult {
-  const criterion = recoveryCriterion(slo.params, slo.source);
-  const ttr = timeToRecover(criterion, input.slices, input.faults, input.phases.run[1]);
-  const value = ttr.valueMs;
-  const status: SloStatus =
-    value === null ? 'nodata' : ttr.status === 'never' || !meets(value, slo.objective) ? 'breached' : 'met';
-  for (const r of ttr.perFault.filter((f) => f.status === 'never')) {
-    notes.push({
-      slo: slo.name,
-      message: `never recovered from fault '${r.fault}': ${criterion.subject.sli.definition.name} ${criterion.objective.text} did not hold for ${criterion.stableMs} ms before the run ended; the value is the time from the fault until the end of the run`,
-    });
-  }
+/** A single after-the-fact measurement: reported in the `run` window and the SLO's own window. */
+function singleMeasurement(
+  slo: SloSpec,
+  value: number | null,
+  status: SloStatus,
+  compliant: number,
+): SloResult {
   const windows: SloWindowResult[] = WINDOW_NAMES.map((window) =>
     window === 'run' || window === slo.window
       ? {
@@ -102,21 +100,53 @@ function scoreRecovery(slo: SloSpec, input: ScoreInput, notes: SloNote[]): SloRe
         }
       : { window, status: 'nodata', value: null, good: 0, total: 0, budgetConsumed: null, burnRate: null },
   );
-  return {
-    ...base(slo),
-    status,
-    value,
-    unit: 'ms',
-    // Never recovered: the value is only a lower bound, so it earns nothing.
-    compliance: ttr.status === 'never' ? 0 : compliance(status, value, slo.objective),
-    budgetConsumed: null,
-    windows,
-  };
+  return { ...base(slo), status, value, unit: 'ms', compliance: compliant, budgetConsumed: null, windows };
 }
+
+/** `time_to_recover` (from the fault's end) and `rto` (from its start) share the recovery rules. */
+function scoreRecovery(slo: SloSpec, input: ScoreInput, notes: SloNote[], fromStart: boolean): SloResult {
+  const criterion = recoveryCriterion(slo.params, slo.source);
+  const measure = fromStart ? recoveryTime : timeToRecover;
+  const ttr = measure(criterion, input.slices, input.faults, input.phases.run[1]);
+  const value = ttr.valueMs;
+  const status: SloStatus =
+    value === null ? 'nodata' : ttr.status === 'never' || !meets(value, slo.objective) ? 'breached' : 'met';
+  for (const r of ttr.perFault.filter((f) => f.status === 'never')) {
+    notes.push({
+      slo: slo.name,
+      message: `never recovered from fault '${r.fault}': ${criterion.subject.sli.definition.name} ${criterion.objective.text} did not hold for ${criterion.stableMs} ms before the run ended; the value is the time from the fault until the end of the run`,
+    });
+  }
+  // Never recovered: the value is only a lower bound, so it earns nothing.
+  return singleMeasurement(
+    slo,
+    value,
+    status,
+    ttr.status === 'never' ? 0 : compliance(status, value, slo.objective),
+  );
+}
+
+function scoreRecoveryPoint(slo: SloSpec, input: ScoreInput, notes: SloNote[]): SloResult {
+  const point = recoveryPoint(input.slices, input.faults);
+  const status: SloStatus =
+    point.valueMs === null ? 'nodata' : meets(point.valueMs, slo.objective) ? 'met' : 'breached';
+  for (const message of recoveryPointNotes(point)) notes.push({ slo: slo.name, message });
+  return singleMeasurement(slo, point.valueMs, status, compliance(status, point.valueMs, slo.objective));
+}
+
+type DerivedScorer = (slo: SloSpec, input: ScoreInput, notes: SloNote[]) => SloResult;
+
+/** One scorer per SLI measured from the timeline (STYLE.md §9: a table, not a branch per name). */
+const DERIVED: Readonly<Record<Derivation, DerivedScorer>> = {
+  time_to_recover: (slo, input, notes) => scoreRecovery(slo, input, notes, false),
+  rto: (slo, input, notes) => scoreRecovery(slo, input, notes, true),
+  rpo: scoreRecoveryPoint,
+};
 
 function scoreSlo(slo: SloSpec, input: ScoreInput, notes: SloNote[]): SloResult {
   const { sli } = subjectOf(slo);
-  if (sli.definition.compute.measure === 'derived') return scoreRecovery(slo, input, notes);
+  const compute = sli.definition.compute;
+  if (compute.measure === 'derived') return DERIVED[compute.derivation](slo, input, notes);
   const { own, results } = evaluateWindows(slo, input.slices, input.phases, WINDOW_NAMES);
   const mine = results.find((r) => r.window === slo.window)!;
   return {
@@ -155,7 +185,8 @@ export interface SteadyState {
  * The preflight gate: every SLO with `preflight: true` over `slices` (the preflight window),
  * under its own budgeting. Only a breach refutes steady state: nodata does not (an SLI of rare
  * events, such as `reconnect_time_p99`, has none in a healthy fleet) but is listed so the
- * runner can say so. `time_to_recover` needs a fault and is skipped.
+ * runner can say so. SLIs measured from the timeline (`time_to_recover`, `rto`, `rpo`) need
+ * a fault and are skipped.
  */
 export function steadyState(slos: readonly SloSpec[], slices: readonly MetricSlice[]): SteadyState {
   const results = slos

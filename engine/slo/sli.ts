@@ -28,8 +28,14 @@ export type SliMeasure =
   | { readonly measure: 'gauge_max'; readonly gauge: string }
   /** Events per second: Σ counter / Σ slice duration; a probe source reads `probeCounter`. */
   | { readonly measure: 'rate'; readonly counter: string; readonly probeCounter: string }
-  /** Computed from the run's timeline rather than one metric (`time_to_recover`, recovery.ts). */
-  | { readonly measure: 'derived'; readonly derivation: 'time_to_recover' };
+  /**
+   * Computed from the run's timeline rather than one metric: `time_to_recover` (recovery.ts),
+   * `rto` and `rpo` (disaster.ts).
+   */
+  | { readonly measure: 'derived'; readonly derivation: Derivation };
+
+/** The SLIs measured from the timeline, each scored by its own function (score.ts). */
+export type Derivation = 'time_to_recover' | 'rto' | 'rpo';
 
 export type SliMeasureKind = SliMeasure['measure'];
 

@@ -4,7 +4,10 @@ import { parseArgs } from 'node:util';
 import { ExitCode, formatSpecIssue, SpecError, SquallError } from '../../errors.js';
 import { buildPlan, renderPlan } from '../../run/plan.js';
 import { loadExperimentFile } from '../../spec/load.js';
-import type { Command } from '../command.js';
+import { kindOfFile } from '../../suite/kind.js';
+import { type LoadedSuite, loadSuiteFile } from '../../suite/load.js';
+import { buildSuitePlan, renderSuitePlan } from '../../suite/plan.js';
+import type { CliIO, Command } from '../command.js';
 import { parseVarFlags } from './vars.js';
 
 const help = `Usage: squall plan <file> [options]
@@ -12,6 +15,7 @@ const help = `Usage: squall plan <file> [options]
 Validates an experiment and prints its plan: the phases with their offsets from the start of
 the baseline, each fault's start, target, agent and duration, the total run length, and the
 blast radius (agents, hosts, processes, proxies, devices, tenants). Injects nothing.
+For a suite (kind: Suite): every experiment's plan in order, with the pauses between them.
 
 Options:
   --var name=value   Override a variable from the file's vars: (repeatable)
@@ -35,6 +39,7 @@ export const planCommand: Command = {
       throw new SquallError('SQUALL_USAGE', 'expected exactly one experiment file (squall plan <file>)');
     }
     const file = positionals[0]!;
+    if ((await kindOfFile(resolve(io.cwd, file))) === 'Suite') return planSuite(file, values, io);
     let loaded: Awaited<ReturnType<typeof loadExperimentFile>>;
     try {
       loaded = await loadExperimentFile(resolve(io.cwd, file), {
@@ -53,6 +58,24 @@ export const planCommand: Command = {
     return ExitCode.ok;
   },
 };
+
+/** A suite (kind: Suite): every experiment's plan in order, with the pauses. */
+async function planSuite(file: string, values: { var?: string[]; json?: boolean }, io: CliIO) {
+  let loaded: LoadedSuite;
+  try {
+    loaded = await loadSuiteFile(resolve(io.cwd, file), {
+      vars: parseVarFlags(values.var ?? []),
+      label: file,
+    });
+  } catch (err) {
+    if (!(err instanceof SpecError)) throw err;
+    io.stderr.write(`${err.issues.map(formatSpecIssue).join('\n')}\n`);
+    return ExitCode.invalidInput;
+  }
+  if (values.json) io.stdout.write(`${JSON.stringify({ file, suite: buildSuitePlan(loaded) }, null, 2)}\n`);
+  else io.stdout.write(renderSuitePlan(loaded));
+  return ExitCode.ok;
+}
 
 function parse(argv: string[]) {
   try {

@@ -8,14 +8,19 @@ import { buildPlan, renderPlan } from '../../run/plan.js';
 import { describeActive } from '../../run/rollback.js';
 import { createRunner, type RunResult } from '../../run/runner.js';
 import { loadExperimentFile } from '../../spec/load.js';
-import type { CliIO, Command } from '../command.js';
+import { kindOfFile } from '../../suite/kind.js';
+import type { Command } from '../command.js';
 import { ProgressDisplay } from '../progress.js';
+import { runSuiteFile } from './run-suite.js';
 import { parseVarFlags } from './vars.js';
 
 const help = `Usage: squall run <file> [options]
 
 Runs an experiment: preflight gate, baseline, faults, recovery, rollback, SLO scoring.
 Every fault is rolled back on every way out (success, breach, guard trip, error, Ctrl-C).
+A suite file (kind: Suite) runs its experiments in order, each into --out/NN-<name>/, with
+one combined report in --out; the exit code is the worst of the experiments'. Ctrl-C stops
+the current experiment (rolled back) and skips the rest.
 
 Options:
   --var name=value   Override a variable from the file's vars: (repeatable)
@@ -32,6 +37,7 @@ Examples:
   squall run experiments/demo-latency.yaml
   squall run experiments/demo-latency.yaml --var latency=400ms --junit reports/junit.xml
   squall run experiments/demo-latency.yaml --dry-run
+  squall run experiments/gameday.yaml --out runs/gameday
 `;
 
 export const runCommand: Command = {
@@ -41,9 +47,26 @@ export const runCommand: Command = {
   async run(argv, io) {
     const { values, positionals } = parseArgsOrThrow(argv);
     if (positionals.length !== 1) {
-      throw new SquallError('SQUALL_USAGE', 'expected exactly one experiment file (squall run <file>)');
+      throw new SquallError(
+        'SQUALL_USAGE',
+        'expected exactly one experiment or suite file (squall run <file>)',
+      );
     }
     const file = resolve(io.cwd, positionals[0]!);
+    if ((await kindOfFile(file)) === 'Suite') {
+      return runSuiteFile(
+        file,
+        positionals[0]!,
+        {
+          vars: parseVarFlags(values.var ?? []),
+          out: values.out,
+          junit: values.junit,
+          json: values.json,
+          dryRun: values['dry-run'],
+        },
+        io,
+      );
+    }
     const loaded = await loadExperimentFile(file, {
       vars: parseVarFlags(values.var ?? []),
       label: positionals[0],

@@ -10,6 +10,8 @@ import {
   SquallError,
 } from '../../errors.js';
 import { loadExperimentFile } from '../../spec/load.js';
+import { kindOfFile } from '../../suite/kind.js';
+import { loadSuiteFile } from '../../suite/load.js';
 import type { CliIO, Command } from '../command.js';
 import { parseVarFlags } from './vars.js';
 
@@ -17,6 +19,7 @@ const help = `Usage: squall validate <file>... [options]
 
 Checks experiment files: YAML syntax, the schema, units, variables, fault kinds and their
 params, targets, the schedule, SLIs and objectives, probes and guards. Runs nothing.
+A suite file (kind: Suite) is checked with every experiment it lists, with the suite's vars.
 Prints OK per valid file, and every issue as file:line:col field.path: message.
 
 Options:
@@ -38,6 +41,9 @@ export interface ValidateFileResult {
   valid: boolean;
   /** `metadata.name`, when the file loaded. */
   experiment?: string;
+  /** For a suite (kind: Suite) that loaded: its name and its experiments' names, in order. */
+  suite?: string;
+  experiments?: string[];
   issues: SpecIssue[];
 }
 
@@ -79,6 +85,11 @@ async function validateOne(
   // Issues name the file as the user wrote it, so they stay clickable in terminals and CI logs.
   const shown = file.startsWith('/') ? relativeIfInside(io.cwd, path) : file;
   try {
+    if ((await kindOfFile(path)) === 'Suite') {
+      const suite = await loadSuiteFile(path, { vars, label: shown });
+      const experiments = suite.steps.flatMap((s) => (s.kind === 'experiment' ? [s.name] : []));
+      return { file: shown, valid: true, suite: suite.suite.metadata.name, experiments, issues: [] };
+    }
     const loaded = await loadExperimentFile(path, { vars, label: shown });
     return { file: shown, valid: true, experiment: loaded.experiment.metadata.name, issues: [] };
   } catch (err) {
@@ -96,6 +107,9 @@ async function validateOne(
 }
 
 function renderResult(r: ValidateFileResult): string {
+  if (r.valid && r.suite !== undefined) {
+    return `${r.file}: OK (suite ${r.suite}: ${r.experiments?.join(', ')})\n`;
+  }
   if (r.valid) return `${r.file}: OK (${r.experiment})\n`;
   const n = r.issues.length;
   return `${r.issues.map(formatSpecIssue).join('\n')}\n${r.file}: ${n} issue${n === 1 ? '' : 's'}\n`;

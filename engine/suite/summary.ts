@@ -1,0 +1,146 @@
+/**
+ * The suite's `summary.json`: one document for the game day, built from what the suite runner
+ * recorded and each experiment's own summary (reports/summary.ts). Each experiment keeps its
+ * full reports in its directory; this document carries its verdict, score and SLO results.
+ * Bump SUITE_SUMMARY_SCHEMA_VERSION on a breaking change; adding a field is not breaking.
+ */
+
+import type { RunSummary } from '../../reports/summary.js';
+import { ExitCode } from '../errors.js';
+import type { SloResult } from '../run/journal-events.js';
+
+export const SUITE_SUMMARY_SCHEMA_VERSION = 1;
+
+/** What happened to one experiment of the suite. */
+export interface SuiteEntryResult {
+  name: string;
+  /** The experiment file as the suite names it. */
+  file: string;
+  vars: Record<string, string>;
+  /** Its output directory, relative to the suite's. */
+  dir: string;
+  status: 'ran' | 'skipped';
+  /** Null when skipped. */
+  exitCode: number | null;
+  outcome: RunSummary['outcome'] | null;
+  skipReason: string | null;
+  summary: RunSummary | null;
+}
+
+/** What the suite runner records; `buildSuiteSummary` turns it into the report document. */
+export interface SuiteRecord {
+  suite: string;
+  description: string | null;
+  runbook: string | null;
+  file: string;
+  startedAt: string;
+  endedAt: string;
+  durationMs: number;
+  continueOnFailure: boolean;
+  /** The operator stopped the suite (Ctrl-C / SIGTERM). */
+  interrupted: boolean;
+  /** The worst exit code of the experiments that ran. */
+  exitCode: number;
+  experiments: SuiteEntryResult[];
+}
+
+export type SuiteOutcome = 'passed' | 'slo_breached' | 'invalid' | 'aborted' | 'error' | 'rollback_failed';
+
+const OUTCOME_BY_EXIT: Record<number, SuiteOutcome> = {
+  [ExitCode.ok]: 'passed',
+  [ExitCode.sloBreached]: 'slo_breached',
+  [ExitCode.invalidInput]: 'invalid',
+  [ExitCode.aborted]: 'aborted',
+  [ExitCode.infrastructure]: 'error',
+  [ExitCode.rollbackFailed]: 'rollback_failed',
+};
+
+export interface SuiteExperimentSummary {
+  name: string;
+  file: string;
+  vars: Record<string, string>;
+  dir: string;
+  status: 'ran' | 'skipped';
+  exitCode: number | null;
+  outcome: RunSummary['outcome'] | null;
+  skipReason: string | null;
+  hypothesis: RunSummary['hypothesis'];
+  resilienceScore: number | null;
+  durationMs: number | null;
+  runbook: string | null;
+  aborted: RunSummary['aborted'];
+  slos: SloResult[];
+}
+
+export interface SuiteSummary {
+  schemaVersion: typeof SUITE_SUMMARY_SCHEMA_VERSION;
+  kind: 'Suite';
+  suite: string;
+  description: string | null;
+  runbook: string | null;
+  file: string;
+  startedAt: string;
+  endedAt: string;
+  durationMs: number;
+  /** The worst of the parts (see run-suite.ts). */
+  outcome: SuiteOutcome;
+  exitCode: number;
+  continueOnFailure: boolean;
+  interrupted: boolean;
+  /** Mean of the resilience scores of the experiments that ran; null when none did. */
+  resilienceScore: number | null;
+  counts: { experiments: number; passed: number; failed: number; skipped: number };
+  experiments: SuiteExperimentSummary[];
+}
+
+export function suiteOutcome(exitCode: number): SuiteOutcome {
+  return OUTCOME_BY_EXIT[exitCode] ?? 'error';
+}
+
+export function buildSuiteSummary(record: SuiteRecord): SuiteSummary {
+  const experiments = record.experiments.map(
+    (e): SuiteExperimentSummary => ({
+      name: e.name,
+      file: e.file,
+      vars: e.vars,
+      dir: e.dir,
+      status: e.status,
+      exitCode: e.exitCode,
+      outcome: e.outcome,
+      skipReason: e.skipReason,
+      hypothesis: e.summary?.hypothesis ?? null,
+      resilienceScore: e.summary?.resilienceScore ?? null,
+      durationMs: e.summary?.durationMs ?? null,
+      runbook: e.summary?.runbook ?? null,
+      aborted: e.summary?.aborted ?? null,
+      slos: e.summary?.slos ?? [],
+    }),
+  );
+  const scores = experiments.flatMap((e) => (e.resilienceScore === null ? [] : [e.resilienceScore]));
+  const ran = experiments.filter((e) => e.status === 'ran');
+  return {
+    schemaVersion: SUITE_SUMMARY_SCHEMA_VERSION,
+    kind: 'Suite',
+    suite: record.suite,
+    description: record.description,
+    runbook: record.runbook,
+    file: record.file,
+    startedAt: record.startedAt,
+    endedAt: record.endedAt,
+    durationMs: record.durationMs,
+    outcome: suiteOutcome(record.exitCode),
+    exitCode: record.exitCode,
+    continueOnFailure: record.continueOnFailure,
+    interrupted: record.interrupted,
+    resilienceScore: scores.length
+      ? Math.round((10 * scores.reduce((a, b) => a + b, 0)) / scores.length) / 10
+      : null,
+    counts: {
+      experiments: experiments.length,
+      passed: ran.filter((e) => e.exitCode === ExitCode.ok).length,
+      failed: ran.filter((e) => e.exitCode !== ExitCode.ok).length,
+      skipped: experiments.length - ran.length,
+    },
+    experiments,
+  };
+}
