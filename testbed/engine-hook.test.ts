@@ -40,7 +40,7 @@ describe('embedded testbed as fault targets', () => {
         params: {},
         durationMs: 0,
       });
-      expect(proc.pid()).not.toBe(before);
+      expect(proc.pid(), role).not.toBe(before);
       await fault.revert();
       expect(proc.pid()).toBeGreaterThan(0);
       expect(proc.pid()).not.toBe(before);

@@ -11,7 +11,7 @@ export interface EmbeddedTestbed {
   readonly testbed: Testbed;
   /** `cloud-broker`, `cloud-worker-<i>`, `edge-<i>` → process; merge into the local agent's map. */
   readonly processes: Map<string, ManagedProcess>;
-  /** With `uplinkProxy`: `edge-<i>-uplink` → fault proxy; merge into the local agent's proxies. */
+  /** `edge-<i>-uplink` (uplinkProxy), `cloud-sink` (sinkProxy), `ingest-downstream` (ingest) → fault proxy. */
   readonly proxies: Map<string, ProxyHandle>;
   /** `cloud`, `edge-<i>` → MQTT URL; merge into `system.brokers`. */
   readonly brokers: Record<string, string>;
@@ -25,7 +25,7 @@ export async function startEmbeddedTestbed(options: TestbedOptions = {}): Promis
   return {
     testbed,
     processes: new Map(testbed.processes().map((p) => [p.name, p])),
-    proxies: new Map<string, ProxyHandle>(testbed.uplinks),
+    proxies: new Map<string, ProxyHandle>(testbed.proxies),
     brokers: testbed.brokers(),
     hosts: Object.fromEntries(
       (testbed.lab?.hosts ?? []).map((h) => [h.name, { netns: h.netns, address: h.address }]),

@@ -1,7 +1,7 @@
 /**
  * The testbed's processes as fault targets (`ManagedProcess`), by role name: `cloud-broker`,
- * `cloud-worker-<i>` (aedes mode), `edge-<i>`. `process.kill` of a role kills that process;
- * `restart()` brings it back where it was.
+ * `cloud-worker-<i>` (aedes mode), `cloud-standby` (with a standby), `edge-<i>`.
+ * `process.kill` of a role kills that process; `restart()` brings it back where it was.
  */
 import { readFileSync } from 'node:fs';
 import type { ManagedProcess } from '../agents/faults/driver.js';
@@ -9,7 +9,7 @@ import { SquallError } from '../engine/errors.js';
 import { type CloudCluster, type CloudClusterOptions, startCloudCluster } from './cloud/cluster.js';
 
 /** Running, and not a zombie its parent has yet to reap (signal 0 succeeds on those). */
-function isAlive(pid: number | undefined): boolean {
+export function isAlive(pid: number | undefined): boolean {
   if (!pid) return false;
   try {
     process.kill(pid, 0);
@@ -43,7 +43,12 @@ export class CloudBrokerSlot {
   #cluster: CloudCluster;
   readonly #options: CloudClusterOptions;
 
-  constructor(cluster: CloudCluster, options: CloudClusterOptions) {
+  constructor(
+    cluster: CloudCluster,
+    options: CloudClusterOptions,
+    /** Role of the primary; a standby is one target (`cloud-standby`), its workers are not. */
+    private readonly role: { name: string; workers: boolean } = { name: 'cloud-broker', workers: true },
+  ) {
     this.#cluster = cluster;
     this.#options = { ...options, port: cluster.port };
   }
@@ -59,11 +64,12 @@ export class CloudBrokerSlot {
 
   roles(): ManagedProcess[] {
     const broker: ManagedProcess = {
-      name: 'cloud-broker',
+      name: this.role.name,
       argv: this.#cluster.argv,
       pid: () => this.#cluster.primaryPid(),
       restart: () => this.restart(),
     };
+    if (!this.role.workers) return [broker];
     const workers = (this.#options.workers ?? 2) as number;
     const workerRoles = Array.from(
       { length: workers },

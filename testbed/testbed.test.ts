@@ -76,6 +76,50 @@ describe('startTestbed', () => {
     expect(() => testbed!.process('edge-9')).toThrow(/no testbed process 'edge-9'/);
   });
 
+  for (const broker of ['aedes', 'mosquitto'] as const) {
+    it.skipIf(broker === 'mosquitto' && !existsSync('/usr/sbin/mosquitto'))(
+      `standby (${broker}): an independent second cloud broker, its own fault target`,
+      async () => {
+        testbed = await startTestbed({ broker, gateways: 0, workers: 2, standby: true });
+        const { cloud, 'cloud-standby': standbyUrl } = testbed.brokers();
+        expect(standbyUrl).toMatch(/^mqtt:\/\/127\.0\.0\.1:\d+$/);
+        expect(standbyUrl).not.toBe(cloud);
+        expect(testbed.describe()).toMatch(/cloud-standby mqtt:/);
+
+        // Independent: a publish on one broker never reaches a subscriber of the other.
+        const onStandby = await clients.connect(standbyUrl!, { clientId: 'dr-sub' });
+        await onStandby.subscribeAsync('dr/#', { qos: 1 });
+        const crossed = collect(onStandby, 1, 500).then(
+          () => true,
+          () => false,
+        );
+        const primary = await clients.connect(cloud!, { clientId: 'dr-pub-primary' });
+        await primary.publishAsync('dr/x', 'to-primary', { qos: 1 });
+        expect(await crossed).toBe(false);
+
+        // The primary cloud broker dies; the standby serves on.
+        const cloudBroker = testbed.process('cloud-broker');
+        process.kill(cloudBroker.pid()!, 'SIGKILL');
+        await waitFor(async () => cloudBroker.pid() === undefined, 5000);
+        const got = collect(onStandby, 1);
+        const failover = await clients.connect(standbyUrl!, { clientId: 'dr-pub-standby' });
+        await failover.publishAsync('dr/x', 'to-standby', { qos: 1 });
+        expect((await got).map((m) => m.payload)).toEqual(['to-standby']);
+
+        // A fault target by name, restarted where it was (same URL).
+        const standby = testbed.process('cloud-standby');
+        const before = standby.pid()!;
+        process.kill(before, 'SIGKILL');
+        await waitFor(async () => standby.pid() === undefined, 5000);
+        await standby.restart();
+        expect(standby.pid()).toBeGreaterThan(0);
+        expect(standby.pid()).not.toBe(before);
+        const again = await clients.connect(standbyUrl!, { clientId: 'dr-after-restart' });
+        expect(again.connected).toBe(true);
+      },
+    );
+  }
+
   it.skipIf(!isRoot())('lab mode: gateways in their namespaces bridge to cloud-1 (root)', async () => {
     testbed = await startTestbed({ lab: true, gateways: 2, workers: 2 });
     expect(testbed.describe()).toContain(`[netns ${testbed.id}-edge-2, 10.77.0.12]`);

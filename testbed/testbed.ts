@@ -18,6 +18,14 @@ import { isRoot } from './lab/ip.js';
 import { cloudAddress, createLab, type LabTopology } from './lab/topology.js';
 import { type MosquittoBroker, startMosquitto } from './mosquitto.js';
 import { CloudBrokerSlot } from './roles.js';
+import type { BreakerOptions } from './services/downstream-client.js';
+import type { ServiceProcess } from './services/service-process.js';
+import {
+  type FloodOptions,
+  type IngestServices,
+  startFlood,
+  startIngestServices,
+} from './services/services.js';
 
 export type CloudBrokerKind = 'aedes' | 'mosquitto';
 
@@ -27,6 +35,12 @@ export interface TestbedOptions {
   broker?: CloudBrokerKind;
   /** aedes worker processes (default 2). */
   workers?: number;
+  /**
+   * A second, independent cloud broker of the same kind (a one-worker aedes cluster, or
+   * mosquitto), for disaster-recovery failover: broker and process `cloud-standby`, sharing
+   * nothing with `cloud`. In lab mode it runs on its own host `cloud-2`.
+   */
+  standby?: boolean;
   /** Edge gateways (default 1). */
   gateways?: number;
   /** Topics the gateways forward to the cloud (default everything). */
@@ -40,6 +54,20 @@ export interface TestbedOptions {
    * cloud, so `proxy.*` faults (down, latency, ...) act on the gateway→cloud path without root.
    */
   uplinkProxy?: boolean;
+  /** aedes only: per-tenant publish rate across the cluster (cloud/tenant-bulkhead.ts). */
+  tenantLimitPerS?: number;
+  /**
+   * Loopback only: a fault proxy `cloud-sink` in front of the cloud broker, named as a broker
+   * too, so a consumer (the fleet's sink) subscribing through it can be slowed with `proxy.*`.
+   */
+  sinkProxy?: boolean;
+  /**
+   * Loopback only: the cloud ingest service and its downstream dependency (services/services.ts):
+   * processes `ingest` and `downstream`, fault proxy `ingest-downstream` between them.
+   */
+  ingest?: { port?: number; topic?: string; breaker?: Partial<BreakerOptions> };
+  /** Loopback only: a noisy tenant flooding the cloud broker, as process `flood` (services/flood-main.ts). */
+  flood?: Omit<FloodOptions, 'cloudUrl'>;
 }
 
 /** What `squall testbed down` needs to tear a run down from another process. */
@@ -51,6 +79,8 @@ export interface TestbedState {
   labPrefix?: string;
   /** Every PID started, refreshed as processes restart. */
   pids: number[];
+  /** The same PIDs by fault-target role (`cloud-broker`, `cloud-standby`, ...), for `status`. */
+  processes?: Record<string, number>;
   /** Temporary directories to remove. */
   dirs: string[];
   endpoints: Record<string, string>;
@@ -71,16 +101,18 @@ export interface Testbed {
   readonly broker: CloudBrokerKind;
   readonly statePath: string;
   readonly lab: LabTopology | undefined;
-  /** `cloud`, `edge-1`, ... */
+  /** `cloud`, `cloud-standby` (with `standby`), `edge-1`, ... */
   readonly endpoints: readonly TestbedEndpoint[];
   /** Broker URLs by name, for an experiment's `system.brokers`. */
   brokers(): Record<string, string>;
-  /** Fault targets by role name: `cloud-broker`, `cloud-worker-<i>`, `edge-<i>`. */
+  /** Fault targets by role name: `cloud-broker`, `cloud-worker-<i>`, `cloud-standby`, `edge-<i>`. */
   processes(): ManagedProcess[];
   process(role: string): ManagedProcess;
   readonly gateways: readonly EdgeGatewayHandle[];
   /** With `uplinkProxy`: `edge-<i>-uplink` → the fault proxy on that gateway's uplink. */
   readonly uplinks: ReadonlyMap<string, FaultProxy>;
+  /** Every fault proxy: the uplinks, `cloud-sink` and `ingest-downstream` when asked for. */
+  readonly proxies: ReadonlyMap<string, FaultProxy>;
   /** Human-readable addresses, one line each. */
   describe(): string;
   /** Stops everything, removes namespaces, temp dirs and the state file. Idempotent. */
@@ -98,6 +130,9 @@ export async function startTestbed(options: TestbedOptions = {}): Promise<Testbe
   const gatewaysN = options.gateways ?? 1;
   if (!Number.isInteger(gatewaysN) || gatewaysN < 0) {
     throw new SquallError('SQUALL_USAGE', `--gateways must be a non-negative integer, got ${gatewaysN}`);
+  }
+  if (options.lab && (options.sinkProxy || options.ingest || options.flood)) {
+    throw new SquallError('SQUALL_USAGE', 'sinkProxy, ingest and flood are for the loopback testbed');
   }
   if (options.lab && options.uplinkProxy) {
     throw new SquallError(
@@ -118,8 +153,13 @@ export async function startTestbed(options: TestbedOptions = {}): Promise<Testbe
   let lab: LabTopology | undefined;
   let cloudSlot: CloudBrokerSlot | undefined;
   let mosquitto: MosquittoBroker | undefined;
+  let standbySlot: CloudBrokerSlot | undefined;
+  let standbyMosquitto: MosquittoBroker | undefined;
   const gateways: EdgeGatewayHandle[] = [];
   const uplinks = new Map<string, FaultProxy>();
+  const cloudProxies = new Map<string, FaultProxy>();
+  let services: IngestServices | undefined;
+  let flood: ServiceProcess | undefined;
   let id = `sq${randomBytes(2).toString('hex')}`;
   let statePath = path.join(stateDir, `${id}.json`);
   let stopped = false;
@@ -132,15 +172,20 @@ export async function startTestbed(options: TestbedOptions = {}): Promise<Testbe
     // Reverse order of start; each step swallows its own failure so the rest still runs.
     await Promise.all(gateways.map((g) => g.stop().catch(() => undefined)));
     await Promise.all([...uplinks.values()].map((p) => p.stop().catch(() => undefined)));
+    await services?.stop().catch(() => undefined);
+    await flood?.stop().catch(() => undefined);
+    await Promise.all([...cloudProxies.values()].map((p) => p.stop().catch(() => undefined)));
     await cloudSlot?.cluster.stop().catch(() => undefined);
     await mosquitto?.stop().catch(() => undefined);
+    await standbySlot?.cluster.stop().catch(() => undefined);
+    await standbyMosquitto?.stop().catch(() => undefined);
     await lab?.destroy().catch(() => undefined);
     await rm(statePath, { force: true });
   };
 
   try {
     if (options.lab) {
-      lab = await createLab({ edges: Math.max(1, gatewaysN) });
+      lab = await createLab({ edges: Math.max(1, gatewaysN), standby: options.standby ?? false });
       id = lab.prefix;
       statePath = path.join(stateDir, `${id}.json`);
     }
@@ -149,6 +194,7 @@ export async function startTestbed(options: TestbedOptions = {}): Promise<Testbe
     if (broker === 'aedes') {
       const clusterOptions = {
         workers: options.workers ?? 2,
+        ...(options.tenantLimitPerS && { tenantLimitPerS: options.tenantLimitPerS }),
         ...(cloudHost && { host: '0.0.0.0', port: LAB_MQTT_PORT, wrapper: cloudHost.wrapper }),
       };
       cloudSlot = new CloudBrokerSlot(await startCloudCluster(clusterOptions), clusterOptions);
@@ -158,6 +204,23 @@ export async function startTestbed(options: TestbedOptions = {}): Promise<Testbe
         cloudHost ? { host: '0.0.0.0', port: LAB_MQTT_PORT, wrapper: cloudHost.wrapper } : {},
       );
       cloudUrl = cloudHost ? `mqtt://${cloudAddress()}:${LAB_MQTT_PORT}` : mosquitto.url;
+    }
+    let standbyUrl: string | undefined;
+    if (options.standby) {
+      const standbyHost = lab?.host('cloud-2');
+      const inLab = standbyHost && { host: '0.0.0.0', port: LAB_MQTT_PORT, wrapper: standbyHost.wrapper };
+      if (broker === 'aedes') {
+        const standbyOptions = { workers: 1, ...inLab };
+        standbySlot = new CloudBrokerSlot(await startCloudCluster(standbyOptions), standbyOptions, {
+          name: 'cloud-standby',
+          workers: false,
+        });
+        standbyUrl = standbySlot.cluster.url;
+      } else {
+        standbyMosquitto = await startMosquitto(inLab || {});
+        standbyUrl = standbyMosquitto.url;
+      }
+      if (standbyHost) standbyUrl = `mqtt://${standbyHost.address}:${LAB_MQTT_PORT}`;
     }
     for (let i = 1; i <= gatewaysN; i++) {
       const edgeHost = lab?.host(`edge-${i}`);
@@ -192,12 +255,37 @@ export async function startTestbed(options: TestbedOptions = {}): Promise<Testbe
       );
     }
 
+    if (options.sinkProxy) {
+      const cloud = new URL(cloudUrl);
+      const proxy = createFaultProxy({
+        name: 'cloud-sink',
+        listen: '127.0.0.1:0',
+        upstream: `${cloud.hostname}:${cloud.port}`,
+      });
+      await proxy.start();
+      cloudProxies.set(proxy.name, proxy);
+    }
+    if (options.ingest) {
+      services = await startIngestServices({ cloudUrl, ...options.ingest });
+      cloudProxies.set(services.proxy.name, services.proxy);
+    }
+    if (options.flood) flood = await startFlood({ cloudUrl, ...options.flood });
+
     const endpoints: TestbedEndpoint[] = [
       {
         role: 'cloud',
         url: cloudUrl,
         ...(cloudHost && { netns: cloudHost.netns, address: cloudHost.address }),
       },
+      ...(standbyUrl
+        ? [
+            {
+              role: 'cloud-standby',
+              url: standbyUrl,
+              ...(lab && { netns: lab.host('cloud-2').netns, address: lab.host('cloud-2').address }),
+            },
+          ]
+        : []),
       ...gateways.map((g, i) => {
         const h = lab?.host(`edge-${i + 1}`);
         return {
@@ -206,12 +294,19 @@ export async function startTestbed(options: TestbedOptions = {}): Promise<Testbe
           ...(h && { netns: h.netns, address: h.address }),
         };
       }),
+      ...[...cloudProxies.values()]
+        .filter((p) => p.name === 'cloud-sink')
+        .map((p) => ({ role: p.name, url: `mqtt://${p.listen}` })),
     ];
 
     const processes = (): ManagedProcess[] => [
       ...(cloudSlot ? cloudSlot.roles() : []),
       ...(mosquitto ? [mosquitto.asManagedProcess('cloud-broker')] : []),
+      ...(standbySlot ? standbySlot.roles() : []),
+      ...(standbyMosquitto ? [standbyMosquitto.asManagedProcess('cloud-standby')] : []),
       ...gateways.map((g) => g.asManagedProcess()),
+      ...(services ? services.processes() : []),
+      ...(flood ? [flood.asManagedProcess()] : []),
     ];
 
     const state = (): TestbedState => ({
@@ -220,10 +315,24 @@ export async function startTestbed(options: TestbedOptions = {}): Promise<Testbe
       ownerPid: process.pid,
       createdAt: new Date().toISOString(),
       ...(lab && { labPrefix: lab.prefix }),
-      pids: processes()
-        .map((p) => p.pid())
-        .filter((p): p is number => p !== undefined),
-      dirs: [...gateways.map((g) => g.dataDir), ...(mosquitto ? [mosquitto.dir] : [])],
+      pids: [
+        ...processes()
+          .map((p) => p.pid())
+          .filter((p): p is number => p !== undefined),
+        // The standby's worker is no fault target of its own, but `down` must find it too.
+        ...(standbySlot?.cluster.workerPids().filter((p) => p > 0) ?? []),
+      ],
+      processes: Object.fromEntries(
+        processes().flatMap((p) => {
+          const pid = p.pid();
+          return pid === undefined ? [] : [[p.name, pid]];
+        }),
+      ),
+      dirs: [
+        ...gateways.map((g) => g.dataDir),
+        ...(mosquitto ? [mosquitto.dir] : []),
+        ...(standbyMosquitto ? [standbyMosquitto.dir] : []),
+      ],
       endpoints: Object.fromEntries(endpoints.map((e) => [e.role, e.url])),
     });
     await writeFile(statePath, JSON.stringify(state(), null, 2));
@@ -247,6 +356,7 @@ export async function startTestbed(options: TestbedOptions = {}): Promise<Testbe
       endpoints,
       gateways,
       uplinks,
+      proxies: new Map([...uplinks, ...cloudProxies]),
       brokers: () => Object.fromEntries(endpoints.map((e) => [e.role, e.url])),
       processes,
       process(role) {
@@ -267,8 +377,13 @@ export async function startTestbed(options: TestbedOptions = {}): Promise<Testbe
           lines.push(`  ${e.role.padEnd(8)} ${e.url}${e.netns ? `  [netns ${e.netns}, ${e.address}]` : ''}`);
         }
         if (cloudSlot && !lab) lines.push(`  metrics  ${cloudSlot.cluster.metricsUrl}`);
+        if (standbySlot && !lab) lines.push(`  metrics  ${standbySlot.cluster.metricsUrl}  (cloud-standby)`);
         for (const g of gateways) if (!lab) lines.push(`  metrics  ${g.metricsUrl}  (${g.name})`);
         for (const p of uplinks.values()) lines.push(`  uplink   ${p.name} ${p.listen} -> ${p.upstream}`);
+        if (cloudProxies.has('cloud-sink'))
+          lines.push(`  proxy    cloud-sink -> ${cloudUrl} (for a consumer)`);
+        if (services) lines.push(...services.describe());
+        if (flood) lines.push(`  flood    http://127.0.0.1:${flood.port}  (/stats, /acked?max=<n>)`);
         lines.push(
           `  fault targets: ${processes()
             .map((p) => `${p.name}=${p.pid() ?? '-'}`)

@@ -166,6 +166,20 @@ async function startTestbedFor(spec: TestbedSpec, log: (message: string) => void
     ...(spec.queueMax ? { maxQueueMessages: spec.queueMax } : {}),
     ...(spec.overflow ? { overflow: spec.overflow } : {}),
     ...(spec.uplinkProxy ? { uplinkProxy: true } : {}),
+    ...(spec.standby ? { standby: true } : {}),
+    ...(spec.tenantLimit ? { tenantLimitPerS: spec.tenantLimit } : {}),
+    ...(spec.sinkProxy ? { sinkProxy: true } : {}),
+    ...(spec.ingest ? { ingest: ingestOptions(spec.ingest) } : {}),
+    ...(spec.flood
+      ? {
+          flood: {
+            tenant: spec.flood.tenant,
+            connections: spec.flood.connections,
+            everyMs: spec.flood.every,
+            port: spec.flood.port,
+          },
+        }
+      : {}),
   });
   log(
     `testbed up: ${Object.entries(testbed.brokers)
@@ -175,6 +189,20 @@ async function startTestbedFor(spec: TestbedSpec, log: (message: string) => void
       )}${[...testbed.proxies.values()].map((p) => `; proxy ${p.name} ${p.listen} -> ${p.upstream}`).join('')}`,
   );
   return testbed;
+}
+
+function ingestOptions(spec: NonNullable<TestbedSpec['ingest']>) {
+  return {
+    port: spec.port,
+    ...(spec.topic ? { topic: spec.topic } : {}),
+    breaker: {
+      timeoutMs: spec.timeout,
+      errorThresholdPercentage: spec.errorThreshold * 100,
+      resetTimeoutMs: spec.resetTimeout,
+      rollingWindowMs: spec.window,
+      volumeThreshold: spec.volumeThreshold,
+    },
+  };
 }
 
 /**
@@ -187,7 +215,7 @@ function fleetSource(spec: FleetSpec, config: FleetConfig, log: (message: string
   const fleet = createFleet(config, {
     onShardCrash: (c) =>
       log(
-        `fleet shard ${c.shard} crashed (exit ${c.exitCode}, signal ${c.signal}): its ${c.devices} devices are counted as disconnected`,
+        `fleet shard ${c.shard} crashed (exit ${c.exitCode}, signal ${c.signal}): its ${c.devices} devices are counted as disconnected, and the telemetry they can no longer send as lost when the fleet stops`,
       ),
   });
   return {

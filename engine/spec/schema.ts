@@ -58,10 +58,45 @@ export const ManagedProcessSpec = z.strictObject({
 /** A TCP fault proxy the runner starts in front of an upstream; `proxy.*` faults target it by name. */
 export const ProxySpec = z.strictObject({ listen: HostPort, upstream: HostPort });
 
+/** The testbed's cloud ingest service and its circuit breaker (testbed/services/). */
+export const IngestServiceSpec = z.strictObject({
+  port: z
+    .number()
+    .int()
+    .min(0)
+    .max(65_535)
+    .default(0)
+    .meta({ description: "the ingest's HTTP API on 127.0.0.1 (probes need a fixed port)" }),
+  topic: z.string().optional().meta({ description: 'telemetry topic filter (default t/#)' }),
+  timeout: Duration.prefault('250ms').meta({ description: 'a downstream call slower than this fails' }),
+  errorThreshold: Percent.prefault('50%').meta({
+    description: 'failed calls in the rolling window above which the breaker opens',
+  }),
+  window: Duration.prefault('1s').meta({ description: 'rolling window of the error rate' }),
+  volumeThreshold: z.number().int().min(1).default(10).meta({
+    description: 'calls in the window before the breaker may open',
+  }),
+  resetTimeout: Duration.prefault('1s').meta({ description: 'time open before a trial call' }),
+});
+
+/** A noisy tenant flooding the testbed's cloud broker (testbed/services/flood-main.ts). */
+export const FloodSpec = z.strictObject({
+  tenant: Name.default('noisy').meta({ description: 'publishes go to t/<tenant>/f/<i>' }),
+  connections: z.number().int().min(1).max(1000).default(50),
+  every: Duration.prefault('10ms').meta({ description: 'per connection' }),
+  port: z.number().int().min(0).max(65_535).default(0).meta({
+    description: 'its HTTP API on 127.0.0.1: /stats, /acked?max=<n> (probes need a fixed port)',
+  }),
+});
+
 /** The embedded testbed's shape (testbed/testbed.ts TestbedOptions). */
 export const TestbedSpec = z.strictObject({
   broker: z.enum(['aedes', 'mosquitto']).default('aedes'),
   workers: z.number().int().min(1).max(16).default(2).meta({ description: 'aedes worker processes' }),
+  standby: z.boolean().default(false).meta({
+    description:
+      "a second, independent cloud broker: broker and process 'cloud-standby' (lab: host cloud-2), for DR failover",
+  }),
   gateways: z.number().int().min(0).max(16).default(1).meta({ description: 'edge gateways edge-1..edge-N' }),
   lab: z.boolean().default(false).meta({ description: 'hosts in network namespaces (needs root)' }),
   forward: z.array(z.string()).optional().meta({ description: 'topics the gateways forward to the cloud' }),
@@ -76,6 +111,20 @@ export const TestbedSpec = z.strictObject({
     description:
       "loopback only: a fault proxy 'edge-<i>-uplink' between each gateway and the cloud, for proxy.* faults on that path",
   }),
+  tenantLimit: Rate.optional().meta({
+    description: "aedes only: each tenant's publish rate (t/<tenant>/...), paced by back-pressure",
+  }),
+  sinkProxy: z.boolean().default(false).meta({
+    description:
+      "loopback only: a fault proxy and broker 'cloud-sink' in front of the cloud broker, for a consumer",
+  }),
+  ingest: IngestServiceSpec.optional().meta({
+    description:
+      "loopback only: processes 'ingest' (HTTP API, circuit breaker) and 'downstream', proxy 'ingest-downstream'",
+  }),
+  flood: FloodSpec.optional().meta({
+    description: "loopback only: a noisy tenant flooding the cloud broker, as process 'flood'",
+  }),
 });
 
 export const System = z.strictObject({
@@ -83,8 +132,9 @@ export const System = z.strictObject({
   testbed: z
     .union([z.enum(['embedded', 'none']), TestbedSpec])
     .optional()
+    // An object is already parsed by the union (units converted): parsing it again would not do.
     .transform((t) =>
-      t === undefined || t === 'none' ? undefined : TestbedSpec.parse(t === 'embedded' ? {} : t),
+      t === undefined || t === 'none' ? undefined : t === 'embedded' ? TestbedSpec.parse({}) : t,
     )
     .meta({ description: "'embedded', or the testbed's options: { broker, workers, gateways, lab }" }),
   brokers: z.record(Name, z.string()).optional(),

@@ -117,19 +117,24 @@ const readState = (id: string) =>
   JSON.parse(readFileSync(path.join(TESTBED_STATE_DIR, `${id}.json`), 'utf8')) as TestbedState;
 
 describe('squall testbed', () => {
-  it('up (loopback, aedes) then down leaves no process, temp dir or state file', async () => {
-    const { id, output } = await startUp(['--workers', '2', '--gateways', '2']);
+  it('up (loopback, aedes, standby) then down leaves no process, temp dir or state file', async () => {
+    const { id, output } = await startUp(['--workers', '2', '--gateways', '2', '--standby']);
     expect(output()).toMatch(/cloud\s+mqtt:\/\/127\.0\.0\.1:\d+/);
+    expect(output()).toMatch(/cloud-standby\s+mqtt:\/\/127\.0\.0\.1:\d+/);
     expect(output()).toMatch(/edge-2\s+mqtt:\/\/127\.0\.0\.1:\d+/);
     expect(output()).toMatch(
-      /fault targets: cloud-broker=\d+ cloud-worker-0=\d+ cloud-worker-1=\d+ edge-1=\d+ edge-2=\d+/,
+      /fault targets: cloud-broker=\d+ cloud-worker-0=\d+ cloud-worker-1=\d+ cloud-standby=\d+ edge-1=\d+ edge-2=\d+/,
     );
     const state = readState(id);
     const pids = [upProcess!.pid!, ...descendants(upProcess!.pid!)];
-    expect(pids.length).toBeGreaterThanOrEqual(6); // up, primary, 2 workers, 2 gateways
+    // up, primary, 2 workers, standby primary and its worker, 2 gateways
+    expect(pids.length).toBeGreaterThanOrEqual(8);
+    expect(state.pids).toContain(state.processes!['cloud-standby']);
     const status = io();
     await testbedCommand.run(['status'], status.io);
     expect(status.out()).toContain(`${id} (loopback) running`);
+    expect(status.out()).toMatch(/cloud-standby\s+mqtt:\/\/127\.0\.0\.1:\d+/);
+    expect(status.out()).toMatch(/processes cloud-broker=\d+ .*cloud-standby=\d+/);
 
     const down = io();
     expect(await testbedCommand.run(['down', '--id', id], down.io)).toBe(0);
@@ -141,10 +146,19 @@ describe('squall testbed', () => {
   });
 
   it.skipIf(!isRoot())(
-    'up --lab --broker mosquitto, killed -9, then down removes every leftover (root)',
+    'up --lab --broker mosquitto --standby, killed -9, then down removes every leftover (root)',
     async () => {
-      const { id, output } = await startUp(['--lab', '--broker', 'mosquitto', '--gateways', '2']);
+      const { id, output } = await startUp([
+        '--lab',
+        '--broker',
+        'mosquitto',
+        '--gateways',
+        '2',
+        '--standby',
+      ]);
       expect(output()).toContain(`[netns ${id}-cloud-1, 10.77.0.2]`);
+      expect(output()).toContain(`[netns ${id}-cloud-2, 10.77.0.3]`);
+      expect(output()).toMatch(/fault targets: cloud-broker=\d+ cloud-standby=\d+ edge-1=\d+/);
       expect(output()).toContain(`[netns ${id}-edge-2, 10.77.0.12]`);
       const state = readState(id);
       expect(state.labPrefix).toBe(id);
@@ -152,7 +166,8 @@ describe('squall testbed', () => {
       // A crash: nothing gets to clean up after itself.
       upProcess!.kill('SIGKILL');
       await new Promise((r) => upProcess!.once('exit', r));
-      expect((await listNetns()).filter((n) => n.startsWith(id)).length).toBe(4);
+      // sw, cloud-1, cloud-2, edge-1, edge-2
+      expect((await listNetns()).filter((n) => n.startsWith(id)).length).toBe(5);
 
       const down = io();
       await testbedCommand.run(['down', '--id', id], down.io);

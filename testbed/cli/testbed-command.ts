@@ -26,6 +26,7 @@ Options (up):
   --broker aedes|mosquitto   Cloud broker (default aedes)
   --workers N            aedes worker processes (default 2)
   --gateways N           Edge gateways (default 1)
+  --standby              A second, independent cloud broker 'cloud-standby' (DR failover)
   --forward FILTER       Topic filter the gateways forward (repeatable; default '#')
   --queue-max N          Gateway queue bound in messages (default 1000000)
   --overflow POLICY      drop-oldest | drop-newest | back-pressure (default drop-oldest)
@@ -49,6 +50,7 @@ function parse(argv: string[]) {
         broker: { type: 'string' },
         workers: { type: 'string' },
         gateways: { type: 'string' },
+        standby: { type: 'boolean' },
         forward: { type: 'string', multiple: true },
         'queue-max': { type: 'string' },
         overflow: { type: 'string' },
@@ -86,6 +88,7 @@ async function up(values: ReturnType<typeof parse>['values'], io: CliIO): Promis
     broker: broker as CloudBrokerKind,
     ...(workers !== undefined && { workers }),
     ...(gateways !== undefined && { gateways }),
+    ...(values.standby && { standby: true }),
     ...(values.forward && { forward: values.forward }),
     ...(queueMax !== undefined && { maxQueueMessages: queueMax }),
     ...(overflow !== undefined && { overflow: overflow as OverflowPolicy }),
@@ -146,6 +149,8 @@ export const testbedCommand: Command = {
           io.stdout.write(`${s.id} (${s.mode}) ${live}\n`);
           for (const [role, url] of Object.entries(s.endpoints))
             io.stdout.write(`  ${role.padEnd(8)} ${url}\n`);
+          const pids = Object.entries(s.processes ?? {}).map(([role, pid]) => `${role}=${pid}`);
+          if (pids.length > 0) io.stdout.write(`  processes ${pids.join(' ')}\n`);
         }
         return ExitCode.ok;
       }

@@ -64,7 +64,17 @@ export class ClusterEmitter {
   /** A publish from a client of this worker: deliver here, and route through the primary. */
   emit(message: mqemitter.Message, done?: (error?: Error) => void): void {
     this.link.send({ t: 'emit', packet: toWirePacket(message) });
-    this.#local.emit(message, done);
+    if (!done || !((message as { qos?: number }).qos! > 0)) {
+      this.#local.emit(message, done);
+      return;
+    }
+    // QoS > 0: done (and so the publisher's PUBACK, ack-after-handoff.ts) waits until the
+    // routed copy is in the IPC channel as well as delivered here.
+    const written = this.link.flushed();
+    this.#local.emit(message, (error) => {
+      if (error) done(error);
+      else void written.then(() => done());
+    });
   }
 
   /** A publish routed here from another worker: deliver locally only. */

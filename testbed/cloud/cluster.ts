@@ -25,6 +25,8 @@ export interface CloudClusterOptions {
   startTimeoutMs?: number;
   /** Command prefix for the primary (and so its workers), e.g. `ip netns exec <ns>` in lab mode. */
   wrapper?: readonly string[];
+  /** Per-tenant publish rate across the cluster (tenant-bulkhead.ts); default unlimited. */
+  tenantLimitPerS?: number;
 }
 
 export interface CloudCluster {
@@ -67,6 +69,7 @@ export async function startCloudCluster(options: CloudClusterOptions = {}): Prom
     metricsHost: options.metricsHost ?? options.host ?? '127.0.0.1',
     heartbeatIntervalMs: options.heartbeatIntervalMs ?? 5000,
     restartWorkers: options.restartWorkers ?? true,
+    ...(options.tenantLimitPerS && { tenantLimitPerS: options.tenantLimitPerS }),
   };
   const entry = entryPoint(import.meta.url, './primary');
   const child = forkEntry(entry, {

@@ -15,6 +15,8 @@ export class IpcLink<Out extends object> {
   #scheduled = false;
   #nextId = 1;
   readonly #pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
+  /** Callbacks for the batch being gathered: run once it is written to the channel. */
+  #onWritten: (() => void)[] = [];
   /** Messages sent, for metrics. */
   sentMessages = 0;
 
@@ -51,6 +53,15 @@ export class IpcLink<Out extends object> {
     });
   }
 
+  /**
+   * Resolves once everything sent so far is written to the IPC channel (or the peer is gone).
+   * Written means handed to the kernel: the peer reads it even if this process dies next.
+   */
+  flushed(): Promise<void> {
+    if (this.#queue.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#onWritten.push(resolve));
+  }
+
   /** Settles the request `id` (called by the receiving side's dispatcher). */
   settle(id: number, value: unknown, error?: string): void {
     const waiter = this.#pending.get(id);
@@ -71,16 +82,25 @@ export class IpcLink<Out extends object> {
   readonly #flush = (): void => {
     this.#scheduled = false;
     const batch = this.#queue;
+    const onWritten = this.#onWritten;
     this.#queue = [];
-    if (batch.length > 0) this.#write(batch);
+    this.#onWritten = [];
+    if (batch.length > 0) this.#write(batch, onWritten);
   };
 
-  #write(batch: Out[]): void {
-    if (this.port.connected === false || !this.port.send) return;
+  #write(batch: Out[], onWritten: (() => void)[] = []): void {
+    const written = () => {
+      for (const f of onWritten) f();
+    };
+    if (this.port.connected === false || !this.port.send) {
+      written();
+      return;
+    }
     try {
-      this.port.send(batch);
+      this.port.send(batch, written);
     } catch {
       // The peer is gone; its exit handler does the cleanup.
+      written();
     }
   }
 }

@@ -34,6 +34,10 @@ interface Slot {
   startedAtMs: number;
   /** Consecutive deaths within 2 s of start, for the restart back-off. */
   youngDeaths: number;
+  /** Draining after SIGTERM: already replaced, exits once its successor listens. */
+  retiring: boolean;
+  /** The draining worker this one replaces, told when this one listens. */
+  predecessor?: Slot;
 }
 
 /**
@@ -44,13 +48,16 @@ interface Slot {
 let port = opts.port;
 function listenPortForNewWorker(): number {
   if (opts.port !== 0) return opts.port;
-  const alive = [...slots.values()].some((s) => !s.worker.isDead());
+  const alive = allWorkers().some((s) => !s.worker.isDead());
   return alive || port === 0 ? 0 : port;
 }
 
 const store = await PersistenceHost.create();
 const router = new Router();
 const slots = new Map<number, Slot>(); // by index
+/** Replaced but still draining (surge: the successor starts before the old worker stops). */
+const retiring = new Set<Slot>();
+const allWorkers = () => [...slots.values(), ...retiring];
 const byWorkerId = new Map<number, Slot>();
 let stopping = false;
 let announced = false;
@@ -106,6 +113,8 @@ function spawn(index: number): Slot {
     SQUALL_CLOUD_PORT: String(listenPortForNewWorker()),
     SQUALL_CLOUD_HOST: opts.host,
     SQUALL_CLOUD_HEARTBEAT_MS: String(opts.heartbeatIntervalMs),
+    // node:cluster spreads connections evenly, so each worker enforces its share of the limit.
+    ...(opts.tenantLimitPerS && { SQUALL_CLOUD_TENANT_RATE: String(opts.tenantLimitPerS / opts.workers) }),
   });
   const slot: Slot = {
     index,
@@ -115,6 +124,7 @@ function spawn(index: number): Slot {
     metricsWaiters: new Map(),
     startedAtMs: Date.now(),
     youngDeaths: 0,
+    retiring: false,
   };
   slots.set(index, slot);
   byWorkerId.set(worker.id, slot);
@@ -126,9 +136,10 @@ function spawn(index: number): Slot {
     router.drop(worker.id);
     for (const resolve of slot.metricsWaiters.values()) resolve(undefined);
     if (slots.get(index) === slot) slots.delete(index);
+    retiring.delete(slot);
     if (stopping) return;
     toController({ t: 'workers', workers: workerInfos() });
-    if (opts.restartWorkers) {
+    if (opts.restartWorkers && !slot.retiring) {
       // A worker that dies young (cannot bind, bad build) must not become a fork bomb.
       const young = Date.now() - slot.startedAtMs < 2000;
       const delayMs = young ? Math.min(5000, 200 * 2 ** slot.youngDeaths) : 0;
@@ -164,7 +175,14 @@ function onWorkerMessage(slot: Slot, msg: WorkerToPrimary): void {
     case 'mq-off':
       router.remove(slot.worker.id, msg.topic);
       break;
+    case 'draining':
+      retire(slot);
+      break;
     case 'listening':
+      if (slot.predecessor && !slot.predecessor.worker.isDead()) {
+        slot.predecessor.link.send({ t: 'successor-ready' });
+      }
+      slot.predecessor = undefined;
       slot.ready = true;
       port = msg.port;
       slot.brokerId = msg.brokerId;
@@ -189,6 +207,27 @@ function onWorkerMessage(slot: Slot, msg: WorkerToPrimary): void {
   }
 }
 
+/**
+ * A worker got SIGTERM (a rolling restart): start its successor now rather than after it exits,
+ * and let it stop only once the successor listens. Its clients then reconnect to workers that
+ * accept (never to a closed port, which node:cluster closes when its last worker stops
+ * listening) and spread over the successor too instead of piling onto the survivors.
+ */
+function retire(slot: Slot): void {
+  if (stopping || !opts.restartWorkers || slot.retiring || slots.get(slot.index) !== slot) {
+    slot.link.send({ t: 'successor-ready' });
+    return;
+  }
+  slot.retiring = true;
+  slot.ready = false;
+  retiring.add(slot);
+  slots.delete(slot.index);
+  restarts.inc();
+  const next = spawn(slot.index);
+  next.predecessor = slot;
+  toController({ t: 'workers', workers: workerInfos() });
+}
+
 let metricsRequestId = 1;
 function workerMetrics(slot: Slot): Promise<unknown> {
   const id = metricsRequestId++;
@@ -209,7 +248,7 @@ async function renderMetrics(worker?: number): Promise<string | undefined> {
     const metrics = slot ? await workerMetrics(slot) : undefined;
     return metrics ? await AggregatorRegistry.aggregate([metrics as never]).metrics() : undefined;
   }
-  const all = (await Promise.all([...slots.values()].map(workerMetrics))).filter(Boolean);
+  const all = (await Promise.all(allWorkers().map(workerMetrics))).filter(Boolean);
   return `${await AggregatorRegistry.aggregate(all as never[]).metrics()}\n${await registry.metrics()}`;
 }
 
@@ -232,15 +271,17 @@ await new Promise<void>((resolve) => metricsServer.listen(opts.metricsPort, opts
 async function stop(): Promise<void> {
   stopping = true;
   metricsServer.close();
-  const exits = [...slots.values()].map(
+  const exits = allWorkers().map(
     (s) =>
       new Promise<void>((resolve) =>
         s.worker.isDead() ? resolve() : s.worker.once('exit', () => resolve()),
       ),
   );
-  for (const s of slots.values()) s.worker.process.kill('SIGTERM');
+  for (const s of allWorkers()) s.worker.process.kill('SIGTERM');
+  // A worker already draining waits for a successor that will not come now.
+  for (const s of retiring) s.link.send({ t: 'successor-ready' });
   const timer = setTimeout(() => {
-    for (const s of slots.values()) s.worker.process.kill('SIGKILL');
+    for (const s of allWorkers()) s.worker.process.kill('SIGKILL');
   }, 2000);
   await Promise.all(exits);
   clearTimeout(timer);

@@ -28,13 +28,16 @@ export type WorkerToPrimary =
   | { t: 'mq-on'; id: number; topic: string }
   | { t: 'mq-off'; topic: string }
   | { t: 'listening'; brokerId: string; port: number }
+  /** SIGTERM: the worker will stop once a successor listens (`successor-ready`). */
+  | { t: 'draining' }
   | { t: 'metrics'; id: number; metrics: unknown };
 
 export type PrimaryToWorker =
   | { t: 'emit'; packet: WirePacket }
   | { t: 'ret'; id: number; value?: unknown; error?: string }
   | { t: 'mq-ack'; id: number }
-  | { t: 'metrics-req'; id: number };
+  | { t: 'metrics-req'; id: number }
+  | { t: 'successor-ready' };
 
 /** One worker as the controller sees it. */
 export interface WorkerInfo {
@@ -66,6 +69,8 @@ export interface PrimaryOptions {
   heartbeatIntervalMs: number;
   /** Replace a worker that died; off for tests that want a hole. */
   restartWorkers: boolean;
+  /** Per-tenant publish rate for the whole cluster (tenant-bulkhead.ts); absent: unlimited. */
+  tenantLimitPerS?: number;
 }
 
 const PACKET_FIELDS = [

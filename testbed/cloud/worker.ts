@@ -6,10 +6,12 @@
 import net from 'node:net';
 import { Aedes } from 'aedes';
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { ackAfterHandoff } from './ack-after-handoff.js';
 import { ClusterEmitter } from './cluster-emitter.js';
 import { IpcLink } from './ipc-link.js';
 import type { PrimaryToWorker, WorkerToPrimary } from './protocol.js';
 import { RemotePersistence } from './remote-persistence.js';
+import { createTenantBulkhead } from './tenant-bulkhead.js';
 
 const index = Number(process.env.SQUALL_CLOUD_WORKER_INDEX);
 const port = Number(process.env.SQUALL_CLOUD_PORT);
@@ -47,16 +49,34 @@ const messagesOut = new Counter({
   registers: [registry],
 });
 
+// This worker's share of the per-tenant publish rate (tenant-bulkhead.ts); unset: unlimited.
+const tenantRatePerS = Number(process.env.SQUALL_CLOUD_TENANT_RATE ?? 0);
+const bulkhead = tenantRatePerS > 0 ? createTenantBulkhead({ ratePerS: tenantRatePerS }) : undefined;
+
 const broker = new Aedes({
   id: brokerId,
   mq: emitter,
   persistence,
+  ...(bulkhead && {
+    authorizePublish: (_client, packet, callback) => {
+      const waitMs = bulkhead.reserve(packet.topic);
+      if (waitMs > 0) setTimeout(callback, waitMs, null);
+      else callback(null);
+    },
+  }),
   heartbeatInterval: heartbeatIntervalMs,
   authorizeForward: (_client, packet) => {
     messagesOut.inc();
     return packet;
   },
 });
+const handoff = ackAfterHandoff(broker);
+const disconnects = new Counter({
+  name: 'squall_cloud_disconnects_total',
+  help: 'Client connections that ended on this worker (any cause)',
+  registers: [registry],
+});
+broker.on('clientDisconnect', () => disconnects.inc());
 broker.on('publish', (_packet, client) => {
   if (client) messagesIn.inc();
 });
@@ -104,6 +124,9 @@ process.on('message', (batchIn: PrimaryToWorker[]) => {
       case 'mq-ack':
         link.settle(msg.id, undefined);
         break;
+      case 'successor-ready':
+        successorReady();
+        break;
       case 'metrics-req':
         void registry.getMetricsAsJSON().then((metrics) => link.send({ t: 'metrics', id: msg.id, metrics }));
         break;
@@ -115,13 +138,40 @@ process.on('message', (batchIn: PrimaryToWorker[]) => {
 process.on('disconnect', () => process.exit(0));
 
 await broker.listen();
-server.listen(port, host, () =>
+// The primary accepts for every worker on one socket (node:cluster passes the backlog on):
+// Node's default of 511 overflows in a reconnect herd of thousands, and each dropped SYN costs
+// a client a 1 s retransmit. The kernel caps it at net.core.somaxconn.
+server.listen({ port, host, backlog: 4096 }, () =>
   link.send({ t: 'listening', brokerId, port: (server.address() as net.AddressInfo).port }),
 );
 
-process.on('SIGTERM', () => {
+/**
+ * SIGTERM is a rolling restart's stop: drain. First the primary starts this worker's successor
+ * and we keep serving until it listens (bounded), so our clients have somewhere to go. Then no
+ * new connections (node:cluster hands them to the others), no more packets read, the publishes
+ * already read finish their hand-off and get their PUBACK, the clients go, and every IPC
+ * message (acks, session updates) reaches the primary before exit. What a subscriber here had
+ * in flight stays in its session queue in the primary and is resent wherever it reconnects.
+ */
+const SUCCESSOR_WAIT_MS = 8000;
+let successorReady: () => void = () => {};
+let draining = false;
+async function drain(): Promise<void> {
+  if (draining) return;
+  draining = true;
+  // A wedged client or primary must not hold the stop up.
+  setTimeout(() => process.exit(0), SUCCESSOR_WAIT_MS + 3000).unref();
+  await new Promise<void>((resolve) => {
+    successorReady = resolve;
+    link.send({ t: 'draining' });
+    setTimeout(resolve, SUCCESSOR_WAIT_MS).unref();
+  });
   server.close();
-  broker.close(() => process.exit(0));
-  // Clients that do not go away must not hold the stop up.
-  setTimeout(() => process.exit(0), 500).unref();
-});
+  const clients = (broker as unknown as { clients: Record<string, { pause(): void }> }).clients;
+  for (const client of Object.values(clients)) client.pause();
+  await Promise.race([handoff.idle(), new Promise((r) => setTimeout(r, 1500))]);
+  await new Promise<void>((resolve) => broker.close(() => resolve()));
+  await link.flushed();
+  process.exit(0);
+}
+process.on('SIGTERM', () => void drain());

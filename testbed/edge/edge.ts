@@ -10,6 +10,7 @@ import path from 'node:path';
 import type { ManagedProcess } from '../../agents/faults/driver.js';
 import { SquallError } from '../../engine/errors.js';
 import { entryPoint, forkEntry } from '../entry.js';
+import { isAlive } from '../roles.js';
 import type { EdgeGatewayOptions, EdgeGatewayStats } from './gateway.js';
 import type { GatewayMessage, GatewayRequest } from './gateway-main.js';
 
@@ -126,7 +127,8 @@ export async function startEdgeGateway(options: StartEdgeGatewayOptions): Promis
     },
     dataDir,
     argv,
-    pid: () => (running() ? child?.pid : undefined),
+    // A killed gateway is a zombie until Node reaps it and emits 'exit'; it is gone already.
+    pid: () => (running() && isAlive(child?.pid) ? child?.pid : undefined),
     stats() {
       const proc = child;
       if (!proc || !running()) {
@@ -143,6 +145,9 @@ export async function startEdgeGateway(options: StartEdgeGatewayOptions): Promis
     kill,
     async restart() {
       if (stopped) throw new SquallError('SQUALL_PROCESS_FAILED', `edge gateway ${options.name} was stopped`);
+      // Killed but not yet reaped (pid() already says gone): wait for Node to see the exit.
+      const dying = child;
+      if (dying && running() && !isAlive(dying.pid)) await new Promise((r) => dying.once('exit', r));
       if (!running()) await launch();
     },
     asManagedProcess: () => ({ name: options.name, argv, pid: handle.pid, restart: handle.restart }),

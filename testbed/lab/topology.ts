@@ -1,9 +1,10 @@
 /**
- * The lab topology: hosts `cloud-1` and `edge-1..edge-N` as network namespaces, each with one
- * veth into a bridge namespace (a Linux bridge `br0`), addressed in 10.77.0.0/24 — a range used
- * only inside these namespaces. Every name starts with a per-run prefix (`sq` + 4 hex), so
- * teardown removes exactly this run's objects, and `destroyLab` is idempotent and also works
- * for a run whose owner crashed (see `findLabLeftovers`). Needs root (CAP_NET_ADMIN, CAP_SYS_ADMIN).
+ * The lab topology: hosts `cloud-1` (and `cloud-2` for a standby) and `edge-1..edge-N` as
+ * network namespaces, each with one veth into a bridge namespace (a Linux bridge `br0`),
+ * addressed in 10.77.0.0/24 — a range used only inside these namespaces. Every name starts
+ * with a per-run prefix (`sq` + 4 hex), so teardown removes exactly this run's objects, and
+ * `destroyLab` is idempotent and also works for a run whose owner crashed (see
+ * `findLabLeftovers`). Needs root (CAP_NET_ADMIN, CAP_SYS_ADMIN).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -36,6 +37,8 @@ export interface LabTopology {
 export interface LabOptions {
   /** Edge hosts (default 1). */
   edges?: number;
+  /** A second cloud host `cloud-2` for a standby broker (default false). */
+  standby?: boolean;
   /** Per-run prefix; random `sq` + 4 hex when omitted. */
   prefix?: string;
 }
@@ -59,6 +62,7 @@ export function newLabPrefix(): string {
 }
 
 export const cloudAddress = (): string => `${SUBNET}.2`;
+export const standbyAddress = (): string => `${SUBNET}.3`;
 export const edgeAddress = (i: number): string => `${SUBNET}.${10 + i}`;
 
 export async function createLab(options: LabOptions = {}): Promise<LabTopology> {
@@ -83,6 +87,7 @@ export async function createLab(options: LabOptions = {}): Promise<LabTopology> 
   const sw = `${prefix}-sw`;
   const hosts: LabHost[] = [
     { name: 'cloud-1', address: cloudAddress() },
+    ...(options.standby ? [{ name: 'cloud-2', address: standbyAddress() }] : []),
     ...Array.from({ length: edges }, (_, i) => ({ name: `edge-${i + 1}`, address: edgeAddress(i + 1) })),
   ].map((h) => {
     const netns = `${prefix}-${h.name}`;
