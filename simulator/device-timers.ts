@@ -37,7 +37,11 @@ export function onTimer(core: DeviceCore, dev: number, now: number): void {
     }
     if (state === DeviceState.backoff && now >= core.backoffUntilMs[dev]!) {
       core.setState(dev, DeviceState.queued);
-      core.ramp.retries.push(dev);
+      // A device that never connected is still part of the ramp: its retry keeps to the ramp's
+      // rate and in-flight cap, or a slow broker turns the ramp's timeouts into a retry storm
+      // of every device not yet admitted. Only a reconnect after a drop is the herd.
+      if (core.connectedAtMs[dev] === 0) core.ramp.initial.push(dev);
+      else core.ramp.retries.push(dev);
     }
   }
   rearm(core, dev);

@@ -1,6 +1,7 @@
 /**
  * Connect admission: a token bucket for the initial ramp (`rampUp: 5000/s`) and a cap on
- * handshakes in flight while it admits. Reconnects skip both: a real device reconnects on its
+ * handshakes in flight while it admits; a device that has not connected yet retries through it
+ * too. Reconnects after a drop skip both: a real device reconnects on its
  * own schedule, and a herd is what a reconnect strategy is judged on (a ramp cap would flatten
  * `immediate` into the same peak as `full-jitter`). They are held only by a high hard limit on
  * handshakes in flight per engine, a safety bound for sockets and memory, not a pacing.

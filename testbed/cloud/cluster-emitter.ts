@@ -9,12 +9,24 @@ import { type PrimaryToWorker, toWirePacket, type WorkerToPrimary } from './prot
 
 type Listener = (message: mqemitter.Message, done: () => void) => void;
 
+/** aedes announces every CONNECT here; each broker closes its own client of that id (a takeover). */
+const NEW_CLIENT_TOPIC = /^\$SYS\/[^/]+\/new\/clients$/;
+
 export class ClusterEmitter {
   readonly #local: MQEmitter;
   /** Listeners per topic pattern; the primary hears of a pattern only on its first and last. */
   readonly #refs = new Map<string, number>();
   /** The primary's acknowledgement of a pattern; SUBACK waits for it so no publish slips past. */
   readonly #registered = new Map<string, Promise<void>>();
+  /**
+   * When this worker announced each client id it accepted. aedes closes a local client on any
+   * other broker's announcement of the same id, whatever their order; across IPC an
+   * announcement can arrive after the device already gave up on that connection and connected
+   * again here, and would close the newer connection. Under a reconnect storm that livelocks:
+   * every attempt is closed by the announcement of the one before (100k devices, `immediate`:
+   * 0 CONNACKs in 60 s). The newest connection wins, as a takeover should.
+   */
+  readonly #announcedAtMs = new Map<string, number>();
 
   constructor(
     private readonly link: IpcLink<WorkerToPrimary>,
@@ -63,7 +75,12 @@ export class ClusterEmitter {
 
   /** A publish from a client of this worker: deliver here, and route through the primary. */
   emit(message: mqemitter.Message, done?: (error?: Error) => void): void {
-    this.link.send({ t: 'emit', packet: toWirePacket(message) });
+    const packet = toWirePacket(message);
+    if (NEW_CLIENT_TOPIC.test(message.topic)) {
+      packet.emittedAtMs = Date.now();
+      this.#announcedAtMs.set(String(message.payload), packet.emittedAtMs);
+    }
+    this.link.send({ t: 'emit', packet });
     if (!done || !((message as { qos?: number }).qos! > 0)) {
       this.#local.emit(message, done);
       return;
@@ -79,6 +96,11 @@ export class ClusterEmitter {
 
   /** A publish routed here from another worker: deliver locally only. */
   deliverRemote(message: Extract<PrimaryToWorker, { t: 'emit' }>['packet']): void {
+    if (message.emittedAtMs !== undefined && NEW_CLIENT_TOPIC.test(message.topic)) {
+      const localAtMs = this.#announcedAtMs.get(String(message.payload));
+      // Our client of that id connected after the other one: it is the newer session, keep it.
+      if (localAtMs !== undefined && localAtMs > message.emittedAtMs) return;
+    }
     this.#local.emit(message as unknown as mqemitter.Message);
   }
 

@@ -20,6 +20,8 @@ export interface WirePacket {
   brokerCounter?: number;
   clientId?: string;
   properties?: Record<string, unknown>;
+  /** When the publishing worker emitted it (epoch ms): orders session takeovers (cluster-emitter.ts). */
+  emittedAtMs?: number;
 }
 
 export type WorkerToPrimary =

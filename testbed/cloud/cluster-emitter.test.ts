@@ -1,0 +1,59 @@
+/**
+ * Session takeover order across workers: aedes closes its client of an id on any other
+ * broker's announcement of that id. The emitter drops an announcement older than this worker's
+ * own of the same id, so a late announcement cannot close the newer connection.
+ */
+import { describe, expect, it } from 'vitest';
+import { ClusterEmitter } from './cluster-emitter.js';
+import { IpcLink } from './ipc-link.js';
+import type { WorkerToPrimary } from './protocol.js';
+
+function emitter(sent: unknown[]) {
+  // An in-memory IPC port: the batches this worker would write to the primary.
+  const send = (m: unknown) => {
+    sent.push(m);
+    return true;
+  };
+  const link = new IpcLink<WorkerToPrimary>({ connected: true, send });
+  return new ClusterEmitter(link, 10);
+}
+
+const announce = (brokerId: string, clientId: string, emittedAtMs: number) => ({
+  cmd: 'publish' as const,
+  topic: `$SYS/${brokerId}/new/clients`,
+  payload: Buffer.from(clientId),
+  qos: 0 as const,
+  retain: false,
+  dup: false,
+  emittedAtMs,
+});
+
+describe('ClusterEmitter takeover order', () => {
+  it('stamps its own announcements and keeps a newer local client against an older remote one', async () => {
+    const sent: unknown[] = [];
+    const mq = emitter(sent);
+    const heard: string[] = [];
+    mq.on('$SYS/+/new/clients', (m, done) => {
+      heard.push(`${m.topic}:${String(m.payload)}`);
+      done();
+    });
+    const before = Date.now();
+    mq.emit({ topic: '$SYS/local/new/clients', payload: Buffer.from('dev-1') } as never);
+    await new Promise((r) => setImmediate(r));
+    const batch = (sent.flat() as WorkerToPrimary[]).find((m) => m.t === 'emit');
+    expect(batch?.t === 'emit' && batch.packet.emittedAtMs).toBeGreaterThanOrEqual(before);
+
+    // Announced elsewhere before ours: stale, it must not reach aedes' closeSameClients.
+    mq.deliverRemote(announce('other', 'dev-1', before - 50));
+    // Announced after ours: a real takeover, delivered.
+    mq.deliverRemote(announce('other', 'dev-1', Date.now() + 50));
+    // Another id, or no stamp (a publish from an older worker): delivered as before.
+    mq.deliverRemote(announce('other', 'dev-2', before - 50));
+    await new Promise((r) => setImmediate(r));
+    expect(heard).toEqual([
+      '$SYS/local/new/clients:dev-1',
+      '$SYS/other/new/clients:dev-1',
+      '$SYS/other/new/clients:dev-2',
+    ]);
+  });
+});
