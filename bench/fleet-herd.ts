@@ -31,8 +31,16 @@ import { type BenchMosquitto, machine, startBenchMosquitto, writeResult } from '
 
 const DEVICES = Number(process.env.FLEET_BENCH_DEVICES ?? 100_000);
 const RECOVER_TIMEOUT_S = Number(process.env.FLEET_BENCH_RECOVER_TIMEOUT_S ?? 180);
-const STRATEGIES: ReconnectStrategyName[] = ['immediate', 'full-jitter'];
+const STRATEGIES = (process.env.FLEET_BENCH_STRATEGIES ?? 'immediate,full-jitter').split(
+  ',',
+) as ReconnectStrategyName[];
 const TELEMETRY_INTERVAL_MS = 10_000;
+// The AWS CRT's default base (1 s); a jitter window is only as wide as its base on the first
+// attempt, so at 100k a 1 s base still lands the whole fleet in one second.
+const BASE_MS = Number(process.env.FLEET_BENCH_BASE_MS ?? 1000);
+const CAP_MS = Number(process.env.FLEET_BENCH_CAP_MS ?? 30_000);
+const RESULT_NAME =
+  process.env.FLEET_BENCH_RESULT ?? (DEVICES === 100_000 ? 'fleet-herd-100k' : `fleet-herd-${DEVICES}`);
 // On loopback, spread over source addresses 127.0.0.2–33, 8 shards of 4 (≤ 3.2k devices per
 // address at 100k). bind() to an address with port 0 searches half the ephemeral range first
 // (14k ports here), and a drop leaves every dropped socket in TIME_WAIT for 60 s: an address
@@ -44,6 +52,11 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** First second at which `connected` reached `ratio` of the devices (once the drop showed). */
 const timeTo = (series: Second[], ratio: number, fromS: number) =>
   series.find((x) => x.s >= fromS && x.connected >= Math.ceil(DEVICES * ratio))?.s ?? null;
+
+function meanAttemptsAfter(series: Second[], fromS: number): number | null {
+  const after = series.filter((x) => x.s >= fromS);
+  return after.length ? Math.round(after.reduce((a, x) => a + x.attempts, 0) / after.length) : null;
+}
 
 interface Second {
   s: number;
@@ -63,7 +76,7 @@ async function herd(strategy: ReconnectStrategyName, url: string, broker?: Bench
       connectRatePerS: 10_000,
       maxInflightConnects: 2000,
       connectTimeoutMs: 10_000,
-      reconnect: { strategy, baseMs: 1000, capMs: 30_000 },
+      reconnect: { strategy, baseMs: BASE_MS, capMs: CAP_MS },
       groups: [
         {
           count: DEVICES,
@@ -123,6 +136,12 @@ async function herd(strategy: ReconnectStrategyName, url: string, broker?: Bench
   const fine = herdPeaks(fleet.eventSeries(), dropMs, before.connected);
   const run = fleet.runTotals();
   const h = run.histograms.reconnect_time;
+  // Why attempts failed (refused, timeout, closed, local errors such as port exhaustion): a
+  // herd that never recovers must say what kept it down.
+  const failureCauses = fleet
+    .snapshot()
+    .failures.slice(0, 5)
+    .map((f) => ({ cause: f.cause, detail: f.detail, count: f.count }));
   await fleet.stop();
   return {
     strategy,
@@ -138,6 +157,9 @@ async function herd(strategy: ReconnectStrategyName, url: string, broker?: Bench
     peakConnectsPerAlignedS: Math.max(...series.map((x) => x.connects)),
     peakAttemptsPerAlignedS: Math.max(...series.map((x) => x.attempts)),
     failedAttempts: series.reduce((a, x) => a + x.failed, 0),
+    /** Mean connect attempts/s from 2 s after the drop showed: the storm a strategy sustains. */
+    meanAttemptsPerSAfterFirstWave: meanAttemptsAfter(series, (dropSeenS ?? 0) + 2),
+    failureCauses,
     reconnectTimeMs: h
       ? {
           p50: percentileMs(h, 50),
@@ -228,10 +250,11 @@ for (const strategy of STRATEGIES) {
     `${strategy.padEnd(12)} ${DEVICES} devices, ${r.shards} shards, ${r.telemetryBeforeDrop.publishedPerS} publishes/s before the drop: ` +
       `99% in ${r.timeTo99Ms} ms, 99.9% in ${r.timeTo999Ms} ms, all in ${r.timeToRecoverS ?? `>${RECOVER_TIMEOUT_S}`} s; ` +
       `peak attempts ${r.peakAttemptsPer100ms}/100ms, ${r.peakAttemptsPerS}/s; peak CONNACKs ${r.peakConnacksPer100ms}/100ms, ${r.peakConnacksPerS}/s; ` +
-      `${r.failedAttempts} failed attempts, reconnect p50 ${r.reconnectTimeMs?.p50} ms p99 ${r.reconnectTimeMs?.p99} ms`,
+      `${r.failedAttempts} failed attempts (${r.meanAttemptsPerSAfterFirstWave}/s after the first wave), reconnect p50 ${r.reconnectTimeMs?.p50} ms p99 ${r.reconnectTimeMs?.p99} ms`,
   );
+  for (const f of r.failureCauses) console.log(`  ${f.count} × ${f.cause}: ${f.detail}`);
 }
 console.log(
-  `→ ${writeResult(DEVICES === 100_000 ? 'fleet-herd-100k' : `fleet-herd-${DEVICES}`, { bench: 'fleet-herd', date: new Date().toISOString(), machine: machine(), broker: external ?? 'mosquitto (restarted with SIGKILL)', results })}`,
+  `→ ${writeResult(RESULT_NAME, { bench: 'fleet-herd', date: new Date().toISOString(), machine: machine(), broker: external ?? 'mosquitto (restarted with SIGKILL)', reconnect: { baseMs: BASE_MS, capMs: CAP_MS }, results })}`,
 );
 process.exit(0);

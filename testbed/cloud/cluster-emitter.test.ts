@@ -4,18 +4,18 @@
  * own of the same id, so a late announcement cannot close the newer connection.
  */
 import { describe, expect, it } from 'vitest';
-import { ClusterEmitter } from './cluster-emitter.js';
+import { ClusterEmitter, WORKER_MQ_CONCURRENCY } from './cluster-emitter.js';
 import { IpcLink } from './ipc-link.js';
 import type { WorkerToPrimary } from './protocol.js';
 
-function emitter(sent: unknown[]) {
+function emitter(sent: unknown[], concurrency = 10) {
   // An in-memory IPC port: the batches this worker would write to the primary.
   const send = (m: unknown) => {
     sent.push(m);
     return true;
   };
   const link = new IpcLink<WorkerToPrimary>({ connected: true, send });
-  return new ClusterEmitter(link, 10);
+  return new ClusterEmitter(link, concurrency);
 }
 
 const announce = (brokerId: string, clientId: string, emittedAtMs: number) => ({
@@ -55,5 +55,25 @@ describe('ClusterEmitter takeover order', () => {
       '$SYS/other/new/clients:dev-1',
       '$SYS/other/new/clients:dev-2',
     ]);
+  });
+});
+
+describe('ClusterEmitter backlog', () => {
+  it('drains a backlog behind slow deliveries without recursing (mqemitter queue, RangeError at 1000)', () => {
+    // The worker's setting: unbounded concurrency. With a bound, 1,000 deliveries held open
+    // then 50,000 publishes nobody here subscribes to overflowed the stack on release.
+    const mq = emitter([], WORKER_MQ_CONCURRENCY);
+    const held: (() => void)[] = [];
+    mq.on('slow/#', (_m, done) => {
+      held.push(done);
+    });
+    let completed = 0;
+    for (let i = 0; i < 1000; i++) mq.emit({ topic: 'slow/x', payload: Buffer.alloc(0) } as never);
+    for (let i = 0; i < 50_000; i++)
+      mq.emit({ topic: 'none/x', payload: Buffer.alloc(0) } as never, () => void completed++);
+    expect(() => {
+      for (const done of held.splice(0)) done();
+    }).not.toThrow();
+    expect(completed).toBe(50_000);
   });
 });

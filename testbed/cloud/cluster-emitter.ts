@@ -7,6 +7,14 @@ import mqemitter, { type MQEmitter } from 'mqemitter';
 import type { IpcLink } from './ipc-link.js';
 import { type PrimaryToWorker, toWirePacket, type WorkerToPrimary } from './protocol.js';
 
+/**
+ * Unbounded (0): mqemitter 7 drains its overflow queue recursively (released → _do → released)
+ * whenever a message completes synchronously, so a backlog of a few thousand (100k devices
+ * reconnecting while telemetry flows) overflowed the stack and killed the worker. Deliveries
+ * are bounded by the publishers: a QoS 1 PUBACK waits for them (ack-after-handoff.ts).
+ */
+export const WORKER_MQ_CONCURRENCY = 0;
+
 type Listener = (message: mqemitter.Message, done: () => void) => void;
 
 /** aedes announces every CONNECT here; each broker closes its own client of that id (a takeover). */

@@ -7,7 +7,7 @@ import net from 'node:net';
 import { Aedes } from 'aedes';
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { ackAfterHandoff } from './ack-after-handoff.js';
-import { ClusterEmitter } from './cluster-emitter.js';
+import { ClusterEmitter, WORKER_MQ_CONCURRENCY } from './cluster-emitter.js';
 import { IpcLink } from './ipc-link.js';
 import type { PrimaryToWorker, WorkerToPrimary } from './protocol.js';
 import { RemotePersistence } from './remote-persistence.js';
@@ -20,7 +20,7 @@ const heartbeatIntervalMs = Number(process.env.SQUALL_CLOUD_HEARTBEAT_MS ?? 5000
 const batch = process.env.SQUALL_CLOUD_IPC_BATCH !== '0';
 
 const link = new IpcLink<WorkerToPrimary>(process, batch);
-const mq = new ClusterEmitter(link, 1000);
+const mq = new ClusterEmitter(link, WORKER_MQ_CONCURRENCY);
 /**
  * Measurement only (bench/testbed-routing.ts): route through mqemitter-redis instead of the
  * primary. Not a dependency of the project: `npm i --no-save mqemitter-redis` plus redis-server.
