@@ -93,6 +93,9 @@ function checkTargetNames(ctx: Ctx, fault: FaultSpec, i: number): void {
       system.testbed?.uplinkProxy === true
         ? Array.from({ length: system.testbed.gateways }, (_, i) => `edge-${i + 1}-uplink`)
         : [];
+    // And `cloud-sink` with `sinkProxy`, `ingest-downstream` with `ingest` (testbed/testbed.ts).
+    if (system.testbed?.sinkProxy) uplinks.push('cloud-sink');
+    if (system.testbed?.ingest) uplinks.push('ingest-downstream');
     const declared = [...Object.keys(system.proxies ?? {}), ...uplinks];
     if (!declared.includes(proxy)) {
       add(ctx, ['faults', i, 'target', 'proxy'], notDeclared('proxy', proxy, declared, 'system.proxies'));
