@@ -57,7 +57,9 @@ describe('a crashed shard', () => {
     expect(sink.lost).toBeGreaterThanOrEqual(unsent);
     expect(sink.expected).toBe(sink.delivered + sink.lost);
     // Every device, crashed or not, is expected to have published once per interval until stop.
-    expect(sink.expected).toBeGreaterThanOrEqual((DEVICES * (stopMs - t1)) / INTERVAL_MS - DEVICES);
+    // The surviving shard skips (without a seq) a slot its event loop was too late for, so a
+    // busy runner sends less than one per interval: 20% slack below.
+    expect(sink.expected).toBeGreaterThanOrEqual((0.8 * DEVICES * (stopMs - t1)) / INTERVAL_MS - DEVICES);
     expect(sink.expected).toBeLessThanOrEqual((DEVICES * (stopMs - t0)) / INTERVAL_MS + 2 * DEVICES);
     const failure = snap.failures.find((f) => f.cause === 'shard')!;
     expect(failure.detail).toBe(

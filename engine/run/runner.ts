@@ -269,7 +269,7 @@ async function execute(options: RunOptions, active: Map<string, ActiveFaultRecor
                 cause: err,
               },
             );
-      if (!abortInfo || abortInfo.reason !== 'preflight') {
+      if (abortInfo?.reason !== 'preflight') {
         emit({ type: 'error', code: error.code, message: error.message }, { durable: true });
       }
     }

@@ -46,6 +46,21 @@ describe('rto', () => {
     expect(timeToRecover(fleet, DR, [STANDBY_DOWN], 30_000).valueMs).toBe(1000);
   });
 
+  it('does not read the seconds before a late-noticed fault as recovered', () => {
+    // A frozen broker: devices notice only when keepalive runs out, 8 s after the fault began,
+    // and are back 4 s later. The first 8 s are good slices, longer than `stable` (5 s).
+    const late = series([
+      ...repeat(10, at(1)),
+      ...repeat(8, at(1)),
+      ...repeat(4, at(0)),
+      ...repeat(8, at(1)),
+    ]);
+    expect(recoveryTime(fleet, late, [KILL], 30_000)).toMatchObject({ status: 'recovered', valueMs: 12_000 });
+    // Never degraded at all: the service never went down, an RTO of 0.
+    const calm = series(repeat(30, at(1)));
+    expect(recoveryTime(fleet, calm, [KILL], 30_000)).toMatchObject({ status: 'recovered', valueMs: 0 });
+  });
+
   it('takes the slowest of several faults, each from its own start', () => {
     const late = { name: 'late', startMs: 12_000, endMs: 13_000, instantaneous: false };
     const rto = recoveryTime(fleet, DR, [KILL, late], 30_000);

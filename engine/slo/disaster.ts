@@ -6,7 +6,9 @@
  *   criterion and rules as `time_to_recover` (recovery.ts: `params.of`, `objective`, `source`,
  *   `stable`; default the fleet's `connected_ratio >= 99%` for 5 s, resolution one slice), but
  *   the clock always starts when the fault strikes, also for faults with a duration: a DR
- *   plan promises a time from the disaster, not from its repair. Several faults: each is
+ *   plan promises a time from the disaster, not from its repair. Only a recovery after the
+ *   criterion first fails counts (a fault noticed late would otherwise read as recovered at
+ *   once); a fault that never degrades it has an RTO of 0. Several faults: each is
  *   measured from its own start and the slowest wins. Never recovered: breached, the value is
  *   the time to the run's end.
  * - `rpo` (ms): the longest span of lost data for any device, in the devices' send time, among
@@ -40,6 +42,7 @@ export function recoveryTime(
     slices,
     faults.map((f) => ({ ...f, instantaneous: true })),
     runEndMs,
+    true,
   );
 }
 

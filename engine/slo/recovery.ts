@@ -96,24 +96,34 @@ export function recoverFrom(
   slices: readonly MetricSlice[],
   fromMs: number,
   runEndMs: number,
+  /**
+   * Only a good streak after the SLI went bad counts (RTO, clocked from a fault's start: a
+   * fault the fleet notices late — a paused broker, a partition found by keepalive — must not
+   * read as recovered in the seconds before anyone noticed). Never bad: recovered in 0.
+   */
+  requireDegradation = false,
 ): RecoveryResult {
   const after = slices.filter((s) => s.startMs >= fromMs).sort((a, b) => a.startMs - b.startMs);
   let streakStartMs: number | undefined;
   let sawData = false;
+  let degraded = !requireDegradation;
   for (const slice of after) {
     const { value } = readSli(criterion.subject, criterion.objective, [slice], false);
     if (value === null) continue;
     sawData = true;
     if (!meets(value, criterion.objective)) {
       streakStartMs = undefined;
+      degraded = true;
       continue;
     }
+    if (!degraded) continue;
     streakStartMs ??= slice.startMs;
     if (slice.startMs + slice.durationMs - streakStartMs >= criterion.stableMs) {
       return { status: 'recovered', fromMs, recoveredAtMs: streakStartMs, valueMs: streakStartMs - fromMs };
     }
   }
   if (!sawData) return { status: 'nodata', fromMs, recoveredAtMs: null, valueMs: null };
+  if (!degraded) return { status: 'recovered', fromMs, recoveredAtMs: fromMs, valueMs: 0 };
   return { status: 'never', fromMs, recoveredAtMs: null, valueMs: Math.max(0, runEndMs - fromMs) };
 }
 
@@ -133,10 +143,11 @@ export function timeToRecover(
   slices: readonly MetricSlice[],
   faults: readonly FaultTiming[],
   runEndMs: number,
+  requireDegradation = false,
 ): TimeToRecover {
   const perFault = faults.map((f) => ({
     fault: f.name,
-    ...recoverFrom(criterion, slices, f.instantaneous ? f.startMs : f.endMs, runEndMs),
+    ...recoverFrom(criterion, slices, f.instantaneous ? f.startMs : f.endMs, runEndMs, requireDegradation),
   }));
   const measured = perFault.filter((r) => r.valueMs !== null);
   if (measured.length === 0) return { valueMs: null, status: 'nodata', perFault };

@@ -112,7 +112,8 @@ export const TestbedSpec = z.strictObject({
       "loopback only: a fault proxy 'edge-<i>-uplink' between each gateway and the cloud, for proxy.* faults on that path",
   }),
   tenantLimit: Rate.optional().meta({
-    description: "aedes only: each tenant's publish rate (t/<tenant>/...), paced by back-pressure",
+    description:
+      "aedes only: each tenant's publish rate (t/<tenant>/...), paced by back-pressure; each worker enforces rate / workers, so a tenant with fewer connections than workers gets less",
   }),
   sinkProxy: z.boolean().default(false).meta({
     description:

@@ -58,6 +58,26 @@ describe('ClusterEmitter takeover order', () => {
   });
 });
 
+describe('ClusterEmitter takeover stamps', () => {
+  it("stamps with the local connection's accept time; equal times go to the higher broker id; forget() lets a takeover through", async () => {
+    const mq = emitter([]);
+    const heard: string[] = [];
+    mq.on('$SYS/+/new/clients', (m, done) => {
+      heard.push(`${m.topic.split('/')[1]}:${String(m.payload)}`);
+      done();
+    });
+    mq.connectedAt = (id) => (id === 'dev-1' ? 1000 : undefined);
+    mq.emit({ topic: '$SYS/m/new/clients', payload: Buffer.from('dev-1') } as never);
+    mq.deliverRemote(announce('a', 'dev-1', 1000)); // tie, lower id: ours stays
+    mq.deliverRemote(announce('z', 'dev-1', 1000)); // tie, higher id: theirs wins
+    mq.deliverRemote(announce('a', 'dev-1', 999)); // accepted before ours: stale
+    mq.forget('dev-1');
+    mq.deliverRemote(announce('a', 'dev-1', 999)); // no local client left to protect
+    await new Promise((r) => setImmediate(r));
+    expect(heard).toEqual(['m:dev-1', 'z:dev-1', 'a:dev-1']);
+  });
+});
+
 describe('ClusterEmitter backlog', () => {
   it('drains a backlog behind slow deliveries without recursing (mqemitter queue, RangeError at 1000)', () => {
     // The worker's setting: unbounded concurrency. With a bound, 1,000 deliveries held open

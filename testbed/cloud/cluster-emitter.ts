@@ -31,10 +31,15 @@ export class ClusterEmitter {
    * other broker's announcement of the same id, whatever their order; across IPC an
    * announcement can arrive after the device already gave up on that connection and connected
    * again here, and would close the newer connection. Under a reconnect storm that livelocks:
-   * every attempt is closed by the announcement of the one before (100k devices, `immediate`:
-   * 0 CONNACKs in 60 s). The newest connection wins, as a takeover should.
+   * every attempt is closed by the announcement of the one before. The connection accepted
+   * last wins, as a takeover should (announcement time is not enough: a worker with a backlog
+   * announces a stale connection late); equal times go to the higher broker id.
    */
   readonly #announcedAtMs = new Map<string, number>();
+  /** This worker's broker id, from its own announcements (ties between equal times). */
+  #brokerId = '';
+  /** When the local client of an id was accepted; announcements are stamped with it. */
+  connectedAt: (clientId: string) => number | undefined = () => undefined;
 
   constructor(
     private readonly link: IpcLink<WorkerToPrimary>,
@@ -85,8 +90,10 @@ export class ClusterEmitter {
   emit(message: mqemitter.Message, done?: (error?: Error) => void): void {
     const packet = toWirePacket(message);
     if (NEW_CLIENT_TOPIC.test(message.topic)) {
-      packet.emittedAtMs = Date.now();
-      this.#announcedAtMs.set(String(message.payload), packet.emittedAtMs);
+      const clientId = String(message.payload);
+      this.#brokerId = message.topic.split('/')[1] ?? '';
+      packet.emittedAtMs = this.connectedAt(clientId) ?? Date.now();
+      this.#announcedAtMs.set(clientId, packet.emittedAtMs);
     }
     this.link.send({ t: 'emit', packet });
     if (!done || !((message as { qos?: number }).qos! > 0)) {
@@ -102,12 +109,22 @@ export class ClusterEmitter {
     });
   }
 
+  /** The local client of that id is gone: nothing left to protect from a stale takeover. */
+  forget(clientId: string): void {
+    this.#announcedAtMs.delete(clientId);
+  }
+
   /** A publish routed here from another worker: deliver locally only. */
   deliverRemote(message: Extract<PrimaryToWorker, { t: 'emit' }>['packet']): void {
     if (message.emittedAtMs !== undefined && NEW_CLIENT_TOPIC.test(message.topic)) {
       const localAtMs = this.#announcedAtMs.get(String(message.payload));
+      const remoteBrokerId = message.topic.split('/')[1] ?? '';
       // Our client of that id connected after the other one: it is the newer session, keep it.
-      if (localAtMs !== undefined && localAtMs > message.emittedAtMs) return;
+      const localIsNewer =
+        localAtMs !== undefined &&
+        (localAtMs > message.emittedAtMs ||
+          (localAtMs === message.emittedAtMs && this.#brokerId > remoteBrokerId));
+      if (localIsNewer) return;
     }
     this.#local.emit(message as unknown as mqemitter.Message);
   }

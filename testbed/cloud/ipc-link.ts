@@ -17,6 +17,10 @@ export class IpcLink<Out extends object> {
   readonly #pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
   /** Callbacks for the batch being gathered: run once it is written to the channel. */
   #onWritten: (() => void)[] = [];
+  /** Batches handed to `port.send` whose callback has not run yet. */
+  #unwritten = 0;
+  /** `flushed()` callers waiting for those batches. */
+  #onIdle: (() => void)[] = [];
   /** Messages sent, for metrics. */
   sentMessages = 0;
 
@@ -58,8 +62,10 @@ export class IpcLink<Out extends object> {
    * Written means handed to the kernel: the peer reads it even if this process dies next.
    */
   flushed(): Promise<void> {
-    if (this.#queue.length === 0) return Promise.resolve();
-    return new Promise((resolve) => this.#onWritten.push(resolve));
+    if (this.#queue.length > 0) return new Promise((resolve) => this.#onWritten.push(resolve));
+    // Nothing queued, but an earlier batch may still sit in node's IPC buffer: wait for it.
+    if (this.#unwritten === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#onIdle.push(resolve));
   }
 
   /** Settles the request `id` (called by the receiving side's dispatcher). */
@@ -89,8 +95,10 @@ export class IpcLink<Out extends object> {
   };
 
   #write(batch: Out[], onWritten: (() => void)[] = []): void {
+    this.#unwritten++;
     const written = () => {
       for (const f of onWritten) f();
+      if (--this.#unwritten === 0) for (const f of this.#onIdle.splice(0)) f();
     };
     if (this.port.connected === false || !this.port.send) {
       written();

@@ -10,6 +10,11 @@
  * The bucket is a GCRA (virtual scheduling): each tenant keeps its theoretical arrival time,
  * which advances by 1/rate per publish; a publish waits for the amount by which that time runs
  * ahead of now beyond the burst allowance. One number per tenant, no timer per tenant.
+ *
+ * Each worker enforces `limit / workers` on its own (primary.ts): exact when a tenant's
+ * connections are spread evenly over the workers (node:cluster deals them round robin); a
+ * tenant with fewer connections than workers, or one left uneven by a restart, gets less than
+ * its limit. A cluster-wide bucket would need a round trip to the primary per publish.
  */
 
 export interface TenantBulkheadOptions {

@@ -21,6 +21,7 @@ const batch = process.env.SQUALL_CLOUD_IPC_BATCH !== '0';
 
 const link = new IpcLink<WorkerToPrimary>(process, batch);
 const mq = new ClusterEmitter(link, WORKER_MQ_CONCURRENCY);
+type AcceptStamped = net.Socket & { acceptedAtMs?: number };
 /**
  * Measurement only (bench/testbed-routing.ts): route through mqemitter-redis instead of the
  * primary. Not a dependency of the project: `npm i --no-save mqemitter-redis` plus redis-server.
@@ -76,7 +77,10 @@ const disconnects = new Counter({
   help: 'Client connections that ended on this worker (any cause)',
   registers: [registry],
 });
-broker.on('clientDisconnect', () => disconnects.inc());
+broker.on('clientDisconnect', (client) => {
+  disconnects.inc();
+  mq.forget(client.id);
+});
 broker.on('publish', (_packet, client) => {
   if (client) messagesIn.inc();
 });
@@ -97,7 +101,14 @@ new Gauge({
     this.set(link.pendingRequests);
   },
 });
-const server = net.createServer(broker.handle);
+const server = net.createServer((socket) => {
+  // When this connection arrived: orders cross-worker takeovers (cluster-emitter.ts).
+  (socket as AcceptStamped).acceptedAtMs = Date.now();
+  broker.handle(socket);
+});
+mq.connectedAt = (clientId) =>
+  (broker as unknown as { clients: Record<string, { conn?: AcceptStamped }> }).clients[clientId]?.conn
+    ?.acceptedAtMs;
 new Gauge({
   name: 'squall_cloud_socket_write_queue_bytes',
   help: 'Bytes queued in client sockets, not yet written (slow consumers)',
