@@ -210,6 +210,18 @@ try {
     `killed worker ${killedIndex} (${perWorker[killedIndex]} clients): ${fleetDisconnects} fleet disconnects, ` +
       `${seenByOthers} on other workers, 99% back in ${recovered99S} s, all in ${recoveredS ?? '(not within 120 s)'} s`,
   );
+  // The sink resumes its persistent session on another worker if it was on the killed one, and
+  // gets the backlog queued for it: let that drain before the grace period starts counting.
+  // Telemetry keeps flowing, so wait (≤ 60 s) until the sink has what was acknowledged by then.
+  progress.phase('drain');
+  const ackedByNow = fleet.snapshot().totals.acked ?? 0;
+  for (
+    let waited = 0;
+    (fleet.snapshot().sink?.delivered ?? 0) < ackedByNow && waited < 60_000;
+    waited += 500
+  ) {
+    await sleep(500);
+  }
   result.complete = connected === CONNECTIONS;
 } catch (err) {
   result.error = (err as Error).message;
@@ -218,9 +230,12 @@ try {
   result.progress = progress.lines;
   await stop();
   const final = fleet.snapshot();
+  const explained = (final.totals.dropped_offline ?? 0) + (final.totals.unacked_dropped ?? 0);
   result.telemetry = {
     devices: final.totals,
     sink: final.sink ? { ...final.sink, byTenant: undefined } : null,
+    /** Lost at the sink beyond what the devices themselves dropped (offline, or unacked on a clean session). */
+    lostBeyondDeviceDrops: final.sink ? Math.max(0, final.sink.lost - explained) : null,
   };
   write();
 }
