@@ -7,25 +7,15 @@
  * themselves reported. Needs: Node only (no root, no mosquitto); fixed loopback ports 18480
  * (the ingest's API) and 18490 (the flood's), as the experiment files name them.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ExitCode } from '../engine/errors.js';
-import {
-  type ExperimentRun,
-  type JournalEvent,
-  leftoverPids,
-  runExperiment,
-  total,
-} from './test-support/run-experiment.js';
+import { libraryRunner } from './test-support/library-runs.js';
+import { type ExperimentRun, type JournalEvent, total } from './test-support/run-experiment.js';
 
-const runs: ExperimentRun[] = [];
-afterAll(() => {
-  for (const r of runs) r.cleanup();
-});
+const runLibrary = libraryRunner();
 
 async function run(file: string, vars: Record<string, string | number> = {}): Promise<ExperimentRun> {
-  const r = await runExperiment(file, vars);
-  runs.push(r);
-  expect(leftoverPids(r), 'testbed processes left running').toEqual([]);
+  const r = await runLibrary(file, vars);
   // The services are testbed processes too: none may outlive the run.
   expect(await refused(18480), 'the ingest still listens after the run').toBe(true);
   expect(await refused(18490), 'the flood still listens after the run').toBe(true);

@@ -7,28 +7,13 @@
  * turn timing SLOs into noise.
  */
 import { execFileSync } from 'node:child_process';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ExitCode } from '../engine/errors.js';
 import { isRoot } from '../testbed/lab/ip.js';
-import {
-  type ExperimentRun,
-  leftoverPids,
-  peakPerSecond,
-  runExperiment,
-  total,
-} from './test-support/run-experiment.js';
+import { libraryRunner } from './test-support/library-runs.js';
+import { peakPerSecond, total } from './test-support/run-experiment.js';
 
-const runs: ExperimentRun[] = [];
-afterAll(() => {
-  for (const r of runs) r.cleanup();
-});
-
-async function run(file: string, vars: Record<string, string | number> = {}): Promise<ExperimentRun> {
-  const r = await runExperiment(file, vars);
-  runs.push(r);
-  expect(leftoverPids(r), 'testbed processes left running').toEqual([]);
-  return r;
-}
+const run = libraryRunner();
 
 describe.sequential('experiment library', () => {
   it('broker-crash-herd: both strategies recover within the SLO; full jitter connects at a far lower peak rate', async () => {

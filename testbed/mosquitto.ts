@@ -10,6 +10,7 @@ import path from 'node:path';
 import type { ManagedProcess } from '../agents/faults/driver.js';
 import { SquallError } from '../engine/errors.js';
 import { freePort, waitForPort, waitForPortIn } from './ports.js';
+import { stopChild } from './stop-child.js';
 
 export interface MosquittoOptions {
   /** 0 (default): a free port, kept across restarts. */
@@ -139,12 +140,7 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
   const kill = async (signal: NodeJS.Signals = 'SIGKILL') => {
     const proc = child;
     if (!proc || !running()) return;
-    const exited = new Promise((resolve) => proc.once('exit', resolve));
-    proc.kill(signal);
-    // A broker that ignores SIGTERM (stuck saving) must not hold up teardown.
-    const timer = setTimeout(() => proc.kill('SIGKILL'), 3000);
-    await exited;
-    clearTimeout(timer);
+    await stopChild(proc, signal);
   };
 
   try {

@@ -33,25 +33,25 @@ export interface LoadOptions {
  * SQUALL_VAR_INVALID when an override names a variable the file does not declare.
  */
 export async function loadExperimentFile(path: string, opts: LoadOptions = {}): Promise<LoadedExperiment> {
-  let text: string;
+  const text = await readSpecFile(path, opts.label ?? path, 'experiment');
+  return { ...loadExperimentText(text, opts.label ?? path, opts), file: path };
+}
+
+/** A spec file's text; SpecError SQUALL_SPEC_UNREADABLE, named by `label`, when it cannot be read. */
+export async function readSpecFile(
+  path: string,
+  label: string,
+  what: 'experiment' | 'suite',
+): Promise<string> {
   try {
-    text = await readFile(path, 'utf8');
+    return await readFile(path, 'utf8');
   } catch (err) {
     const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message;
     throw new SpecError(
-      [
-        {
-          file: opts.label ?? path,
-          line: 1,
-          col: 1,
-          path: '',
-          message: `cannot read the experiment file: ${reason}`,
-        },
-      ],
+      [{ file: label, line: 1, col: 1, path: '', message: `cannot read the ${what} file: ${reason}` }],
       'SQUALL_SPEC_UNREADABLE',
     );
   }
-  return { ...loadExperimentText(text, opts.label ?? path, opts), file: path };
 }
 
 /** As `loadExperimentFile`, for text already in memory; `file` names it in issues (`label` is ignored). */

@@ -5,10 +5,9 @@
  * Issues in the suite are positioned in the suite (`gameday.yaml:12:11 experiments[2].file:
  * ...`); issues inside an experiment keep that file's own positions.
  */
-import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { isSquallError, SpecError, type SpecIssue } from '../errors.js';
-import { type LoadedExperiment, loadExperimentFile } from '../spec/load.js';
+import { type LoadedExperiment, loadExperimentFile, readSpecFile } from '../spec/load.js';
 import type { Experiment } from '../spec/schema.js';
 import { type RecordedSourceMap, sortIssues } from '../spec/source-map.js';
 import { readYamlSource } from '../spec/yaml-source.js';
@@ -54,16 +53,7 @@ export interface LoadSuiteOptions {
  */
 export async function loadSuiteFile(path: string, opts: LoadSuiteOptions = {}): Promise<LoadedSuite> {
   const label = opts.label ?? path;
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message;
-    throw new SpecError(
-      [{ file: label, line: 1, col: 1, path: '', message: `cannot read the suite file: ${reason}` }],
-      'SQUALL_SPEC_UNREADABLE',
-    );
-  }
+  const text = await readSpecFile(path, label, 'suite');
   const { value, source, issues: walkIssues } = readYamlSource(text, label, opts.vars);
   const suiteIssues: SpecIssue[] = [...walkIssues];
   const experimentIssues: SpecIssue[] = [];

@@ -55,15 +55,8 @@ const OUTCOME_BY_EXIT: Record<number, SuiteOutcome> = {
   [ExitCode.rollbackFailed]: 'rollback_failed',
 };
 
-export interface SuiteExperimentSummary {
-  name: string;
-  file: string;
-  vars: Record<string, string>;
-  dir: string;
-  status: 'ran' | 'skipped';
-  exitCode: number | null;
-  outcome: RunSummary['outcome'] | null;
-  skipReason: string | null;
+/** One experiment in the report: what the runner recorded, plus its own summary's headline. */
+export interface SuiteExperimentSummary extends Omit<SuiteEntryResult, 'summary'> {
   hypothesis: RunSummary['hypothesis'];
   resilienceScore: number | null;
   durationMs: number | null;
@@ -99,21 +92,14 @@ export function suiteOutcome(exitCode: number): SuiteOutcome {
 
 export function buildSuiteSummary(record: SuiteRecord): SuiteSummary {
   const experiments = record.experiments.map(
-    (e): SuiteExperimentSummary => ({
-      name: e.name,
-      file: e.file,
-      vars: e.vars,
-      dir: e.dir,
-      status: e.status,
-      exitCode: e.exitCode,
-      outcome: e.outcome,
-      skipReason: e.skipReason,
-      hypothesis: e.summary?.hypothesis ?? null,
-      resilienceScore: e.summary?.resilienceScore ?? null,
-      durationMs: e.summary?.durationMs ?? null,
-      runbook: e.summary?.runbook ?? null,
-      aborted: e.summary?.aborted ?? null,
-      slos: e.summary?.slos ?? [],
+    ({ summary, ...e }): SuiteExperimentSummary => ({
+      ...e,
+      hypothesis: summary?.hypothesis ?? null,
+      resilienceScore: summary?.resilienceScore ?? null,
+      durationMs: summary?.durationMs ?? null,
+      runbook: summary?.runbook ?? null,
+      aborted: summary?.aborted ?? null,
+      slos: summary?.slos ?? [],
     }),
   );
   const scores = experiments.flatMap((e) => (e.resilienceScore === null ? [] : [e.resilienceScore]));

@@ -19,6 +19,8 @@ type Listener = (message: mqemitter.Message, done: () => void) => void;
 
 /** aedes announces every CONNECT here; each broker closes its own client of that id (a takeover). */
 const NEW_CLIENT_TOPIC = /^\$SYS\/[^/]+\/new\/clients$/;
+/** Every publish passes here: a prefix check first keeps the regex off the telemetry path. */
+const isNewClientTopic = (topic: string) => topic.startsWith('$SYS/') && NEW_CLIENT_TOPIC.test(topic);
 
 export class ClusterEmitter {
   readonly #local: MQEmitter;
@@ -89,7 +91,7 @@ export class ClusterEmitter {
   /** A publish from a client of this worker: deliver here, and route through the primary. */
   emit(message: mqemitter.Message, done?: (error?: Error) => void): void {
     const packet = toWirePacket(message);
-    if (NEW_CLIENT_TOPIC.test(message.topic)) {
+    if (isNewClientTopic(message.topic)) {
       const clientId = String(message.payload);
       this.#brokerId = message.topic.split('/')[1] ?? '';
       packet.emittedAtMs = this.connectedAt(clientId) ?? Date.now();
@@ -116,7 +118,7 @@ export class ClusterEmitter {
 
   /** A publish routed here from another worker: deliver locally only. */
   deliverRemote(message: Extract<PrimaryToWorker, { t: 'emit' }>['packet']): void {
-    if (message.emittedAtMs !== undefined && NEW_CLIENT_TOPIC.test(message.topic)) {
+    if (message.emittedAtMs !== undefined && isNewClientTopic(message.topic)) {
       const localAtMs = this.#announcedAtMs.get(String(message.payload));
       const remoteBrokerId = message.topic.split('/')[1] ?? '';
       // Our client of that id connected after the other one: it is the newer session, keep it.

@@ -11,6 +11,7 @@ import type { ManagedProcess } from '../../agents/faults/driver.js';
 import { SquallError } from '../../engine/errors.js';
 import { entryPoint, forkEntry } from '../entry.js';
 import { isAlive } from '../roles.js';
+import { stopChild } from '../stop-child.js';
 import type { EdgeGatewayOptions, EdgeGatewayStats } from './gateway.js';
 import type { GatewayMessage, GatewayRequest } from './gateway-main.js';
 
@@ -99,11 +100,7 @@ export async function startEdgeGateway(options: StartEdgeGatewayOptions): Promis
   const kill = async (signal: NodeJS.Signals = 'SIGKILL') => {
     const proc = child;
     if (!proc || !running()) return;
-    const exited = new Promise((resolve) => proc.once('exit', resolve));
-    proc.kill(signal);
-    const timer = setTimeout(() => proc.kill('SIGKILL'), 3000);
-    await exited;
-    clearTimeout(timer);
+    await stopChild(proc, signal);
   };
 
   try {

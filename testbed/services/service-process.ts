@@ -8,6 +8,7 @@ import type { ChildProcess } from 'node:child_process';
 import type { ManagedProcess } from '../../agents/faults/driver.js';
 import { SquallError } from '../../engine/errors.js';
 import { type EntryPoint, forkEntry } from '../entry.js';
+import { stopChild } from '../stop-child.js';
 
 /** What a service entry sends its parent once it listens (or could not). */
 export type ServiceMessage = { t: 'ready'; port: number } | { t: 'fatal'; message: string };
@@ -66,12 +67,7 @@ export async function startServiceProcess(o: ServiceProcessOptions): Promise<Ser
   const kill = async (signal: NodeJS.Signals) => {
     const proc = child;
     if (!proc || !running()) return;
-    const exited = new Promise((resolve) => proc.once('exit', resolve));
-    proc.kill(signal);
-    // A paused (SIGSTOP) service ignores SIGTERM until continued; SIGKILL does not wait.
-    const timer = setTimeout(() => proc.kill('SIGKILL'), 3000);
-    await exited;
-    clearTimeout(timer);
+    await stopChild(proc, signal);
   };
 
   await launch();

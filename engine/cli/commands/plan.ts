@@ -5,7 +5,7 @@ import { ExitCode, formatSpecIssue, SpecError, SquallError } from '../../errors.
 import { buildPlan, renderPlan } from '../../run/plan.js';
 import { loadExperimentFile } from '../../spec/load.js';
 import { kindOfFile } from '../../suite/kind.js';
-import { type LoadedSuite, loadSuiteFile } from '../../suite/load.js';
+import { loadSuiteFile } from '../../suite/load.js';
 import { buildSuitePlan, renderSuitePlan } from '../../suite/plan.js';
 import type { CliIO, Command } from '../command.js';
 import { parseVarFlags } from './vars.js';
@@ -40,18 +40,10 @@ export const planCommand: Command = {
     }
     const file = positionals[0]!;
     if ((await kindOfFile(resolve(io.cwd, file))) === 'Suite') return planSuite(file, values, io);
-    let loaded: Awaited<ReturnType<typeof loadExperimentFile>>;
-    try {
-      loaded = await loadExperimentFile(resolve(io.cwd, file), {
-        vars: parseVarFlags(values.var ?? []),
-        label: file,
-      });
-    } catch (err) {
-      if (!(err instanceof SpecError)) throw err;
-      // One issue per line, as `validate` prints them, rather than one long error message.
-      io.stderr.write(`${err.issues.map(formatSpecIssue).join('\n')}\n`);
-      return ExitCode.invalidInput;
-    }
+    const loaded = await orReportIssues(io, () =>
+      loadExperimentFile(resolve(io.cwd, file), { vars: parseVarFlags(values.var ?? []), label: file }),
+    );
+    if (!loaded) return ExitCode.invalidInput;
     const plan = buildPlan(loaded.experiment);
     if (values.json) io.stdout.write(`${JSON.stringify({ file, vars: loaded.vars, plan }, null, 2)}\n`);
     else io.stdout.write(renderPlan(plan));
@@ -59,19 +51,26 @@ export const planCommand: Command = {
   },
 };
 
-/** A suite (kind: Suite): every experiment's plan in order, with the pauses. */
-async function planSuite(file: string, values: { var?: string[]; json?: boolean }, io: CliIO) {
-  let loaded: LoadedSuite;
+/**
+ * The loaded file, or undefined after writing its spec issues to stderr one per line, as
+ * `validate` prints them, rather than as one long error message.
+ */
+async function orReportIssues<T>(io: CliIO, load: () => Promise<T>): Promise<T | undefined> {
   try {
-    loaded = await loadSuiteFile(resolve(io.cwd, file), {
-      vars: parseVarFlags(values.var ?? []),
-      label: file,
-    });
+    return await load();
   } catch (err) {
     if (!(err instanceof SpecError)) throw err;
     io.stderr.write(`${err.issues.map(formatSpecIssue).join('\n')}\n`);
-    return ExitCode.invalidInput;
+    return undefined;
   }
+}
+
+/** A suite (kind: Suite): every experiment's plan in order, with the pauses. */
+async function planSuite(file: string, values: { var?: string[]; json?: boolean }, io: CliIO) {
+  const loaded = await orReportIssues(io, () =>
+    loadSuiteFile(resolve(io.cwd, file), { vars: parseVarFlags(values.var ?? []), label: file }),
+  );
+  if (!loaded) return ExitCode.invalidInput;
   if (values.json) io.stdout.write(`${JSON.stringify({ file, suite: buildSuitePlan(loaded) }, null, 2)}\n`);
   else io.stdout.write(renderSuitePlan(loaded));
   return ExitCode.ok;
