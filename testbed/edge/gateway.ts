@@ -7,7 +7,7 @@
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
-import { Aedes } from 'aedes';
+import { Aedes, type PublishPacket } from 'aedes';
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { topicFilterSet } from '../topic-filter.js';
 import { Bridge } from './bridge.js';
@@ -80,26 +80,39 @@ export async function createEdgeGateway(options: EdgeGatewayOptions): Promise<Ed
   });
   const forwarded = topicFilterSet(options.forward ?? ['#']);
 
+  /** Commits a device's publish to the disk queue, then lets aedes acknowledge it. */
+  const commit = (packet: PublishPacket, done: (error: Error | null) => void) => {
+    queue
+      .append({
+        topic: packet.topic,
+        payload: Buffer.from(packet.payload as Buffer),
+        qos: packet.qos,
+        retain: packet.retain,
+      })
+      .then(
+        () => {
+          bridge.kick();
+          done(null);
+        },
+        // No acknowledgement: the device keeps the message and sends it again.
+        (err: Error) => done(err),
+      );
+  };
+  const isForwarded = (topic: string) => !topic.startsWith('$SYS/') && forwarded.test(topic);
+
+  // aedes 1.2 writes a QoS 1 PUBACK *before* it runs the publish pipeline (and so before the
+  // `published` hook), but after `authorizePublish`: QoS 0 and 1 commit there. A QoS 2 PUBREC
+  // follows the pipeline, and `authorizePublish` also sees its retransmits, so QoS 2 commits in
+  // `published`, once per message. Either way the message is on disk before the device is told.
   const broker = new Aedes({
     id: options.name,
-    // aedes sends the device's PUBACK after this callback: the message is on disk by then.
+    authorizePublish: (client, packet, callback) => {
+      if (!client || packet.qos === 2 || !isForwarded(packet.topic)) return callback(null);
+      commit(packet, callback);
+    },
     published: (packet, client, done) => {
-      if (!client || packet.topic.startsWith('$SYS/') || !forwarded.test(packet.topic)) return done(null);
-      queue
-        .append({
-          topic: packet.topic,
-          payload: Buffer.from(packet.payload as Buffer),
-          qos: packet.qos,
-          retain: packet.retain,
-        })
-        .then(
-          () => {
-            bridge.kick();
-            done(null);
-          },
-          // No PUBACK: the device keeps the message and sends it again.
-          (err: Error) => done(err),
-        );
+      if (!client || packet.qos !== 2 || !isForwarded(packet.topic)) return done(null);
+      commit(packet, done);
     },
   });
   await broker.listen();
