@@ -64,7 +64,10 @@ async function gatewayWithOneSlot(cloudPort: number): Promise<EdgeGateway> {
 }
 
 async function device(port: number): Promise<MqttClient> {
-  const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { clientId: 'dev-ack', reconnectPeriod: 0 });
+  const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, {
+    clientId: 'dev-ack',
+    reconnectPeriod: 0,
+  });
   cleanups.push(() => client.endAsync(true));
   return client;
 }
