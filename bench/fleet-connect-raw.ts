@@ -13,26 +13,33 @@
  *   floor   the least any Node client can do for the same exchange: net.Socket with `onread`,
  *           one pre-encoded CONNECT written at connect(), "connected" on the first bytes read
  *           (no parsing, no state): what separates lean from raw that no engine work can remove
+ *   c-raw, c-mqtt   the same two exchanges from a C client (bench/native/connect-floor.c, one
+ *           epoll loop, no runtime), compiled here with `cc -O2` when a C compiler exists
+ *           (skipped, and said so, otherwise): c-mqtt/c-raw is the protocol's own ratio, the
+ *           most any client in any language can reach against this server on this machine
  * Connections stay open until the variant is done; then the server resets them all (RST: no
  * TIME_WAIT on the sources), the child is killed, and the server is empty before the next one. FLEET_BENCH_ROUNDS (3) rounds, the order
  * rotated each round (the machine is noisy); medians over rounds, and lean/raw per round.
  *
  *   npm run bench:fleet-connect-raw   → bench/results/fleet-connect-raw.json
  */
-import type { ChildProcess } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
 import net from 'node:net';
-import { loadavg } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createFleet } from '../simulator/fleet.js';
-import { forkSelf, machine, nextMessage, writeResult } from './fleet-bench-support.js';
+import { BENCH_DIR, forkSelf, machine, nextMessage, writeResult } from './fleet-bench-support.js';
 
 const SELF = fileURLToPath(import.meta.url);
 const DEVICES = Number(process.env.FLEET_BENCH_DEVICES ?? 10_000);
 const IN_FLIGHT = Number(process.env.FLEET_BENCH_IN_FLIGHT ?? 1000);
 const ROUNDS = Number(process.env.FLEET_BENCH_ROUNDS ?? 3);
 const SOURCES = Array.from({ length: 8 }, (_, i) => `127.0.0.${2 + i}`);
-const VARIANTS = ['raw', 'lean', 'mqttjs', 'floor'] as const;
-type Variant = (typeof VARIANTS)[number];
+const NODE_VARIANTS = ['raw', 'lean', 'mqttjs', 'floor'] as const;
+const C_VARIANTS = ['c-raw', 'c-mqtt'] as const;
+type Variant = (typeof NODE_VARIANTS)[number] | (typeof C_VARIANTS)[number];
 const CONNACK = Buffer.from([0x20, 0x02, 0x00, 0x00]);
 
 interface Measured {
@@ -221,6 +228,57 @@ async function mqttjs(port: number): Promise<Measured> {
   return finish('mqttjs', DEVICES, errors, t0, c0);
 }
 
+// ── the C floor ───────────────────────────────────────────────────────────────────────────
+
+/** Compiles bench/native/connect-floor.c; undefined (with the reason printed) without a compiler. */
+function compileCFloor(): string | undefined {
+  const out = join(mkdtempSync(join(tmpdir(), 'squall-connect-floor-')), 'connect-floor');
+  const source = join(BENCH_DIR.replace(/[\\/]dist[\\/]bench$/, '/bench'), 'native', 'connect-floor.c');
+  try {
+    execFileSync(process.env.CC ?? 'cc', ['-O2', '-o', out, source], { stdio: 'pipe' });
+    return out;
+  } catch (err) {
+    console.log(`C floor skipped: could not compile ${source} (${(err as Error).message.split('\n')[0]})`);
+    return undefined;
+  }
+}
+
+/** Runs one C variant; resolves when it has printed its result (the process keeps its sockets). */
+function runC(
+  binary: string,
+  variant: 'c-raw' | 'c-mqtt',
+  port: number,
+): { child: ChildProcess; result: Promise<Measured> } {
+  const mode = variant === 'c-raw' ? 'raw' : 'mqtt';
+  const child = spawn(
+    binary,
+    [mode, '127.0.0.1', String(port), String(DEVICES), String(IN_FLIGHT), ...SOURCES],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  const result = new Promise<Measured>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      if (!out.includes('\n')) return;
+      const r = JSON.parse(out) as { connected: number; errors: number; wallMs: number; cpuSeconds: number };
+      resolve({
+        variant,
+        devices: DEVICES,
+        connected: r.connected,
+        errors: r.errors,
+        wallMs: Math.round(r.wallMs),
+        connectsPerS: Math.round(r.connected / (r.wallMs / 1000)),
+        cpuSeconds: r.cpuSeconds,
+        connectsPerCoreS: Math.round(r.connected / r.cpuSeconds),
+      });
+    });
+    child.once('exit', (code) => reject(new Error(`${variant} exited with ${code}`)));
+  });
+  return { child, result };
+}
+
 // ── orchestration ─────────────────────────────────────────────────────────────────────────
 
 const median = (xs: number[]) => {
@@ -250,13 +308,23 @@ async function main(): Promise<void> {
   const first = await nextMessage<ServerMsg>(srv);
   if (first.t !== 'port') throw new Error('server did not report its port');
   const port = first.port;
+  const cFloor = compileCFloor();
+  const VARIANTS: Variant[] = [...NODE_VARIANTS, ...(cFloor ? C_VARIANTS : [])];
   const rows: Row[] = [];
   for (let round = 1; round <= ROUNDS; round++) {
     const order = VARIANTS.map((_, k) => VARIANTS[(k + round - 1) % VARIANTS.length]!);
     for (const variant of order) {
       const before = await serverStats(srv);
-      const child = forkSelf(SELF, variant, { FLEET_BENCH_PORT: String(port) });
-      const r = await nextMessage<Measured>(child);
+      let child: ChildProcess;
+      let r: Measured;
+      if (variant === 'c-raw' || variant === 'c-mqtt') {
+        const run = runC(cFloor!, variant, port);
+        child = run.child;
+        r = await run.result;
+      } else {
+        child = forkSelf(SELF, variant, { FLEET_BENCH_PORT: String(port) });
+        r = await nextMessage<Measured>(child);
+      }
       const after = await serverStats(srv);
       await serverStats(srv, 'reset');
       const exited = new Promise((res) => child.once('exit', res));
@@ -298,6 +366,7 @@ async function main(): Promise<void> {
     lean: summarize('lean'),
     mqttjs: summarize('mqttjs'),
     floor: summarize('floor'),
+    ...(cFloor && { cRaw: summarize('c-raw'), cMqtt: summarize('c-mqtt') }),
   };
   const perRound = (a: Variant, b: Variant, key: 'connectsPerS' | 'connectsPerCoreS') =>
     Array.from({ length: ROUNDS }, (_, k) => {
@@ -320,6 +389,12 @@ async function main(): Promise<void> {
     floorOverRawPerCore: round3(medians.floor.connectsPerCoreS / medians.raw.connectsPerCoreS),
     leanOverFloorWall: round3(medians.lean.connectsPerS / medians.floor.connectsPerS),
     leanOverFloorPerCore: round3(medians.lean.connectsPerCoreS / medians.floor.connectsPerCoreS),
+    ...(cFloor && {
+      cMqttOverCRawWall: round3(medians.cMqtt!.connectsPerS / medians.cRaw!.connectsPerS),
+      cMqttOverCRawWallPerRound: perRound('c-mqtt', 'c-raw', 'connectsPerS'),
+      cMqttOverCRawPerCore: round3(medians.cMqtt!.connectsPerCoreS / medians.cRaw!.connectsPerCoreS),
+      leanOverCMqttWall: round3(medians.lean.connectsPerS / medians.cMqtt!.connectsPerS),
+    }),
   };
   const target = 0.85;
   console.log('medians', JSON.stringify(medians));
@@ -331,6 +406,11 @@ async function main(): Promise<void> {
     `floor/raw wall ${ratios.floorOverRawWall}, per core ${ratios.floorOverRawPerCore}; ` +
       `lean/floor wall ${ratios.leanOverFloorWall}, per core ${ratios.leanOverFloorPerCore}`,
   );
+  if (cFloor)
+    console.log(
+      `C client: c-mqtt/c-raw wall ${ratios.cMqttOverCRawWall} (per round ${ratios.cMqttOverCRawWallPerRound!.join(', ')}), ` +
+        `per core ${ratios.cMqttOverCRawPerCore}; lean/c-mqtt wall ${ratios.leanOverCMqttWall}`,
+    );
   const path = writeResult('fleet-connect-raw', {
     bench: 'fleet-connect-raw',
     date: new Date().toISOString(),
@@ -339,7 +419,7 @@ async function main(): Promise<void> {
       devices: DEVICES,
       inFlight: IN_FLIGHT,
       rounds: ROUNDS,
-      order: 'rotated each round: raw,lean,mqttjs,floor / lean,mqttjs,floor,raw / ...',
+      order: `rotated each round: ${VARIANTS.join(',')} / then starting one later / ...`,
       server:
         'one child process, net.Server (backlog 4096), CONNECT → fixed CONNACK 20 02 00 00; ' +
         'after each variant it resets (RST) every connection, so no source port stays in TIME_WAIT',
@@ -349,6 +429,12 @@ async function main(): Promise<void> {
         lean: 'CONNACK (createFleet, sink: false, shards: 0, no telemetry)',
         mqttjs: "CONNACK (MqttClient 'connect')",
         floor: 'first bytes read after a pre-encoded CONNECT written at connect() (no engine)',
+        'c-raw': cFloor
+          ? 'C client (bench/native/connect-floor.c, epoll): connect() completes'
+          : 'skipped: no C compiler',
+        'c-mqtt': cFloor
+          ? 'C client: CONNECT written on connect, first bytes read'
+          : 'skipped: no C compiler',
       },
       perCore: 'connects / client process CPU seconds (user + system)',
     },
