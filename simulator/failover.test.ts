@@ -6,6 +6,7 @@
  * shows no loss at all, only the outage.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { ackAfterHandoff } from '../testbed/cloud/ack-after-handoff.js';
 import { createFleet, type Fleet } from './fleet.js';
 import { FleetSpec, toFleetConfig } from './fleet-spec.js';
 import { type AedesBroker, startAedes } from './test-support/brokers.js';
@@ -26,6 +27,11 @@ describe('broker failover', () => {
   it('moves devices to the standby after failoverAfter failed connects; the two-broker sink loses nothing', async () => {
     const [primary, standby] = await Promise.all([startAedes(), startAedes()]);
     brokers = [primary!, standby!];
+    // aedes 1.2 PUBACKs a QoS 1 publish before it delivers it (a setImmediate later): killing
+    // the primary in that gap loses a message the device was told was safe, which the sink
+    // rightly counts as lost (seen once in a loaded CI run). This test is about failover and
+    // the merged accounting, so the primary acknowledges only after the delivery is written.
+    ackAfterHandoff(primary!.aedes);
     const spec = FleetSpec.parse({
       devices: DEVICES,
       broker: 'cloud',

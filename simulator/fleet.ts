@@ -9,24 +9,24 @@
  * telemetry its devices would have published after their last report (shard-loss.ts) is
  * counted in `shard_unsent` and settled at the sink as expected and lost.
  */
-import { type ChildProcess, fork } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { SquallError } from '../engine/errors.js';
+import type { ChildProcess } from 'node:child_process';
 import type { MetricsSource, SourceReading } from '../engine/slo/metrics.js';
 import { nowMs } from './clock.js';
 import { DeviceEngine, type EngineSnapshot } from './device-engine.js';
-import { type DeviceEngineInput, type DeviceGroupInput, resolveEngineConfig } from './engine-config.js';
+import { type DeviceEngineInput, resolveEngineConfig } from './engine-config.js';
 import { EventSeries } from './event-buckets.js';
-import { CAUSE_CODE, type FailureCause } from './fleet-metrics.js';
+import type { FailureCause } from './fleet-metrics.js';
+import { startFleetSink } from './fleet-sink.js';
 import type { FleetConfig } from './fleet-spec.js';
 import { emptyReading, fromWire, mergeInto } from './readings.js';
 import { projectCrashedShard } from './shard-loss.js';
+import { planShards, type ShardSlice, shardCountFor, shardEngineInput } from './shard-plan.js';
+import { spawnShardProcess, stopShardProcess } from './shard-process.js';
 import type { ShardMessage } from './shard-protocol.js';
-import { createSink, type Sink } from './sink.js';
+import type { Sink } from './sink.js';
 import type { SinkCounter } from './sink-accounting.js';
 
-/** Devices per shard when `shards: auto`: well below the 20,000 open-files limit here. */
-export const MAX_DEVICES_PER_SHARD = 15_000;
+export { MAX_DEVICES_PER_SHARD } from './shard-plan.js';
 
 export interface ShardCrash {
   shard: number;
@@ -75,10 +75,7 @@ export interface Fleet extends MetricsSource {
   stop(): Promise<void>;
 }
 
-interface Shard {
-  index: number;
-  firstIndex: number;
-  devices: number;
+interface Shard extends ShardSlice {
   child?: ChildProcess;
   local?: DeviceEngine;
   snapshot?: EngineSnapshot;
@@ -95,13 +92,11 @@ interface Shard {
 export function createFleet(config: FleetConfig, options: FleetOptions = {}): Fleet {
   const resolved = resolveEngineConfig(config.engine); // validate everything before spawning
   const deviceCount = resolved.groups.reduce((a, g) => a + g.count, 0);
-  const shardCount =
-    config.shards === 'auto'
-      ? deviceCount > MAX_DEVICES_PER_SHARD
-        ? Math.ceil(deviceCount / MAX_DEVICES_PER_SHARD)
-        : 0
-      : config.shards;
-  const shards = planShards(config.engine, deviceCount, shardCount);
+  const shardCount = shardCountFor(config.shards, deviceCount);
+  const shards: Shard[] = planShards(config.engine, deviceCount, shardCount).map((slice) => ({
+    ...slice,
+    stopping: false,
+  }));
   const pending = emptyReading();
   const run = emptyReading();
   const crashes: ShardCrash[] = [];
@@ -131,22 +126,11 @@ export function createFleet(config: FleetConfig, options: FleetOptions = {}): Fl
     } else if (msg.t === 'stopped') shard.lastSeqs = msg.lastSeqs;
   };
 
-  const spawnShard = (shard: Shard, engine: DeviceEngineInput) =>
-    new Promise<void>((resolve, reject) => {
-      const entry = shardEntry();
-      const child = fork(entry, [], {
-        execArgv: entry.endsWith('.ts') ? ['--import', 'tsx'] : [],
-        serialization: 'advanced',
-        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      });
-      shard.child = child;
-      child.on('message', (m) => {
-        const msg = m as ShardMessage;
-        if (msg.t === 'ready') resolve();
-        else onMessage(shard, msg);
-      });
-      child.once('exit', (exitCode, signal) => {
-        if (shard.stopping) return;
+  const spawnShard = async (shard: Shard, engine: DeviceEngineInput) => {
+    const { child, ready } = spawnShardProcess(shard.index, engine, {
+      onMessage: (msg) => onMessage(shard, msg),
+      stopping: () => shard.stopping,
+      onCrash: (exitCode, signal) => {
         const crash: ShardCrash = {
           shard: shard.index,
           firstIndex: shard.firstIndex,
@@ -159,10 +143,11 @@ export function createFleet(config: FleetConfig, options: FleetOptions = {}): Fl
         pending.counters.shard_crashes = (pending.counters.shard_crashes ?? 0) + 1;
         run.counters.shard_crashes = (run.counters.shard_crashes ?? 0) + 1;
         options.onShardCrash?.(crash);
-        reject(new Error(`shard ${shard.index} exited before it was ready`));
-      });
-      child.send({ t: 'init', engine: { ...engine, onMessage: undefined } });
+      },
     });
+    shard.child = child;
+    await ready;
+  };
 
   const gaugesNow = () => {
     const snap = snapshot();
@@ -215,40 +200,7 @@ export function createFleet(config: FleetConfig, options: FleetOptions = {}): Fl
     deviceCount,
     shardCount: shards.length,
     async start() {
-      if (config.sink) {
-        const sinkConfig = config.sink;
-        const sinkBrokers = sinkConfig.brokers?.length
-          ? sinkConfig.brokers
-          : [sinkConfig.broker ?? resolved.broker];
-        sink = createSink({
-          broker: sinkBrokers[0]!,
-          brokers: sinkBrokers,
-          topic: config.sink.topic,
-          qos: config.sink.qos,
-          connections: config.sink.connections,
-          protocolVersion: config.sink.protocolVersion,
-          graceMs: config.sink.graceMs,
-          firstSeq: config.sink.firstSeq,
-          tenants: resolved.tenants,
-          payloadTemplate: resolved.groups.find((g) => g.telemetry)?.telemetry?.payloadTemplate,
-        });
-        sink.start();
-        try {
-          await sink.waitReady(resolved.connectTimeoutMs);
-        } catch {
-          // The sink talks to the same broker: report why it could not, as the devices would.
-          const stuck = sink.engines.findIndex((e) => e.metrics.total.subscribed < sinkConfig.connections);
-          const at = sinkBrokers[Math.max(0, stuck)]!;
-          const snap = sink.engines[Math.max(0, stuck)]!.snapshot();
-          await sink.stop();
-          const top = snap.failures.sort((a, b) => b.count - a.count)[0];
-          throw new SquallError(
-            top ? CAUSE_CODE[top.cause] : 'SQUALL_FLEET_BROKER_UNREACHABLE',
-            `the sink could not subscribe at ${at.host}:${at.port}` +
-              (top ? ` (${top.count} attempt(s)): ${top.detail}` : ` within ${resolved.connectTimeoutMs} ms`),
-          );
-        }
-      }
+      if (config.sink) sink = await startFleetSink(config.sink, resolved);
       await Promise.all(
         shards.map(async (s) => {
           const input = { ...config.engine, groups: resolved.groups, reconnect: resolved.reconnect };
@@ -322,19 +274,7 @@ export function createFleet(config: FleetConfig, options: FleetOptions = {}): Fl
             await s.local.stop();
             s.lastSeqs = Float64Array.from({ length: s.devices }, (_, i) => s.local!.lastSeq(i));
           } else if (s.child && !s.crashed && s.child.connected) {
-            const child = s.child;
-            await new Promise<void>((resolve) => {
-              const done = () => resolve();
-              child.once('exit', done);
-              const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-              child.on('message', (m) => {
-                if ((m as ShardMessage).t === 'stopped') {
-                  clearTimeout(timer);
-                  child.disconnect();
-                }
-              });
-              child.send({ t: 'stop', graceful: true });
-            });
+            await stopShardProcess(s.child);
           }
         }),
       );
@@ -371,61 +311,4 @@ export function createFleet(config: FleetConfig, options: FleetOptions = {}): Fl
       pullLocal();
     },
   };
-}
-
-function shardEntry(): string {
-  const here = fileURLToPath(import.meta.url);
-  return here.replace(/fleet\.(ts|js)$/, 'shard-child.$1');
-}
-
-function planShards(input: DeviceEngineInput, deviceCount: number, shardCount: number): Shard[] {
-  if (deviceCount === 0) return []; // a sink-only fleet (`squall fleet sub`)
-  const n = Math.max(1, shardCount);
-  const base = input.firstIndex ?? 0;
-  const per = Math.ceil(deviceCount / n);
-  const shards: Shard[] = [];
-  for (let i = 0; i < n; i++) {
-    const first = i * per;
-    const devices = Math.max(0, Math.min(per, deviceCount - first));
-    if (devices === 0 && i > 0) break;
-    shards.push({ index: i, firstIndex: base + first, devices, stopping: false });
-  }
-  return shards;
-}
-
-/** The engine input of one shard: its slice of every group, its seed, its source addresses. */
-function shardEngineInput(input: DeviceEngineInput, shard: Shard, shardTotal: number): DeviceEngineInput {
-  const base = input.firstIndex ?? 0;
-  const from = shard.firstIndex - base;
-  const to = from + shard.devices;
-  const groups: DeviceGroupInput[] = [];
-  let at = 0;
-  for (const g of input.groups) {
-    const count = g.count ?? 1;
-    const lo = Math.max(at, from);
-    const hi = Math.min(at + count, to);
-    if (hi > lo) groups.push({ ...g, count: hi - lo });
-    at += count;
-  }
-  return {
-    ...input,
-    groups,
-    firstIndex: shard.firstIndex,
-    seed: (input.seed ?? 1) + shard.index * 7919,
-    localAddresses: shardAddresses(input, shard.index, shardTotal),
-  };
-}
-
-/**
- * Each shard gets its own source addresses so no two shards compete for one address's
- * ephemeral ports: the explicit list split round-robin, or 127.0.0.(2 + shard) on loopback.
- */
-function shardAddresses(input: DeviceEngineInput, shard: number, total: number): string[] {
-  const explicit = input.localAddresses ?? [];
-  if (explicit.length > 0) {
-    if (explicit.length < total) return [explicit[shard % explicit.length]!];
-    return explicit.filter((_, i) => i % total === shard);
-  }
-  if (total > 1 && input.broker.host.startsWith('127.')) return [`127.0.0.${2 + (shard % 250)}`];
-  return [];
 }
