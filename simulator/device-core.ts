@@ -158,7 +158,7 @@ export class DeviceCore {
 
   constructor(config: DeviceEngineConfig, onTimer: (dev: number, nowMs: number) => void, now: number) {
     this.config = config;
-    this.tenants = createTenantMap(config.tenants);
+    this.tenants = createTenantMap(config.tenants, config.pinnedTenants);
     this.groups = resolveGroups(config);
     const n = this.groups.reduce((a, g) => a + g.config.count, 0);
     this.count = n;

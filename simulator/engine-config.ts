@@ -8,7 +8,7 @@ import { SquallError } from '../engine/errors.js';
 import type { QoS } from './packets.js';
 import { DEFAULT_RECONNECT, type ReconnectOptions, validateReconnect } from './reconnect.js';
 import { compileTemplate } from './template.js';
-import type { TenantShare } from './tenants.js';
+import type { PinnedTenant, TenantShare } from './tenants.js';
 
 export interface TelemetryConfig {
   intervalMs: number;
@@ -90,6 +90,8 @@ export interface DeviceEngineConfig {
   failoverAfter: number;
   groups: DeviceGroupConfig[];
   tenants: TenantShare[];
+  /** Index ranges (global) pinned to one tenant: groups with `tenant:`; the shares cover the rest. */
+  pinnedTenants: PinnedTenant[];
   /** Global index of this engine's first device (shards own ranges). */
   firstIndex: number;
   /** Initial connects per second (the ramp); reconnects are not rate-limited. */
@@ -167,6 +169,7 @@ export function resolveEngineConfig(input: DeviceEngineInput): DeviceEngineConfi
     failoverAfter: input.failoverAfter ?? 3,
     groups,
     tenants: input.tenants ?? [],
+    pinnedTenants: input.pinnedTenants ?? [],
     firstIndex: input.firstIndex ?? 0,
     connectRatePerS: input.connectRatePerS ?? 1000,
     maxInflightConnects: input.maxInflightConnects ?? 1000,

@@ -24,6 +24,7 @@ export async function startFleetSink(config: FleetSinkConfig, devices: DeviceEng
     graceMs: config.graceMs,
     firstSeq: config.firstSeq,
     tenants: devices.tenants,
+    pinnedTenants: devices.pinnedTenants,
     payloadTemplate: devices.groups.find((g) => g.telemetry)?.telemetry?.payloadTemplate,
   });
   sink.start();

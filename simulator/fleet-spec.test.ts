@@ -171,4 +171,21 @@ groups:
     expect(() => toFleetConfig(missing, {}, dir)).toThrow(/fleet.tls.ca: cannot read 'nope.pem'/);
     rmSync(dir, { recursive: true });
   });
+  it('pins a group to its tenant by global index range, before any split', () => {
+    const spec = FleetSpec.parse({
+      broker: 'cloud',
+      tenants: { acme: '80%', globex: '20%' },
+      groups: [
+        { name: 'fleet', devices: 90 },
+        { name: 'flood', devices: 10, tenant: 'noisy' },
+        { name: 'none', devices: 0, tenant: 'ghost' },
+      ],
+      telemetry: { every: '1s' },
+    });
+    const config = toFleetConfig(spec, { cloud: 'mqtt://127.0.0.1:1883' });
+    expect(config.engine.pinnedTenants).toEqual([{ first: 90, count: 10, tenant: 'noisy' }]);
+    expect(resolveEngineConfig(config.engine).pinnedTenants).toEqual([
+      { first: 90, count: 10, tenant: 'noisy' },
+    ]);
+  });
 });

@@ -14,8 +14,10 @@
  *     reconnect: { strategy: full-jitter, base: 1s, cap: 60s }
  *     protocol: "3.1.1"                  # or 5
  *     groups:                            # optional; each inherits the fields above
- *       - { name: meters, devices: 80000 }
+ *       - { name: meters, devices: 79950 }
  *       - { name: gateways, devices: 20000, protocol: 5, clean: false, commands: [{ topic: "cmd/{index}", qos: 1 }] }
+ *       - { name: flood, devices: 50, tenant: noisy }   # every device of the group is tenant `noisy`;
+ *                                                        # `tenants` shares cover the other groups
  *
  * Broker failover (per fleet, or per group to override):
  *
@@ -39,6 +41,7 @@ import { Duration, Percent, Rate } from '../engine/spec/unit-schemas.js';
 import type { BrokerTarget, DeviceEngineInput, DeviceGroupInput } from './engine-config.js';
 import { parseBrokerUrl } from './engine-config.js';
 import { RECONNECT_STRATEGIES } from './reconnect.js';
+import type { PinnedTenant } from './tenants.js';
 
 const Qos = z.union([z.literal(0), z.literal(1), z.literal(2)]);
 const Template = (vars: string) =>
@@ -120,6 +123,10 @@ const DeviceFields = {
 export const DeviceGroupSpec = z.strictObject({
   name: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/i, { error: 'expected a name of letters, digits, - and _' }),
   devices: z.number().int().min(0),
+  tenant: z.string().min(1).optional().meta({
+    description:
+      "every device of this group belongs to this tenant (e.g. a noisy tenant's devices); fleet.tenants shares cover the other groups",
+  }),
   ...DeviceFields,
 });
 
@@ -340,11 +347,20 @@ export function toFleetConfig(
     ? spec.groups.map((g) => group(g.name, g.devices, g))
     : [group('default', spec.devices ?? 0, {})];
   const telemetryTopic = groups.find((g) => g.telemetry)?.telemetry?.topic;
+  // Global index ranges, fixed here before any split into agents or shards.
+  const pinnedTenants: PinnedTenant[] = [];
+  let first = 0;
+  for (const g of spec.groups ?? []) {
+    if (g.tenant !== undefined && g.devices > 0)
+      pinnedTenants.push({ first, count: g.devices, tenant: g.tenant });
+    first += g.devices;
+  }
   return {
     engine: {
       broker,
       groups,
       tenants: Object.entries(spec.tenants ?? {}).map(([name, share]) => ({ name, share })),
+      ...(pinnedTenants.length > 0 && { pinnedTenants }),
       connectRatePerS: spec.rampUp,
       maxInflightConnects: spec.maxConnecting,
       connectTimeoutMs: spec.connectTimeout,

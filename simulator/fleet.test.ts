@@ -3,6 +3,7 @@
  * loopback source address), against a real aedes on port 0; a shard killed mid-run is
  * reported with the devices it took down.
  */
+import mqtt from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createFleet, type Fleet, type ShardCrash } from './fleet.js';
 import type { FleetConfig } from './fleet-spec.js';
@@ -94,5 +95,46 @@ describe('createFleet', () => {
       count: 20,
     });
     expect(fleet.collect().counters!.shard_crashes).toBe(1);
+  });
+
+  it('a group pinned to a tenant: its devices publish as that tenant and the sink counts them so, across shards', async () => {
+    broker = await startAedes();
+    // 25 + 15 devices over 2 shards of 20: shard 1 runs 5 shared devices and the 15 pinned ones.
+    const base = config(40, 2);
+    base.engine.groups = [
+      { name: 'fleet', count: 25, telemetry: { intervalMs: 100, qos: 1, topic: 't/{tenant}/{index}' } },
+      { name: 'flood', count: 15, telemetry: { intervalMs: 100, qos: 1, topic: 't/{tenant}/{index}' } },
+    ];
+    base.engine.pinnedTenants = [{ first: 25, count: 15, tenant: 'noisy' }];
+    const watcher = await mqtt.connectAsync(`mqtt://${broker.host}:${broker.port}`, {
+      clientId: 'watch-noisy',
+    });
+    const noisyIndexes = new Set<number>();
+    let noisyMessages = 0;
+    watcher.on('message', (topic) => {
+      noisyMessages++;
+      noisyIndexes.add(Number(topic.split('/')[2]));
+    });
+    await watcher.subscribeAsync('t/noisy/#', { qos: 1 });
+    try {
+      fleet = createFleet(base);
+      await fleet.start();
+      await fleet.waitConnected(1, 10_000);
+      await sleep(800);
+      await fleet.stop();
+      const snap = fleet.snapshot();
+      fleet = undefined;
+      await sleep(200);
+      expect([...noisyIndexes].sort((a, b) => a - b)).toEqual(Array.from({ length: 15 }, (_, i) => 25 + i));
+      const byTenant = snap.sink!.byTenant;
+      expect(Object.keys(byTenant).sort()).toEqual(['acme', 'globex', 'noisy']);
+      expect(byTenant.noisy!.delivered).toBe(noisyMessages);
+      expect(byTenant.acme!.delivered + byTenant.globex!.delivered + byTenant.noisy!.delivered).toBe(
+        snap.totals.published,
+      );
+      expect(snap.sink!.lost).toBe(0);
+    } finally {
+      await watcher.endAsync(true);
+    }
   });
 });

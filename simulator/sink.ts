@@ -14,7 +14,7 @@ import { type BrokerTarget, type DeviceEngineInput, resolveEngineConfig } from '
 import type { QoS } from './packets.js';
 import { createCompactCodec, createJsonCodec, type PayloadStamp } from './payload.js';
 import { SinkAccounting, type SinkAccountingOptions } from './sink-accounting.js';
-import { createTenantMap, type TenantShare } from './tenants.js';
+import { createTenantMap, type PinnedTenant, type TenantShare } from './tenants.js';
 
 export interface SinkOptions {
   broker: BrokerTarget;
@@ -31,6 +31,8 @@ export interface SinkOptions {
   clientIdPrefix?: string;
   /** Tenants of the publishing fleet, to attribute device indexes. */
   tenants?: TenantShare[];
+  /** Device index ranges pinned to one tenant (the fleet's groups with `tenant:`). */
+  pinnedTenants?: PinnedTenant[];
   graceMs?: number;
   firstSeq?: SinkAccountingOptions['firstSeq'];
   /** JSON payload template of the publishers; compact binary when absent. */
@@ -55,7 +57,7 @@ export interface Sink {
 
 export function createSink(options: SinkOptions): Sink {
   const connections = options.connections ?? 1;
-  const tenants = createTenantMap(options.tenants ?? []);
+  const tenants = createTenantMap(options.tenants ?? [], options.pinnedTenants ?? []);
   const accounting = new SinkAccounting({
     tenants: tenants.names,
     tenantOf: tenants.of,
