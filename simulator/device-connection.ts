@@ -32,8 +32,7 @@ export function telemetryPhaseMs(telemetry: TelemetryConfig, index: number): num
 
 /** Starts the devices the ramp admits now. */
 export function pump(core: DeviceCore, now: number): void {
-  core.pumpNow = now;
-  core.startFromRamp ??= (dev) => startConnect(core, dev, core.pumpNow);
+  core.startFromRamp ??= (dev, at) => startConnect(core, dev, at);
   core.ramp.pump(now, core.startFromRamp);
 }
 
@@ -145,7 +144,6 @@ export function onConnack(
     core.serverKeepaliveS[dev] = packet.serverKeepAlive;
   }
   core.setState(dev, DeviceState.connected);
-  core.connected++;
   core.connectedAtMs[dev] = now;
   core.metrics.count('connect_ok');
   core.metrics.events.add(EVENT.connacks, now);
@@ -214,7 +212,6 @@ export function onSocketClose(core: DeviceCore, sock: DeviceSocket): void {
     core.recordFailure(dev, 'closed', 'connection closed before CONNACK');
     countFailedConnect(core, dev, group);
   } else if (state === DeviceState.connected) {
-    core.connected--;
     core.metrics.count('disconnects');
     if (core.disconnectedAtMs[dev] === 0) core.disconnectedAtMs[dev] = now;
     core.attempt[dev] = core.policy.attemptAfterDrop(core.attempt[dev]!, now - core.connectedAtMs[dev]!);

@@ -145,16 +145,14 @@ export class DeviceCore {
   /** Incoming QoS 2 packet ids delivered and awaiting PUBREL, per device. */
   readonly awaitingRelease = new Map<number, Set<number>>();
 
-  connected = 0;
   openSockets = 0;
   epochMs = 0;
   stopping = false;
   onAllClosed: (() => void) | undefined;
   /** Set by the engine once its handlers exist. */
   handlers!: SocketHandlers;
-  /** The ramp's one start callback (not a closure per pump) and the time it starts devices at. */
-  startFromRamp: ((dev: number) => void) | undefined;
-  pumpNow = 0;
+  /** The ramp's one start callback (not a closure per pump). */
+  startFromRamp: ((dev: number, nowMs: number) => void) | undefined;
 
   constructor(config: DeviceEngineConfig, onTimer: (dev: number, nowMs: number) => void, now: number) {
     this.config = config;
@@ -209,6 +207,11 @@ export class DeviceCore {
 
   globalIndex(dev: number): number {
     return this.config.firstIndex + dev;
+  }
+
+  /** Devices connected now (kept by `setState`). */
+  get connected(): number {
+    return this.stateCount[DeviceState.connected]!;
   }
 
   setState(dev: number, state: number): void {

@@ -19,8 +19,6 @@ import type { FailureCause, FleetMetrics } from './fleet-metrics.js';
 import { DISCONNECT } from './packets.js';
 import type { TenantMap } from './tenants.js';
 
-export { DeviceState } from './device-core.js';
-
 export interface EngineSnapshot {
   target: number;
   connected: number;
@@ -152,7 +150,6 @@ export class DeviceEngine {
         sock.destroySoon();
       } else sock.destroy();
     }
-    core.connected = 0;
     if (core.openSockets === 0) return;
     await new Promise<void>((resolve) => {
       const timer = setTimeout(() => {

@@ -13,10 +13,9 @@ import { createSink, type Sink } from './sink.js';
 export type FleetSinkConfig = Exclude<FleetConfig['sink'], false>;
 
 export async function startFleetSink(config: FleetSinkConfig, devices: DeviceEngineConfig): Promise<Sink> {
-  const brokers = config.brokers?.length ? config.brokers : [config.broker ?? devices.broker];
   const sink = createSink({
-    broker: brokers[0]!,
-    brokers,
+    broker: config.broker ?? devices.broker,
+    brokers: config.brokers,
     topic: config.topic,
     qos: config.qos,
     connections: config.connections,
@@ -36,7 +35,7 @@ export async function startFleetSink(config: FleetSinkConfig, devices: DeviceEng
       0,
       sink.engines.findIndex((e) => e.metrics.total.subscribed < config.connections),
     );
-    const at = brokers[stuck]!;
+    const at = sink.engines[stuck]!.config.broker;
     const snap = sink.engines[stuck]!.snapshot();
     await sink.stop();
     const top = snap.failures.sort((a, b) => b.count - a.count)[0];

@@ -26,8 +26,6 @@ import type { ShardMessage } from './shard-protocol.js';
 import type { Sink } from './sink.js';
 import type { SinkCounter } from './sink-accounting.js';
 
-export { MAX_DEVICES_PER_SHARD } from './shard-plan.js';
-
 export interface ShardCrash {
   shard: number;
   firstIndex: number;
@@ -140,8 +138,7 @@ export function createFleet(config: FleetConfig, options: FleetOptions = {}): Fl
         };
         shard.crashed = crash;
         crashes.push(crash);
-        pending.counters.shard_crashes = (pending.counters.shard_crashes ?? 0) + 1;
-        run.counters.shard_crashes = (run.counters.shard_crashes ?? 0) + 1;
+        intake({ counters: { shard_crashes: 1 } }, false);
         options.onShardCrash?.(crash);
       },
     });
@@ -258,7 +255,7 @@ export function createFleet(config: FleetConfig, options: FleetOptions = {}): Fl
       }
     },
     eventSeries() {
-      for (const s of shards) if (s.local) events.merge(s.local.drainEvents());
+      pullLocal();
       return events.series();
     },
     shardPids() {
@@ -282,7 +279,7 @@ export function createFleet(config: FleetConfig, options: FleetOptions = {}): Fl
         if (!s.crashed || s.lastSeqs) continue;
         const projected = projectCrashedShard(
           resolved.groups,
-          config.engine.firstIndex ?? 0,
+          resolved.firstIndex,
           {
             firstIndex: s.firstIndex,
             devices: s.devices,
@@ -295,17 +292,15 @@ export function createFleet(config: FleetConfig, options: FleetOptions = {}): Fl
         );
         s.lastSeqs = projected.lastSeqs;
         s.unsent = projected.unsent;
-        pending.counters.shard_unsent = (pending.counters.shard_unsent ?? 0) + projected.unsent;
-        run.counters.shard_unsent = (run.counters.shard_unsent ?? 0) + projected.unsent;
+        intake({ counters: { shard_unsent: projected.unsent } }, false);
       }
       if (sink) {
         // Let what is on the wire land, then settle: trailing seqs never seen are lost.
         await new Promise((r) => setTimeout(r, Math.min(500, config.sink ? config.sink.graceMs : 0)));
         const lastSeq = new Float64Array(deviceCount).fill(-1);
-        for (const s of shards)
-          if (s.lastSeqs) lastSeq.set(s.lastSeqs, s.firstIndex - (config.engine.firstIndex ?? 0));
+        for (const s of shards) if (s.lastSeqs) lastSeq.set(s.lastSeqs, s.firstIndex - resolved.firstIndex);
         sink.accounting.sweep(nowMs());
-        sink.accounting.settle((i) => lastSeq[i - (config.engine.firstIndex ?? 0)] ?? -1, deviceCount);
+        sink.accounting.settle((i) => lastSeq[i - resolved.firstIndex] ?? -1, deviceCount);
         await sink.stop();
       }
       pullLocal();

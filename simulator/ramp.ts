@@ -70,8 +70,9 @@ export class ConnectRamp {
   }
 
   /** Calls `start` for each device admitted now. */
-  pump(nowMs: number, start: (index: number) => void): void {
-    while (this.retries.length > 0 && this.inflight < this.#maxInflightRetries) start(this.retries.shift());
+  pump(nowMs: number, start: (index: number, nowMs: number) => void): void {
+    while (this.retries.length > 0 && this.inflight < this.#maxInflightRetries)
+      start(this.retries.shift(), nowMs);
     if (this.initial.length === 0) return;
     if (Number.isFinite(this.#ratePerS)) {
       this.#tokens = Math.min(
@@ -82,7 +83,7 @@ export class ConnectRamp {
     } else this.#tokens = Number.POSITIVE_INFINITY; // unlimited: only the in-flight cap applies
     while (this.initial.length > 0 && this.inflight < this.#maxInflight && this.#tokens >= 1) {
       this.#tokens -= 1;
-      start(this.initial.shift());
+      start(this.initial.shift(), nowMs);
     }
   }
 }

@@ -67,7 +67,7 @@ export function shardEngineInput(
  * Each shard gets its own source addresses so no two shards compete for one address's
  * ephemeral ports: the explicit list split round-robin, or 127.0.0.(2 + shard) on loopback.
  */
-export function shardAddresses(input: DeviceEngineInput, shard: number, total: number): string[] {
+function shardAddresses(input: DeviceEngineInput, shard: number, total: number): string[] {
   const explicit = input.localAddresses ?? [];
   if (explicit.length > 0) {
     if (explicit.length < total) return [explicit[shard % explicit.length]!];
