@@ -3,26 +3,10 @@
  * `cloud-worker-<i>` (aedes mode), `cloud-standby` (with a standby), `edge-<i>`.
  * `process.kill` of a role kills that process; `restart()` brings it back where it was.
  */
-import { readFileSync } from 'node:fs';
 import type { ManagedProcess } from '../agents/faults/driver.js';
 import { SquallError } from '../engine/errors.js';
 import { type CloudCluster, type CloudClusterOptions, startCloudCluster } from './cloud/cluster.js';
-
-/** Running, and not a zombie its parent has yet to reap (signal 0 succeeds on those). */
-export function isAlive(pid: number | undefined): boolean {
-  if (!pid) return false;
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return true; // no /proc: signal 0 is all we have
-  }
-}
+import { isAlive } from './stop-child.js';
 
 /** Waits until `check` passes (polling), or throws after `timeoutMs`. */
 async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {

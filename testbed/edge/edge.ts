@@ -10,8 +10,7 @@ import path from 'node:path';
 import type { ManagedProcess } from '../../agents/faults/driver.js';
 import { SquallError } from '../../engine/errors.js';
 import { entryPoint, forkEntry } from '../entry.js';
-import { isAlive } from '../roles.js';
-import { stopChild } from '../stop-child.js';
+import { livePid, notExited, reaped, stopChild } from '../stop-child.js';
 import type { EdgeGatewayOptions, EdgeGatewayStats } from './gateway.js';
 import type { GatewayMessage, GatewayRequest } from './gateway-main.js';
 
@@ -56,7 +55,7 @@ export async function startEdgeGateway(options: StartEdgeGatewayOptions): Promis
   let stopped = false;
   let nextId = 1;
   const replies = new Map<number, (value: unknown) => void>();
-  const running = () => child !== undefined && child.exitCode === null && child.signalCode === null;
+  const running = () => notExited(child);
 
   const launch = async () => {
     const gatewayOptions: EdgeGatewayOptions = { ...options, dataDir, port, metricsPort };
@@ -124,8 +123,7 @@ export async function startEdgeGateway(options: StartEdgeGatewayOptions): Promis
     },
     dataDir,
     argv,
-    // A killed gateway is a zombie until Node reaps it and emits 'exit'; it is gone already.
-    pid: () => (running() && isAlive(child?.pid) ? child?.pid : undefined),
+    pid: () => livePid(child),
     stats() {
       const proc = child;
       if (!proc || !running()) {
@@ -142,9 +140,7 @@ export async function startEdgeGateway(options: StartEdgeGatewayOptions): Promis
     kill,
     async restart() {
       if (stopped) throw new SquallError('SQUALL_PROCESS_FAILED', `edge gateway ${options.name} was stopped`);
-      // Killed but not yet reaped (pid() already says gone): wait for Node to see the exit.
-      const dying = child;
-      if (dying && running() && !isAlive(dying.pid)) await new Promise((r) => dying.once('exit', r));
+      await reaped(child);
       if (!running()) await launch();
     },
     asManagedProcess: () => ({ name: options.name, argv, pid: handle.pid, restart: handle.restart }),

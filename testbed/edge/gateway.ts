@@ -9,6 +9,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { Aedes, type PublishPacket } from 'aedes';
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { ackAfterHandoff } from '../cloud/ack-after-handoff.js';
 import { topicFilterSet } from '../topic-filter.js';
 import { Bridge } from './bridge.js';
 import { DiskQueue, type OverflowPolicy } from './disk-queue.js';
@@ -100,21 +101,18 @@ export async function createEdgeGateway(options: EdgeGatewayOptions): Promise<Ed
   };
   const isForwarded = (topic: string) => !topic.startsWith('$SYS/') && forwarded.test(topic);
 
-  // aedes 1.2 writes a QoS 1 PUBACK *before* it runs the publish pipeline (and so before the
-  // `published` hook), but after `authorizePublish`: QoS 0 and 1 commit there. A QoS 2 PUBREC
-  // follows the pipeline, and `authorizePublish` also sees its retransmits, so QoS 2 commits in
-  // `published`, once per message. Either way the message is on disk before the device is told.
   const broker = new Aedes({
     id: options.name,
-    authorizePublish: (client, packet, callback) => {
-      if (!client || packet.qos === 2 || !isForwarded(packet.topic)) return callback(null);
-      commit(packet, callback);
-    },
     published: (packet, client, done) => {
-      if (!client || packet.qos !== 2 || !isForwarded(packet.topic)) return done(null);
+      if (!client || !isForwarded(packet.topic)) return done(null);
       commit(packet, done);
     },
   });
+  // aedes 1.2 writes a QoS 1 PUBACK before it runs the publish pipeline (and so before
+  // `published`); with the hand-off the PUBACK waits for the pipeline, so for the commit. A
+  // QoS 2 PUBREC already follows the pipeline. Either way the message is on disk before the
+  // device is told.
+  ackAfterHandoff(broker);
   await broker.listen();
   const server = net.createServer(broker.handle);
   await new Promise<void>((resolve, reject) => {

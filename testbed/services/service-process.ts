@@ -8,7 +8,7 @@ import type { ChildProcess } from 'node:child_process';
 import type { ManagedProcess } from '../../agents/faults/driver.js';
 import { SquallError } from '../../engine/errors.js';
 import { type EntryPoint, forkEntry } from '../entry.js';
-import { stopChild } from '../stop-child.js';
+import { livePid, notExited, reaped, stopChild } from '../stop-child.js';
 
 /** What a service entry sends its parent once it listens (or could not). */
 export type ServiceMessage = { t: 'ready'; port: number } | { t: 'fatal'; message: string };
@@ -38,7 +38,7 @@ export async function startServiceProcess(o: ServiceProcessOptions): Promise<Ser
   let port = o.options.port;
   let child: ChildProcess | undefined;
   let stopped = false;
-  const running = () => child !== undefined && child.exitCode === null && child.signalCode === null;
+  const running = () => notExited(child);
 
   const launch = async () => {
     const env = { ...process.env, [o.optionsVar]: JSON.stringify({ ...o.options, port }) };
@@ -72,7 +72,7 @@ export async function startServiceProcess(o: ServiceProcessOptions): Promise<Ser
 
   await launch();
   const argv = [process.execPath, ...o.entry.execArgv, o.entry.file];
-  const pid = () => (running() ? child?.pid : undefined);
+  const pid = () => livePid(child);
   return {
     name: o.name,
     get port() {
@@ -85,6 +85,7 @@ export async function startServiceProcess(o: ServiceProcessOptions): Promise<Ser
       pid,
       async restart() {
         if (stopped) throw new SquallError('SQUALL_PROCESS_FAILED', `testbed service ${o.name} was stopped`);
+        await reaped(child);
         if (!running()) await launch();
       },
     }),
