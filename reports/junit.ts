@@ -8,8 +8,6 @@ import type { SloResult } from '../engine/run/journal-events.js';
 import { describeSlo, formatBudget, formatSliValue, formatStatus } from './format.js';
 import type { RunSummary } from './summary.js';
 
-// engine/run/scoring.ts imports the formatter from here; it lives in format.ts with the others.
-
 export function escapeXml(text: string): string {
   return text.replace(
     /[<>&'"]/g,
@@ -37,10 +35,14 @@ export interface JunitCase {
   classname: string;
   name: string;
   failure?: { type: string; message: string; body: string };
+  /** Why the case did not run (a suite's skipped experiment). */
+  skipped?: string;
 }
 
 export function renderCase(c: JunitCase): string {
   const open = `    <testcase classname="${escapeXml(c.classname)}" name="${escapeXml(c.name)}" time="0"`;
+  if (c.skipped !== undefined)
+    return `${open}>\n      <skipped message="${escapeXml(c.skipped)}"/>\n    </testcase>`;
   if (!c.failure) return `${open}/>`;
   return `${open}>\n      <failure message="${escapeXml(c.failure.message)}" type="${escapeXml(c.failure.type)}">${escapeXml(c.failure.body)}</failure>\n    </testcase>`;
 }

@@ -7,12 +7,12 @@
  */
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { isSquallError, SpecError, type SpecIssue } from '../errors.js';
-import { type LoadedExperiment, loadExperimentFile, readSpecFile } from '../spec/load.js';
+import { type LoadedExperiment, loadExperimentText, readSpecFile } from '../spec/load.js';
 import type { Experiment } from '../spec/schema.js';
 import { type RecordedSourceMap, sortIssues } from '../spec/source-map.js';
 import { readYamlSource } from '../spec/yaml-source.js';
 import { friendlyZodError, specIssuesFromZod } from '../spec/zod-issues.js';
-import { kindOfFile } from './kind.js';
+import { kindOfText } from './kind.js';
 import { Suite, SuiteExperiment, SuitePause, type SuiteStepSpec } from './schema.js';
 
 /** One step of a loaded suite, in order. */
@@ -120,14 +120,16 @@ async function loadEntry(
   const label = isAbsolute(spec.file) ? spec.file : join(dirname(suiteLabel), spec.file);
   const vars = Object.fromEntries(Object.entries(spec.vars ?? {}).map(([k, v]) => [k, String(v)]));
   const at = ['experiments', i, 'file'];
-  if ((await kindOfFile(file)) === 'Suite') {
-    suiteIssues.push(
-      source.issue(at, `'${spec.file}' is a Suite; suites do not nest, so list its experiments here`),
-    );
-    return undefined;
-  }
   try {
-    return { file, label, vars, experiment: await loadExperimentFile(file, { vars, label }) };
+    // One read: the kind check and the experiment loader share the text.
+    const text = await readSpecFile(file, label, 'experiment');
+    if (kindOfText(text) === 'Suite') {
+      suiteIssues.push(
+        source.issue(at, `'${spec.file}' is a Suite; suites do not nest, so list its experiments here`),
+      );
+      return undefined;
+    }
+    return { file, label, vars, experiment: { ...loadExperimentText(text, label, { vars, label }), file } };
   } catch (err) {
     if (err instanceof SpecError && err.code === 'SQUALL_SPEC_UNREADABLE') {
       const reason = err.issues[0]?.message.replace(/^cannot read the experiment file: /, '') ?? '';

@@ -35,15 +35,7 @@ const SUITE_WORD: Record<SuiteSummary['outcome'], string> = {
   rollback_failed: 'ROLLBACK FAILED',
 };
 
-const EXPERIMENT_WORD: Record<string, string> = {
-  passed: 'PASSED',
-  slo_breached: 'FAILED',
-  aborted: 'ABORTED',
-  error: 'ERROR',
-  rollback_failed: 'ROLLBACK FAILED',
-  invalid: 'INVALID',
-  incomplete: 'INCOMPLETE',
-};
+const EXPERIMENT_WORD: Record<string, string> = { ...SUITE_WORD, incomplete: 'INCOMPLETE' };
 
 export function suiteWord(s: SuiteSummary): string {
   return SUITE_WORD[s.outcome];
@@ -171,10 +163,11 @@ export function renderSuiteJunit(s: SuiteSummary, runs: ReadonlyMap<string, RunS
     }
     tests++;
     skipped++;
-    const body = renderCase({ classname: `${e.name}.run`, name: 'run completed' }).replace(
-      /\/>$/,
-      `>\n      <skipped message="${esc(e.skipReason ?? 'skipped')}"/>\n    </testcase>`,
-    );
+    const body = renderCase({
+      classname: `${e.name}.run`,
+      name: 'run completed',
+      skipped: e.skipReason ?? 'skipped',
+    });
     return `  <testsuite name="${esc(e.name)}" tests="1" failures="0" errors="0" skipped="1" time="0">\n${body}\n  </testsuite>`;
   });
   return `<?xml version="1.0" encoding="UTF-8"?>

@@ -53,5 +53,4 @@ export const Suite = z.strictObject({
 });
 
 export type Suite = z.output<typeof Suite>;
-export type SuiteExperimentSpec = z.output<typeof SuiteExperiment>;
 export type SuiteStepSpec = z.output<typeof SuiteStepSpec>;

@@ -65,21 +65,12 @@ export interface SuiteExperimentSummary extends Omit<SuiteEntryResult, 'summary'
   slos: SloResult[];
 }
 
-export interface SuiteSummary {
+/** The report document: the record's headline fields, the outcome, and each experiment's summary. */
+export interface SuiteSummary extends Omit<SuiteRecord, 'experiments'> {
   schemaVersion: typeof SUITE_SUMMARY_SCHEMA_VERSION;
   kind: 'Suite';
-  suite: string;
-  description: string | null;
-  runbook: string | null;
-  file: string;
-  startedAt: string;
-  endedAt: string;
-  durationMs: number;
   /** The worst of the parts (see run-suite.ts). */
   outcome: SuiteOutcome;
-  exitCode: number;
-  continueOnFailure: boolean;
-  interrupted: boolean;
   /** Mean of the resilience scores of the experiments that ran; null when none did. */
   resilienceScore: number | null;
   counts: { experiments: number; passed: number; failed: number; skipped: number };
