@@ -11,8 +11,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
-/** bench/results in the repository, also when running the compiled dist/bench/*.js. */
-const RESULTS_DIR = join(BENCH_DIR.replace(/[\\/]dist[\\/]bench$/, '/bench'), 'results');
+/** bench/ in the repository (sources, results), also when running the compiled dist/bench/*.js. */
+export const BENCH_SRC_DIR = BENCH_DIR.replace(/[\\/]dist[\\/]bench$/, '/bench');
+const RESULTS_DIR = join(BENCH_SRC_DIR, 'results');
 
 /** Re-runs this very file as a child with `--expose-gc`, passing `role` and args in env. */
 export function forkSelf(file: string, role: string, env: Record<string, string> = {}): ChildProcess {

@@ -30,7 +30,8 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createFleet } from '../simulator/fleet.js';
-import { BENCH_DIR, forkSelf, machine, nextMessage, writeResult } from './fleet-bench-support.js';
+import { encodeConnect } from '../simulator/packets.js';
+import { BENCH_SRC_DIR, forkSelf, machine, nextMessage, writeResult } from './fleet-bench-support.js';
 
 const SELF = fileURLToPath(import.meta.url);
 const DEVICES = Number(process.env.FLEET_BENCH_DEVICES ?? 10_000);
@@ -185,7 +186,7 @@ async function lean(port: number): Promise<Measured> {
   return { ...r, errors: (t.connect_attempts ?? DEVICES) - DEVICES };
 }
 
-const FLOOR_CONNECT = Buffer.from('101000044d5154540402003c0004666c6f72', 'hex');
+const FLOOR_CONNECT = encodeConnect({ protocolVersion: 4, clientId: 'flor', clean: true, keepalive: 60 });
 
 async function floor(port: number): Promise<Measured> {
   const c0 = process.cpuUsage();
@@ -233,7 +234,7 @@ async function mqttjs(port: number): Promise<Measured> {
 /** Compiles bench/native/connect-floor.c; undefined (with the reason printed) without a compiler. */
 function compileCFloor(): string | undefined {
   const out = join(mkdtempSync(join(tmpdir(), 'squall-connect-floor-')), 'connect-floor');
-  const source = join(BENCH_DIR.replace(/[\\/]dist[\\/]bench$/, '/bench'), 'native', 'connect-floor.c');
+  const source = join(BENCH_SRC_DIR, 'native', 'connect-floor.c');
   try {
     execFileSync(process.env.CC ?? 'cc', ['-O2', '-o', out, source], { stdio: 'pipe' });
     return out;

@@ -10,8 +10,8 @@
  *
  * Reconnects are not held by the initial ramp's in-flight cap (2,000 here): each device
  * reconnects on its strategy's schedule, bounded only by the engine's hard limit
- * (`maxInflightReconnects`, 15,000 per shard). In the 100k run of 2026-11-28 that cap held both
- * strategies to the same 16,000 attempts/s.
+ * (`maxInflightReconnects`, 15,000 per shard). (When reconnects still went through the ramp's
+ * cap, it held both strategies to the same 16,000 attempts/s at 100k.)
  *
  *   FLEET_BENCH_BROKER=mqtt://host:1883 npm run bench:fleet-herd      → bench/results/fleet-herd-100k.json
  *     100k devices against a broker that holds them (one mosquitto cannot here: the hard
@@ -19,12 +19,17 @@
  *     by cutting every connection from the fleet side.
  *   FLEET_BENCH_DEVICES=15000 npm run bench:fleet-herd
  *     below 19k: against a local mosquitto that is SIGKILLed and restarted.
+ *   FLEET_BENCH_STRATEGIES=immediate,full-jitter  FLEET_BENCH_BASE_MS=1000  FLEET_BENCH_CAP_MS=30000
+ *   FLEET_BENCH_RESULT=<name>   strategies compared, their backoff base and cap, the results file
+ *     (the stored 100k comparison: base 10000, cap 60000, result fleet-herd-100k-base10s, against
+ *     `squall testbed up --workers 8`).
  *
  * Heavy: 100k connections and shard processes. Not for a shared 2-core machine during the day.
  */
 import { percentileMs } from '../engine/slo/metrics.js';
 import { nowMs } from '../simulator/clock.js';
 import { parseBrokerUrl } from '../simulator/engine-config.js';
+import { EVENT_BUCKET_MS } from '../simulator/event-buckets.js';
 import { createFleet } from '../simulator/fleet.js';
 import type { ReconnectStrategyName } from '../simulator/reconnect.js';
 import { type BenchMosquitto, machine, startBenchMosquitto, writeResult } from './fleet-bench-support.js';
@@ -183,7 +188,7 @@ function herdPeaks(
   dropMs: number,
   dropped: number,
 ) {
-  const bucketMs = 100;
+  const bucketMs = EVENT_BUCKET_MS;
   const after = buckets.filter((b) => b.atMs + bucketMs > dropMs);
   let reconnected = 0;
   let to99: number | null = null;

@@ -17,18 +17,18 @@
  *
  * Needs: Node only (no root, no mosquitto). ~25 s.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ExitCode } from '../engine/errors.js';
 import { loadExperimentFile } from '../engine/spec/load.js';
-import { type ExperimentRun, leftoverPids, runExperiment, total } from './test-support/run-experiment.js';
+import { libraryRunner } from './test-support/library-runs.js';
+import { total } from './test-support/run-experiment.js';
 
 const FILE = 'experiments/dr-failover.yaml';
 const SLICE_MS = 1000;
 const CONNECT_SLACK_MS = 500;
 const EVENT_SLACK_MS = 250;
 
-let run: ExperimentRun | undefined;
-afterAll(() => run?.cleanup());
+const runLibrary = libraryRunner();
 
 interface NamedEvent {
   type: string;
@@ -45,10 +45,8 @@ describe('dr-failover', () => {
     const retryMs = fleet.reconnect.base;
     const planned = experiment.faults.find((f) => f.name === 'standby-not-ready')!.duration!;
 
-    run = await runExperiment(FILE);
-    const r = run;
+    const r = await runLibrary(FILE);
     expect(r.code, r.output).toBe(ExitCode.ok);
-    expect(leftoverPids(r), 'testbed processes left running').toEqual([]);
     expect(r.summary.runbook).toBe('runbooks/dr-failover.md');
 
     const events = r.journal as NamedEvent[];

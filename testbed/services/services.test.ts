@@ -111,4 +111,23 @@ describe('testbed cloud services', () => {
     expect((await getJson(`${url}/acked?max=1`)).status).toBe(503);
     expect(flood.pid()).toBeGreaterThan(0);
   }, 30_000);
+
+  it('a service killed by a fault reads as gone, and restart() brings it back on its port', async () => {
+    const broker = await startAedes();
+    cleanups.push(() => broker.close());
+    const services = await startIngestServices({ cloudUrl: `mqtt://127.0.0.1:${broker.port}` });
+    cleanups.push(() => services.stop());
+    const ingest = services.processes().find((p) => p.name === 'ingest')!;
+    const before = ingest.pid()!;
+    expect(before).toBeGreaterThan(0);
+    process.kill(before, 'SIGKILL');
+    await until('the killed ingest to read as gone', async () =>
+      ingest.pid() === undefined ? true : undefined,
+    );
+    await ingest.restart();
+    const after = ingest.pid();
+    expect(after).toBeGreaterThan(0);
+    expect(after).not.toBe(before);
+    expect((await getJson(`${services.url}/breaker`)).status).toBe(200);
+  });
 });
