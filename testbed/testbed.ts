@@ -157,7 +157,7 @@ export async function startTestbed(options: TestbedOptions = {}): Promise<Testbe
   let standbyMosquitto: MosquittoBroker | undefined;
   const gateways: EdgeGatewayHandle[] = [];
   const uplinks = new Map<string, FaultProxy>();
-  const cloudProxies = new Map<string, FaultProxy>();
+  let sinkProxy: FaultProxy | undefined;
   let services: IngestServices | undefined;
   let flood: ServiceProcess | undefined;
   let id = `sq${randomBytes(2).toString('hex')}`;
@@ -174,7 +174,7 @@ export async function startTestbed(options: TestbedOptions = {}): Promise<Testbe
     await Promise.all([...uplinks.values()].map((p) => p.stop().catch(() => undefined)));
     await services?.stop().catch(() => undefined);
     await flood?.stop().catch(() => undefined);
-    await Promise.all([...cloudProxies.values()].map((p) => p.stop().catch(() => undefined)));
+    await sinkProxy?.stop().catch(() => undefined); // the services stop their own proxy
     await cloudSlot?.cluster.stop().catch(() => undefined);
     await mosquitto?.stop().catch(() => undefined);
     await standbySlot?.cluster.stop().catch(() => undefined);
@@ -257,18 +257,14 @@ export async function startTestbed(options: TestbedOptions = {}): Promise<Testbe
 
     if (options.sinkProxy) {
       const cloud = new URL(cloudUrl);
-      const proxy = createFaultProxy({
+      sinkProxy = createFaultProxy({
         name: 'cloud-sink',
         listen: '127.0.0.1:0',
         upstream: `${cloud.hostname}:${cloud.port}`,
       });
-      await proxy.start();
-      cloudProxies.set(proxy.name, proxy);
+      await sinkProxy.start();
     }
-    if (options.ingest) {
-      services = await startIngestServices({ cloudUrl, ...options.ingest });
-      cloudProxies.set(services.proxy.name, services.proxy);
-    }
+    if (options.ingest) services = await startIngestServices({ cloudUrl, ...options.ingest });
     if (options.flood) flood = await startFlood({ cloudUrl, ...options.flood });
 
     const endpoints: TestbedEndpoint[] = [
@@ -294,9 +290,7 @@ export async function startTestbed(options: TestbedOptions = {}): Promise<Testbe
           ...(h && { netns: h.netns, address: h.address }),
         };
       }),
-      ...[...cloudProxies.values()]
-        .filter((p) => p.name === 'cloud-sink')
-        .map((p) => ({ role: p.name, url: `mqtt://${p.listen}` })),
+      ...(sinkProxy ? [{ role: sinkProxy.name, url: `mqtt://${sinkProxy.listen}` }] : []),
     ];
 
     const processes = (): ManagedProcess[] => [
@@ -356,7 +350,11 @@ export async function startTestbed(options: TestbedOptions = {}): Promise<Testbe
       endpoints,
       gateways,
       uplinks,
-      proxies: new Map([...uplinks, ...cloudProxies]),
+      proxies: new Map([
+        ...uplinks,
+        ...(sinkProxy ? [[sinkProxy.name, sinkProxy] as const] : []),
+        ...(services ? [[services.proxy.name, services.proxy] as const] : []),
+      ]),
       brokers: () => Object.fromEntries(endpoints.map((e) => [e.role, e.url])),
       processes,
       process(role) {
@@ -380,8 +378,7 @@ export async function startTestbed(options: TestbedOptions = {}): Promise<Testbe
         if (standbySlot && !lab) lines.push(`  metrics  ${standbySlot.cluster.metricsUrl}  (cloud-standby)`);
         for (const g of gateways) if (!lab) lines.push(`  metrics  ${g.metricsUrl}  (${g.name})`);
         for (const p of uplinks.values()) lines.push(`  uplink   ${p.name} ${p.listen} -> ${p.upstream}`);
-        if (cloudProxies.has('cloud-sink'))
-          lines.push(`  proxy    cloud-sink -> ${cloudUrl} (for a consumer)`);
+        if (sinkProxy) lines.push(`  proxy    cloud-sink -> ${cloudUrl} (for a consumer)`);
         if (services) lines.push(...services.describe());
         if (flood) lines.push(`  flood    http://127.0.0.1:${flood.port}  (/stats, /acked?max=<n>)`);
         lines.push(
