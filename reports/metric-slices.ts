@@ -63,7 +63,29 @@ export function toSlices(events: readonly { type: string }[], spans: readonly Ph
       event: m,
     });
   }
-  return slices.sort((a, b) => a.startMs - b.startMs);
+  slices.sort((a, b) => a.startMs - b.startMs);
+  applyDated(events, slices);
+  return slices;
+}
+
+/**
+ * Message counts settle after their slice was journaled (dated by send time, final after the
+ * sink's grace): a later metrics event carries them as `dated`, for the slice they belong to.
+ * They are added to that slice, as the runner added them before it scored.
+ */
+function applyDated(events: readonly { type: string }[], slices: ReportSlice[]): void {
+  const byStart = new Map(slices.map((s) => [s.startMs, s]));
+  for (const e of events) {
+    if (e.type !== 'metrics') continue;
+    for (const d of (e as MetricsEvent).dated ?? []) {
+      const slice = byStart.get(d.startMs);
+      if (!slice) continue;
+      // The event's own counters object is shared with `slice.counters`: copy before adding.
+      if (slice.counters === slice.event.counters) slice.counters = { ...slice.counters };
+      for (const [key, value] of Object.entries(d.counters))
+        slice.counters[key] = (slice.counters[key] ?? 0) + value;
+    }
+  }
 }
 
 /** The slice's histogram for `key`, decoded; undefined when absent, empty or undecodable. */

@@ -11,6 +11,9 @@
  * Plain TCP devices send CONNECT while connecting, so they go CONNECTING → CONNECTED.
  */
 import type net from 'node:net';
+import { nowMs } from './clock.js';
+import type { DatedTally } from './dated-tally.js';
+import { sentTally } from './delivery-ledger.js';
 import type { BrokerTarget, DeviceEngineConfig, DeviceGroupConfig } from './engine-config.js';
 import { type FailureCause, FleetMetrics } from './fleet-metrics.js';
 import { createCompactCodec, createJsonCodec, type PayloadCodec } from './payload.js';
@@ -20,6 +23,7 @@ import { createReconnectPolicy, type ReconnectPolicy } from './reconnect.js';
 import { type CompiledTemplate, compileTemplate } from './template.js';
 import { createTenantMap, type TenantMap } from './tenants.js';
 import { TimerWheel } from './timer-wheel.js';
+import { sinkReach } from './topic-match.js';
 
 export const DeviceState = {
   idle: 0,
@@ -110,6 +114,10 @@ export class DeviceCore {
   readonly config: DeviceEngineConfig;
   readonly count: number;
   readonly metrics = new FleetMetrics();
+  /** Telemetry slots used, per tenant, dated by send time: what the sink should receive. */
+  readonly sent: DatedTally;
+  /** 1 where a device's telemetry reaches the sink's filter; absent when all of it does. */
+  readonly countsAtSink: Uint8Array | undefined;
   readonly tenants: TenantMap;
   readonly groups: ResolvedGroup[];
   readonly groupOf: Uint8Array;
@@ -193,6 +201,25 @@ export class DeviceCore {
     this.endpoint = new Uint8Array(n);
     this.failedConnects = new Uint8Array(n);
     this.sockets = new Array(n).fill(undefined);
+    this.sent = sentTally(this.tenants.names.length, config.bucketMs);
+    this.countsAtSink =
+      config.sinkTopicFilter === undefined ? undefined : this.#sinkMatches(config.sinkTopicFilter);
+  }
+
+  /** The controller's clock (epoch ms): what payloads carry and counts are dated by. */
+  stampMs(): number {
+    return nowMs() - this.config.clockOffsetMs;
+  }
+
+  #sinkMatches(filter: string): Uint8Array {
+    const names = this.tenants.names;
+    const reaches = sinkReach(
+      this.config.groups,
+      this.config.firstIndex,
+      filter,
+      (i) => names[this.tenants.of(i)]!,
+    );
+    return Uint8Array.from({ length: this.count }, (_, dev) => (reaches(this.globalIndex(dev)) ? 1 : 0));
   }
 
   groupOfDevice(dev: number): ResolvedGroup {

@@ -10,6 +10,7 @@
  */
 import type { SourceReading } from '../engine/slo/metrics.js';
 import { nowMs } from './clock.js';
+import type { TallyWire } from './dated-tally.js';
 import { onSocketClose, onSocketError, onTransportUp, pump } from './device-connection.js';
 import { DeviceCore, DeviceState } from './device-core.js';
 import { InboundBuffers, onBytes } from './device-inbound.js';
@@ -83,9 +84,13 @@ export class DeviceEngine {
     return this.#core.seq[local]! - 1;
   }
 
-  /** Seqs spent per device so far (a copy): what a crashed shard's parent projects from. */
-  seqCounts(): Uint32Array {
-    return this.#core.seq.slice();
+  /**
+   * Telemetry slots used since the last call, dated by send time (what the sink should see),
+   * and the stamp they are complete up to: every send before `throughMs` is in `sent`.
+   */
+  drainSent(): { sent: TallyWire; throughMs: number } {
+    const throughMs = this.#core.stampMs();
+    return { sent: this.#core.sent.drain(), throughMs };
   }
 
   /** Connect attempts and CONNACKs per 100 ms since the last call (event-buckets.ts). */

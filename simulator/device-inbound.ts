@@ -172,7 +172,15 @@ function onPublish(
     }
     awaiting.add(view.packetId);
   }
-  core.config.onMessage?.(dev, data, view.payloadStart, view.payloadEnd, view.topicStart, view.topicEnd, now);
+  core.config.onMessage?.(
+    dev,
+    data,
+    view.payloadStart,
+    view.payloadEnd,
+    view.topicStart,
+    view.topicEnd,
+    now - core.config.clockOffsetMs,
+  );
 }
 
 function onPubrel(core: DeviceCore, io: InboundBuffers, dev: number, pid: number): void {

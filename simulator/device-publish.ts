@@ -3,7 +3,6 @@
  * packet), QoS 1/2 publishes wait in a sparse in-flight map for their acknowledgement, and a
  * persistent session resends them on reconnect.
  */
-import { nowMs } from './clock.js';
 import { type DeviceCore, DeviceState, type ResolvedGroup } from './device-core.js';
 import { ACK_BYTE, allocPublish, markDup, writeAck } from './packets.js';
 
@@ -15,15 +14,21 @@ export function telemetrySlot(core: DeviceCore, dev: number, group: ResolvedGrou
   // Fell behind (a stalled loop): skip to the next future slot rather than burst.
   if (next <= now) next += Math.ceil((now - next) / t.intervalMs) * t.intervalMs;
   core.nextPublishMs[dev] = next === now ? next + t.intervalMs : next;
+  const index = core.globalIndex(dev);
+  const tenantNo = core.tenants.of(index);
+  // One stamp for the payload and the dated count, so the sink's tally and ours share buckets.
+  const sendMs = core.stampMs();
   if (core.state[dev] !== DeviceState.connected) {
     if (t.offline === 'drop') {
       core.seq[dev] = core.seq[dev]! + 1;
       core.metrics.count('dropped_offline');
+      countExpected(core, dev, tenantNo, sendMs);
     }
     return;
   }
   const seq = core.seq[dev]!;
   core.seq[dev] = seq + 1;
+  countExpected(core, dev, tenantNo, sendMs);
   const sock = core.sockets[dev]!;
   const inflight = t.qos > 0 ? core.inflight.get(dev) : undefined;
   const quota = core.receiveMaximum[dev]! || t.maxInflight;
@@ -34,11 +39,9 @@ export function telemetrySlot(core: DeviceCore, dev: number, group: ResolvedGrou
     core.metrics.count('dropped_backpressure');
     return;
   }
-  const index = core.globalIndex(dev);
-  const tenant = core.tenants.names[core.tenants.of(index)]!;
+  const tenant = core.tenants.names[tenantNo]!;
   const pid = t.qos > 0 ? allocPid(core, dev) : 0;
   const codec = group.codec!;
-  const sendMs = nowMs();
   const { buf, payloadOffset } = allocPublish(
     group.topic!.render({ index, tenant, group: group.config.name }),
     codec.byteLength(index, seq, sendMs, tenant),
@@ -60,6 +63,11 @@ export function telemetrySlot(core: DeviceCore, dev: number, group: ResolvedGrou
   }
 }
 
+/** A telemetry slot used (sent, or dropped offline / under back-pressure): the sink should see it. */
+function countExpected(core: DeviceCore, dev: number, tenant: number, sendMs: number): void {
+  if (core.countsAtSink === undefined || core.countsAtSink[dev] === 1) core.sent.add(0, tenant, sendMs);
+}
+
 export function allocPid(core: DeviceCore, dev: number): number {
   const inflight = core.inflight.get(dev);
   let pid = core.nextPid[dev]!;
@@ -78,7 +86,7 @@ export function onAcked(core: DeviceCore, dev: number, pid: number, qos: 1 | 2):
   inflight!.delete(pid);
   if (inflight!.size === 0) core.inflight.delete(dev);
   core.metrics.count('acked');
-  core.metrics.recordMs('puback_latency', nowMs() - entry.sentMs);
+  core.metrics.recordMs('puback_latency', core.stampMs() - entry.sentMs);
 }
 
 /** From PUBREC on, a redelivery resends PUBREL, not the PUBLISH (MQTT 3.1.1 §4.3.3). */

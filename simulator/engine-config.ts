@@ -110,6 +110,21 @@ export interface DeviceEngineConfig {
   /** Source addresses to spread connections over (127.0.0.2 ... on loopback). */
   localAddresses: string[];
   tickMs: number;
+  /**
+   * The slice grid telemetry is dated on (dated-tally.ts): every telemetry slot a device uses
+   * is counted as expected in the bucket of its send time. The runner's slice length.
+   */
+  bucketMs: number;
+  /**
+   * This host's clock minus the controller's (ms): send times in payloads, dated counts and
+   * arrival times are on the controller clock, so a fleet split over hosts dates alike.
+   */
+  clockOffsetMs: number;
+  /**
+   * The sink's topic filter: only telemetry whose topic it matches counts as expected.
+   * Absent: every device's telemetry counts (the sink subscribes to the fleet's topic).
+   */
+  sinkTopicFilter?: string;
   onMessage?: MessageHandler;
 }
 
@@ -179,12 +194,17 @@ export function resolveEngineConfig(input: DeviceEngineInput): DeviceEngineConfi
     seed: input.seed ?? 1,
     localAddresses: input.localAddresses ?? [],
     tickMs: input.tickMs ?? 5,
+    bucketMs: input.bucketMs ?? 1000,
+    clockOffsetMs: input.clockOffsetMs ?? 0,
+    ...(input.sinkTopicFilter !== undefined && { sinkTopicFilter: input.sinkTopicFilter }),
     onMessage: input.onMessage,
   };
   if (!(config.connectRatePerS > 0)) throw invalid(`rampUp must be above 0/s, got ${config.connectRatePerS}`);
   if (!(config.maxInflightConnects >= 1)) throw invalid('maxInflightConnects must be at least 1');
   if (!(config.maxInflightReconnects >= 1)) throw invalid('maxInflightReconnects must be at least 1');
   if (!(config.connectTimeoutMs > 0)) throw invalid('connectTimeout must be above 0');
+  if (!(config.bucketMs > 0)) throw invalid(`bucketMs must be above 0, got ${config.bucketMs}`);
+  if (!Number.isFinite(config.clockOffsetMs)) throw invalid('clockOffsetMs must be a finite number');
   for (const after of [config.failoverAfter, ...groups.map((g) => g.failoverAfter)]) {
     if (after !== undefined && !(Number.isInteger(after) && after >= 1 && after <= 255))
       throw invalid(`failoverAfter must be an integer 1..255, got ${after}`);

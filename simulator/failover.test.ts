@@ -5,8 +5,10 @@
  * sessions (unacknowledged QoS 1 publishes are resent to the standby) the merged accounting
  * shows no loss at all, only the outage.
  */
+
 import { afterEach, describe, expect, it } from 'vitest';
 import { ackAfterHandoff } from '../testbed/cloud/ack-after-handoff.js';
+import { nowMs } from './clock.js';
 import { createFleet, type Fleet } from './fleet.js';
 import { FleetSpec, toFleetConfig } from './fleet-spec.js';
 import { type AedesBroker, startAedes } from './test-support/brokers.js';
@@ -52,6 +54,7 @@ describe('broker failover', () => {
     await fleet.start();
     await fleet.waitConnected(1, 10_000);
     await sleep(500);
+    await fleet.settle(nowMs()); // the ledger's totals are what has settled
     const before = fleet.snapshot().sink!.delivered;
     expect(before).toBeGreaterThan(0);
 

@@ -1,8 +1,8 @@
 /**
  * Integration: a shard killed (SIGKILL) mid-run against a real aedes on port 0. Its devices'
  * telemetry does not vanish from the accounting: what they sent and the sink never got, and
- * what they would have sent until the end of the run, are expected and lost at the sink, and
- * `shard_unsent` plus the shard's failure entry say so.
+ * what they would have sent after the kill until the fleet stopped, are expected and lost in
+ * the delivery ledger, and `shard_unsent` plus the shard's failure entry say so.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { nowMs } from './clock.js';

@@ -8,12 +8,18 @@ import { SquallError } from '../engine/errors.js';
 import type { DeviceEngineConfig } from './engine-config.js';
 import { CAUSE_CODE } from './fleet-metrics.js';
 import type { FleetConfig } from './fleet-spec.js';
-import { createSink, type Sink } from './sink.js';
+import { createSink, type Sink, type SinkOptions } from './sink.js';
 
 export type FleetSinkConfig = Exclude<FleetConfig['sink'], false>;
 
-export async function startFleetSink(config: FleetSinkConfig, devices: DeviceEngineConfig): Promise<Sink> {
+export async function startFleetSink(
+  config: FleetSinkConfig,
+  devices: DeviceEngineConfig,
+  dating: Pick<SinkOptions, 'bucketMs' | 'ignoreBeforeMs'> = {},
+): Promise<Sink> {
   const sink = createSink({
+    ...dating,
+    engine: { clockOffsetMs: devices.clockOffsetMs },
     broker: config.broker ?? devices.broker,
     brokers: config.brokers,
     topic: config.topic,

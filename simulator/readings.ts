@@ -10,6 +10,10 @@ import {
   type Histogram,
   type SourceReading,
 } from '../engine/slo/metrics.js';
+import { SINK_COUNTERS } from './sink-accounting.js';
+
+/** A reading with every part present (what merging accumulates into). */
+export type FullReading = Required<Pick<SourceReading, 'counters' | 'gauges' | 'histograms'>>;
 
 /** Gauges that are maxima, not sums, when merged. */
 const MAX_GAUGES = new Set(['data_loss_window_ms']);
@@ -34,11 +38,7 @@ export function fromWire(w: WireReading): SourceReading {
 }
 
 /** Adds `from` into `into` (mutating it) and returns it. */
-export function mergeInto(
-  into: Required<SourceReading>,
-  from: SourceReading,
-  gauges = true,
-): Required<SourceReading> {
+export function mergeInto(into: FullReading, from: SourceReading, gauges = true): FullReading {
   for (const [k, v] of Object.entries(from.counters ?? {})) into.counters[k] = (into.counters[k] ?? 0) + v;
   if (gauges) {
     for (const [k, v] of Object.entries(from.gauges ?? {})) {
@@ -57,6 +57,21 @@ export function mergeInto(
   return into;
 }
 
-export function emptyReading(): Required<SourceReading> {
+export function emptyReading(): FullReading {
   return { counters: {}, gauges: {}, histograms: {} };
 }
+
+/**
+ * The reading without the sink's arrival-dated message counters (and their per-tenant keys):
+ * where the delivery ledger dates messages by send time, those would count everything twice.
+ */
+export function withoutMessageCounters(reading: SourceReading): SourceReading {
+  const counters: Record<string, number> = {};
+  for (const [k, v] of Object.entries(reading.counters ?? {})) {
+    const base = k.includes('{') ? k.slice(0, k.indexOf('{')) : k;
+    if (!MESSAGE_COUNTERS.has(base)) counters[k] = v;
+  }
+  return { ...reading, counters };
+}
+
+const MESSAGE_COUNTERS: ReadonlySet<string> = new Set(SINK_COUNTERS);

@@ -3,7 +3,6 @@
  * indexes. It pushes a reading every second (and a last one when stopped); the parent merges
  * them (fleet.ts). Runs only as a child of `createFleet`.
  */
-import { nowMs } from './clock.js';
 import { DeviceEngine } from './device-engine.js';
 import { type DeviceEngineInput, resolveEngineConfig } from './engine-config.js';
 import { toWire } from './readings.js';
@@ -15,12 +14,13 @@ let pusher: NodeJS.Timeout | undefined;
 
 function push(): void {
   if (!engine) return;
+  const { sent, throughMs } = engine.drainSent();
   sendToParent({
     t: 'reading',
+    sent,
+    sentThroughMs: throughMs,
     reading: toWire(engine.collect()),
     snapshot: engine.snapshot(),
-    seqs: engine.seqCounts(),
-    atMs: nowMs(),
     epochMs: engine.epochMs,
     events: engine.drainEvents(),
   });
@@ -44,9 +44,7 @@ process.on('message', async (raw) => {
       if (pusher) clearInterval(pusher);
       await engine!.stop({ graceful: msg.graceful });
       push();
-      const seqs = new Float64Array(engine!.count);
-      for (let i = 0; i < engine!.count; i++) seqs[i] = engine!.lastSeq(i);
-      sendToParent({ t: 'stopped', lastSeqs: seqs });
+      sendToParent({ t: 'stopped' });
       return;
     }
   }

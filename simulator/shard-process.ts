@@ -50,8 +50,8 @@ export function spawnShardProcess(
 }
 
 /**
- * Asks the shard to stop gracefully (its devices disconnect, it reports `stopped` with its last
- * seqs) and resolves when it has exited; SIGKILL if it has not said `stopped` within 15 s.
+ * Asks the shard to stop gracefully (its devices disconnect, it sends its last reading and
+ * `stopped`) and resolves when it has exited; SIGKILL if it has not said `stopped` within 15 s.
  */
 export function stopShardProcess(child: ChildProcess): Promise<void> {
   return new Promise<void>((resolve) => {

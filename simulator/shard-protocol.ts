@@ -1,4 +1,5 @@
 /** Messages between `createFleet` and its shard processes (IPC, advanced serialization). */
+import type { TallyWire } from './dated-tally.js';
 import type { EngineSnapshot } from './device-engine.js';
 import type { DeviceEngineInput } from './engine-config.js';
 import type { WireReading } from './readings.js';
@@ -15,14 +16,15 @@ export type ShardMessage =
       t: 'reading';
       reading: WireReading;
       snapshot: EngineSnapshot;
-      /** Seqs spent per device at `atMs`, and the engine's epoch: see shard-loss.ts. */
-      seqs: Uint32Array;
-      atMs: number;
+      /** The engine's epoch: a crashed shard's telemetry slots are laid out from it (shard-loss.ts). */
       epochMs: number;
       /** EventBuckets drained since the last reading. */
       events: number[];
+      /** Telemetry slots used since the last reading, dated by send time; complete before `sentThroughMs`. */
+      sent: TallyWire;
+      sentThroughMs: number;
     }
-  | { t: 'stopped'; lastSeqs: Float64Array };
+  | { t: 'stopped' };
 
 export function sendToParent(msg: ShardMessage): void {
   // The parent can die between two pushes; its channel closes before 'disconnect' fires, and an

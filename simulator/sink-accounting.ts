@@ -16,6 +16,7 @@
  * End-to-end latency = arrival time − send time, in µs histograms per tenant and overall.
  */
 import { createLatencyHistogram, type Histogram, type SourceReading } from '../engine/slo/metrics.js';
+import type { DatedTally } from './dated-tally.js';
 
 export const SEEN_WINDOW_SEQS = 128;
 const WORDS = SEEN_WINDOW_SEQS / 32;
@@ -34,6 +35,18 @@ export interface SinkAccountingOptions {
   firstSeq?: 'zero' | 'first-seen';
   /** Initial device capacity; grows on demand. */
   capacity?: number;
+  /**
+   * Also count every arrival into this tally (delivered, duplicates, out_of_order), dated by
+   * its send time, for the fleet's delivery ledger (delivery-ledger.ts). There the ledger
+   * decides what is late; here a first copy is a first copy, whenever it comes.
+   */
+  arrivals?: DatedTally;
+  /**
+   * Arrivals sent before this (epoch ms) are stale, e.g. a persistent session's backlog from an
+   * earlier run: counted as `stale` and otherwise ignored, so they neither count nor disturb
+   * the sequence state of this run's devices.
+   */
+  ignoreBeforeMs?: number;
 }
 
 /** Counter names, per tenant and overall. */
@@ -73,6 +86,9 @@ export class SinkAccounting {
   readonly #total: Float64Array;
   #latency: Histogram[];
   #maxLossWindowMs = 0;
+  readonly #arrivals: DatedTally | undefined;
+  readonly #ignoreBeforeMs: number;
+  #stale = 0;
 
   constructor(options: SinkAccountingOptions) {
     if (options.tenants.length === 0) throw new Error('SinkAccounting needs at least one tenant');
@@ -87,10 +103,21 @@ export class SinkAccounting {
     this.#slice = new Float64Array(SINK_COUNTERS.length * this.tenants.length);
     this.#total = new Float64Array(SINK_COUNTERS.length * this.tenants.length);
     this.#latency = this.#newHistograms();
+    this.#arrivals = options.arrivals;
+    this.#ignoreBeforeMs = options.ignoreBeforeMs ?? Number.NEGATIVE_INFINITY;
+  }
+
+  /** Arrivals ignored as sent before `ignoreBeforeMs`. */
+  get stale(): number {
+    return this.#stale;
   }
 
   /** Accounts one payload that arrived at `arrivalMs`. */
   record(index: number, seq: number, sendTimeMs: number, arrivalMs: number): void {
+    if (sendTimeMs < this.#ignoreBeforeMs) {
+      this.#stale++;
+      return;
+    }
     if (index >= this.#highest.length) this.#grow(index + 1);
     const tenant = this.#tenantOf(index);
     const highest = this.#highest[index]!;
@@ -117,23 +144,28 @@ export class SinkAccounting {
       const bit = 1 << (behind & 31);
       if ((this.#seen[word]! & bit) !== 0) {
         this.#add(3, tenant, 1); // duplicates
+        this.#arrivals?.add(1, tenant, sendTimeMs);
         return;
       }
       this.#seen[word] = this.#seen[word]! | bit;
       if (this.#fillGap(index, seq)) {
         this.#add(4, tenant, 1); // out_of_order
+        this.#arrivals?.add(2, tenant, sendTimeMs);
         this.#deliver(tenant, sendTimeMs, arrivalMs);
       } else {
         this.#add(5, tenant, 1); // late: its gap was already declared lost
+        this.#arrivals?.add(0, tenant, sendTimeMs);
       }
       return;
     }
     // Older than the window: an open gap still wants it, or we saw it (or gave up on it) long ago.
     if (this.#fillGap(index, seq)) {
       this.#add(4, tenant, 1);
+      this.#arrivals?.add(2, tenant, sendTimeMs);
       this.#deliver(tenant, sendTimeMs, arrivalMs);
     } else {
       this.#add(3, tenant, 1);
+      this.#arrivals?.add(1, tenant, sendTimeMs);
     }
   }
 
@@ -234,6 +266,7 @@ export class SinkAccounting {
 
   #deliver(tenant: number, sendTimeMs: number, arrivalMs: number): void {
     this.#add(0, tenant, 1);
+    this.#arrivals?.add(0, tenant, sendTimeMs);
     const us = Math.max(1, Math.round((arrivalMs - sendTimeMs) * 1000));
     this.#latency[0]!.recordValue(us);
     if (this.tenants.length > 1) this.#latency[tenant + 1]!.recordValue(us);

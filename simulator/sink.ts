@@ -9,6 +9,8 @@
  * via either broker counts once, and a second copy is a duplicate.
  */
 import { nowMs } from './clock.js';
+import type { TallyWire } from './dated-tally.js';
+import { arrivalTally } from './delivery-ledger.js';
 import { DeviceEngine } from './device-engine.js';
 import { type BrokerTarget, type DeviceEngineInput, resolveEngineConfig } from './engine-config.js';
 import type { QoS } from './packets.js';
@@ -40,6 +42,13 @@ export interface SinkOptions {
   username?: string;
   password?: string;
   engine?: Partial<DeviceEngineInput>;
+  /**
+   * Date every arrival by its send time on this grid (dated-tally.ts), for the fleet's
+   * delivery ledger; the arrival-based counters of `accounting` are kept as well.
+   */
+  bucketMs?: number;
+  /** Arrivals sent before this are stale (an earlier run's backlog) and ignored. */
+  ignoreBeforeMs?: number;
 }
 
 export interface Sink {
@@ -50,6 +59,11 @@ export interface Sink {
   readonly engines: readonly DeviceEngine[];
   /** Payloads that no codec recognised (foreign traffic on the topic). */
   readonly foreign: number;
+  /**
+   * Arrivals since the last call dated by send time (only with `bucketMs`), and the stamp they
+   * are complete up to on the controller clock.
+   */
+  drainArrivals(): { arrivals: TallyWire; throughMs: number } | undefined;
   start(): void;
   waitReady(timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
@@ -58,12 +72,17 @@ export interface Sink {
 export function createSink(options: SinkOptions): Sink {
   const connections = options.connections ?? 1;
   const tenants = createTenantMap(options.tenants ?? [], options.pinnedTenants ?? []);
+  const arrivals =
+    options.bucketMs === undefined ? undefined : arrivalTally(tenants.names.length, options.bucketMs);
   const accounting = new SinkAccounting({
     tenants: tenants.names,
     tenantOf: tenants.of,
     graceMs: options.graceMs ?? 5000,
     firstSeq: options.firstSeq,
+    arrivals,
+    ignoreBeforeMs: options.ignoreBeforeMs,
   });
+  const clockOffsetMs = options.engine?.clockOffsetMs ?? 0;
   const codec = options.payloadTemplate ? createJsonCodec(options.payloadTemplate) : createCompactCodec();
   const stamp: PayloadStamp = { index: 0, seq: 0, sendTimeMs: 0 };
   const topic = connections > 1 ? `$share/${options.shareGroup ?? 'squall'}/${options.topic}` : options.topic;
@@ -106,6 +125,11 @@ export function createSink(options: SinkOptions): Sink {
     engines,
     get foreign() {
       return foreign;
+    },
+    drainArrivals() {
+      if (!arrivals) return undefined;
+      const throughMs = nowMs() - clockOffsetMs;
+      return { arrivals: arrivals.drain(), throughMs };
     },
     start() {
       for (const e of engines) e.start();

@@ -43,8 +43,9 @@ export interface ShardHost {
 export function createShardHost(options: { policy: PolicyGate; log: (message: string) => void }): ShardHost {
   const shards = new Map<string, HostedShard>();
 
+  // The slice's dated tallies ride along: the controller settles them with the other slices'.
   const flush = (shardId: string, fleet: Fleet, sink: ShardSink | undefined) =>
-    sink?.metrics(shardId, JSON.stringify(toWire(fleet.collect())));
+    sink?.metrics(shardId, JSON.stringify({ ...toWire(fleet.collect()), tallies: fleet.drainTallies() }));
 
   const stop = async (shardId: string, sink?: ShardSink) => {
     const shard = shards.get(shardId);
@@ -62,7 +63,7 @@ export function createShardHost(options: { policy: PolicyGate; log: (message: st
       if (shards.has(shardId))
         throw new SquallError('SQUALL_USAGE', `shard '${shardId}' is already running here`);
       options.policy.checkShard(config);
-      const fleet = createFleet(config);
+      const fleet = createFleet(config, { role: 'part' });
       await fleet.start();
       const timer = setInterval(() => flush(shardId, fleet, sink), SHARD_METRICS_INTERVAL_MS);
       shards.set(shardId, { sessionId, fleet, timer });

@@ -3,8 +3,11 @@
  * faults, key SLIs). Elsewhere (CI logs): a plain line per phase change, fault event and every
  * `plainEveryMs`, so logs stay readable and short.
  */
+
+import { formatSliValue } from '../../reports/format.js';
 import type { JournalEvent } from '../run/journal-events.js';
 import type { RunProgress } from '../run/runner.js';
+import type { LiveSlo } from '../slo/live.js';
 
 export interface ProgressOutput {
   write(chunk: string): unknown;
@@ -17,10 +20,78 @@ export function formatClock(ms: number): string {
   return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
 }
 
-export function formatProgressLine(p: RunProgress): string {
-  const faults = p.activeFaults.length ? ` faults: ${p.activeFaults.join(',')}` : '';
-  const slis = p.slis.map((s) => `${s.ok === false ? '!' : ''}${s.name}=${s.text}`).join(' ');
-  return `[${p.phase}] ${formatClock(p.elapsedMs)}/${formatClock(p.totalMs)}${faults}${slis ? ` | ${slis}` : ''}`;
+/** One SLO on the live line: `zero-loss 0 (== 0) met`, `lost? 312 pending`, `waiting for recovery`. */
+function sloItem(slo: LiveSlo): string {
+  const value = formatSliValue(slo.value, slo.unit);
+  switch (slo.state) {
+    case 'waiting':
+      return `${slo.name} waiting for recovery (${slo.objective})`;
+    case 'pending':
+      return `${slo.name} ${slo.value === null ? '' : `${value} `}(${slo.objective}) lost? ${slo.pending} pending`;
+    case 'nodata':
+      return `${slo.name} no data yet (${slo.objective})`;
+    default:
+      return `${slo.name} ${value} (${slo.objective}) ${slo.state}`;
+  }
+}
+
+const STATE_COLOUR: Record<LiveSlo['state'], string> = {
+  met: '\x1b[32m',
+  breaching: '\x1b[31m',
+  pending: '\x1b[33m',
+  nodata: '\x1b[2m',
+  waiting: '\x1b[2m',
+};
+/** What goes first when the line is too long: the least important SLOs (met ones) are elided first. */
+const STATE_RANK: Record<LiveSlo['state'], number> = {
+  breaching: 0,
+  pending: 1,
+  waiting: 2,
+  nodata: 3,
+  met: 4,
+};
+
+export interface ProgressLineOptions {
+  /** Columns available; the line never exceeds it and never cuts a word. */
+  width?: number;
+  /** ANSI colours for the SLO states (a TTY). */
+  colour?: boolean;
+}
+
+/**
+ * `[fault] 0:05/0:12 faults: wan-down | zero-loss 0 (== 0) met · latency 161 ms (<= 500 ms) met`.
+ * Too wide: the fault names shorten to a count, the least important SLOs (met ones first) give
+ * way to `+N more`, and only then is the line cut, at a word, with `…`.
+ */
+export function formatProgressLine(p: RunProgress, options: ProgressLineOptions = {}): string {
+  const width = options.width ?? Number.POSITIVE_INFINITY;
+  const head = `[${p.phase}] ${formatClock(p.elapsedMs)}/${formatClock(p.totalMs)}`;
+  const faultsFull = p.activeFaults.length ? ` faults: ${p.activeFaults.join(',')}` : '';
+  const faultsShort = p.activeFaults.length ? ` faults: ${p.activeFaults.length}` : '';
+  const ordered = p.slos
+    .map((slo, i) => ({ slo, i, text: sloItem(slo) }))
+    .sort((a, b) => STATE_RANK[a.slo.state] - STATE_RANK[b.slo.state] || a.i - b.i);
+  const render = (faults: string, keep: number, colour: boolean) => {
+    const shown = ordered.slice(0, keep).sort((a, b) => a.i - b.i);
+    const items = shown.map((x) => (colour ? `${STATE_COLOUR[x.slo.state]}${x.text}\x1b[0m` : x.text));
+    const more = ordered.length - keep;
+    if (more > 0) items.push(`+${more} more`);
+    return `${head}${faults}${items.length ? ` | ${items.join(' · ')}` : ''}`;
+  };
+  // Keep as many SLOs as fit (the fault names shorten to a count first), most important first.
+  for (let keep = ordered.length; keep >= 0; keep--) {
+    for (const faults of [faultsFull, faultsShort]) {
+      if (render(faults, keep, false).length <= width) return render(faults, keep, options.colour ?? false);
+    }
+  }
+  return cutAtWord(render(faultsShort, 0, false), width);
+}
+
+function cutAtWord(text: string, width: number): string {
+  if (text.length <= width) return text;
+  const cut = text.slice(0, Math.max(1, width - 1));
+  const space = cut.lastIndexOf(' ');
+  return `${space > 0 ? cut.slice(0, space) : cut}…`;
 }
 
 const PHASE_TEXT: Partial<
@@ -75,14 +146,13 @@ export class ProgressDisplay {
   }
 
   progress(p: RunProgress): void {
-    const line = formatProgressLine(p);
     if (this.tty) {
       const width = Math.max(20, (this.out.columns ?? 100) - 1);
-      this.out.write(`\r\x1b[2K${line.slice(0, width)}`);
+      this.out.write(`\r\x1b[2K${formatProgressLine(p, { width, colour: true })}`);
       this.#lineShown = true;
     } else if (p.elapsedMs - this.#lastPlainMs >= this.plainEveryMs) {
       this.#lastPlainMs = p.elapsedMs;
-      this.out.write(`${line}\n`);
+      this.out.write(`${formatProgressLine(p)}\n`);
     }
   }
 

@@ -17,6 +17,7 @@ import type {
   WireTarget,
 } from '../../agents/proto/messages.js';
 import type { FleetConfig } from '../../simulator/fleet-spec.js';
+import { type RawTallies, TallyQueue } from '../../simulator/raw-tallies.js';
 import { emptyReading, fromWire, mergeInto, type WireReading } from '../../simulator/readings.js';
 import { SquallError } from '../errors.js';
 import type { FaultInjector } from '../run/runner.js';
@@ -80,6 +81,8 @@ export interface AgentConnection extends FaultInjector {
 export interface RemoteShard extends MetricsSource {
   readonly shardId: string;
   readonly devices: number;
+  /** The slice's dated tallies that arrived since the last call (fleet-split.ts settles them). */
+  drainTallies(): RawTallies | undefined;
   /** Stops the shard (its last metrics arrive first); `finalSnapshot` then has the simulator's FleetSnapshot. */
   stop(): Promise<void>;
   finalSnapshot(): unknown;
@@ -309,11 +312,14 @@ export async function connectAgent(
     async startShard(shardId, config) {
       const requestId = String(nextRequest++);
       const reading = emptyReading();
+      const tallies = new TallyQueue();
       // Counters and histograms add up; gauges are levels, so the latest one wins.
       shardReadings.set(shardId, (json) => {
-        const next = fromWire(JSON.parse(json) as WireReading);
+        const wire = JSON.parse(json) as WireReading & { tallies?: RawTallies };
+        const next = fromWire(wire);
         mergeInto(reading, next, false);
         Object.assign(reading.gauges, next.gauges ?? {});
+        if (wire.tallies) tallies.push(wire.tallies);
       });
       let started: AgentEvent;
       try {
@@ -342,6 +348,7 @@ export async function connectAgent(
         shardId,
         devices,
         collect: take,
+        drainTallies: () => tallies.drain(),
         async stop() {
           const id = String(nextRequest++);
           const stopped = await request({ stop_shard: { request_id: id, shard_id: shardId } }, id);

@@ -57,7 +57,7 @@ async function connectAgents(
 }
 
 export function createDefaultEnvironment(extras: EnvironmentExtras = {}): EnvironmentFactory {
-  return async (experiment, { runDir, log, file }): Promise<RunEnvironment> => {
+  return async (experiment, { runDir, log, file, sliceMs }): Promise<RunEnvironment> => {
     // Teardown runs in reverse start order, also when a later step fails.
     const stops: (() => Promise<unknown>)[] = [];
     const teardown = async () => {
@@ -100,7 +100,9 @@ export function createDefaultEnvironment(extras: EnvironmentExtras = {}): Enviro
       });
       if (experiment.fleet) {
         const brokers = { ...(testbed?.brokers ?? {}), ...(experiment.system.brokers ?? {}) };
-        const config = toFleetConfig(experiment.fleet, brokers, file ? dirname(file) : process.cwd());
+        const parsed = toFleetConfig(experiment.fleet, brokers, file ? dirname(file) : process.cwd());
+        // Telemetry is dated on the runner's slice grid (docs/measurement.md).
+        const config = { ...parsed, engine: { ...parsed.engine, bucketMs: sliceMs } };
         const shardAgents = experiment.fleet.agents;
         if (shardAgents?.length) {
           // Shards on remote agents: each agent runs a slice of the devices; the first runs the sink.
@@ -116,7 +118,12 @@ export function createDefaultEnvironment(extras: EnvironmentExtras = {}): Enviro
             return stopped;
           };
           stops.push(stopFleet);
-          sources.push({ name: fleet.name, collect: () => fleet.collect(), stop: stopFleet });
+          sources.push({
+            name: fleet.name,
+            collect: () => fleet.collect(),
+            settle: (untilMs) => fleet.settle(untilMs),
+            stop: stopFleet,
+          });
           log(
             `fleet: ${fleet.shards.map((s) => `${s.devices} devices`).join(' + ')} on agents ${shardAgents.join(', ')}`,
           );
@@ -231,6 +238,7 @@ function fleetSource(spec: FleetSpec, config: FleetConfig, log: (message: string
         log(`fleet ramp incomplete: ${(err as Error).message}`);
       }
     },
+    settle: (untilMs) => fleet.settle(untilMs),
     stop: () => fleet.stop(),
   };
 }

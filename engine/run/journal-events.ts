@@ -19,6 +19,7 @@ export type PhaseName =
   | 'fault'
   | 'recovery'
   | 'rollback'
+  | 'settle'
   | 'score'
   | 'done';
 
@@ -89,6 +90,11 @@ export interface MetricsEvent extends Base {
     string,
     { count: number; p50: number; p90: number; p99: number; max: number; hdr: string }
   >;
+  /**
+   * Counters that became final after their slice was journaled (message counts are dated by
+   * send time and settle after the sink's grace): add each to the slice starting at `startMs`.
+   */
+  dated?: { startMs: number; counters: Record<string, number> }[];
 }
 
 export interface GuardTripEvent extends Base {

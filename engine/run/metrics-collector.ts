@@ -1,9 +1,12 @@
 /**
  * Closes one metrics slice per tick: asks every source what it measured since the last tick,
  * prefixes keys with the source name, and keeps the series the scorer and guards read.
+ * Dated counters (a source's counts for an earlier slice, metrics.ts) are added to the slice
+ * they are dated to; the amendments to slices already closed are kept for the journal.
  */
 import {
   createLatencyHistogram,
+  type DatedCounters,
   type Histogram,
   type MetricSlice,
   type MetricsSource,
@@ -13,6 +16,7 @@ import type { MetricsEvent } from './journal-events.js';
 export class MetricsCollector {
   readonly slices: MetricSlice[] = [];
   #sliceStartMs: number;
+  #amended: DatedCounters[] = [];
 
   constructor(
     private readonly sources: readonly MetricsSource[],
@@ -30,11 +34,24 @@ export class MetricsCollector {
       gauges: {},
       histograms: {},
     };
+    const amended = new Map<MetricSlice, Record<string, number>>();
     for (const source of this.sources) {
       const reading = source.collect();
       for (const [key, value] of Object.entries(reading.counters ?? {})) {
         const k = `${source.name}.${key}`;
         slice.counters[k] = (slice.counters[k] ?? 0) + value;
+      }
+      for (const d of reading.dated ?? []) {
+        const target = d.startMs >= slice.startMs ? slice : this.#sliceAt(d.startMs);
+        // Dated before the first slice (the ramp, before preflight): not the run's.
+        if (!target) continue;
+        const record = target === slice ? undefined : (amended.get(target) ?? {});
+        if (record) amended.set(target, record);
+        for (const [key, value] of Object.entries(d.counters)) {
+          const k = `${source.name}.${key}`;
+          target.counters[k] = (target.counters[k] ?? 0) + value;
+          if (record) record[k] = (record[k] ?? 0) + value;
+        }
       }
       for (const [key, value] of Object.entries(reading.gauges ?? {}))
         slice.gauges[`${source.name}.${key}`] = value;
@@ -45,9 +62,31 @@ export class MetricsCollector {
         else slice.histograms[k] = copyHistogram(histogram);
       }
     }
+    for (const [target, counters] of amended) this.#amended.push({ startMs: target.startMs, counters });
     this.#sliceStartMs = endMs;
     this.slices.push(slice);
     return slice;
+  }
+
+  /** Counters added to slices closed earlier, since the last call (for the journal). */
+  takeAmendments(): DatedCounters[] {
+    const out = this.#amended;
+    this.#amended = [];
+    return out;
+  }
+
+  /** The closed slice holding `ms`, by binary search (slices are in time order). */
+  #sliceAt(ms: number): MetricSlice | undefined {
+    let lo = 0;
+    let hi = this.slices.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const s = this.slices[mid]!;
+      if (ms < s.startMs) hi = mid - 1;
+      else if (ms >= s.startMs + Math.max(1, s.durationMs)) lo = mid + 1;
+      else return s;
+    }
+    return undefined;
   }
 }
 
@@ -62,6 +101,7 @@ export function sliceToEvent(
   slice: MetricSlice,
   phase: MetricsEvent['phase'],
   encode: (h: Histogram) => string,
+  amendments: DatedCounters[] = [],
 ): Omit<MetricsEvent, 'seq' | 't'> {
   const latencies: MetricsEvent['latencies'] = {};
   for (const [key, h] of Object.entries(slice.histograms)) {
@@ -83,5 +123,6 @@ export function sliceToEvent(
     counters: slice.counters,
     gauges: slice.gauges,
     latencies,
+    ...(amendments.length > 0 && { dated: amendments }),
   };
 }

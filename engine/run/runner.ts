@@ -11,12 +11,23 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { ActiveFault, FaultTarget } from '../../agents/faults/driver.js';
 import { ExitCode, type Leftover, SquallError } from '../errors.js';
+import { type LiveContext, LiveScoreboard, type LiveSlo } from '../slo/live.js';
 import { encodeHistogram, type MetricsSource } from '../slo/metrics.js';
+import type { FaultTiming } from '../slo/recovery.js';
+import type { WindowName } from '../slo/windows.js';
 import type { Experiment, FaultSpec } from '../spec/schema.js';
 import { SQUALL_VERSION } from '../version.js';
 import { openJournal } from './journal.js';
-import type { AbortEvent, JournalEvent, PhaseName, RunEndEvent, VerdictEvent } from './journal-events.js';
+import type {
+  AbortEvent,
+  JournalEvent,
+  JournalEventInput,
+  PhaseName,
+  RunEndEvent,
+  VerdictEvent,
+} from './journal-events.js';
 import { MetricsCollector, sliceToEvent } from './metrics-collector.js';
+import { MetricsLoop } from './metrics-loop.js';
 import { buildPlan } from './plan.js';
 import {
   type ActiveFaultRecord,
@@ -50,18 +61,22 @@ export type EnvironmentFactory = (
   experiment: Experiment,
   context: {
     runDir: string;
-    log: (message: string) => void /** The experiment file, for relative paths. */;
+    log: (message: string) => void;
+    /** The experiment file, for relative paths. */
     file?: string;
+    /** The slice grid (metrics.ts): sources date counts on it. */
+    sliceMs: number;
   },
 ) => Promise<RunEnvironment>;
 
-/** A live view for the CLI's progress line. */
+/** A live view for the CLI's progress line (and anyone watching the run). */
 export interface RunProgress {
   phase: PhaseName;
   elapsedMs: number;
   totalMs: number;
   activeFaults: string[];
-  slis: { name: string; text: string; ok: boolean | undefined }[];
+  /** Every SLO whose window has opened, over its window so far (engine/slo/live.ts). */
+  slos: LiveSlo[];
 }
 
 /** Why a run stopped early; the reason given to the run's AbortController. */
@@ -142,9 +157,16 @@ async function execute(options: RunOptions, active: Map<string, ActiveFaultRecor
 
   let phase: PhaseName = 'setup';
   const phaseLog: { phase: PhaseName; startMs: number }[] = [];
-  const enterPhase = (next: PhaseName) => {
+  /** `plannedMs`: where the phase starts on the slice grid (its scored bound), if not now. */
+  // A scored phase's event is stamped with its planned bound, the window the scorer uses, so
+  // reports rebuild the same windows from the journal (reports/timeline.ts).
+  const enterPhase = (next: PhaseName, plannedMs?: number) => {
     phase = next;
-    const event = emit({ type: 'phase', phase: next });
+    const event = emit({
+      type: 'phase',
+      phase: next,
+      ...(plannedMs !== undefined && { t: plannedMs }),
+    } as JournalEventInput);
     phaseLog.push({ phase: next, startMs: event.t });
     return event.t;
   };
@@ -170,7 +192,7 @@ async function execute(options: RunOptions, active: Map<string, ActiveFaultRecor
   const faultWindows: { name: string; startMs: number; endMs: number; instantaneous: boolean }[] = [];
   let env: RunEnvironment | undefined;
   let collector: MetricsCollector | undefined;
-  let stopMetrics: ((runEndMs?: number) => Promise<void>) | undefined;
+  let metrics: MetricsLoop | undefined;
   let error: SquallError | undefined;
   const timeline = new AbortController();
   // Every scheduled fault waits on this signal; hundreds of listeners are expected, not a leak.
@@ -180,17 +202,22 @@ async function execute(options: RunOptions, active: Map<string, ActiveFaultRecor
 
   try {
     enterPhase('setup');
-    env = await options.environment(experiment, { runDir: options.outDir, log, file: options.file });
+    env = await options.environment(experiment, { runDir: options.outDir, log, file: options.file, sliceMs });
     runAbort.signal.throwIfAborted();
     for (const source of env.sources) await source.start?.();
-    const t0 = enterPhase('preflight');
+    // Slices start on the grid (multiples of sliceMs), where sources date their counts.
+    const t0 = Math.ceil(Date.now() / sliceMs) * sliceMs;
+    await sleepUntil(t0, runAbort.signal);
+    enterPhase('preflight', t0);
     collector = new MetricsCollector(env.sources, t0);
-    stopMetrics = startMetricsLoop({
-      collector,
+    const board = new LiveScoreboard(experiment.slos, { settleMs: settleAllowanceMs(experiment) });
+    metrics = new MetricsLoop(collector, {
       startMs: t0,
       sliceMs,
       onSlice: (slice) => {
-        emit(sliceToEvent(slice, phaseAt(slice.startMs), encodeHistogram));
+        const slicePhase = phaseAt(slice.startMs);
+        emit(sliceToEvent(slice, slicePhase, encodeHistogram, collector!.takeAmendments()));
+        board.add(slice, liveWindowsOf(slicePhase));
         if (phase === 'baseline' || phase === 'fault' || phase === 'recovery') {
           const trip = scoring.evaluateGuards(
             experiment,
@@ -203,35 +230,43 @@ async function execute(options: RunOptions, active: Map<string, ActiveFaultRecor
             abortRun({ reason: 'guard', detail: `guard '${trip.guard}' tripped: ${trip.reason}` });
           }
         }
+        const nowMs = slice.startMs + slice.durationMs;
         options.onProgress?.({
           phase,
-          elapsedMs: slice.startMs + slice.durationMs - t0,
+          elapsedMs: nowMs - t0,
           totalMs,
           activeFaults: [...active.values()].map((r) => r.name),
-          slis: scoring.liveValues(experiment, collector!.slices),
+          slos: board.evaluate(liveContext(nowMs, t0 + durations.preflightMs, t0, bounds, faultWindows)),
         });
       },
     });
 
-    await sleepUntil(t0 + durations.preflightMs, runAbort.signal);
-    const steady = scoring.checkSteadyState(experiment, collector.slices, t0, Date.now());
-    if (!steady.ok) {
-      abortRun({ reason: 'preflight', detail: `steady state does not hold: ${steady.failures.join('; ')}` });
-      throw new SquallError(
-        'SQUALL_PREFLIGHT_FAILED',
-        `preflight gate: steady state does not hold, nothing was injected:\n  ${steady.failures.join('\n  ')}`,
-      );
-    }
+    metrics.start();
+
+    const preflightEndMs = t0 + durations.preflightMs;
+    await sleepUntil(preflightEndMs, runAbort.signal);
+    metrics.closeThrough(preflightEndMs);
+    gateSteadyState(experiment, collector, [t0, preflightEndMs], abortRun, '');
 
     // Phase bounds come from the plan, not from when the event loop got round to them, so they
     // fall on slice boundaries (slices are aligned to t0) and windows never split a slice.
-    const baselineStartMs = t0 + durations.preflightMs;
-    enterPhase('baseline');
+    const baselineStartMs = preflightEndMs;
+    enterPhase('baseline', baselineStartMs);
     bounds.baseline = [baselineStartMs, baselineStartMs + durations.baselineMs];
     await sleepUntil(bounds.baseline[1], runAbort.signal);
+    metrics.closeThrough(bounds.baseline[1]);
+    // Message counts of the preflight settle after the sink's grace: the gate is confirmed with
+    // what settled since, before the first injection.
+    gateSteadyState(
+      experiment,
+      collector,
+      [t0, preflightEndMs],
+      abortRun,
+      ' (confirmed before the first fault, with the message counts settled since the gate)',
+    );
 
     const faultStartMs = bounds.baseline[1];
-    enterPhase('fault');
+    enterPhase('fault', faultStartMs);
     bounds.fault = [faultStartMs, faultStartMs + durations.faultMs];
     for (const fault of experiment.faults) {
       faultTasks.push(
@@ -254,9 +289,11 @@ async function execute(options: RunOptions, active: Map<string, ActiveFaultRecor
     runAbort.signal.throwIfAborted();
 
     const recoveryStartMs = bounds.fault[1];
-    enterPhase('recovery');
+    enterPhase('recovery', recoveryStartMs);
     bounds.recovery = [recoveryStartMs, recoveryStartMs + durations.recoveryMs];
     await sleepUntil(bounds.recovery[1], runAbort.signal);
+    // The last slice of the run is read now, while the fleet still runs (no teardown dip).
+    metrics.closeThrough(bounds.recovery[1]);
   } catch (err) {
     if (!(runAbort.signal.aborted && err === runAbort.signal.reason)) {
       error ??=
@@ -283,7 +320,10 @@ async function execute(options: RunOptions, active: Map<string, ActiveFaultRecor
   }
   timeline.abort(abortInfo ?? { reason: 'error', detail: 'run ended' });
   await Promise.allSettled(faultTasks);
-  enterPhase('rollback');
+  // The run ends where its last window does (the planned end, or where it was cut short);
+  // slices from there on belong to rollback and settling, not to recovery.
+  const lastWindow = bounds.recovery ?? bounds.fault ?? bounds.baseline;
+  enterPhase('rollback', lastWindow ? lastWindow[1] : undefined);
   const leftovers: Leftover[] = [];
   for (const record of [...active.values()].reverse()) {
     const result = await revertWithRetry(record, options.revertPolicy ?? DEFAULT_REVERT_POLICY);
@@ -308,8 +348,20 @@ async function execute(options: RunOptions, active: Map<string, ActiveFaultRecor
       );
     }
   }
-  // Sources stop before the last slice closes: the fleet settles its accounting on stop (late
-  // messages land, open sequence gaps become losses), and those counts belong to the run.
+  // Message counts are dated by send time and settle after the sink's grace: the sources keep
+  // running (and the clock keeps closing slices, none of them scored) until every count dated
+  // inside the run is final. Only then do they stop.
+  const runEndMs = lastWindow?.[1];
+  if (env && metrics && runEndMs !== undefined) {
+    enterPhase('settle');
+    await Promise.all(
+      env.sources.map((source) =>
+        Promise.resolve(source.settle?.(runEndMs)).catch((err: unknown) =>
+          log(`settling ${source.name}: ${(err as Error).message}`),
+        ),
+      ),
+    );
+  }
   if (env) {
     for (const source of env.sources) {
       await Promise.resolve(source.stop?.()).catch((err: unknown) =>
@@ -317,8 +369,7 @@ async function execute(options: RunOptions, active: Map<string, ActiveFaultRecor
       );
     }
   }
-  const runEndMs = (bounds.recovery ?? bounds.fault ?? bounds.baseline)?.[1];
-  await stopMetrics?.(runEndMs);
+  await metrics?.stop();
   await env?.teardown().catch((err: unknown) => log(`teardown: ${(err as Error).message}`));
   options.signal?.removeEventListener('abort', onOperatorAbort);
 
@@ -452,43 +503,56 @@ function closeWindow(windows: { name: string; endMs: number; instantaneous: bool
   if (w) w.endMs = Date.now();
 }
 
-function startMetricsLoop(args: {
-  collector: MetricsCollector;
-  startMs: number;
-  sliceMs: number;
-  onSlice: (slice: ReturnType<MetricsCollector['close']>) => void;
-}): () => Promise<void> {
-  const stop = new AbortController();
-  const loop = (async () => {
-    let nextMs = args.startMs + args.sliceMs;
-    for (;;) {
-      try {
-        await sleepUntil(nextMs, stop.signal);
-      } catch {
-        return;
-      }
-      args.onSlice(args.collector.close(nextMs));
-      nextMs += args.sliceMs;
-    }
-  })();
-  /**
-   * Stops the loop and closes the settlement slice. When it starts after the run's end, it is
-   * stamped onto the run's last slice (with zero duration, so rates and device-seconds are not
-   * diluted): its counts, such as losses declared when the sink settles, belong to the run.
-   */
-  return async (runEndMs?: number) => {
-    stop.abort();
-    await loop;
-    const settlement = args.collector.close(Date.now());
-    if (runEndMs !== undefined && settlement.startMs >= runEndMs) {
-      const lastInRun = args.collector.slices.findLast((s) => s !== settlement && s.startMs < runEndMs);
-      if (lastInRun) {
-        settlement.startMs = lastInRun.startMs;
-        settlement.durationMs = 0;
-        // Gauges describe the moment after the sources stopped (0 connected), not the run.
-        settlement.gauges = {};
-      }
-    }
-    args.onSlice(settlement);
-  };
+/** The preflight gate over the preflight window: a breach aborts the run before any injection. */
+function gateSteadyState(
+  experiment: Experiment,
+  collector: MetricsCollector,
+  [fromMs, toMs]: [number, number],
+  abortRun: (info: AbortReason) => void,
+  when: string,
+): void {
+  const steady = scoring.checkSteadyState(experiment, collector.slices, fromMs, toMs);
+  if (steady.ok) return;
+  abortRun({
+    reason: 'preflight',
+    detail: `steady state does not hold${when}: ${steady.failures.join('; ')}`,
+  });
+  throw new SquallError(
+    'SQUALL_PREFLIGHT_FAILED',
+    `preflight gate: steady state does not hold${when}, nothing was injected:\n  ${steady.failures.join('\n  ')}`,
+  );
+}
+
+/** The scoring windows a slice of `phase` belongs to (as the scorer windows it). */
+function liveWindowsOf(phase: PhaseName): (WindowName | 'preflight')[] {
+  if (phase === 'baseline' || phase === 'fault' || phase === 'recovery') return ['run', phase];
+  return phase === 'preflight' ? ['preflight'] : [];
+}
+
+/** The windows opened by `nowMs`, each cut at now. */
+function liveContext(
+  nowMs: number,
+  preflightEndMs: number,
+  t0: number,
+  bounds: PhaseBounds,
+  faults: readonly FaultTiming[],
+): LiveContext {
+  const upTo = (b: [number, number] | undefined): [number, number] | undefined =>
+    b && b[0] < nowMs ? [b[0], Math.min(b[1], nowMs)] : undefined;
+  const windows: LiveContext['windows'] = {};
+  for (const w of ['baseline', 'fault', 'recovery'] as const) {
+    const span = upTo(bounds[w]);
+    if (span) windows[w] = span;
+  }
+  if (windows.baseline) {
+    const last = windows.recovery ?? windows.fault ?? windows.baseline;
+    windows.run = [windows.baseline[0], last[1]];
+  }
+  return { nowMs, preflight: [t0, Math.min(preflightEndMs, nowMs)], windows, faults };
+}
+
+/** How long after a window's end its message counts may still settle: the sink's grace and a margin. */
+function settleAllowanceMs(experiment: Experiment): number {
+  const sink = experiment.fleet?.sink;
+  return (sink ? sink.grace : 0) + 2000;
 }

@@ -4,10 +4,7 @@
  * experiment, not every slice.
  */
 
-import { formatSliValue } from '../../reports/format.js';
 import { planBurnRateGuard } from '../slo/budget.js';
-import { resolveSli } from '../slo/catalog.js';
-import { currentValue } from '../slo/evaluate.js';
 import { evaluateBurnRateGuard, evaluateThresholdGuard, parseGuardCondition } from '../slo/guards.js';
 import type { MetricSlice } from '../slo/metrics.js';
 import type { FaultTiming } from '../slo/recovery.js';
@@ -97,24 +94,6 @@ export const scoring = {
       if (reason) return { guard: guard.name, reason };
     }
     return undefined;
-  },
-
-  /** Each SLO's SLI over the last few slices, for the progress line. */
-  liveValues(experiment: Experiment, slices: readonly MetricSlice[]) {
-    return (
-      experiment.slos
-        // SLIs measured from the timeline (time_to_recover, rto, rpo) have no live value.
-        .filter((slo) => resolveSli(slo.sli)?.definition.compute.measure !== 'derived')
-        .slice(0, 4)
-        .map((slo) => {
-          const live = currentValue(slo, slices, 3);
-          return {
-            name: slo.name,
-            text: formatSliValue(live.value, live.unit),
-            ok: live.status === 'nodata' ? undefined : live.status === 'met',
-          };
-        })
-    );
   },
 
   /**

@@ -51,8 +51,22 @@ export interface MetricSlice {
   histograms: Record<string, Histogram>;
 }
 
+/**
+ * Counters that belong to the slice starting at `startMs` (on the slice grid), handed over
+ * later than that slice closed: message counts are dated by send time and become final only
+ * when the sink's grace has passed (docs/measurement.md). The collector adds them to that
+ * slice, wherever it is in the series.
+ */
+export interface DatedCounters {
+  startMs: number;
+  counters: Record<string, number>;
+}
+
 /** What a source hands over when the runner closes a slice. */
-export type SourceReading = Partial<Pick<MetricSlice, 'counters' | 'gauges' | 'histograms'>>;
+export type SourceReading = Partial<Pick<MetricSlice, 'counters' | 'gauges' | 'histograms'>> & {
+  /** Counters for earlier (or this) slice, by the slice they are dated to. */
+  dated?: DatedCounters[];
+};
 
 /** Anything that produces metrics: the runner calls `collect` once per slice. */
 export interface MetricsSource {
@@ -61,5 +75,10 @@ export interface MetricsSource {
   /** Metrics observed since the last call, keys without the source prefix. */
   collect(): SourceReading;
   start?(): Promise<void> | void;
+  /**
+   * Resolves once every count dated before `untilMs` has been handed over as final (the
+   * runner keeps collecting meanwhile); a source bounds its own wait (e.g. the sink's grace).
+   */
+  settle?(untilMs: number): Promise<void>;
   stop?(): Promise<void> | void;
 }

@@ -20,6 +20,9 @@ export interface JournalEvent {
   durationMs?: number;
   counters?: Record<string, number>;
   gauges?: Record<string, number>;
+  startMs?: number;
+  /** Counters settled after this slice was journaled, for the slice starting at `startMs`. */
+  dated?: { startMs: number; counters: Record<string, number> }[];
 }
 
 export interface SloResult {
@@ -36,7 +39,10 @@ export interface ExperimentRun {
   outDir: string;
   /** An SLO's value by name; throws when the SLO is missing. */
   slo(name: string): SloResult;
-  /** Metrics events of the journal (one per 1 s slice), in order. */
+  /**
+   * Metrics events of the journal (one per 1 s slice), in order, with the message counts that
+   * settled later (`dated`, dated by send time: docs/measurement.md) added to their slice.
+   */
   metrics(): JournalEvent[];
   cleanup(): void;
 }
@@ -61,9 +67,25 @@ export function readRun(outDir: string, code = -1, output = ''): ExperimentRun {
       if (!found) throw new Error(`no SLO '${name}' in ${summaryPath}`);
       return found;
     },
-    metrics: () => journal.filter((e) => e.type === 'metrics'),
+    metrics: () => settledMetrics(journal),
     cleanup: () => rmSync(outDir, { recursive: true, force: true }),
   };
+}
+
+/** Metrics events with every later `dated` amendment applied to the slice it names (copies). */
+function settledMetrics(journal: readonly JournalEvent[]): JournalEvent[] {
+  const slices = journal
+    .filter((e) => e.type === 'metrics')
+    .map((e) => ({ ...e, counters: { ...(e.counters ?? {}) } }));
+  const byStart = new Map(slices.map((e) => [e.startMs, e]));
+  for (const e of slices) {
+    for (const d of e.dated ?? []) {
+      const target = byStart.get(d.startMs);
+      if (!target) continue;
+      for (const [k, v] of Object.entries(d.counters)) target.counters[k] = (target.counters[k] ?? 0) + v;
+    }
+  }
+  return slices;
 }
 
 export async function runExperiment(
@@ -101,6 +123,11 @@ export function peakPerSecond(run: ExperimentRun, counter: string, afterFault = 
     if (s > 0) peak = Math.max(peak, v / s);
   }
   return peak;
+}
+
+/** Largest value a gauge took over the run's slices (e.g. `fleet.pending`: messages sent, not yet delivered). */
+export function peakGauge(run: ExperimentRun, gauge: string): number {
+  return run.metrics().reduce((peak, e) => Math.max(peak, e.gauges?.[gauge] ?? 0), 0);
 }
 
 /** Sum of a fleet counter over the whole run. */

@@ -6,6 +6,7 @@ import { ERROR_CODES, type ErrorCode } from '../../engine/errors.js';
 import { type Histogram, percentileMs, type SourceReading } from '../../engine/slo/metrics.js';
 import type { FleetSnapshot } from '../fleet.js';
 import { CAUSE_CODE } from '../fleet-metrics.js';
+import type { FullReading } from '../readings.js';
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const ms = (h: Histogram | undefined, p: number) => {
@@ -30,12 +31,22 @@ export function liveLine(mode: FleetMode, elapsedS: number, r: SourceReading, sn
     parts.push(`pub ${fmt(c.published ?? 0)}/s ack ${fmt(c.acked ?? 0)}/s p99 ${ms(h.puback_latency, 99)}`);
   }
   if (mode !== 'conn') {
+    // With devices, message counts are dated by send time and handed out once settled
+    // (delivery-ledger.ts): what settled this second, and what is still in flight.
+    const m = r.dated ? settledCounts(r.dated) : c;
+    const pending = r.gauges?.pending;
     parts.push(
-      `recv ${fmt(c.delivered ?? 0)}/s lost ${fmt(c.lost ?? 0)} dup ${fmt(c.duplicates ?? 0)} ooo ${fmt(c.out_of_order ?? 0)}` +
+      `recv ${fmt(m.delivered ?? 0)}/s lost ${fmt(m.lost ?? 0)}${pending ? ` (+${fmt(pending)} pending)` : ''} dup ${fmt(m.duplicates ?? 0)} ooo ${fmt(m.out_of_order ?? 0)}` +
         ` e2e p50 ${ms(h.e2e_latency, 50)} p99 ${ms(h.e2e_latency, 99)}`,
     );
   }
   return parts.join(' | ');
+}
+
+function settledCounts(dated: NonNullable<SourceReading['dated']>): Record<string, number> {
+  const sum: Record<string, number> = {};
+  for (const d of dated) for (const [k, v] of Object.entries(d.counters)) sum[k] = (sum[k] ?? 0) + v;
+  return sum;
 }
 
 export interface FleetSummaryJson {
@@ -57,7 +68,7 @@ export function summarize(
   mode: FleetMode,
   durationS: number,
   snap: FleetSnapshot,
-  run: Required<SourceReading>,
+  run: FullReading,
 ): FleetSummaryJson {
   const latencyMs: FleetSummaryJson['latencyMs'] = {};
   for (const key of ['connect_latency', 'puback_latency', 'reconnect_time', 'e2e_latency']) {
