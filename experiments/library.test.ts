@@ -13,6 +13,8 @@ import { isRoot } from '../testbed/lab/ip.js';
 import { libraryRunner } from './test-support/library-runs.js';
 import { peakGauge, peakPerSecond, total } from './test-support/run-experiment.js';
 
+type KeySliRow = { sli: string; windows: Record<string, number | null> };
+
 const run = libraryRunner();
 
 describe.sequential('experiment library', () => {
@@ -88,6 +90,16 @@ describe.sequential('experiment library', () => {
     expect(r.slo('drained').value!).toBeLessThanOrEqual(5000);
     // The backlog really built up: ~4 s × 400 msgs/s were sent and not yet delivered at the heal.
     expect(peakGauge(r, 'fleet.pending')).toBeGreaterThan(1000);
+    // No teardown dip: the last recovery slice is read while the fleet still runs, and the
+    // slices after the planned end (rollback, settle) belong to no window.
+    const slices = r.metrics();
+    const lastRecovery = slices.filter((e) => e.phase === 'recovery').at(-1)!;
+    expect(lastRecovery.gauges!['fleet.connected']).toBe(200);
+    const connected = (r.summary as unknown as { keySlis: KeySliRow[] }).keySlis.find(
+      (k) => k.sli === 'connected_ratio',
+    )!;
+    expect(connected.windows).toEqual({ run: 1, baseline: 1, fault: 1, recovery: 1 });
+    expect(slices.at(-1)!.phase).not.toBe('recovery');
   }, 60_000);
 
   it('edge-partition-small-queue (negative): a 200-message queue drops data under the partition, exit 1', async () => {
