@@ -106,6 +106,7 @@ const PHASE_TEXT: Partial<
   fault: '== fault window',
   recovery: '== recovery: faults reverted, watching the system recover',
   rollback: '== rollback: reverting anything still active',
+  settle: '== settle: waiting (up to the sink grace) until every message sent during the run is counted',
 };
 
 export function describeEvent(event: JournalEvent): string | undefined {

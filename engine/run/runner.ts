@@ -233,7 +233,8 @@ async function execute(options: RunOptions, active: Map<string, ActiveFaultRecor
         const nowMs = slice.startMs + slice.durationMs;
         options.onProgress?.({
           phase,
-          elapsedMs: nowMs - t0,
+          // Settling after the planned end is not more run: the clock stops at the total.
+          elapsedMs: Math.min(nowMs - t0, totalMs),
           totalMs,
           activeFaults: [...active.values()].map((r) => r.name),
           slos: board.evaluate(liveContext(nowMs, t0 + durations.preflightMs, t0, bounds, faultWindows)),
