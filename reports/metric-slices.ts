@@ -71,7 +71,8 @@ export function toSlices(events: readonly { type: string }[], spans: readonly Ph
 /**
  * Message counts settle after their slice was journaled (dated by send time, final after the
  * sink's grace): a later metrics event carries them as `dated`, for the slice they belong to.
- * They are added to that slice, as the runner added them before it scored.
+ * They are added to that slice (loss windows, `maxGauges`, raise it), as the runner did
+ * before it scored.
  */
 function applyDated(events: readonly { type: string }[], slices: ReportSlice[]): void {
   const byStart = new Map(slices.map((s) => [s.startMs, s]));
@@ -80,10 +81,13 @@ function applyDated(events: readonly { type: string }[], slices: ReportSlice[]):
     for (const d of (e as MetricsEvent).dated ?? []) {
       const slice = byStart.get(d.startMs);
       if (!slice) continue;
-      // The event's own counters object is shared with `slice.counters`: copy before adding.
+      // The event's own objects are shared with the slice's: copy before adding.
       if (slice.counters === slice.event.counters) slice.counters = { ...slice.counters };
+      if (slice.gauges === slice.event.gauges) slice.gauges = { ...slice.gauges };
       for (const [key, value] of Object.entries(d.counters))
         slice.counters[key] = (slice.counters[key] ?? 0) + value;
+      for (const [key, value] of Object.entries(d.maxGauges ?? {}))
+        slice.gauges[key] = Math.max(slice.gauges[key] ?? value, value);
     }
   }
 }

@@ -137,6 +137,15 @@ export class DeliveryLedger {
     return { dated: this.drain(), gauges };
   }
 
+  /**
+   * Data-loss windows the sink declared, by the slice where each loss began: handed out at
+   * once as the slice's `data_loss_window_ms` (a maximum; a later, longer one raises it).
+   */
+  addLossSpans(spans: readonly (readonly [startMs: number, spanMs: number])[]): void {
+    for (const [startMs, spanMs] of spans)
+      this.#out.push({ startMs, counters: {}, maxGauges: { data_loss_window_ms: spanMs } });
+  }
+
   /** Settles every bucket that can be, in order; call as the watermarks advance. */
   settle(): void {
     if (this.#frontier === undefined) {

@@ -141,6 +141,7 @@ export function createFleet(fleetConfig: FleetConfig, options: FleetOptions = {}
   const sent = sentTally(tenants.names.length, resolved.bucketMs);
   const arrivals = arrivalTally(tenants.names.length, resolved.bucketMs);
   let sinkThroughMs = Number.NEGATIVE_INFINITY;
+  let lossSpans: Array<[number, number]> = [];
   const reaches = sinkReach(
     resolved.groups,
     resolved.firstIndex,
@@ -202,6 +203,7 @@ export function createFleet(fleetConfig: FleetConfig, options: FleetOptions = {}
       const drained = sink.drainArrivals();
       if (drained) {
         arrivals.merge(drained.arrivals);
+        lossSpans.push(...drained.lossSpans);
         sinkThroughMs = drained.throughMs;
       }
     }
@@ -215,10 +217,12 @@ export function createFleet(fleetConfig: FleetConfig, options: FleetOptions = {}
 
   const drainTallies = (): RawTallies => {
     pullLocal();
+    const spans = lossSpans;
+    lossSpans = [];
     return {
       sent: sent.drain(),
       sentThroughMs: sentThroughMs(),
-      ...(sink && dated && { arrivals: arrivals.drain(), sinkThroughMs }),
+      ...(sink && dated && { arrivals: arrivals.drain(), sinkThroughMs, lossSpans: spans }),
     };
   };
 
@@ -228,6 +232,7 @@ export function createFleet(fleetConfig: FleetConfig, options: FleetOptions = {}
     const raw = drainTallies();
     ledger.addSent(raw.sent);
     if (raw.arrivals) ledger.addArrivals(raw.arrivals);
+    if (raw.lossSpans) ledger.addLossSpans(raw.lossSpans);
     ledger.advance(raw.sentThroughMs, raw.sinkThroughMs ?? Number.NEGATIVE_INFINITY);
   };
 
@@ -373,7 +378,9 @@ export function createFleet(fleetConfig: FleetConfig, options: FleetOptions = {}
         gauges: { connected: snap.connected, target: snap.target },
         histograms: pending.histograms,
       };
-      if (sink) out.gauges!.data_loss_window_ms = sink.accounting.maxLossWindowMs;
+      // Dated by send time, a loss window is handed out for the slice where it began (the
+      // ledger's maxGauges); each slice starts at 0. Otherwise it is the running maximum.
+      if (sink) out.gauges!.data_loss_window_ms = dated ? 0 : sink.accounting.maxLossWindowMs;
       if (ledger) {
         const settled = ledger.reading();
         out.dated = settled.dated;

@@ -13,11 +13,14 @@ export interface RawTallies {
   /** Only on the slice that runs the sink. */
   arrivals?: TallyWire;
   sinkThroughMs?: number;
+  /** Data-loss windows declared since the last drain, by the slice where each loss began. */
+  lossSpans?: Array<[startMs: number, spanMs: number]>;
 }
 
 export class TallyQueue {
   #sent: TallyWire['buckets'] = [];
   #arrivals: TallyWire['buckets'] = [];
+  #lossSpans: Array<[number, number]> = [];
   #bucketMs: number | undefined;
   #sentThroughMs = Number.NEGATIVE_INFINITY;
   #sinkThroughMs: number | undefined;
@@ -27,6 +30,7 @@ export class TallyQueue {
     this.#sent.push(...raw.sent.buckets);
     this.#sentThroughMs = Math.max(this.#sentThroughMs, raw.sentThroughMs);
     if (raw.arrivals) this.#arrivals.push(...raw.arrivals.buckets);
+    if (raw.lossSpans) this.#lossSpans.push(...raw.lossSpans);
     if (raw.sinkThroughMs !== undefined)
       this.#sinkThroughMs = Math.max(this.#sinkThroughMs ?? Number.NEGATIVE_INFINITY, raw.sinkThroughMs);
   }
@@ -41,10 +45,12 @@ export class TallyQueue {
       ...(this.#sinkThroughMs !== undefined && {
         arrivals: { bucketMs, buckets: this.#arrivals },
         sinkThroughMs: this.#sinkThroughMs,
+        lossSpans: this.#lossSpans,
       }),
     };
     this.#sent = [];
     this.#arrivals = [];
+    this.#lossSpans = [];
     return out;
   }
 }

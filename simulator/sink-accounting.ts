@@ -61,6 +61,8 @@ interface Gap {
   openedMs: number;
   /** Send time of the last seq before the gap and the first after it: the data-loss window. */
   spanMs: number;
+  /** Send time of the last seq before the gap (NaN when the gap starts at seq 0). */
+  beforeMs: number;
 }
 
 /** Key of a per-tenant metric: `delivered{tenant=acme}`. One place, so the SLI catalogue can use it. */
@@ -87,6 +89,7 @@ export class SinkAccounting {
   #latency: Histogram[];
   #maxLossWindowMs = 0;
   readonly #arrivals: DatedTally | undefined;
+  readonly #lossSpans = new Map<number, number>();
   readonly #ignoreBeforeMs: number;
   #stale = 0;
 
@@ -286,6 +289,7 @@ export class SinkAccounting {
       missing: toSeq - fromSeq + 1,
       openedMs: nowMs,
       spanMs: Number.isNaN(beforeMs) ? 0 : afterMs - beforeMs,
+      beforeMs,
     };
     this.#gapQueue.push(gap);
     const list = this.#gapsByDevice.get(index);
@@ -313,6 +317,24 @@ export class SinkAccounting {
     if (gap.missing === 0) return;
     this.#add(2, this.#tenantOf(gap.index), gap.missing);
     if (gap.spanMs > this.#maxLossWindowMs) this.#maxLossWindowMs = gap.spanMs;
+    // Dated where the loss began: the first lost message, one send interval (the gap's span
+    // over its seqs) after the last one that arrived before the gap.
+    if (this.#arrivals && gap.spanMs > 0) {
+      const firstLostMs = gap.beforeMs + gap.spanMs / (gap.toSeq - gap.fromSeq + 2);
+      const bucket = Math.floor(firstLostMs / this.#arrivals.bucketMs) * this.#arrivals.bucketMs;
+      this.#lossSpans.set(bucket, Math.max(this.#lossSpans.get(bucket) ?? 0, gap.spanMs));
+    }
+  }
+
+  /**
+   * The longest data-loss window of the gaps declared lost since the last call, by the slice
+   * (of the send-time grid) where each loss began, its first lost message: `[sliceStartMs,
+   * spanMs]`. Only with `arrivals`.
+   */
+  drainLossSpans(): Array<[startMs: number, spanMs: number]> {
+    const out = [...this.#lossSpans.entries()].sort((a, b) => a[0] - b[0]);
+    this.#lossSpans.clear();
+    return out;
   }
 
   /** Shifts a device's seen-window by `by` seqs (bit 0 is always the highest seq). */

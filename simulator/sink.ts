@@ -63,7 +63,7 @@ export interface Sink {
    * Arrivals since the last call dated by send time (only with `bucketMs`), and the stamp they
    * are complete up to on the controller clock.
    */
-  drainArrivals(): { arrivals: TallyWire; throughMs: number } | undefined;
+  drainArrivals(): { arrivals: TallyWire; lossSpans: Array<[number, number]>; throughMs: number } | undefined;
   start(): void;
   waitReady(timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
@@ -129,7 +129,7 @@ export function createSink(options: SinkOptions): Sink {
     drainArrivals() {
       if (!arrivals) return undefined;
       const throughMs = nowMs() - clockOffsetMs;
-      return { arrivals: arrivals.drain(), throughMs };
+      return { arrivals: arrivals.drain(), lossSpans: accounting.drainLossSpans(), throughMs };
     },
     start() {
       for (const e of engines) e.start();

@@ -110,6 +110,7 @@ export async function createDistributedFleet(
       ledger.addSent(raw.sent);
       sentThrough.set(s.shardId, raw.sentThroughMs);
       if (raw.arrivals) ledger.addArrivals(raw.arrivals);
+      if (raw.lossSpans) ledger.addLossSpans(raw.lossSpans);
       if (raw.sinkThroughMs !== undefined) sinkThroughMs = raw.sinkThroughMs;
     }
     const slowest =

@@ -94,7 +94,7 @@ export interface MetricsEvent extends Base {
    * Counters that became final after their slice was journaled (message counts are dated by
    * send time and settle after the sink's grace): add each to the slice starting at `startMs`.
    */
-  dated?: { startMs: number; counters: Record<string, number> }[];
+  dated?: { startMs: number; counters: Record<string, number>; maxGauges?: Record<string, number> }[];
 }
 
 export interface GuardTripEvent extends Base {

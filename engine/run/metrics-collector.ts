@@ -34,7 +34,7 @@ export class MetricsCollector {
       gauges: {},
       histograms: {},
     };
-    const amended = new Map<MetricSlice, Record<string, number>>();
+    const amended = new Map<MetricSlice, Omit<DatedCounters, 'startMs'>>();
     for (const source of this.sources) {
       const reading = source.collect();
       for (const [key, value] of Object.entries(reading.counters ?? {})) {
@@ -45,12 +45,18 @@ export class MetricsCollector {
         const target = d.startMs >= slice.startMs ? slice : this.#sliceAt(d.startMs);
         // Dated before the first slice (the ramp, before preflight): not the run's.
         if (!target) continue;
-        const record = target === slice ? undefined : (amended.get(target) ?? {});
+        const record = target === slice ? undefined : (amended.get(target) ?? { counters: {} });
         if (record) amended.set(target, record);
         for (const [key, value] of Object.entries(d.counters)) {
           const k = `${source.name}.${key}`;
           target.counters[k] = (target.counters[k] ?? 0) + value;
-          if (record) record[k] = (record[k] ?? 0) + value;
+          if (record) record.counters[k] = (record.counters[k] ?? 0) + value;
+        }
+        for (const [key, value] of Object.entries(d.maxGauges ?? {})) {
+          const k = `${source.name}.${key}`;
+          target.gauges[k] = Math.max(target.gauges[k] ?? value, value);
+          if (record)
+            record.maxGauges = { ...record.maxGauges, [k]: Math.max(record.maxGauges?.[k] ?? value, value) };
         }
       }
       for (const [key, value] of Object.entries(reading.gauges ?? {}))
@@ -62,7 +68,7 @@ export class MetricsCollector {
         else slice.histograms[k] = copyHistogram(histogram);
       }
     }
-    for (const [target, counters] of amended) this.#amended.push({ startMs: target.startMs, counters });
+    for (const [target, values] of amended) this.#amended.push({ startMs: target.startMs, ...values });
     this.#sliceStartMs = endMs;
     this.slices.push(slice);
     return slice;

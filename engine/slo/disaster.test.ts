@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { resolveSli } from './catalog.js';
 import { sloMathProblems } from './check.js';
-import { recoveryPoint, recoveryPointNotes, recoveryTime } from './disaster.js';
+import { recoveryPoint, recoveryTime } from './disaster.js';
 import { recoveryCriterion, timeToRecover } from './recovery.js';
 import { scoreRun } from './score.js';
 import { repeat, type SliceSpec, series, sloSpec } from './test-support/slices.js';
 import type { PhaseBoundaries } from './windows.js';
 
-/** One second of a 100-device fleet: the connected share, and the sink's running loss window. */
+/** One second of a 100-device fleet: the connected share, and the loss window that began in it. */
 const at = (connectedRatio: number, lossWindowMs = 0, lost = 0): SliceSpec => ({
   counters: { 'fleet.lost': lost, 'fleet.expected': 100, 'fleet.delivered': 100 - lost },
   gauges: {
@@ -19,13 +19,8 @@ const at = (connectedRatio: number, lossWindowMs = 0, lost = 0): SliceSpec => ({
 
 // The primary dies at 10 s; the standby is unreachable until 16 s; devices are back at 17 s.
 // The longest gap (send time of the last reading before it to the first after it) is 7 s,
-// declared lost 5 s (the sink's grace) after it closed, at 22 s.
-const DR = series([
-  ...repeat(10, at(1)),
-  ...repeat(7, at(0)),
-  ...repeat(5, at(1)),
-  ...repeat(8, at(1, 7000, 600)),
-]);
+// dated where it began, at 10 s, with the 600 readings it lost.
+const DR = series([...repeat(10, at(1)), at(0, 7000, 600), ...repeat(6, at(0)), ...repeat(13, at(1))]);
 // A timed fault (the standby held down 10–16 s) and the instantaneous kill at 10 s.
 const KILL = { name: 'kill-primary', startMs: 10_000, endMs: 10_000, instantaneous: true };
 const STANDBY_DOWN = { name: 'standby-down', startMs: 10_000, endMs: 16_000, instantaneous: false };
@@ -93,12 +88,7 @@ describe('rto', () => {
 
 describe('rpo', () => {
   it('is the longest loss window declared from the first fault on', () => {
-    expect(recoveryPoint(DR, [KILL, STANDBY_DOWN])).toEqual({
-      valueMs: 7000,
-      status: 'measured',
-      beforeFaultMs: 0,
-      lostAtSettlement: 0,
-    });
+    expect(recoveryPoint(DR, [KILL, STANDBY_DOWN])).toEqual({ valueMs: 7000, status: 'measured' });
   });
 
   it('is 0 when nothing was lost, and nodata without faults or without a sink', () => {
@@ -109,25 +99,17 @@ describe('rpo', () => {
     expect(recoveryPoint(noSink, [KILL])).toMatchObject({ valueMs: null, status: 'nodata' });
   });
 
-  it('flags a window declared before the fault that the running maximum may hide', () => {
-    const lossyBaseline = series([...repeat(10, at(1, 9000)), ...repeat(20, at(1, 9000))]);
-    const point = recoveryPoint(lossyBaseline, [KILL]);
-    expect(point).toMatchObject({ valueMs: 9000, beforeFaultMs: 9000 });
-    expect(recoveryPointNotes(point)).toEqual([
-      expect.stringMatching(/9000 ms loss window .* before the first fault/),
+  it("counts only losses that began from the first fault on: a longer one in the baseline is not the fault's", () => {
+    // Loss windows are dated where the loss began (docs/measurement.md): a 9 s gap in the
+    // baseline slices, a 2 s one after the kill.
+    const slices = series([
+      ...repeat(5, at(1)),
+      at(1, 9000),
+      ...repeat(4, at(1)),
+      at(1, 2000),
+      ...repeat(19, at(1)),
     ]);
-    // A fault window longer than the baseline's is the fault's own: no note.
-    const longer = series([...repeat(10, at(1, 2000)), ...repeat(20, at(1, 6000))]);
-    expect(recoveryPointNotes(recoveryPoint(longer, [KILL]))).toEqual([]);
-  });
-
-  it('flags losses declared only at settlement (the zero-length slice), whose window is unknown', () => {
-    const settled = [...series(repeat(30, at(1))), { ...series([at(1, 0, 40)], 29_000)[0]!, durationMs: 0 }];
-    const point = recoveryPoint(settled, [KILL]);
-    expect(point).toMatchObject({ valueMs: 0, lostAtSettlement: 40 });
-    expect(recoveryPointNotes(point)).toEqual([
-      expect.stringMatching(/^40 message\(s\) were declared lost only when the run ended/),
-    ]);
+    expect(recoveryPoint(slices, [KILL])).toEqual({ valueMs: 2000, status: 'measured' });
   });
 });
 

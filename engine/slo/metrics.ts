@@ -60,6 +60,8 @@ export interface MetricSlice {
 export interface DatedCounters {
   startMs: number;
   counters: Record<string, number>;
+  /** Gauges that are maxima (`data_loss_window_ms`): the slice keeps the larger value. */
+  maxGauges?: Record<string, number>;
 }
 
 /** What a source hands over when the runner closes a slice. */

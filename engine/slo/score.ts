@@ -17,7 +17,7 @@
 import type { SloResult, SloWindowResult } from '../run/journal-events.js';
 import type { SloSpec } from '../spec/schema.js';
 import { meets } from '../spec/units.js';
-import { recoveryPoint, recoveryPointNotes, recoveryTime } from './disaster.js';
+import { recoveryPoint, recoveryTime } from './disaster.js';
 import {
   compliance,
   evaluateWindows,
@@ -130,7 +130,6 @@ function scoreRecoveryPoint(slo: SloSpec, input: ScoreInput, notes: SloNote[]): 
   const point = recoveryPoint(input.slices, input.faults);
   const status: SloStatus =
     point.valueMs === null ? 'nodata' : meets(point.valueMs, slo.objective) ? 'met' : 'breached';
-  for (const message of recoveryPointNotes(point)) notes.push({ slo: slo.name, message });
   return singleMeasurement(slo, point.valueMs, status, compliance(status, point.valueMs, slo.objective));
 }
 

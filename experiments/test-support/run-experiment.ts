@@ -22,7 +22,7 @@ export interface JournalEvent {
   gauges?: Record<string, number>;
   startMs?: number;
   /** Counters settled after this slice was journaled, for the slice starting at `startMs`. */
-  dated?: { startMs: number; counters: Record<string, number> }[];
+  dated?: { startMs: number; counters: Record<string, number>; maxGauges?: Record<string, number> }[];
 }
 
 export interface SloResult {
@@ -76,13 +76,15 @@ export function readRun(outDir: string, code = -1, output = ''): ExperimentRun {
 function settledMetrics(journal: readonly JournalEvent[]): JournalEvent[] {
   const slices = journal
     .filter((e) => e.type === 'metrics')
-    .map((e) => ({ ...e, counters: { ...(e.counters ?? {}) } }));
+    .map((e) => ({ ...e, counters: { ...(e.counters ?? {}) }, gauges: { ...(e.gauges ?? {}) } }));
   const byStart = new Map(slices.map((e) => [e.startMs, e]));
   for (const e of slices) {
     for (const d of e.dated ?? []) {
       const target = byStart.get(d.startMs);
       if (!target) continue;
       for (const [k, v] of Object.entries(d.counters)) target.counters[k] = (target.counters[k] ?? 0) + v;
+      for (const [k, v] of Object.entries(d.maxGauges ?? {}))
+        target.gauges[k] = Math.max(target.gauges[k] ?? v, v);
     }
   }
   return slices;
