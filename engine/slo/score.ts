@@ -126,7 +126,7 @@ function scoreRecovery(slo: SloSpec, input: ScoreInput, notes: SloNote[], fromSt
   );
 }
 
-function scoreRecoveryPoint(slo: SloSpec, input: ScoreInput, notes: SloNote[]): SloResult {
+function scoreRecoveryPoint(slo: SloSpec, input: ScoreInput): SloResult {
   const point = recoveryPoint(input.slices, input.faults);
   const status: SloStatus =
     point.valueMs === null ? 'nodata' : meets(point.valueMs, slo.objective) ? 'met' : 'breached';
