@@ -14,22 +14,9 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, sta
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { CliIO } from '../engine/cli/command.js';
 import { main } from '../engine/cli/main.js';
 import { createLocalAgent } from './local/local-agent.js';
-
-function cliIo(cwd: string): CliIO & { out: () => string; err: () => string } {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    stdout: { write: (c: string) => out.push(c) },
-    stderr: { write: (c: string) => err.push(c) },
-    cwd,
-    env: {},
-    out: () => out.join(''),
-    err: () => err.join(''),
-  };
-}
+import { captureIo } from './test-support/squall-cli.js';
 
 const mode = (path: string) => statSync(path).mode & 0o777;
 
@@ -41,7 +28,7 @@ describe('finding 10: certs init files, names and hints', () => {
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   const init = async (...args: string[]) => {
-    const io = cliIo(dir);
+    const io = captureIo(dir);
     const code = await main(['certs', 'init', '--dir', 'certs', ...args], io);
     return { code, out: io.out(), err: io.err() };
   };

@@ -15,7 +15,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CliIO } from '../engine/cli/command.js';
 import { main } from '../engine/cli/main.js';
 import { helloAgent, newAgentClient } from '../engine/controller/agent-client.js';
 import { connectAgent } from '../engine/controller/agent-connection.js';
@@ -23,49 +22,25 @@ import type { SquallError } from '../engine/errors.js';
 import { fromGrpcError } from './grpc-status.js';
 import type { AgentEvent, ControlMessage } from './proto/messages.js';
 import { type AgentServer, createAgentServer, readTlsFiles } from './server/agent-server.js';
-import { runSquall } from './test-support/squall-cli.js';
+import { rejection } from './test-support/rejection.js';
+import { captureIo, controllerTlsIn, runSquall } from './test-support/squall-cli.js';
 
 const SERVER_AUTH = '1.3.6.1.5.5.7.3.1';
 const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
-
-const rejection = (p: Promise<unknown>) =>
-  p.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (e: SquallError) => e,
-  );
-
-function quietIo(cwd: string): CliIO & { out: () => string; err: () => string } {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    stdout: { write: (c: string) => out.push(c) },
-    stderr: { write: (c: string) => err.push(c) },
-    cwd,
-    env: {},
-    out: () => out.join(''),
-    err: () => err.join(''),
-  };
-}
 
 describe('finding 2: certificates have roles, agents accept listed controllers only', () => {
   let dir: string;
   const certs = (name: string) => join(dir, 'certs', name);
   const agents: Record<string, { server: AgentServer; address: string; logs: string[] }> = {};
-  const controllerTls = () => ({
-    ca: certs('ca.pem'),
-    cert: certs('squall-controller.pem'),
-    key: certs('squall-controller.key'),
-  });
+  const controllerTls = () => controllerTlsIn(join(dir, 'certs'));
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'squall-sec-certs-'));
-    const io = quietIo(dir);
+    const io = captureIo(dir);
     const init = ['certs', 'init', '--dir', 'certs', '--agent', 'edge-1', '--agent', 'edge-2'];
     expect(await main([...init, '--host', 'edge-1=127.0.0.1'], io), io.err()).toBe(0);
     // A second controller certificate from the same CA (the CA is reused), not in any policy.
-    const intruder = quietIo(dir);
+    const intruder = captureIo(dir);
     expect(
       await main(
         ['certs', 'init', '--dir', 'certs', '--controller', 'intruder', '--agent', 'spare'],
@@ -149,62 +124,35 @@ describe('finding 2: certificates have roles, agents accept listed controllers o
     expect(err.message).toContain("not for 'edge-1'");
   });
 
-  const tlsFlags = () => [
-    '--tls-ca',
-    certs('ca.pem'),
-    '--tls-cert',
-    certs('squall-controller.pem'),
-    '--tls-key',
-    certs('squall-controller.key'),
-  ];
-
-  it('a real `squall agents ping` of an IP address prints no DEP0123 (TLS servername set to an IP)', async () => {
-    const ping = await runSquall([
+  /** A real `squall agents ping` process, one round trip, with the controller's certificate. */
+  const ping = (agent: string, ...flags: string[]) => {
+    const tls = controllerTlsIn(join(dir, 'certs'));
+    return runSquall([
       'agents',
       'ping',
-      agents['edge-1']!.address,
+      agents[agent]!.address,
       '--samples',
       '1',
-      ...tlsFlags(),
+      ...flags,
+      ...['--tls-ca', tls.ca, '--tls-cert', tls.cert, '--tls-key', tls.key],
     ]);
-    expect(ping.code, ping.stderr).toBe(0);
-    expect(ping.stderr).not.toMatch(/DEP0123|TLS ServerName to an IP address/);
-    expect(ping.stderr).toBe('');
+  };
+
+  it('a real `squall agents ping` of an IP address prints no DEP0123 (TLS servername set to an IP)', async () => {
+    const r = await ping('edge-1');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).not.toMatch(/DEP0123|TLS ServerName to an IP address/);
+    expect(r.stderr).toBe('');
   });
 
   it('`squall agents ping --name` checks the agent it reached; without it, ping shows whose certificate it met', async () => {
-    const named = await runSquall([
-      'agents',
-      'ping',
-      agents['edge-1']!.address,
-      '--name',
-      'edge-1',
-      '--samples',
-      '1',
-      ...tlsFlags(),
-    ]);
+    const named = await ping('edge-1', '--name', 'edge-1');
     expect(named.code, named.stderr).toBe(0);
     expect(named.stdout).toContain("certificate for 'edge-1', '127.0.0.1'");
-    const any = await runSquall([
-      'agents',
-      'ping',
-      agents['edge-2']!.address,
-      '--samples',
-      '1',
-      ...tlsFlags(),
-    ]);
+    const any = await ping('edge-2');
     expect(any.code, any.stderr).toBe(0);
     expect(any.stdout).toContain("certificate for 'edge-2'");
-    const wrong = await runSquall([
-      'agents',
-      'ping',
-      agents['edge-2']!.address,
-      '--name',
-      'edge-1',
-      '--samples',
-      '1',
-      ...tlsFlags(),
-    ]);
+    const wrong = await ping('edge-2', '--name', 'edge-1');
     expect(wrong.code).toBe(4);
     expect(wrong.stderr).toContain("presented a certificate for 'edge-2', not for 'edge-1'");
     expect(wrong.stderr).toContain('SQUALL_AGENT_AUTH_FAILED');

@@ -11,13 +11,12 @@ import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, wri
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { CliIO } from '../engine/cli/command.js';
 import { main } from '../engine/cli/main.js';
-import { type AgentConnection, connectAgent } from '../engine/controller/agent-connection.js';
+import type { AgentConnection } from '../engine/controller/agent-connection.js';
 import { isStopped } from './faults/proc.js';
-import { createHostLinkedNetns, type HostLinkedNetns } from './test-support/host-netns.js';
+import { connectAcross, createHostLinkedNetns, type HostLinkedNetns } from './test-support/host-netns.js';
 import { canUseNetns } from './test-support/netns.js';
-import { type RunningAgent, startSquallAgent } from './test-support/squall-cli.js';
+import { agentTlsFlags, captureIo, type RunningAgent, startSquallAgent } from './test-support/squall-cli.js';
 
 const NOBODY = 65534;
 const CAP_KILL = 1n << 5n;
@@ -60,12 +59,7 @@ describe.skipIf(!canUseNetns())('an agent as nobody with CAP_NET_ADMIN and CAP_K
       [
         '--listen',
         `${net.nsAddr}:0`,
-        '--tls-ca',
-        file('certs/ca.pem'),
-        '--tls-cert',
-        file('certs/edge-1.pem'),
-        '--tls-key',
-        file('certs/edge-1.key'),
+        ...agentTlsFlags(file('certs'), 'edge-1'),
         '--ledger',
         join(state, 'ledger'),
         '--config',
@@ -74,13 +68,7 @@ describe.skipIf(!canUseNetns())('an agent as nobody with CAP_NET_ADMIN and CAP_K
       { wrap: [...net.prefix, ...setpriv], tmpdir: state },
     );
     agents.push(agent);
-    const port = agent.address.slice(agent.address.lastIndexOf(':') + 1);
-    const tls = {
-      ca: file('certs/ca.pem'),
-      cert: file('certs/squall-controller.pem'),
-      key: file('certs/squall-controller.key'),
-    };
-    const c = await connectAgent('edge-1', { address: `${net.nsAddr}:${port}`, tls }, { ttlMs: 10_000 });
+    const c = await connectAcross(net, agent.address, file('certs'));
     connections.push(c);
     return { agent, c };
   };
@@ -89,7 +77,7 @@ describe.skipIf(!canUseNetns())('an agent as nobody with CAP_NET_ADMIN and CAP_K
     net = createHostLinkedNetns();
     dir = mkdtempSync(join(tmpdir(), 'squall-sec-caps-'));
     chmodSync(dir, 0o711);
-    const io: CliIO = { stdout: { write: () => true }, stderr: { write: () => true }, cwd: dir, env: {} };
+    const io = captureIo(dir);
     expect(await main(['certs', 'init', '--dir', 'certs', '--agent', 'edge-1'], io)).toBe(0);
     // The agent's user reads its own key; nothing else in the directory is its.
     chmodSync(file('certs'), 0o711);

@@ -12,21 +12,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { CliIO } from '../engine/cli/command.js';
 import { main } from '../engine/cli/main.js';
-import { type AgentConnection, connectAgent } from '../engine/controller/agent-connection.js';
-import type { SquallError } from '../engine/errors.js';
-import { createHostLinkedNetns, type HostLinkedNetns } from './test-support/host-netns.js';
+import type { AgentConnection } from '../engine/controller/agent-connection.js';
+import { connectAcross, createHostLinkedNetns, type HostLinkedNetns } from './test-support/host-netns.js';
 import { canUseNetns } from './test-support/netns.js';
-import { type RunningAgent, startSquallAgent } from './test-support/squall-cli.js';
-
-const rejection = (p: Promise<unknown>) =>
-  p.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (e: SquallError) => e,
-  );
+import { rejection } from './test-support/rejection.js';
+import { agentTlsFlags, captureIo, type RunningAgent, startSquallAgent } from './test-support/squall-cli.js';
 
 describe.skipIf(!canUseNetns())('finding 7: tc devices, the control interface, toxiproxy URLs', () => {
   let net: HostLinkedNetns;
@@ -38,15 +29,16 @@ describe.skipIf(!canUseNetns())('finding 7: tc devices, the control interface, t
   const file = (name: string) => join(dir, name);
 
   const connect = async (agent: RunningAgent) => {
-    const port = agent.address.slice(agent.address.lastIndexOf(':') + 1);
-    const tls = {
-      ca: file('certs/ca.pem'),
-      cert: file('certs/squall-controller.pem'),
-      key: file('certs/squall-controller.key'),
-    };
-    const c = await connectAgent('edge-1', { address: `${net.nsAddr}:${port}`, tls }, { ttlMs: 10_000 });
+    const c = await connectAcross(net, agent.address, file('certs'));
     connections.push(c);
     return c;
+  };
+  /** Shapes `device` through `c`, sees the qdisc, reverts, sees it gone. */
+  const shapesAndReverts = async (c: AgentConnection, faultId: string, device: string) => {
+    const fault = await c.inject(tcFault(faultId, device));
+    expect(rootQdisc(device)).toContain('qdisc tbf 5157:');
+    await fault.revert();
+    expect(rootQdisc(device)).not.toContain('5157:');
   };
   const tcFault = (faultId: string, device: string) => ({
     faultId,
@@ -60,7 +52,7 @@ describe.skipIf(!canUseNetns())('finding 7: tc devices, the control interface, t
   beforeAll(async () => {
     net = createHostLinkedNetns();
     dir = mkdtempSync(join(tmpdir(), 'squall-sec-net-'));
-    const io: CliIO = { stdout: { write: () => true }, stderr: { write: () => true }, cwd: dir, env: {} };
+    const io = captureIo(dir);
     expect(
       await main(['certs', 'init', '--dir', 'certs', '--agent', 'edge-1', '--host', net.nsAddr], io),
     ).toBe(0);
@@ -69,14 +61,7 @@ describe.skipIf(!canUseNetns())('finding 7: tc devices, the control interface, t
     for (const d of ['x0', 'x1']) net.exec(['ip', 'link', 'set', d, 'up']);
     writeFileSync(file('all.yaml'), "drivers: ['*']\n");
     writeFileSync(file('listed.yaml'), `tc: { devices: [x0, ${net.nsDev}] }\n`);
-    const tls = [
-      '--tls-ca',
-      file('certs/ca.pem'),
-      '--tls-cert',
-      file('certs/edge-1.pem'),
-      '--tls-key',
-      file('certs/edge-1.key'),
-    ];
+    const tls = agentTlsFlags(file('certs'), 'edge-1');
     specific = await startSquallAgent(
       [
         '--listen',
@@ -116,10 +101,7 @@ describe.skipIf(!canUseNetns())('finding 7: tc devices, the control interface, t
     expect(err.message).toContain(`device '${net.nsDev}' carries the agent's control channel`);
     expect(rootQdisc(net.nsDev)).not.toContain('5157:');
     // A device that does not carry the control channel is fine (lo: the controller is remote).
-    const lo = await c.inject(tcFault('tc-lo', 'lo'));
-    expect(rootQdisc('lo')).toContain('qdisc tbf 5157:');
-    await lo.revert();
-    expect(rootQdisc('lo')).not.toContain('5157:');
+    await shapesAndReverts(c, 'tc-lo', 'lo');
   });
 
   it('with a wildcard listener, protects the interface the controller is reached over, even when tc.devices lists it', async () => {
@@ -137,10 +119,7 @@ describe.skipIf(!canUseNetns())('finding 7: tc devices, the control interface, t
     expect(err.message).toContain(
       `device 'x1' is not allowed by the agent's policy (tc.devices: x0, ${net.nsDev})`,
     );
-    const x0 = await c.inject(tcFault('tc-x0', 'x0'));
-    expect(rootQdisc('x0')).toContain('qdisc tbf 5157:');
-    await x0.revert();
-    expect(rootQdisc('x0')).not.toContain('5157:');
+    await shapesAndReverts(c, 'tc-x0', 'x0');
   });
 
   it('toxiproxy.* may call loopback Toxiproxy APIs only, unless the policy lists more', async () => {

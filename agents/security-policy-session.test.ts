@@ -40,7 +40,8 @@ async function rawSession(address: string, tls: { ca: string; cert: string; key:
     for (;;) {
       const hit = events.find((e) => {
         const body = (e as unknown as Record<string, { request_id?: string }>)[e.msg ?? ''];
-        return (e.msg === msg || e.msg === 'error') && (msg === 'opened' || body?.request_id === requestId);
+        const kind = msg === '*' || e.msg === msg || e.msg === 'error';
+        return kind && (msg === 'opened' || body?.request_id === requestId);
       });
       if (hit) return hit;
       await new Promise<void>((r) => waiters.push(r));
@@ -97,6 +98,18 @@ describe('finding 7: what one session may do to another, and what a session may 
     });
     return `127.0.0.1:${port}`;
   };
+  /** Sends one request from a second session; returns the agent's error (it must refuse). */
+  const fromAnotherSession = async (address: string, message: ControlMessage) => {
+    const body = Object.values(message)[0] as { request_id: string };
+    const other = await rawSession(address, controllerTls());
+    try {
+      const reply = await other.request(message, '*', body.request_id); // whatever the answer
+      expect(reply.msg).toBe('error');
+      return errorOf(reply);
+    } finally {
+      other.close();
+    }
+  };
   const connect = async (address: string) => {
     const c = await connectAgent('edge-1', { address, tls: controllerTls() }, { ttlMs: 5000 });
     connections.push(c);
@@ -131,20 +144,10 @@ describe('finding 7: what one session may do to another, and what a session may 
       params: { latency: '20ms' },
       durationMs: 10_000,
     });
-    const other = await rawSession(address, controllerTls());
-    try {
-      const reply = await other.request(
-        { revert: { request_id: 'r1', fault_id: 'mine-1' } },
-        'reverted',
-        'r1',
-      );
-      expect(reply.msg).toBe('error');
-      expect(errorOf(reply).code).toBe('SQUALL_AGENT_POLICY_DENIED');
-      expect(errorOf(reply).message).toContain("fault 'mine-1' belongs to another session");
-      expect(proxy.toxics().map((t) => t.type)).toEqual(['latency']); // still there
-    } finally {
-      other.close();
-    }
+    const refusal = await fromAnotherSession(address, { revert: { request_id: 'r1', fault_id: 'mine-1' } });
+    expect(refusal.code).toBe('SQUALL_AGENT_POLICY_DENIED');
+    expect(refusal.message).toContain("fault 'mine-1' belongs to another session");
+    expect(proxy.toxics().map((t) => t.type)).toEqual(['latency']); // still there
     await fault.revert();
     expect(proxy.toxics()).toEqual([]);
   });
@@ -153,18 +156,11 @@ describe('finding 7: what one session may do to another, and what a session may 
     const address = await startAgent();
     const owner = await connect(address);
     const shard = await owner.startShard('shard-a', fleet(broker, 1));
-    const other = await rawSession(address, controllerTls());
-    try {
-      const reply = await other.request(
-        { stop_shard: { request_id: 's1', shard_id: 'shard-a' } },
-        'shard_stopped',
-        's1',
-      );
-      expect(reply.msg).toBe('error');
-      expect(errorOf(reply).message).toContain("shard 'shard-a' belongs to another session");
-    } finally {
-      other.close();
-    }
+    const refusal = await fromAnotherSession(address, {
+      stop_shard: { request_id: 's1', shard_id: 'shard-a' },
+    });
+    expect(refusal.code).toBe('SQUALL_AGENT_POLICY_DENIED');
+    expect(refusal.message).toContain("shard 'shard-a' belongs to another session");
     await shard.stop(); // its own session may
   });
 

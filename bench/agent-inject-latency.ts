@@ -94,7 +94,7 @@ async function main() {
   });
   try {
     const connection = await connectAgent(
-      'bench',
+      'agent', // the name its certificate was issued for
       { address, tls: { ca: certs.ca.cert, cert: certs.controller.cert, key: certs.controller.key } },
       { ttlMs: 10_000 },
     );

@@ -8,19 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type AgentConnection, connectAgent } from '../../engine/controller/agent-connection.js';
-import type { SquallError } from '../../engine/errors.js';
 import { createFaultProxy, type FaultProxy } from '../proxy/fault-proxy.js';
 import { makeTestPki, type TestPki } from '../test-support/pki.js';
+import { rejection } from '../test-support/rejection.js';
 import { type AgentServer, createAgentServer, readTlsFiles } from './agent-server.js';
 import { parsePolicy } from './policy.js';
-
-const rejection = (p: Promise<unknown>) =>
-  p.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (e: SquallError) => e,
-  );
 
 describe('gRPC agent over mTLS', () => {
   let pki: TestPki;

@@ -5,6 +5,8 @@
  * which takes the veth pair, its qdiscs and every nft table in it along.
  */
 import { execFileSync } from 'node:child_process';
+import { type AgentConnection, connectAgent } from '../../engine/controller/agent-connection.js';
+import { controllerTlsIn } from './squall-cli.js';
 
 export interface HostLinkedNetns {
   ns: string;
@@ -74,4 +76,22 @@ export function createHostLinkedNetns(subnet = 251): HostLinkedNetns {
     exec: (argv) => sh([...prefix, ...argv]),
     destroy,
   };
+}
+
+/**
+ * Connects the test's controller (host namespace) to agent `name` listening inside `net` on
+ * `listen` (its "listening on" address; a wildcard is reached at the namespace's address).
+ */
+export function connectAcross(
+  net: HostLinkedNetns,
+  listen: string,
+  certsDir: string,
+  name = 'edge-1',
+): Promise<AgentConnection> {
+  const port = listen.slice(listen.lastIndexOf(':') + 1);
+  return connectAgent(
+    name,
+    { address: `${net.nsAddr}:${port}`, tls: controllerTlsIn(certsDir) },
+    { ttlMs: 10_000 },
+  );
 }

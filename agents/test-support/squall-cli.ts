@@ -7,6 +7,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import type { CliIO } from '../../engine/cli/command.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = `${ROOT}engine/cli/bin.ts`;
@@ -112,3 +113,34 @@ export async function startSquallAgent(args: string[], options: SpawnOptions = {
     },
   };
 }
+
+/** In-process `main()` I/O that keeps what the command wrote (for `certs init` and the like). */
+export function captureIo(cwd: string): CliIO & { out: () => string; err: () => string } {
+  const out: string[] = [];
+  const err: string[] = [];
+  return {
+    stdout: { write: (c: string) => out.push(c) },
+    stderr: { write: (c: string) => err.push(c) },
+    cwd,
+    env: {},
+    out: () => out.join(''),
+    err: () => err.join(''),
+  };
+}
+
+/** The controller's TLS files in a `certs init` directory. */
+export const controllerTlsIn = (certsDir: string) => ({
+  ca: `${certsDir}/ca.pem`,
+  cert: `${certsDir}/squall-controller.pem`,
+  key: `${certsDir}/squall-controller.key`,
+});
+
+/** The `--tls-*` flags of agent `name` from a `certs init` directory. */
+export const agentTlsFlags = (certsDir: string, name: string) => [
+  '--tls-ca',
+  `${certsDir}/ca.pem`,
+  '--tls-cert',
+  `${certsDir}/${name}.pem`,
+  '--tls-key',
+  `${certsDir}/${name}.key`,
+];
