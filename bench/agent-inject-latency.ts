@@ -14,7 +14,7 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { initCerts } from '../agents/certs/certs.js';
+import { initCerts } from '../agents/certs/cert-files.js';
 import { findPackageRoot } from '../agents/proto/load.js';
 import { connectAgent } from '../engine/controller/agent-connection.js';
 
@@ -94,7 +94,7 @@ async function main() {
   });
   try {
     const connection = await connectAgent(
-      'bench',
+      'agent', // the name its certificate was issued for
       { address, tls: { ca: certs.ca.cert, cert: certs.controller.cert, key: certs.controller.key } },
       { ttlMs: 10_000 },
     );

@@ -99,7 +99,7 @@ export const ERROR_CODES = {
   SQUALL_AGENT_INSECURE: {
     exit: ExitCode.invalidInput,
     summary:
-      'Plain text was asked for on a non-loopback address, or TLS files are missing without --insecure.',
+      'Plain text was asked for where it is unsafe (not loopback or a 0700 unix: socket; TCP as root or with capabilities), or TLS files are missing without --insecure.',
   },
   SQUALL_TLS_CONFIG_INVALID: {
     exit: ExitCode.invalidInput,

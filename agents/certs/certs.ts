@@ -1,34 +1,47 @@
 /**
- * `squall certs init`: a private CA and certificates signed by it for the controller (client
- * auth) and agents (server auth, with the addresses they listen on as subjectAltNames), built
- * with node-forge; RSA keys come from Node's own crypto. Keys are written 0600.
+ * `squall certs init`: a private CA and certificates signed by it, each with one role —
+ * the controller's is a client certificate only (extendedKeyUsage clientAuth), an agent's is a
+ * server certificate only (serverAuth) carrying that agent's own names (its name as a DNS
+ * subjectAltName, plus the addresses given for it). A stolen agent key therefore cannot act as
+ * a controller (TLS refuses it as a client), nor pass for another agent (the controller checks
+ * the name). Built with node-forge; RSA keys come from Node's own crypto. Keys end 0600 and
+ * certificates 0644, whatever was there before (cert-files.ts).
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { join } from 'node:path';
 import forge from 'node-forge';
 import { SquallError } from '../../engine/errors.js';
 
-export interface CertsInitOptions {
-  dir: string;
-  /** Agent certificates to issue, by name; each gets `<name>.pem` and `<name>.key`. */
-  agents?: string[];
-  /** Hosts and IPs every agent certificate is valid for, besides localhost/127.0.0.1/::1. */
-  hosts?: string[];
-  /** CN of the controller certificate (agent policies may allow-list it). */
-  controllerName?: string;
-  days?: number;
-  /** Replace existing files; otherwise an existing CA is reused and refuses to be overwritten. */
-  force?: boolean;
-  /** RSA key size; 2048 by default. */
-  keyBits?: number;
+/** Agent and controller names: one DNS-label-like word (it becomes a file name and a SAN). */
+export const CERT_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?$/;
+/** An extra agent name: an IP address or a DNS name of such labels. */
+const HOST_NAME =
+  /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?)*$/;
+
+/** The controller name `certs init` issues by default, and agents accept by default. */
+export const DEFAULT_CONTROLLER_NAME = 'squall-controller';
+
+export function checkCertName(what: string, name: string): void {
+  if (!CERT_NAME.test(name)) {
+    throw new SquallError(
+      'SQUALL_USAGE',
+      `${what} ${JSON.stringify(name)} is not a valid certificate name: expected 1-63 letters, digits, - and _ (starting and ending with a letter or digit), such as edge-1`,
+    );
+  }
 }
 
-export interface CertsInitResult {
-  ca: { cert: string; key: string };
-  controller: { cert: string; key: string };
-  agents: Record<string, { cert: string; key: string }>;
+export function checkHostName(agent: string, host: string): void {
+  if (isIP(host) === 0 && !HOST_NAME.test(host)) {
+    throw new SquallError(
+      'SQUALL_USAGE',
+      `--host for agent '${agent}': ${JSON.stringify(host)} is neither an IP address nor a DNS name`,
+    );
+  }
+}
+
+export interface Pem {
+  cert: string;
+  key: string;
 }
 
 interface KeyPair {
@@ -61,7 +74,7 @@ function baseCert(publicKey: forge.pki.PublicKey, cn: string, days: number): for
 }
 
 /** Creates a CA; returns its PEMs. */
-export function createCa(cn = 'Squall CA', days = 3650, bits = 2048): { cert: string; key: string } {
+export function createCa(cn = 'Squall CA', days = 3650, bits = 2048): Pem {
   const keys = newKeyPair(bits);
   const cert = baseCert(keys.publicKey, cn, days);
   cert.setIssuer(cert.subject.attributes);
@@ -74,65 +87,38 @@ export function createCa(cn = 'Squall CA', days = 3650, bits = 2048): { cert: st
   return { cert: forge.pki.certificateToPem(cert), key: forge.pki.privateKeyToPem(keys.privateKey) };
 }
 
-/** Issues a leaf certificate signed by the CA: `server` for agents, `client` for controllers. */
-export function issueCert(
-  ca: { cert: string; key: string },
-  options: { cn: string; role: 'server' | 'client'; hosts?: string[]; days?: number; bits?: number },
-): { cert: string; key: string } {
+export interface IssueOptions {
+  cn: string;
+  /** `server`: an agent (serverAuth only); `client`: a controller (clientAuth only). */
+  role: 'server' | 'client';
+  /** Extra subjectAltNames of a server certificate, besides its `cn` (IPs and DNS names). */
+  hosts?: string[];
+  days?: number;
+  bits?: number;
+}
+
+/** Issues a leaf certificate signed by the CA, usable in its role only. */
+export function issueCert(ca: Pem, options: IssueOptions): Pem {
   const caCert = forge.pki.certificateFromPem(ca.cert);
   const caKey = forge.pki.privateKeyFromPem(ca.key);
   const keys = newKeyPair(options.bits ?? 2048);
   const cert = baseCert(keys.publicKey, options.cn, options.days ?? 825);
   cert.setIssuer(caCert.subject.attributes);
-  const altNames = [...new Set(['localhost', '127.0.0.1', '::1', ...(options.hosts ?? [])])].map((h) =>
-    isIP(h) ? { type: 7, ip: h } : { type: 2, value: h },
-  );
-  cert.setExtensions([
+  const server = options.role === 'server';
+  const extensions: unknown[] = [
     { name: 'basicConstraints', cA: false },
     { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
-    { name: 'extKeyUsage', serverAuth: options.role === 'server', clientAuth: true },
-    { name: 'subjectAltName', altNames },
+    // Only one purpose each: OpenSSL refuses a certificate presented for a purpose it lacks
+    // ("unsupported certificate purpose"), on either side of the handshake.
+    { name: 'extKeyUsage', serverAuth: server, clientAuth: !server },
     { name: 'subjectKeyIdentifier' },
-  ]);
+  ];
+  if (server) {
+    const names = [...new Set([options.cn, ...(options.hosts ?? [])])];
+    const altNames = names.map((h) => (isIP(h) ? { type: 7, ip: h } : { type: 2, value: h }));
+    extensions.push({ name: 'subjectAltName', altNames });
+  }
+  cert.setExtensions(extensions as Parameters<typeof cert.setExtensions>[0]);
   cert.sign(caKey as forge.pki.rsa.PrivateKey, forge.md.sha256.create());
   return { cert: forge.pki.certificateToPem(cert), key: forge.pki.privateKeyToPem(keys.privateKey) };
-}
-
-/** Writes a CA (reused when present), a controller certificate and agent certificates into `dir`. */
-export function initCerts(options: CertsInitOptions): CertsInitResult {
-  const { dir } = options;
-  const days = options.days ?? 825;
-  const bits = options.keyBits ?? 2048;
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const path = (name: string) => ({ cert: join(dir, `${name}.pem`), key: join(dir, `${name}.key`) });
-  const write = (name: string, pem: { cert: string; key: string }) => {
-    const p = path(name);
-    if (!options.force && (existsSync(p.cert) || existsSync(p.key))) {
-      throw new SquallError('SQUALL_USAGE', `${p.cert} already exists; pass --force to replace it`);
-    }
-    writeFileSync(p.cert, pem.cert, { mode: 0o644 });
-    writeFileSync(p.key, pem.key, { mode: 0o600 });
-    return p;
-  };
-
-  const caPath = path('ca');
-  let ca: { cert: string; key: string };
-  if (existsSync(caPath.cert) && existsSync(caPath.key) && !options.force) {
-    ca = { cert: readFileSync(caPath.cert, 'utf8'), key: readFileSync(caPath.key, 'utf8') };
-  } else {
-    // A name of its own, so a certificate from another Squall CA is "unknown CA", not a bad signature.
-    ca = createCa(`Squall CA ${randomBytes(4).toString('hex')}`, 3650, bits);
-    writeFileSync(caPath.cert, ca.cert, { mode: 0o644 });
-    writeFileSync(caPath.key, ca.key, { mode: 0o600 });
-  }
-  const controllerName = options.controllerName ?? 'squall-controller';
-  const controller = write(controllerName, issueCert(ca, { cn: controllerName, role: 'client', days, bits }));
-  const agents: Record<string, { cert: string; key: string }> = {};
-  for (const name of options.agents ?? ['agent']) {
-    agents[name] = write(
-      name,
-      issueCert(ca, { cn: name, role: 'server', hosts: options.hosts ?? [], days, bits }),
-    );
-  }
-  return { ca: caPath, controller, agents };
 }

@@ -46,7 +46,7 @@ describe('squall agent flags', () => {
     const args = [
       'agent',
       '--listen',
-      '127.0.0.1:0',
+      `unix:${join(dir, 'agent.sock')}`,
       '--insecure',
       '--ledger',
       'l',

@@ -11,7 +11,9 @@ import { startProxies, stopProxies } from '../proxy/start-proxies.js';
 import { createToxiproxyApi } from '../proxy/toxiproxy-api.js';
 import { type AgentProcesses, loadAgentConfig, startAgentProcesses } from '../server/agent-config.js';
 import { createAgentServer, isLoopback, readTlsFiles, splitAddress } from '../server/agent-server.js';
+import { checkPlainTextListen } from '../server/plain-text.js';
 import { DEFAULT_POLICY, loadPolicyFile } from '../server/policy.js';
+import { createReachGate } from '../server/policy-reach.js';
 
 const help = `Usage: squall agent [options]
 
@@ -21,22 +23,29 @@ session injected is reverted) and a hard deadline per fault. Every fault is writ
 ledger before it is applied; at start-up the agent reverts whatever the ledger still holds.
 
 Options:
-  --listen host:port     Address to bind (default 127.0.0.1:7070; port 0 picks one)
+  --listen host:port     Address to bind (default 127.0.0.1:7070; port 0 picks one), or
+                         unix:/path for a Unix socket (its directory must be mode 0700)
   --tls-ca file          CA that signs controller certificates (PEM)
   --tls-cert file        This agent's certificate (PEM)
   --tls-key file         This agent's key (PEM)
-  --insecure             Plain text; refused unless --listen is a loopback address
-  --policy file          Policy (YAML): allowed drivers and targets, maxDuration,
-                         maxConcurrentFaults, protected addresses and ports, controllers
+  --insecure             Plain text (no controller identity): on a loopback address only, and
+                         not at all when the agent runs as root or with capabilities, unless
+                         --listen is a unix: socket in a directory only its user can open
+  --policy file          Policy (YAML): controllers (certificate names allowed to connect;
+                         default squall-controller), allowed drivers and targets, maxDuration,
+                         maxConcurrentFaults, protected addresses and ports, tc devices,
+                         toxiproxy URLs, fleet caps (see docs/security.md)
   --ledger dir           Fault ledger directory (default $XDG_STATE_HOME/squall/ledger)
   --config file          Agent targets (YAML): processes (managed spawn, or pidFile + restart argv)
                          and proxies this agent hosts
   --proxy name=listen,upstream
                          Host a fault proxy (repeatable), e.g. api=127.0.0.1:18080,127.0.0.1:8080
   --toxiproxy-api host:port
-                         Also serve Toxiproxy's HTTP API (loopback only: it has no authentication)
-                         for the hosted proxies, e.g. 127.0.0.1:8474;
-                         proxies created through it are targetable by proxy.* faults
+                         Also serve Toxiproxy's HTTP API (loopback only: it has no authentication;
+                         it takes JSON from non-browser clients only) for the hosted proxies,
+                         e.g. 127.0.0.1:8474; proxies created through it listen where the
+                         policy's proxyApi.listen allows (loopback by default) and are
+                         targetable by proxy.* faults
   --host name            Name reported to controllers (default: the OS hostname)
   -h, --help             This help
 
@@ -44,10 +53,10 @@ Exit codes: 0 stopped by a signal, every fault reverted · 2 bad flags, TLS file
             4 a fault could not be reverted at shutdown (it stays in the ledger)
 
 Examples:
-  squall certs init --dir certs --agent edge-1 --host 10.0.0.5
+  squall certs init --dir certs --agent edge-1 --host edge-1=10.0.0.5
   squall agent --listen 0.0.0.0:7070 --tls-ca certs/ca.pem --tls-cert certs/edge-1.pem \\
     --tls-key certs/edge-1.key --policy agent-policy.yaml
-  squall agent --listen 127.0.0.1:7070 --insecure
+  squall agent --listen unix:/run/squall/agent.sock --insecure
 `;
 
 export const agentCommand: Command = {
@@ -64,12 +73,7 @@ export const agentCommand: Command = {
         throw new SquallError('SQUALL_USAGE', '--insecure and --tls-* exclude each other');
       }
       // Refuse before anything is started (createAgentServer refuses too).
-      if (!isLoopback(splitAddress(listen).host)) {
-        throw new SquallError(
-          'SQUALL_AGENT_INSECURE',
-          `--insecure (plain text) is only allowed on a loopback address, not '${listen}'; use mTLS (squall certs init)`,
-        );
-      }
+      checkPlainTextListen(listen);
       security = { insecure: true };
     } else {
       if (tlsFlags.some((f) => f === undefined)) {
@@ -109,7 +113,11 @@ export const agentCommand: Command = {
       log,
       ...(values.host ? { host: values.host } : {}),
     });
-    const api = values['toxiproxy-api'] ? createToxiproxyApi({ proxies, log }) : undefined;
+    // Proxies created through the API listen only where the policy's proxyApi.listen allows.
+    const { checkProxyListen } = createReachGate(policy);
+    const api = values['toxiproxy-api']
+      ? createToxiproxyApi({ proxies, log, checkListen: checkProxyListen })
+      : undefined;
     try {
       if (api) {
         const at = splitAddress(values['toxiproxy-api']!);
@@ -124,8 +132,10 @@ export const agentCommand: Command = {
         io.stdout.write(`Toxiproxy API on http://${bound.host}:${bound.port}\n`);
       }
       const bound = await agent.listen(listen, security);
+      const where =
+        bound.port === 0 && bound.host.startsWith('unix:') ? bound.host : `${bound.host}:${bound.port}`;
       io.stdout.write(
-        `squall agent listening on ${bound.host}:${bound.port} (${'insecure' in security ? 'plain text' : 'mTLS'}), ledger ${ledgerDir}${agent.recoveredAtStart ? `, ${agent.recoveredAtStart} leftover(s) reverted` : ''}\n`,
+        `squall agent listening on ${where} (${'insecure' in security ? 'plain text' : 'mTLS'}), ledger ${ledgerDir}${agent.recoveredAtStart ? `, ${agent.recoveredAtStart} leftover(s) reverted` : ''}\n`,
       );
       await new Promise<void>((done) => {
         if (!io.signal) return; // no signal wiring: run until the process ends

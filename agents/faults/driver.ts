@@ -78,10 +78,14 @@ export interface ActiveFault {
   readonly clockOffsetMs?: number;
 }
 
-/** Addresses and ports a fault would cut off, so an agent policy can protect its control channel. */
+/** What a fault would touch, so an agent policy can protect its control channel and allow-list the rest. */
 export interface FaultReach {
   addresses?: string[];
   ports?: number[];
+  /** Network devices it shapes (tc.*): checked against `tc.devices` and the control interface. */
+  devices?: string[];
+  /** URLs the agent would call on the fault's behalf (toxiproxy.*): checked against `toxiproxy.urls`. */
+  urls?: string[];
 }
 
 export interface FaultDriver<P = unknown> {

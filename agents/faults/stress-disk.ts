@@ -9,6 +9,7 @@ import { isAbsolute, join } from 'node:path';
 import { z } from 'zod';
 import { Percent } from '../../engine/spec/schema.js';
 import { defineFaultDriver, type FaultContext } from './driver.js';
+import { shellQuote } from './proc.js';
 import { formatBytes, requireSelf, Size } from './stress.js';
 
 const CHUNK_BYTES = 8 * 1024 * 1024;
@@ -60,7 +61,7 @@ export const stressDisk = defineFaultDriver({
     ctx.log(`stress.disk: wrote ${formatBytes(p.size)} to ${file}`);
     return {
       where: `file ${file} (${formatBytes(p.size)})`,
-      removeCommand: `rm -f ${file}`,
+      removeCommand: shellQuote(['rm', '-f', '--', file]),
       revert: () => rm(file, { force: true }),
     };
   },

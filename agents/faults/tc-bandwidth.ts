@@ -30,6 +30,7 @@ export const tcBandwidth = defineFaultDriver({
       `rate ${p.rate} kbit/s`,
     ),
   recover: (ctx, p) => deleteRoot(ctx.target.host, p.device),
+  reach: (p) => ({ devices: [p.device] }),
   async unavailable() {
     try {
       await run(['tc', '-V']);

@@ -75,6 +75,7 @@ export const tcDelay = defineFaultDriver({
     );
   },
   recover: (ctx, p) => recoverDevice(ctx, p),
+  reach: (p) => ({ devices: [p.device] }),
   unavailable: netemUnavailable,
 });
 
@@ -93,5 +94,6 @@ export const tcLoss = defineFaultDriver({
     );
   },
   recover: (ctx, p) => recoverDevice(ctx, p),
+  reach: (p) => ({ devices: [p.device] }),
   unavailable: netemUnavailable,
 });

@@ -1,6 +1,7 @@
 /** `toxiproxy.down`: disable a proxy in a real Toxiproxy server (`enabled: false`); revert enables it again. */
 import { z } from 'zod';
 import { defineFaultDriver } from './driver.js';
+import { shellQuote } from './proc.js';
 import { ApiUrl, describeError, toxiproxyAt } from './toxiproxy.js';
 
 const setEnabled = async (url: string, proxyName: string, enabled: boolean) => {
@@ -13,6 +14,7 @@ export const toxiproxyDown = defineFaultDriver({
   summary: 'Take a proxy in a real Toxiproxy server down (enabled: false).',
   params: z.strictObject({ url: ApiUrl }),
   targets: ['proxy'],
+  reach: (p) => ({ urls: [p.url] }),
   async inject(ctx, p) {
     const proxyName = ctx.target.proxy!;
     try {
@@ -22,7 +24,16 @@ export const toxiproxyDown = defineFaultDriver({
     }
     return {
       where: `Toxiproxy ${p.url}, proxy '${proxyName}' disabled`,
-      removeCommand: `curl -X POST -d '{"enabled":true}' ${p.url}/proxies/${proxyName}`,
+      removeCommand: shellQuote([
+        'curl',
+        '-X',
+        'POST',
+        '-H',
+        'Content-Type: application/json',
+        '-d',
+        '{"enabled":true}',
+        `${p.url}/proxies/${encodeURIComponent(proxyName)}`,
+      ]),
       revert: () => setEnabled(p.url, proxyName, true),
     };
   },

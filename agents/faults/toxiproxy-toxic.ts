@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { Percent } from '../../engine/spec/schema.js';
 import { defineFaultDriver } from './driver.js';
+import { shellQuote } from './proc.js';
 import { ApiUrl, describeError, toxiproxyAt } from './toxiproxy.js';
 
 const Params = z.strictObject({
@@ -21,6 +22,7 @@ export const toxiproxyToxic = defineFaultDriver({
   summary: 'Add a toxic to a proxy in a real Toxiproxy server (toxiproxy-node-client).',
   params: Params,
   targets: ['proxy'],
+  reach: (p) => ({ urls: [p.url] }),
   async inject(ctx, p) {
     const proxyName = ctx.target.proxy!;
     const toxiproxy = toxiproxyAt(p.url);
@@ -40,7 +42,12 @@ export const toxiproxyToxic = defineFaultDriver({
     ctx.log(`Toxiproxy ${p.url}: ${p.type} on '${proxyName}' ${p.stream} ${JSON.stringify(p.attributes)}`);
     return {
       where: `Toxiproxy ${p.url}, proxy '${proxyName}', toxic ${toxicName} (${p.type} ${p.stream})`,
-      removeCommand: `curl -X DELETE ${p.url}/proxies/${proxyName}/toxics/${toxicName}`,
+      removeCommand: shellQuote([
+        'curl',
+        '-X',
+        'DELETE',
+        `${p.url}/proxies/${encodeURIComponent(proxyName)}/toxics/${toxicName}`,
+      ]),
       async revert() {
         const res = await fetch(`${p.url}/proxies/${encodeURIComponent(proxyName)}/toxics/${toxicName}`, {
           method: 'DELETE',

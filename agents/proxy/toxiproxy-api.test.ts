@@ -123,11 +123,13 @@ describe('Toxiproxy HTTP API on the built-in proxy', () => {
   it('answers unknown proxies and toxics with 404 and duplicates with 409, like Toxiproxy', async () => {
     expect((await fetch(`${url}/proxies/nope`)).status).toBe(404);
     const body = JSON.stringify({ name: 'a', listen: '127.0.0.1:0', upstream: `127.0.0.1:${echo.port}` });
-    expect((await fetch(`${url}/proxies`, { method: 'POST', body })).status).toBe(201);
-    expect((await fetch(`${url}/proxies`, { method: 'POST', body })).status).toBe(409);
+    const headers = { 'content-type': 'application/json' };
+    expect((await fetch(`${url}/proxies`, { method: 'POST', body, headers })).status).toBe(201);
+    expect((await fetch(`${url}/proxies`, { method: 'POST', body, headers })).status).toBe(409);
     expect((await fetch(`${url}/proxies/a/toxics/nope`)).status).toBe(404);
     const bad = await fetch(`${url}/proxies/a/toxics`, {
       method: 'POST',
+      headers,
       body: JSON.stringify({ type: 'latncy' }),
     });
     expect(bad.status).toBe(400);

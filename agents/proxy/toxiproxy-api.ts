@@ -2,13 +2,17 @@
  * Toxiproxy's HTTP API (v2: /version, /proxies, /populate, /reset, /proxies/{name}/toxics...)
  * over the built-in fault proxies, so `toxiproxy-node-client` and Toxiproxy's own CLI drive
  * them. Proxies created here join the same map the agent's proxy.* drivers resolve from.
- * `createToxiproxyApi` returns an unbound server; `listen` binds it.
+ * `createToxiproxyApi` returns an unbound server; `listen` binds it. Requests pass api-guard.ts
+ * first (loopback Host, JSON only, no browsers, a body cap), and a proxy created here listens
+ * only where `checkListen` allows (the agent's policy: loopback by default).
  */
 import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import type { ToxicSpec } from '../faults/driver.js';
+import { isLoopback } from '../server/plain-text.js';
+import { readCappedBody, refuseRequest } from './api-guard.js';
 import { createFaultProxy, type FaultProxy } from './fault-proxy.js';
 import { toxicTypes } from './toxic.js';
 
@@ -75,6 +79,11 @@ export function createToxiproxyApi(options: {
   /** Shared with the agent: proxies created through the API appear here, and the agent's appear in the API. */
   proxies: Map<string, FaultProxy>;
   log?: (message: string) => void;
+  /**
+   * Throws when a proxy may not listen on this address (the agent's policy, proxyApi.listen).
+   * Default: loopback addresses only.
+   */
+  checkListen?: (listen: string) => void;
 }): ToxiproxyApi {
   const log = options.log ?? (() => {});
   const state = new Map<string, ApiProxy>();
@@ -118,7 +127,13 @@ export function createToxiproxyApi(options: {
     }
   };
 
+  const checkListen = options.checkListen ?? loopbackOnly;
   const createProxy = async (body: z.infer<typeof ProxyBody>) => {
+    try {
+      checkListen(body.listen);
+    } catch (err) {
+      throw new ApiError(403, (err as Error).message);
+    }
     if (options.proxies.has(body.name)) throw new ApiError(409, 'proxy already exists');
     const proxy = createFaultProxy({ name: body.name, listen: body.listen, upstream: body.upstream, log });
     try {
@@ -251,39 +266,52 @@ export function createToxiproxyApi(options: {
     created.delete(name);
   };
 
+  let boundPort = 0;
+  const reply = (res: http.ServerResponse, status: number, payload: unknown, close = false) => {
+    const headers: Record<string, string> = close ? { connection: 'close' } : {};
+    if (status === 204 || payload === undefined) res.writeHead(status, headers).end();
+    else if (typeof payload === 'string')
+      res.writeHead(status, { ...headers, 'content-type': 'text/plain' }).end(payload);
+    else
+      res.writeHead(status, { ...headers, 'content-type': 'application/json' }).end(JSON.stringify(payload));
+  };
   const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const text = Buffer.concat(chunks).toString('utf8');
-      const parts = (req.url ?? '/').split('?')[0]!.split('/').filter(Boolean).map(decodeURIComponent);
-      void (async () => {
-        let status: number;
-        let payload: unknown;
-        try {
-          const body = text ? (JSON.parse(text) as unknown) : {};
-          [status, payload] = await route(req.method ?? 'GET', parts, body);
-        } catch (err) {
-          status =
-            err instanceof ApiError
-              ? err.status
-              : err instanceof z.ZodError || err instanceof SyntaxError
-                ? 400
-                : 500;
-          payload = {
-            error: err instanceof z.ZodError ? z.prettifyError(err) : (err as Error).message,
-            status,
-          };
+    const refusal = refuseRequest(req, boundPort);
+    if (refusal) {
+      log(`Toxiproxy API: refused ${req.method} ${req.url}: ${refusal.error}`);
+      reply(res, refusal.status, refusal); // Node reads and drops the unread body
+      return;
+    }
+    void readCappedBody(req).then(
+      (text) => {
+        if (text === undefined) {
+          reply(res, 413, { error: 'request body too large', status: 413 });
+          return;
         }
-        if (status === 204 || payload === undefined) {
-          res.writeHead(status).end();
-        } else if (typeof payload === 'string') {
-          res.writeHead(status, { 'content-type': 'text/plain' }).end(payload);
-        } else {
-          res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(payload));
-        }
-      })();
-    });
+        const parts = (req.url ?? '/').split('?')[0]!.split('/').filter(Boolean).map(decodeURIComponent);
+        void (async () => {
+          let status: number;
+          let payload: unknown;
+          try {
+            const body = text ? (JSON.parse(text) as unknown) : {};
+            [status, payload] = await route(req.method ?? 'GET', parts, body);
+          } catch (err) {
+            status =
+              err instanceof ApiError
+                ? err.status
+                : err instanceof z.ZodError || err instanceof SyntaxError
+                  ? 400
+                  : 500;
+            payload = {
+              error: err instanceof z.ZodError ? z.prettifyError(err) : (err as Error).message,
+              status,
+            };
+          }
+          reply(res, status, payload);
+        })();
+      },
+      () => res.destroy(),
+    );
   });
 
   return {
@@ -291,6 +319,7 @@ export function createToxiproxyApi(options: {
       server.listen(port, host);
       await once(server, 'listening');
       const address = server.address() as AddressInfo;
+      boundPort = address.port;
       log(`Toxiproxy API listening on ${host}:${address.port}`);
       return { host, port: address.port };
     },
@@ -300,4 +329,11 @@ export function createToxiproxyApi(options: {
       for (const name of [...created]) await deleteProxy(name).catch(() => {});
     },
   };
+}
+
+/** The default listen rule without a policy: loopback addresses only. */
+function loopbackOnly(listen: string): void {
+  if (!isLoopback(listen.slice(0, listen.lastIndexOf(':')))) {
+    throw new Error(`listen address '${listen}' is not a loopback address`);
+  }
 }

@@ -44,8 +44,10 @@ describe('agent config targets', () => {
     cleanup.push(() => targets.stopAll());
     const agent = createAgentServer({ ledgerDir: join(dir, 'ledger'), processes: targets.processes });
     cleanup.push(() => agent.close());
-    const { port } = await agent.listen('127.0.0.1:0', { insecure: true });
-    const c = await connectAgent('a', { address: `127.0.0.1:${port}`, insecure: true });
+    // Plain text as root: only on a unix socket in a directory only we can open (mkdtemp: 0700).
+    const socket = `unix:${join(dir, 'agent.sock')}`;
+    await agent.listen(socket, { insecure: true });
+    const c = await connectAgent('a', { address: socket, insecure: true });
     cleanup.push(() => c.close());
 
     const ticker = targets.processes.get('ticker')!;

@@ -8,19 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type AgentConnection, connectAgent } from '../../engine/controller/agent-connection.js';
-import type { SquallError } from '../../engine/errors.js';
 import { createFaultProxy, type FaultProxy } from '../proxy/fault-proxy.js';
 import { makeTestPki, type TestPki } from '../test-support/pki.js';
+import { rejection } from '../test-support/rejection.js';
 import { type AgentServer, createAgentServer, readTlsFiles } from './agent-server.js';
 import { parsePolicy } from './policy.js';
-
-const rejection = (p: Promise<unknown>) =>
-  p.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (e: SquallError) => e,
-  );
 
 describe('gRPC agent over mTLS', () => {
   let pki: TestPki;
@@ -32,7 +24,7 @@ describe('gRPC agent over mTLS', () => {
   const logs: string[] = [];
 
   beforeAll(async () => {
-    pki = makeTestPki();
+    pki = makeTestPki(['edge-1']);
     dir = mkdtempSync(join(tmpdir(), 'squall-agent-'));
     proxy = createFaultProxy({ name: 'api', listen: '127.0.0.1:0', upstream: '127.0.0.1:1' });
     await proxy.start();
@@ -182,14 +174,15 @@ describe('gRPC agent over mTLS', () => {
         tls: readTlsFiles({ ca: pki.ca, cert: pki.agent.cert, key: pki.agent.key }),
       });
       const err = await rejection(
-        connectAgent('strict', {
+        connectAgent('edge-1', {
           address: `127.0.0.1:${port}`,
           tls: { ca: pki.ca, cert: pki.controller.cert, key: pki.controller.key },
         }),
       );
       expect(err.code).toBe('SQUALL_AGENT_POLICY_DENIED');
       expect(err.message).toContain("'squall-controller' is not in the agent's policy");
-      expect(logs.some((l) => l.startsWith('session refused'))).toBe(true);
+      // Hello is refused already (before any session), and logged.
+      expect(logs.some((l) => l.startsWith('hello refused'))).toBe(true);
     } finally {
       await strict.close();
     }
@@ -327,17 +320,18 @@ describe('agent listen security', () => {
     }
   });
 
-  it('serves plain text on loopback when asked, and the controller must ask too', async () => {
+  it('serves plain text on a unix socket when asked, and the controller must ask too', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'squall-agent-'));
     const agent = createAgentServer({ ledgerDir: join(dir, 'ledger') });
     try {
-      const { port } = await agent.listen('127.0.0.1:0', { insecure: true });
-      const c = await connectAgent('lo', { address: `127.0.0.1:${port}`, insecure: true });
+      const socket = `unix:${join(dir, 'agent.sock')}`; // mkdtemp: mode 0700, ours
+      await agent.listen(socket, { insecure: true });
+      const c = await connectAgent('lo', { address: socket, insecure: true });
       expect(c.info.drivers.length).toBeGreaterThan(0);
       await c.close();
-      const noTls = await rejection(connectAgent('lo', { address: `127.0.0.1:${port}` }));
+      const noTls = await rejection(connectAgent('lo', { address: socket }));
       expect(noTls.code).toBe('SQUALL_AGENT_INSECURE');
-      const remote = await rejection(connectAgent('far', { address: `10.1.2.3:${port}`, insecure: true }));
+      const remote = await rejection(connectAgent('far', { address: '10.1.2.3:7070', insecure: true }));
       expect(remote.code).toBe('SQUALL_AGENT_INSECURE');
     } finally {
       await agent.close();

@@ -16,10 +16,12 @@ import { faultDrivers } from '../faults/index.js';
 import { toGrpcError } from '../grpc-status.js';
 import { agentService } from '../proto/load.js';
 import type { AgentEvent, AgentInfo, ControlMessage, DriverInfo, HelloRequest } from '../proto/messages.js';
+import { deviceHolding } from './control-devices.js';
 import { type AutoRevert, createFaultTable } from './fault-table.js';
 import { openLedger } from './ledger.js';
+import { checkPlainTextListen, isUnixListen, restrictSocket } from './plain-text.js';
 import { createPolicyGate, DEFAULT_POLICY, type Policy } from './policy.js';
-import { handleSession, type LiveSession } from './session.js';
+import { handleSession, type LiveSession, type PeerCall, peerCommonName } from './session.js';
 import { createShardHost, SHARD_DRIVER_NAME } from './shards.js';
 
 export interface AgentServerOptions {
@@ -42,11 +44,11 @@ export interface TlsMaterial {
   key: Buffer;
 }
 
-/** mTLS (the default), or plain text — accepted only for a loopback address. */
+/** mTLS (the default), or plain text — accepted only where plain-text.ts says it is safe. */
 export type AgentSecurity = { tls: TlsMaterial } | { insecure: true };
 
 export interface AgentServer {
-  /** Reverts ledger leftovers, then binds `host:port` (port 0 picks one). */
+  /** Reverts ledger leftovers, then binds `host:port` (port 0 picks one) or `unix:/path`. */
   listen(address: string, security: AgentSecurity): Promise<{ host: string; port: number }>;
   /** How many ledger leftovers were reverted at start-up. */
   readonly recoveredAtStart: number;
@@ -69,10 +71,7 @@ export function readTlsFiles(paths: { ca: string; cert: string; key: string }): 
   return { ca: read('CA', paths.ca), cert: read('certificate', paths.cert), key: read('key', paths.key) };
 }
 
-export function isLoopback(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, '');
-  return h === 'localhost' || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h);
-}
+export { isLoopback } from './plain-text.js';
 
 export function splitAddress(address: string): { host: string; port: number } {
   const i = address.lastIndexOf(':');
@@ -91,7 +90,12 @@ export function createAgentServer(options: AgentServerOptions): AgentServer {
   const sessions = new Map<string, LiveSession>();
   const server = new grpc.Server();
   let recoveredAtStart = 0;
+  let plainText = false;
   const policy = createPolicyGate(policyData);
+  /** Only controllers named in the policy; plain text has no identity (plain-text.ts decides where it is allowed). */
+  const checkPeer = (call: PeerCall) => {
+    if (!plainText) policy.checkController(peerCommonName(call));
+  };
   const onAutoRevert = (event: AutoRevert) => sessions.get(event.sessionId)?.notify(event);
   const table = createFaultTable({
     agent: { processes: options.processes ?? new Map(), proxies: options.proxies ?? new Map(), log },
@@ -130,6 +134,13 @@ export function createAgentServer(options: AgentServerOptions): AgentServer {
 
   server.addService(agentService().service, {
     Hello(call: grpc.ServerUnaryCall<HelloRequest, AgentInfo>, callback: grpc.sendUnaryData<AgentInfo>) {
+      try {
+        checkPeer(call);
+      } catch (err) {
+        log(`hello refused (${call.getPeer()}): ${(err as Error).message}`);
+        callback(toGrpcError(err));
+        return;
+      }
       drivers().then(
         (list) =>
           callback(null, {
@@ -148,10 +159,9 @@ export function createAgentServer(options: AgentServerOptions): AgentServer {
           }),
         (err) => callback(toGrpcError(err)),
       );
-      void call;
     },
     Session(call: grpc.ServerDuplexStream<ControlMessage, AgentEvent>) {
-      handleSession(call, { table, policy, log, sessions, clock, shards });
+      handleSession(call, { table, policy, log, sessions, clock, shards, checkPeer });
     },
   });
 
@@ -160,15 +170,12 @@ export function createAgentServer(options: AgentServerOptions): AgentServer {
       return recoveredAtStart;
     },
     async listen(address, security) {
-      const { host, port } = splitAddress(address);
+      const unix = isUnixListen(address);
+      const { host, port } = unix ? { host: address, port: 0 } : splitAddress(address);
       let credentials: grpc.ServerCredentials;
       if ('insecure' in security) {
-        if (!isLoopback(host)) {
-          throw new SquallError(
-            'SQUALL_AGENT_INSECURE',
-            `plain text is only allowed on a loopback address, not '${host}'; use mTLS (squall certs init)`,
-          );
-        }
+        checkPlainTextListen(address);
+        plainText = true;
         credentials = grpc.ServerCredentials.createInsecure();
       } else {
         credentials = grpc.ServerCredentials.createSsl(
@@ -184,7 +191,7 @@ export function createAgentServer(options: AgentServerOptions): AgentServer {
       }
       const bound = await new Promise<number>((resolve, reject) =>
         server.bindAsync(
-          `${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${port}`,
+          unix ? address : `${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${port}`,
           credentials,
           (err, p) =>
             err
@@ -192,13 +199,18 @@ export function createAgentServer(options: AgentServerOptions): AgentServer {
               : resolve(p),
         ),
       );
+      restrictSocket(address);
       if (!('insecure' in security)) logTlsRefusals(server, log);
-      // The control port is never partitioned, whatever the policy file says.
-      policy.protect({ ports: [bound] });
-      log(
-        `agent listening on ${host}:${bound} (${'insecure' in security ? 'PLAIN TEXT, loopback only' : 'mTLS'})`,
-      );
-      return { host, port: bound };
+      // The control port is never partitioned, whatever the policy file says, nor the device
+      // holding the listen address shaped (sessions add the device toward each controller).
+      if (!unix) {
+        policy.protect({ ports: [bound] });
+        const device = deviceHolding(host);
+        if (device) policy.reach.protectDevices([device]);
+      }
+      const where = unix ? address : `${host}:${bound}`;
+      log(`agent listening on ${where} (${'insecure' in security ? 'PLAIN TEXT' : 'mTLS'})`);
+      return { host, port: unix ? 0 : bound }; // grpc-js reports 1 for a unix socket
     },
     activeFaults: () => table.count(),
     async close() {

@@ -11,8 +11,9 @@
  * maxDuration: 10m
  * maxConcurrentFaults: 4
  * protected: { addresses: [10.0.0.1, 10.0.0.0/24], ports: [22, 7070] }
- * controllers: [squall-controller]     # allowed client-certificate CNs; omit for any from the CA
+ * controllers: [squall-controller]     # client-certificate CNs that may control this agent (the default)
  * lease: { minTtl: 1s, maxTtl: 60s }
+ * # and the reach rules of policy-reach.ts: tc, toxiproxy, proxyApi, fleet
  * ```
  */
 import { readFileSync } from 'node:fs';
@@ -21,7 +22,11 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { SquallError } from '../../engine/errors.js';
 import { Duration } from '../../engine/spec/schema.js';
+import { shardCountFor } from '../../simulator/shard-plan.js';
+import { DEFAULT_CONTROLLER_NAME } from '../certs/certs.js';
 import type { FaultReach, FaultTarget } from '../faults/driver.js';
+import { createReachGate, type ReachGate, ReachPolicyFields } from './policy-reach.js';
+import { shardDevices } from './shard-config.js';
 
 const Names = z.array(z.string().min(1));
 
@@ -48,9 +53,15 @@ export const PolicySchema = z.strictObject({
     .prefault({}),
   /** Most devices one fleet shard may simulate here (fleet shards: `fleet.shard` in drivers). */
   maxShardDevices: z.number().int().nonnegative().default(50_000),
-  /** Client certificate common names allowed to control this agent; omit for any the CA signed. */
-  controllers: Names.optional(),
   lease: z.strictObject({ minTtl: Duration.prefault('500ms'), maxTtl: Duration.prefault('5m') }).prefault({}),
+  // --- Certificate roles and reach (issue 12, findings 2 and 7; policy-reach.ts) ---
+  /**
+   * Client-certificate CNs that may say Hello and open sessions; `*` for any certificate the CA
+   * signed. Default: the controller `squall certs init` issues.
+   */
+  controllers: Names.default([DEFAULT_CONTROLLER_NAME]),
+  ...ReachPolicyFields,
+  // --- end of issue 12 findings 2 and 7 ---
 });
 
 export type Policy = z.infer<typeof PolicySchema>;
@@ -95,11 +106,17 @@ export interface PolicyGate {
   readonly policy: Policy;
   /** Throws SQUALL_AGENT_POLICY_DENIED naming the rule; returns when the request is allowed. */
   check(request: PolicyRequest): void;
+  /** Throws SQUALL_AGENT_POLICY_DENIED unless the client certificate's CN is in `controllers`. */
   checkController(commonName: string | undefined): void;
+  /** Device, URL, proxy-listen and fleet rules (policy-reach.ts). */
+  readonly reach: ReachGate;
   /** Clamps a requested lease ttl into the policy's range. */
   ttlMs(requestedMs: number): number;
-  /** Throws SQUALL_AGENT_POLICY_DENIED when the agent may not host this fleet shard. */
-  checkShard(config: { engine: { groups: { count?: number }[] } }): void;
+  /** Throws SQUALL_AGENT_POLICY_DENIED when the agent may not host this fleet shard (given what it hosts). */
+  checkShard(
+    config: { engine: { groups: { count?: number }[] }; shards: number | 'auto' },
+    hosted: { shards: number; devices: number },
+  ): void;
   /** Adds never-cut addresses and ports at run time (the bound control port, controllers' addresses). */
   protect(extra: { addresses?: string[]; ports?: number[] }): void;
 }
@@ -123,6 +140,7 @@ export function createPolicyGate(
     for (const port of extra.ports ?? []) list.ports.add(port);
   };
   const protect = (extra: { addresses?: string[]; ports?: number[] }) => add(lists.control, extra);
+  const reach = createReachGate(policy);
   add(lists.policy, policy.protected);
   protect(always);
 
@@ -157,6 +175,7 @@ export function createPolicyGate(
         );
       }
       const ownNamespace = req.target.host === undefined || req.target.host === 'self';
+      reach.check(req.reach, ownNamespace);
       for (const [name, list] of Object.entries(lists)) {
         if (name === 'control' && !ownNamespace) continue;
         const what = name === 'control' ? "the agent's control channel" : 'protected';
@@ -172,27 +191,29 @@ export function createPolicyGate(
         }
       }
     },
-    checkShard(config) {
+    checkShard(config, hosted) {
       if (!matches(policy.drivers, 'fleet.shard')) {
         throw deny(
           `hosting fleet shards is not allowed by the agent's policy (drivers: ${policy.drivers.join(', ')}; add fleet.shard)`,
         );
       }
-      const devices = config.engine.groups.reduce((n, g) => n + (g.count ?? 1), 0);
+      const devices = shardDevices(config);
       if (devices > policy.maxShardDevices) {
         throw deny(
           `a shard of ${devices} devices exceeds the agent's maxShardDevices ${policy.maxShardDevices}`,
         );
       }
+      reach.checkFleet({ devices, workers: shardCountFor(config.shards, devices) }, hosted);
     },
     checkController(commonName) {
-      if (!policy.controllers) return;
+      if (policy.controllers.includes('*')) return;
       if (commonName === undefined || !policy.controllers.includes(commonName)) {
         throw deny(
           `controller certificate '${commonName ?? '(none)'}' is not in the agent's policy (controllers: ${policy.controllers.join(', ')})`,
         );
       }
     },
+    reach,
     protect,
     ttlMs(requestedMs) {
       const { minTtl, maxTtl } = policy.lease;

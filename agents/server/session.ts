@@ -9,7 +9,6 @@ import { randomUUID } from 'node:crypto';
 import { isIP } from 'node:net';
 import type * as grpc from '@grpc/grpc-js';
 import { SquallError } from '../../engine/errors.js';
-import type { FleetConfig } from '../../simulator/fleet-spec.js';
 import type { FaultTarget } from '../faults/driver.js';
 import { toGrpcError } from '../grpc-status.js';
 import type {
@@ -23,8 +22,10 @@ import type {
   StopShardMsg,
   WireTarget,
 } from '../proto/messages.js';
+import { deviceToward } from './control-devices.js';
 import { type AutoRevert, DEADLINE_GRACE_MS, type FaultTable } from './fault-table.js';
 import type { PolicyGate } from './policy.js';
+import { parseShardConfig } from './shard-config.js';
 import type { ShardHost } from './shards.js';
 
 export interface SessionDeps {
@@ -36,6 +37,8 @@ export interface SessionDeps {
   /** The agent's clock, epoch ms. */
   clock: () => number;
   shards: ShardHost;
+  /** Throws unless the peer may control this agent (its certificate's CN is in `controllers`). */
+  checkPeer(call: Call): void;
 }
 
 export interface LiveSession {
@@ -45,6 +48,9 @@ export interface LiveSession {
 
 type Call = grpc.ServerDuplexStream<ControlMessage, AgentEvent>;
 
+/** Any call the agent serves (Hello or Session), for the controller check. */
+export type PeerCall = Pick<grpc.ServerUnaryCall<unknown, unknown>, 'getPeer' | 'getAuthContext'>;
+
 export function handleSession(call: Call, deps: SessionDeps): void {
   const { table, policy, log } = deps;
   const peer = call.getPeer();
@@ -52,8 +58,19 @@ export function handleSession(call: Call, deps: SessionDeps): void {
   let ttlMs = 0;
   let lease: NodeJS.Timeout | undefined;
   let ended = false;
+  let opening = false;
   /** The lease ran out: whatever is still being injected must not outlive it. */
   let expired = false;
+
+  // Only a listed controller may open a session; anything else it sends is never read.
+  try {
+    deps.checkPeer(call);
+  } catch (err) {
+    log(`session refused (${peer}): ${(err as Error).message}`);
+    ended = true;
+    call.emit('error', toGrpcError(err));
+    return;
+  }
 
   const send = (event: AgentEvent) => {
     if (!ended && !call.destroyed && call.writable) call.write(event);
@@ -100,19 +117,21 @@ export function handleSession(call: Call, deps: SessionDeps): void {
   };
 
   const handlers = {
-    open(msg: OpenSession) {
-      if (id) throw new SquallError('SQUALL_USAGE', 'session already open');
-      try {
-        policy.checkController(peerCommonName(call));
-      } catch (err) {
-        log(`session refused (${peer}): ${(err as Error).message}`);
-        call.emit('error', toGrpcError(err));
-        ended = true;
-        return;
-      }
-      // The controller's own address is never cut off (the control channel is never partitioned).
+    async open(msg: OpenSession) {
+      if (id || opening) throw new SquallError('SQUALL_USAGE', 'session already open');
+      opening = true;
+      // The controller's own address is never cut off (the control channel is never partitioned),
+      // nor the device the agent reaches it over shaped (tc.*).
       const peerIp = peerAddress(peer);
-      if (peerIp) policy.protect({ addresses: [peerIp] });
+      if (peerIp) {
+        policy.protect({ addresses: [peerIp] });
+        const device = await deviceToward(peerIp).catch((err: Error) => {
+          log(`session (${peer}): cannot tell which device reaches the controller: ${err.message}`);
+          return undefined;
+        });
+        if (device) policy.reach.protectDevices([device]);
+      }
+      if (ended) return;
       id = randomUUID();
       ttlMs = policy.ttlMs(msg.ttl_ms || 5000);
       deps.sessions.set(id, {
@@ -170,23 +189,27 @@ export function handleSession(call: Call, deps: SessionDeps): void {
     },
     async revert(msg: RevertMsg) {
       if (!id) throw new SquallError('SQUALL_USAGE', 'open the session before reverting');
+      const owner = table.sessionOf(msg.fault_id);
+      if (owner !== undefined && owner !== id) {
+        throw new SquallError(
+          'SQUALL_AGENT_POLICY_DENIED',
+          `fault '${msg.fault_id}' belongs to another session; a session reverts only its own faults (the other session's lease and the fault's hard deadline revert it)`,
+        );
+      }
       await table.revert(msg.fault_id);
       log(`session ${id}: reverted ${msg.fault_id}`);
       send({ reverted: { request_id: msg.request_id, fault_id: msg.fault_id } });
     },
     async start_shard(msg: StartShardMsg) {
       if (!id) throw new SquallError('SQUALL_USAGE', 'open the session before starting a shard');
-      let config: FleetConfig;
-      try {
-        config = JSON.parse(msg.fleet_json) as FleetConfig;
-      } catch {
-        throw new SquallError('SQUALL_FLEET_CONFIG_INVALID', 'fleet_json is not JSON');
-      }
+      // Re-validated here: the agent does not trust a session to send what a controller validated.
+      const config = parseShardConfig(msg.fleet_json);
       const { devices } = await deps.shards.start(id, msg.shard_id, config, shardSink);
       send({ shard_started: { request_id: msg.request_id, shard_id: msg.shard_id, devices } });
     },
     async stop_shard(msg: StopShardMsg) {
-      const snapshot = await deps.shards.stop(msg.shard_id, shardSink);
+      if (!id) throw new SquallError('SQUALL_USAGE', 'open the session before stopping a shard');
+      const snapshot = await deps.shards.stop(msg.shard_id, shardSink, id);
       send({
         shard_stopped: {
           request_id: msg.request_id,
@@ -218,7 +241,7 @@ export function handleSession(call: Call, deps: SessionDeps): void {
       try {
         switch (kind) {
           case 'open':
-            return handlers.open((message as { open: OpenSession }).open);
+            return await handlers.open((message as { open: OpenSession }).open);
           case 'inject':
             return await handlers.inject((message as { inject: InjectMsg }).inject);
           case 'revert':
@@ -275,7 +298,7 @@ function fromWireTarget(t: WireTarget | undefined): FaultTarget {
 }
 
 /** The client certificate's CN, when the connection is mTLS. */
-function peerCommonName(call: Call): string | undefined {
+export function peerCommonName(call: PeerCall): string | undefined {
   const cert = call.getAuthContext?.()?.sslPeerCertificate;
   const cn = cert?.subject?.CN;
   return Array.isArray(cn) ? cn[0] : cn;

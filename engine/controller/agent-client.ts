@@ -12,6 +12,7 @@ import { agentService } from '../../agents/proto/load.js';
 import type { AgentInfo, HelloRequest } from '../../agents/proto/messages.js';
 import { SquallError } from '../errors.js';
 import { SQUALL_VERSION } from '../version.js';
+import { AgentIdentityError, agentIdentity, type IdentityCheck } from './agent-identity.js';
 import { diagnoseTls, speaksTls } from './tls-diagnose.js';
 
 /** An experiment's `agents.<name>` entry. */
@@ -26,17 +27,21 @@ export interface ClockSample {
   rttMs: number;
 }
 
+/** `unix:/path` (a local socket; plain text is allowed there) or `host:port`. */
+export const isUnixAddress = (address: string) => address.startsWith('unix:');
+
 export function clientCredentials(
   name: string,
   spec: AgentAddressSpec,
   baseDir: string,
+  identity: IdentityCheck = agentIdentity(spec.address, name),
 ): grpc.ChannelCredentials {
   const host = spec.address.slice(0, spec.address.lastIndexOf(':'));
   if (spec.insecure) {
-    if (!/^(localhost|127\.\d+\.\d+\.\d+|\[?::1\]?)$/.test(host)) {
+    if (!isUnixAddress(spec.address) && !/^(localhost|127\.\d+\.\d+\.\d+|\[?::1\]?)$/.test(host)) {
       throw new SquallError(
         'SQUALL_AGENT_INSECURE',
-        `agent '${name}': insecure (plain text) is only allowed for loopback addresses, not ${spec.address}`,
+        `agent '${name}': insecure (plain text) is only allowed for loopback addresses or a unix: socket, not ${spec.address}`,
       );
     }
     return grpc.credentials.createInsecure();
@@ -62,6 +67,7 @@ export function clientCredentials(
     read('CA', spec.tls.ca),
     read('key', spec.tls.key),
     read('certificate', spec.tls.cert),
+    { checkServerIdentity: identity.check },
   );
 }
 
@@ -94,12 +100,24 @@ export async function helloAgent(
   };
 }
 
-export function newAgentClient(name: string, spec: AgentAddressSpec, baseDir: string): grpc.Client {
+/**
+ * A client for the agent `name` at `spec.address`. Its certificate must carry `expectName`
+ * (by default `name`, the agent's key under `agents:`); the name, not the address, is what
+ * TLS sends and verifies (`grpc.ssl_target_name_override`), so an IP address never becomes the
+ * TLS servername (Node's DEP0123).
+ */
+export function newAgentClient(
+  name: string,
+  spec: AgentAddressSpec,
+  baseDir: string,
+  identity: IdentityCheck = agentIdentity(spec.address, name),
+): grpc.Client {
   const Agent = agentService();
-  return new Agent(spec.address, clientCredentials(name, spec, baseDir), {
+  return new Agent(spec.address, clientCredentials(name, spec, baseDir, identity), {
     // Fail a broken agent fast instead of retrying for minutes.
     'grpc.initial_reconnect_backoff_ms': 200,
     'grpc.max_reconnect_backoff_ms': 1000,
+    ...(spec.tls ? { 'grpc.ssl_target_name_override': identity.servername } : {}),
   });
 }
 
@@ -109,8 +127,12 @@ export async function explainTlsFailure(
   spec: AgentAddressSpec,
   baseDir: string,
   err: unknown,
+  identity: IdentityCheck = agentIdentity(spec.address, name),
 ): Promise<unknown> {
+  const mismatch = identity.failure();
+  if (mismatch) return new SquallError('SQUALL_AGENT_AUTH_FAILED', mismatch.message, { cause: err });
   if (!(err instanceof SquallError) || err.code !== 'SQUALL_AGENT_UNREACHABLE') return err;
+  if (isUnixAddress(spec.address)) return err; // the diagnosis below dials host:port
   if (!spec.tls) {
     if (!spec.insecure || !(await speaksTls(spec.address))) return err;
     return new SquallError(
@@ -120,17 +142,24 @@ export async function explainTlsFailure(
     );
   }
   const full = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
-  let reason: string | undefined;
+  let reason: string | AgentIdentityError | undefined;
   try {
-    reason = await diagnoseTls(spec.address, {
-      ca: readFileSync(full(spec.tls.ca)),
-      cert: readFileSync(full(spec.tls.cert)),
-      key: readFileSync(full(spec.tls.key)),
-    });
+    reason = await diagnoseTls(
+      spec.address,
+      {
+        ca: readFileSync(full(spec.tls.ca)),
+        cert: readFileSync(full(spec.tls.cert)),
+        key: readFileSync(full(spec.tls.key)),
+      },
+      identity,
+    );
   } catch {
     return err;
   }
   if (reason === undefined) return err;
+  if (reason instanceof AgentIdentityError) {
+    return new SquallError('SQUALL_AGENT_AUTH_FAILED', reason.message, { cause: err });
+  }
   return new SquallError(
     'SQUALL_AGENT_AUTH_FAILED',
     `agent '${name}' at ${spec.address} and this controller did not accept each other's certificates: ${reason} (are both signed by the same CA? see 'squall certs init')`,

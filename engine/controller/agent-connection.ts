@@ -30,6 +30,7 @@ import {
   helloAgent,
   newAgentClient,
 } from './agent-client.js';
+import { agentIdentity } from './agent-identity.js';
 
 export {
   type AgentAddressSpec,
@@ -109,7 +110,9 @@ export async function connectAgent(
 ): Promise<AgentConnection> {
   const log = options.log ?? (() => {});
   const timeoutMs = options.connectTimeoutMs ?? 5000;
-  const client = newAgentClient(name, spec, options.baseDir ?? process.cwd());
+  // The agent's certificate must carry the name the experiment gives it.
+  const identity = agentIdentity(spec.address, name);
+  const client = newAgentClient(name, spec, options.baseDir ?? process.cwd(), identity);
   const samples: ClockSample[] = [];
   const addSample = (s: ClockSample) => {
     samples.push(s);
@@ -128,7 +131,7 @@ export async function connectAgent(
     addSample(hello.sample);
   } catch (err) {
     client.close();
-    throw await explainTlsFailure(name, spec, options.baseDir ?? process.cwd(), err);
+    throw await explainTlsFailure(name, spec, options.baseDir ?? process.cwd(), err, identity);
   }
 
   const call = (

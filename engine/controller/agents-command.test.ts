@@ -34,7 +34,10 @@ describe('squall certs init + squall agents ping', () => {
     dir = mkdtempSync(join(tmpdir(), 'squall-cli-agents-'));
     const certs = io(dir);
     expect(
-      await main(['certs', 'init', '--dir', 'certs', '--agent', 'edge-1', '--host', '10.9.9.9'], certs.cli),
+      await main(
+        ['certs', 'init', '--dir', 'certs', '--agent', 'edge-1', '--host', 'edge-1=10.9.9.9'],
+        certs.cli,
+      ),
     ).toBe(0);
     agent = createAgentServer({
       ledgerDir: join(dir, 'ledger'),
@@ -66,7 +69,7 @@ describe('squall certs init + squall agents ping', () => {
     expect(statSync(join(dir, 'certs', 'edge-1.key')).mode & 0o777).toBe(0o600);
     const again = io(dir);
     expect(await main(['certs', 'init', '--dir', 'certs', '--agent', 'edge-1'], again.cli)).toBe(2);
-    expect(again.err()).toContain('already exists');
+    expect(again.err()).toContain('already exist');
   });
 
   it('agents ping prints reachability, version, clock offset and drivers', async () => {
@@ -94,7 +97,9 @@ describe('squall certs init + squall agents ping', () => {
     );
     const text = io(dir);
     expect(await main(['agents', 'ping', address, ...tls], text.cli)).toBe(0);
-    expect(text.out()).toMatch(/reachable, squall \S+ on edge-1\n {2}clock offset (49|50)\d\d\.\d ms/);
+    expect(text.out()).toMatch(
+      /reachable, squall \S+ on edge-1\n {2}certificate for 'edge-1', '10\.9\.9\.9'\n {2}clock offset (49|50)\d\d\.\d ms/,
+    );
   });
 
   it('the session keeps estimating the offset from heartbeats', async () => {

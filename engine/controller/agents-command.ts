@@ -5,17 +5,20 @@ import type { Command } from '../cli/command.js';
 import { ExitCode, SquallError } from '../errors.js';
 import { pingAgent } from './ping.js';
 
-const help = `Usage: squall agents ping <host:port> [options]
+const help = `Usage: squall agents ping <host:port | unix:path> [options]
 
 Says Hello to an agent (no session, nothing injected) and prints whether it is reachable, its
 version and host, the clock offset (agent − this host, from the best of several round trips),
-its limits and the fault drivers it offers (with the reason when one is unavailable here).
+its limits, the fault drivers it offers (with the reason when one is unavailable here) and,
+over mTLS, the names on the certificate it presented.
 
 Options:
   --tls-ca file      CA that signed the agent's certificate
   --tls-cert file    This controller's certificate
   --tls-key file     This controller's key
-  --insecure         Plain text (loopback agents started with --insecure only)
+  --name agent       The agent's name: its certificate must carry it (as a run checks the
+                     name under agents:); without it any agent certificate from the CA
+  --insecure         Plain text (agents started with --insecure: loopback or a unix: socket)
   --samples n        Round trips for the clock estimate (default 5)
   --json             Print the result as JSON
   -h, --help         This help
@@ -23,7 +26,7 @@ Options:
 Exit codes: 0 reachable · 2 bad flags or TLS files · 4 unreachable or refused
 
 Examples:
-  squall agents ping 10.0.0.5:7070 --tls-ca certs/ca.pem --tls-cert certs/squall-controller.pem --tls-key certs/squall-controller.key
+  squall agents ping 10.0.0.5:7070 --name edge-1 --tls-ca certs/ca.pem --tls-cert certs/squall-controller.pem --tls-key certs/squall-controller.key
   squall agents ping 127.0.0.1:7070 --insecure --json
 `;
 
@@ -40,7 +43,7 @@ export const agentsCommand: Command = {
     }
     const { values, positionals } = parsed;
     if (positionals[0] !== 'ping' || positionals.length !== 2) {
-      throw new SquallError('SQUALL_USAGE', 'expected: squall agents ping <host:port>');
+      throw new SquallError('SQUALL_USAGE', 'expected: squall agents ping <host:port | unix:path>');
     }
     const address = positionals[1]!;
     const tls =
@@ -54,7 +57,7 @@ export const agentsCommand: Command = {
     const result = await pingAgent(
       address,
       { address, ...(tls ? { tls } : {}), ...(values.insecure ? { insecure: true } : {}) },
-      { baseDir: resolve(io.cwd), samples },
+      { baseDir: resolve(io.cwd), samples, ...(values.name ? { expectName: values.name } : {}) },
     );
     if (values.json) {
       io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
@@ -62,6 +65,7 @@ export const agentsCommand: Command = {
     }
     io.stdout.write(
       `${address}: reachable, squall ${result.version} on ${result.host}\n` +
+        (result.certificate ? `  certificate for ${result.certificate}\n` : '') +
         `  clock offset ${result.clockOffsetMs.toFixed(1)} ms (±${(result.rttMs / 2).toFixed(1)} ms, rtt ${result.rttMs.toFixed(1)} ms)\n` +
         `  limits: maxDuration ${result.limits.max_duration_ms} ms, maxConcurrentFaults ${result.limits.max_concurrent_faults}, active ${result.activeFaults}\n` +
         `  drivers:\n${result.drivers
@@ -84,6 +88,7 @@ function parse(argv: string[]) {
       'tls-cert': { type: 'string' },
       'tls-key': { type: 'string' },
       insecure: { type: 'boolean' },
+      name: { type: 'string' },
       samples: { type: 'string' },
       json: { type: 'boolean' },
     },

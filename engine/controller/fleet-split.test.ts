@@ -65,7 +65,7 @@ describe('fleet shards on agents', () => {
   const connections: AgentConnection[] = [];
 
   beforeEach(async () => {
-    pki = makeTestPki();
+    pki = makeTestPki(['edge-1', 'edge-2']);
     dir = mkdtempSync(join(tmpdir(), 'squall-shards-'));
     broker = await startAedes();
   });
@@ -81,7 +81,7 @@ describe('fleet shards on agents', () => {
     const agent = createAgentServer({ ledgerDir: join(dir, name), policy, host: name });
     agents.push(agent);
     const { port } = await agent.listen('127.0.0.1:0', {
-      tls: readTlsFiles({ ca: pki.ca, cert: pki.agent.cert, key: pki.agent.key }),
+      tls: readTlsFiles({ ca: pki.ca, ...pki.agents[name]! }),
     });
     const c = await connectAgent(name, {
       address: `127.0.0.1:${port}`,

@@ -1,6 +1,7 @@
 /** One agent's Hello, several times for a clock estimate; no session, nothing injected. */
 import type { DriverInfo, Limits } from '../../agents/proto/messages.js';
 import { type AgentAddressSpec, explainTlsFailure, helloAgent, newAgentClient } from './agent-client.js';
+import { agentIdentity } from './agent-identity.js';
 
 export interface PingResult {
   address: string;
@@ -12,14 +13,23 @@ export interface PingResult {
   limits: Limits;
   activeFaults: number;
   drivers: DriverInfo[];
+  /** The names on the certificate the agent presented (mTLS only). */
+  certificate?: string;
 }
 
 export async function pingAgent(
   name: string,
   spec: AgentAddressSpec,
-  options: { baseDir?: string; samples?: number; timeoutMs?: number } = {},
+  options: {
+    baseDir?: string;
+    samples?: number;
+    timeoutMs?: number;
+    /** The name the agent's certificate must carry; without it any agent certificate from the CA. */
+    expectName?: string;
+  } = {},
 ): Promise<PingResult> {
-  const client = newAgentClient(name, spec, options.baseDir ?? process.cwd());
+  const identity = agentIdentity(spec.address, options.expectName);
+  const client = newAgentClient(name, spec, options.baseDir ?? process.cwd(), identity);
   try {
     let best: Awaited<ReturnType<typeof helloAgent>> | undefined;
     for (let i = 0; i < (options.samples ?? 5); i++) {
@@ -36,9 +46,10 @@ export async function pingAgent(
       limits: info.limits,
       activeFaults: info.active_faults,
       drivers: info.drivers,
+      ...(spec.tls && identity.presented() ? { certificate: identity.presented()! } : {}),
     };
   } catch (err) {
-    throw await explainTlsFailure(name, spec, options.baseDir ?? process.cwd(), err);
+    throw await explainTlsFailure(name, spec, options.baseDir ?? process.cwd(), err, identity);
   } finally {
     client.close();
   }

@@ -26,7 +26,7 @@ describe('runner with a remote gRPC agent', () => {
 
   beforeAll(async () => {
     h = await startHarness();
-    pki = makeTestPki();
+    pki = makeTestPki(['edge-1']);
     edgeProxy = createFaultProxy({
       name: 'edge-proxy',
       listen: '127.0.0.1:0',
@@ -111,15 +111,15 @@ guards: []
 describe('runner with the fleet split across remote agents', () => {
   it('runs each slice of the devices on its agent and scores the merged metrics', async () => {
     const { startAedes } = await import('../../simulator/test-support/brokers.js');
-    const pki = makeTestPki();
+    const pki = makeTestPki(['edge-1', 'edge-2']);
     const h = await startHarness();
     const broker = await startAedes();
     const agents = [0, 1].map((i) => createAgentServer({ ledgerDir: join(h.outDir, `ledger-${i}`) }));
     try {
       const addresses: string[] = [];
-      for (const a of agents) {
+      for (const [i, a] of agents.entries()) {
         const { port } = await a.listen('127.0.0.1:0', {
-          tls: readTlsFiles({ ca: pki.ca, cert: pki.agent.cert, key: pki.agent.key }),
+          tls: readTlsFiles({ ca: pki.ca, ...pki.agents[`edge-${i + 1}`]! }),
         });
         addresses.push(`127.0.0.1:${port}`);
       }

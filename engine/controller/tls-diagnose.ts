@@ -4,18 +4,22 @@
  * the handshake is done), which reads like an unreachable agent. A plain TLS handshake with the
  * same material tells the two apart and names the alert (`unknown ca`, `certificate required`).
  */
-import { isIP } from 'node:net';
 import tls from 'node:tls';
+import { AgentIdentityError, type IdentityCheck } from './agent-identity.js';
 
 /** How long to wait for a late TLS 1.3 alert after the handshake looked fine. */
 const ALERT_WAIT_MS = 300;
 
-/** The TLS failure message, or undefined when TLS itself works (or TCP does not connect at all). */
+/**
+ * The TLS failure message (or the agent's identity mismatch), or undefined when TLS itself
+ * works (or TCP does not connect at all). `identity` checks the agent's name, as the client does.
+ */
 export function diagnoseTls(
   address: string,
   material: { ca: Buffer; cert: Buffer; key: Buffer },
+  identity: IdentityCheck,
   timeoutMs = 3000,
-): Promise<string | undefined> {
+): Promise<string | AgentIdentityError | undefined> {
   const i = address.lastIndexOf(':');
   const host = address.slice(0, i).replace(/^\[|\]$/g, '');
   const port = Number(address.slice(i + 1));
@@ -25,10 +29,11 @@ export function diagnoseTls(
       host,
       port,
       ...material,
-      ...(isIP(host) ? {} : { servername: host }),
+      servername: identity.servername,
+      checkServerIdentity: identity.check,
       ALPNProtocols: ['h2'],
     });
-    const done = (result: string | undefined) => {
+    const done = (result: string | AgentIdentityError | undefined) => {
       clearTimeout(timer);
       socket.destroy();
       resolve(result);
@@ -41,7 +46,9 @@ export function diagnoseTls(
       setTimeout(() => done(undefined), ALERT_WAIT_MS);
       socket.resume();
     });
-    socket.once('error', (err: NodeJS.ErrnoException) => done(tcpConnected ? err.message : undefined));
+    socket.once('error', (err: NodeJS.ErrnoException) =>
+      done(err instanceof AgentIdentityError ? err : tcpConnected ? err.message : undefined),
+    );
     // A healthy agent keeps the connection (HTTP/2 waits for our preface); one that rejected our
     // certificate closes it right after the handshake, often without an alert Node can show.
     socket.once('close', () =>

@@ -143,10 +143,18 @@ export const System = z.strictObject({
   proxies: z.record(Name, ProxySpec).optional(),
 });
 
+/** An agent's gRPC address: `host:port`, or `unix:/path` (a local socket, e.g. for plain text as root). */
+const AgentAddress = z.string().regex(/^([^\s:]+:\d{1,5}|unix:\/\S+)$/, {
+  error: "expected 'host:port' (e.g. '10.0.0.5:7070') or 'unix:/path'",
+});
+
 export const AgentSpec = z.strictObject({
-  address: HostPort,
+  address: AgentAddress,
   tls: z.strictObject({ ca: z.string(), cert: z.string(), key: z.string() }).optional(),
-  insecure: z.boolean().optional().meta({ description: 'Plain text; only allowed on loopback.' }),
+  insecure: z
+    .boolean()
+    .optional()
+    .meta({ description: 'Plain text; only allowed on loopback or a unix: socket.' }),
 });
 
 export const Target = z.strictObject({
