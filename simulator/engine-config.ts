@@ -3,6 +3,7 @@
  * experiment's `fleet:` section (fleet-spec.ts) and the `squall fleet` flags both turn into
  * this; `resolveEngineConfig` fills defaults and validates once, before anything connects.
  */
+import { isIP } from 'node:net';
 import type { ConnectionOptions } from 'node:tls';
 import { SquallError } from '../engine/errors.js';
 import type { QoS } from './packets.js';
@@ -254,5 +255,8 @@ export function parseBrokerUrl(url: string, tls?: ConnectionOptions): BrokerTarg
   }
   const host = parsed.hostname.replace(/^\[|\]$/g, '');
   const port = parsed.port ? Number(parsed.port) : secure ? 8883 : 1883;
-  return secure ? { host, port, tls: { servername: host, ...tls } } : { host, port };
+  // SNI carries a name, never an address (RFC 6066 §3; Node warns DEP0123 for an IP).
+  return secure
+    ? { host, port, tls: { ...(isIP(host) ? {} : { servername: host }), ...tls } }
+    : { host, port };
 }
