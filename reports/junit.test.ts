@@ -20,14 +20,14 @@ describe('junit.xml', () => {
     expect(suite).toMatchObject({ name: 'demo-latency', tests: 3, failures: 1 });
     expect(suite.testcase!.map((c) => c.name)).toEqual([
       'available: success_ratio >= 99% (run)',
-      'fast-enough: latency_p99 <= 500ms (run)',
-      'recovers: time_to_recover <= 2s (run)',
+      'fast-enough: latency_p99 <= 500 ms (run)',
+      'recovers: time_to_recover <= 2 s (run)',
     ]);
     const failed = suite.testcase!.filter((c) => c.failure);
     expect(failed).toHaveLength(1);
     expect(failed[0]!.failure![0]).toMatchObject({
       type: 'breached',
-      message: 'latency_p99 605.18ms > 500ms during the run window; 1176.5% of the error budget consumed',
+      message: 'latency_p99 605 ms > 500 ms during the run window; 1,176% of the error budget consumed',
     });
   });
 

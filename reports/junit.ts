@@ -5,7 +5,7 @@
  * Shape: the Ant/Jenkins JUnit schema that GitHub, GitLab, Jenkins and junit2json read.
  */
 import type { SloResult } from '../engine/run/journal-events.js';
-import { describeSlo, formatBudget, formatSliValue, formatStatus } from './format.js';
+import { describeSlo, formatBudget, formatStatus, sloObjective, sloValue } from './format.js';
 import type { RunSummary } from './summary.js';
 
 export function escapeXml(text: string): string {
@@ -20,7 +20,7 @@ function windowsText(slo: SloResult): string {
   return slo.windows
     .map(
       (w) =>
-        `${w.window.padEnd(9)} ${formatSliValue(w.value, slo.unit).padEnd(12)} ${formatStatus(w.status).padEnd(9)} budget consumed ${formatBudget(w.budgetConsumed)}`,
+        `${w.window.padEnd(9)} ${sloValue(slo, w.value).padEnd(12)} ${formatStatus(w.status).padEnd(9)} budget consumed ${formatBudget(w.budgetConsumed)}`,
     )
     .join('\n');
 }
@@ -55,7 +55,7 @@ export function junitTestsuite(
   const suite = name;
   const cases: JunitCase[] = summary.slos.map((slo) => ({
     classname: `${suite}.slo`,
-    name: `${slo.name}: ${slo.sli} ${slo.objective} (${slo.window})`,
+    name: `${slo.name}: ${sloObjective(slo)} (${slo.window})`,
     failure:
       slo.status === 'met'
         ? undefined

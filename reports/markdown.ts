@@ -9,8 +9,9 @@ import {
   formatDuration,
   formatOffset,
   formatScore,
-  formatSliValue,
   formatStatus,
+  sloObjective,
+  sloValue,
   verdictWord,
 } from './format.js';
 import type { RunSummary } from './summary.js';
@@ -27,14 +28,14 @@ export function mdTable(head: readonly string[], rows: readonly (readonly string
 
 function windowValue(slo: SloResult, window: string): string {
   const w = slo.windows.find((x) => x.window === window);
-  return w ? formatSliValue(w.value, slo.unit) : '—';
+  return w ? sloValue(slo, w.value) : '—';
 }
 
 export function sloRows(summary: RunSummary): string[][] {
   return summary.slos.map((slo) => [
     slo.name,
-    `${slo.sli} ${slo.objective} (${slo.window})`,
-    formatSliValue(slo.value, slo.unit),
+    `${sloObjective(slo)} (${slo.window})`,
+    sloValue(slo, slo.value),
     windowValue(slo, 'baseline'),
     windowValue(slo, 'fault'),
     windowValue(slo, 'recovery'),

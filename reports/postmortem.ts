@@ -9,6 +9,7 @@ import {
   describeSlo,
   formatBudget,
   formatDuration,
+  formatObjective,
   formatOffset,
   formatScore,
   formatSliValue,
@@ -102,7 +103,7 @@ export function renderPostmortem(s: RunSummary): string {
     '',
     ...broke.map(
       (x) =>
-        `- Why did **${x.name}** (${x.sli}) miss \`${x.objective}\` while ${s.faults.map((f) => `'${f.name}'`).join(', ') || 'the fault'} was active? What would have had to be true for it to hold?`,
+        `- Why did **${x.name}** (${x.sli}) miss \`${formatObjective(x.objective, x.unit)}\` while ${s.faults.map((f) => `'${f.name}'`).join(', ') || 'the fault'} was active? What would have had to be true for it to hold?`,
     ),
     '- Did the baseline already sit close to an objective (see the baseline column)?',
     '- Did detection (guards, alerts, dashboards) notice the fault, and how long after it began?',

@@ -10,10 +10,11 @@ import { join } from 'node:path';
 import {
   describeSlo,
   formatDuration,
+  formatObjective,
   formatScore,
-  formatSliValue,
   formatStatus,
   formatTimestamp,
+  sloValue,
 } from '../../reports/format.js';
 import { STYLES } from '../../reports/html/styles.js';
 import { escapeXml as esc, junitTestsuite, renderCase } from '../../reports/junit.js';
@@ -118,7 +119,7 @@ export function renderSuiteHtml(s: SuiteSummary): string {
     .map((e) => {
       const sloRowsHtml = e.slos.map(
         (x) =>
-          `<tr><td><strong>${esc(x.name)}</strong><br><span class="muted">${esc(x.sli)} · ${esc(x.source)}</span></td><td>${esc(x.objective)} <span class="muted">(${esc(x.window)})</span></td><td class="num"><span class="${x.status}">${esc(formatSliValue(x.value, x.unit))}</span></td><td><span class="${x.status}">${esc(formatStatus(x.status))}</span></td></tr>`,
+          `<tr><td><strong>${esc(x.name)}</strong><br><span class="muted">${esc(x.sli)} · ${esc(x.source)}</span></td><td>${esc(formatObjective(x.objective, x.unit))} <span class="muted">(${esc(x.window)})</span></td><td class="num"><span class="${x.status}">${esc(sloValue(x, x.value))}</span></td><td><span class="${x.status}">${esc(formatStatus(x.status))}</span></td></tr>`,
       );
       const table = e.slos.length
         ? `<table><thead><tr><th>SLO</th><th>objective</th><th>value</th><th>status</th></tr></thead><tbody>${sloRowsHtml.join('')}</tbody></table>`

@@ -9,11 +9,13 @@ import {
   formatBudget,
   formatBurnRate,
   formatDuration,
+  formatObjective,
   formatOffset,
   formatScore,
   formatSliValue,
   formatStatus,
   formatTimestamp,
+  sloValue,
   verdictWord,
 } from '../format.js';
 import { escapeXml as esc } from '../junit.js';
@@ -51,9 +53,9 @@ function sloTable(s: RunSummary): string {
     const byWindow = new Map(slo.windows.map((w) => [w.window, w]));
     const cells = WINDOWS.map((w) => {
       const r = byWindow.get(w);
-      return `<td class="num">${r ? statusCell(r.status, formatSliValue(r.value, slo.unit)) : '—'}${r && r.burnRate !== null ? `<br><span class="muted">burn ${esc(formatBurnRate(r.burnRate))}</span>` : ''}</td>`;
+      return `<td class="num">${r ? statusCell(r.status, sloValue(slo, r.value)) : '—'}${r && r.burnRate !== null ? `<br><span class="muted">burn ${esc(formatBurnRate(r.burnRate))}</span>` : ''}</td>`;
     }).join('');
-    return `<tr data-slo="${esc(slo.name)}"><td><strong>${esc(slo.name)}</strong><br><span class="muted">${esc(slo.sli)} · ${esc(slo.source)}</span></td><td>${esc(slo.objective)}<br><span class="muted">${esc(slo.window)} window, ${esc(slo.budgeting)}</span></td><td class="num">${statusCell(slo.status, formatSliValue(slo.value, slo.unit))}</td>${cells}<td class="num">${esc(formatBudget(slo.budgetConsumed))}</td><td>${statusCell(slo.status, formatStatus(slo.status))}</td></tr>`;
+    return `<tr data-slo="${esc(slo.name)}"><td><strong>${esc(slo.name)}</strong><br><span class="muted">${esc(slo.sli)} · ${esc(slo.source)}</span></td><td>${esc(formatObjective(slo.objective, slo.unit))}<br><span class="muted">${esc(slo.window)} window, ${esc(slo.budgeting)}</span></td><td class="num">${statusCell(slo.status, sloValue(slo, slo.value))}</td>${cells}<td class="num">${esc(formatBudget(slo.budgetConsumed))}</td><td>${statusCell(slo.status, formatStatus(slo.status))}</td></tr>`;
   });
   const notes = s.slos
     .filter((x) => x.status !== 'met')
@@ -74,7 +76,7 @@ function keySliTable(s: RunSummary): string {
 function faultsTable(s: RunSummary): string {
   const rows = s.faults.map(
     (f) =>
-      `<tr><td><strong>${esc(f.name)}</strong><br><code>${esc(f.faultId)}</code></td><td><code>${esc(f.kind)}</code></td><td>${esc(f.agent)}<br><span class="muted">${esc(f.where)}</span></td><td class="num">${esc(formatOffset(f.injectOffsetMs))}<br><span class="muted">${esc(formatTimestamp(f.injectedAt))}</span></td><td class="num">${f.revertOffsetMs === null ? '<span class="breached">no revert recorded</span>' : `${esc(formatOffset(f.revertOffsetMs))}<br><span class="muted">${esc(formatTimestamp(f.revertedAt))}</span>`}</td><td class="num">${esc(formatDuration(f.plannedDurationMs))}</td><td class="num">${f.schedulingDelayMs} ms</td></tr>`,
+      `<tr><td><strong>${esc(f.name)}</strong><br><code>${esc(f.faultId)}</code></td><td><code>${esc(f.kind)}</code></td><td>${esc(f.agent)}<br><span class="muted">${esc(f.where)}</span></td><td class="num">${esc(formatOffset(f.injectOffsetMs))}<br><span class="muted">${esc(formatTimestamp(f.injectedAt))}</span></td><td class="num">${f.revertOffsetMs === null ? '<span class="breached">no revert recorded</span>' : `${esc(formatOffset(f.revertOffsetMs))}<br><span class="muted">${esc(formatTimestamp(f.revertedAt))}</span>`}</td><td class="num">${esc(formatDuration(f.plannedDurationMs))}</td><td class="num">${esc(formatDuration(f.schedulingDelayMs))}</td></tr>`,
   );
   const failed = s.failedInjections.map(
     (f) =>
@@ -121,7 +123,7 @@ function environment(s: RunSummary): string {
   const agents = s.environment.agents
     .map(
       (a) =>
-        `${esc(a.agent)} (clock offset ${a.clockOffsetMs === null ? 'n/a: same host' : `${a.clockOffsetMs} ms`})`,
+        `${esc(a.agent)} (clock offset ${a.clockOffsetMs === null ? 'n/a: same host' : esc(formatDuration(a.clockOffsetMs))})`,
     )
     .join(', ');
   const rows: [string, string][] = [
