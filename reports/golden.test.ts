@@ -54,12 +54,14 @@ describe.each(runs)('golden reports for %s', (name) => {
 });
 
 describe('fixtures', () => {
-  it('cover a passing run, a breached SLO, a guard trip and a truncated journal', () => {
+  it('cover a passing run, a breached SLO, a guard trip, an infrastructure error, a fleet and a truncated journal', () => {
     const outcome = (n: string) => loadRun(join(FIXTURES, n, 'journal.jsonl')).summary;
     expect(outcome('demo-pass')).toMatchObject({ complete: true, hypothesis: 'holds', exitCode: 0 });
     expect(outcome('demo-breach')).toMatchObject({ complete: true, hypothesis: 'rejected', exitCode: 1 });
     expect(outcome('demo-truncated')).toMatchObject({ complete: false, hypothesis: null, exitCode: null });
     expect(outcome('demo-guard')).toMatchObject({ complete: true, outcome: 'aborted', exitCode: 3 });
     expect(outcome('demo-guard').guardTrips).toHaveLength(1);
+    expect(outcome('process-fails')).toMatchObject({ complete: true, outcome: 'error', exitCode: 4 });
+    expect(outcome('fleet-small-queue').keySlis.some((k) => k.source === 'fleet')).toBe(true);
   });
 });

@@ -34,7 +34,10 @@ function failureMessage(slo: SloResult): string {
 export interface JunitCase {
   classname: string;
   name: string;
+  /** The promise was broken (an SLO breached, a rollback failed, the run aborted). */
   failure?: { type: string; message: string; body: string };
+  /** The test could not run to a verdict: the run ended with an infrastructure error. */
+  error?: { type: string; message: string; body: string };
   /** Why the case did not run (a suite's skipped experiment). */
   skipped?: string;
 }
@@ -43,15 +46,21 @@ export function renderCase(c: JunitCase): string {
   const open = `    <testcase classname="${escapeXml(c.classname)}" name="${escapeXml(c.name)}" time="0"`;
   if (c.skipped !== undefined)
     return `${open}>\n      <skipped message="${escapeXml(c.skipped)}"/>\n    </testcase>`;
-  if (!c.failure) return `${open}/>`;
-  return `${open}>\n      <failure message="${escapeXml(c.failure.message)}" type="${escapeXml(c.failure.type)}">${escapeXml(c.failure.body)}</failure>\n    </testcase>`;
+  const problem = c.error
+    ? (['error', c.error] as const)
+    : c.failure
+      ? (['failure', c.failure] as const)
+      : null;
+  if (!problem) return `${open}/>`;
+  const [tag, p] = problem;
+  return `${open}>\n      <${tag} message="${escapeXml(p.message)}" type="${escapeXml(p.type)}">${escapeXml(p.body)}</${tag}>\n    </testcase>`;
 }
 
 /** One run as a `<testsuite>` element (indented for `<testsuites>`), and its counts. */
 export function junitTestsuite(
   summary: RunSummary,
   name = summary.experiment,
-): { xml: string; tests: number; failures: number; seconds: string } {
+): { xml: string; tests: number; failures: number; errors: number; seconds: string } {
   const suite = name;
   const cases: JunitCase[] = summary.slos.map((slo) => ({
     classname: `${suite}.slo`,
@@ -73,7 +82,14 @@ export function junitTestsuite(
       failure: { type: 'rollback_failed', message, body: message },
     });
   }
-  if (summary.aborted || !summary.complete) {
+  const infra = summary.infrastructureError;
+  if (infra) {
+    cases.push({
+      classname: `${suite}.run`,
+      name: 'run completed',
+      error: { type: infra.code, message: `${infra.code}: ${infra.cause}`, body: infra.message },
+    });
+  } else if (summary.aborted || !summary.complete) {
     const message = summary.aborted
       ? `run aborted (${summary.aborted.reason}): ${summary.aborted.detail}`
       : `journal incomplete: ${summary.problems.join('; ')}`;
@@ -83,20 +99,21 @@ export function junitTestsuite(
       failure: { type: 'aborted', message, body: message },
     });
   }
-  const failures = cases.filter((c) => c.failure).length;
+  const failures = cases.filter((c) => c.failure && !c.error).length;
+  const errors = cases.filter((c) => c.error).length;
   const seconds = ((summary.durationMs ?? 0) / 1000).toFixed(3);
   const timestamp =
     summary.startedAt === 'unknown' ? '' : ` timestamp="${escapeXml(summary.startedAt.replace(/Z$/, ''))}"`;
-  const xml = `  <testsuite name="${escapeXml(suite)}" tests="${cases.length}" failures="${failures}" errors="0" skipped="0" time="${seconds}"${timestamp} hostname="${escapeXml(summary.environment.host)}">
+  const xml = `  <testsuite name="${escapeXml(suite)}" tests="${cases.length}" failures="${failures}" errors="${errors}" skipped="0" time="${seconds}"${timestamp} hostname="${escapeXml(summary.environment.host)}">
 ${cases.map(renderCase).join('\n')}
   </testsuite>`;
-  return { xml, tests: cases.length, failures, seconds };
+  return { xml, tests: cases.length, failures, errors, seconds };
 }
 
 export function renderJunit(summary: RunSummary): string {
-  const { xml, tests, failures, seconds } = junitTestsuite(summary);
+  const { xml, tests, failures, errors, seconds } = junitTestsuite(summary);
   return `<?xml version="1.0" encoding="UTF-8"?>
-<testsuites name="squall" tests="${tests}" failures="${failures}" errors="0" time="${seconds}">
+<testsuites name="squall" tests="${tests}" failures="${failures}" errors="${errors}" time="${seconds}">
 ${xml}
 </testsuites>
 `;

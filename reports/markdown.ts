@@ -21,6 +21,29 @@ export function cell(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
 }
 
+/** A fenced block holding `text` as is: the fence is longer than any backtick run inside. */
+export function fenced(text: string, info = 'text'): string {
+  const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
+  const fence = '`'.repeat(longest + 1);
+  return `${fence}${info}\n${text}\n${fence}`;
+}
+
+/** Why the run ended with an error: the cause on one line, the full message folded below. */
+export function infrastructureErrorBlock(summary: RunSummary): string[] {
+  const e = summary.infrastructureError;
+  if (!e) return [];
+  return [
+    '',
+    `> **Infrastructure error** \`${e.code}\`: ${cell(e.cause)}`,
+    '',
+    '<details><summary>Full error message</summary>',
+    '',
+    fenced(e.message),
+    '',
+    '</details>',
+  ];
+}
+
 export function mdTable(head: readonly string[], rows: readonly (readonly string[])[]): string {
   const line = (r: readonly string[]) => `| ${r.map(cell).join(' | ')} |`;
   return [line(head), `|${head.map(() => '---').join('|')}|`, ...rows.map(line)].join('\n');
@@ -66,7 +89,10 @@ export function renderMarkdown(summary: RunSummary, options: { htmlHref?: string
   if (!summary.complete) {
     out.push('', `> **Run incomplete**: ${summary.problems.join('; ')}`);
   }
-  if (summary.aborted) out.push('', `> **Aborted** (${summary.aborted.reason}): ${summary.aborted.detail}`);
+  out.push(...infrastructureErrorBlock(summary));
+  // An abort for an error repeats the error's message: the block above says it once.
+  if (summary.aborted && !summary.infrastructureError)
+    out.push('', `> **Aborted** (${summary.aborted.reason}): ${summary.aborted.detail}`);
   for (const l of summary.leftovers) {
     out.push(
       '',

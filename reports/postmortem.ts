@@ -5,6 +5,8 @@
  * action items, supporting material. The facts come from the journal; the judgement is left
  * as prompts for the humans in the room, never guessed.
  */
+
+import { errorCause } from './error-cause.js';
 import {
   describeSlo,
   formatBudget,
@@ -16,7 +18,7 @@ import {
   formatTimestamp,
   verdictWord,
 } from './format.js';
-import { mdTable, SLO_HEAD, sloRows } from './markdown.js';
+import { fenced, mdTable, SLO_HEAD, sloRows } from './markdown.js';
 import type { RunSummary } from './summary.js';
 
 function impact(s: RunSummary): string[] {
@@ -65,7 +67,12 @@ export function renderPostmortem(s: RunSummary): string {
   ];
   if (!s.complete)
     out.push('', `**The run is incomplete**: ${s.problems.join('; ')}. Numbers below may be partial.`);
-  if (s.aborted) out.push('', `The run was **aborted** (${s.aborted.reason}): ${s.aborted.detail}.`);
+  if (s.infrastructureError)
+    out.push(
+      '',
+      `The run ended with an **infrastructure error** (\`${s.infrastructureError.code}\`): ${s.infrastructureError.cause}. It was not scored to the end; the full message is under "What broke".`,
+    );
+  else if (s.aborted) out.push('', `The run was **aborted** (${s.aborted.reason}): ${s.aborted.detail}.`);
   out.push('', '## Impact', '', ...impact(s));
   out.push(
     '',
@@ -94,7 +101,8 @@ export function renderPostmortem(s: RunSummary): string {
     out.push(
       `- Rollback failed: ${l.kind} (${l.faultId}) on ${l.where}: ${l.error}. Remove with \`${l.removeCommand}\`.`,
     );
-  for (const e of s.errors) out.push(`- Error \`${e.code}\`: ${e.message.split('\n', 1)[0]}`);
+  for (const e of s.errors) out.push(`- Error \`${e.code}\`: ${errorCause(e.message)}`);
+  if (s.infrastructureError) out.push('', fenced(s.infrastructureError.message));
   out.push(
     '',
     '## Contributing factors',

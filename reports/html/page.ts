@@ -40,11 +40,15 @@ function banner(s: RunSummary): string {
   const incomplete = s.complete
     ? ''
     : `<div class="incomplete" role="alert" data-incomplete="true"><strong>Run incomplete.</strong> What could be read is shown; numbers may be partial.<ul>${s.problems.map((p) => `<li>${esc(p)}</li>`).join('')}</ul></div>`;
+  const e = s.infrastructureError;
+  const infra = e
+    ? `<div class="infra-error" role="alert" data-error-code="${esc(e.code)}"><strong>Infrastructure error</strong> <code>${esc(e.code)}</code>: ${esc(e.cause)}<details><summary>Full error message</summary><pre>${esc(e.message)}</pre></details></div>`
+    : '';
   return `<section class="banner ${tone}" aria-label="verdict">
 <div><div class="verdict" data-verdict="${esc(word)}">${esc(word)}</div><div class="muted">outcome ${esc(s.outcome)} · exit code ${s.exitCode ?? '—'} · hypothesis ${esc(s.hypothesis ?? 'not scored')}</div></div>
 <div class="score" data-score="${s.resilienceScore ?? ''}">${esc(formatScore(s.resilienceScore))}<small>resilience score</small></div>
 <div>${s.slos.length ? `${s.slos.length - breached} of ${s.slos.length} SLOs not breached` : 'no SLO scored'}<br><span class="muted">${s.faults.length} fault(s) · ${s.guardTrips.length} guard trip(s)</span></div>
-</section>${incomplete}`;
+</section>${infra}${incomplete}`;
 }
 
 function sloTable(s: RunSummary): string {

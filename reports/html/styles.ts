@@ -34,6 +34,8 @@ code { font: 0.92em ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
 .passed .verdict { color: var(--pass); } .failed .verdict { color: var(--fail); } .other .verdict { color: var(--warn); }
 .score { font-size: 2.2rem; font-weight: 700; } .score small { display: block; font-size: 0.9rem; font-weight: 400; color: var(--muted); }
 .incomplete { margin-top: 12px; padding: 12px 16px; border-left: 6px solid var(--warn); background: var(--panel); }
+.infra-error { margin-top: 12px; padding: 12px 16px; border-left: 6px solid var(--fail); background: var(--panel); overflow-wrap: anywhere; }
+.infra-error pre { white-space: pre-wrap; font-size: 0.85rem; margin: 8px 0 0; }
 table { border-collapse: collapse; width: 100%; margin: 0.4rem 0; font-variant-numeric: tabular-nums; }
 th, td { text-align: left; padding: 6px 10px; border-bottom: 1px solid var(--line); vertical-align: top; }
 th { background: var(--panel); font-weight: 600; }
