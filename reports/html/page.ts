@@ -21,10 +21,10 @@ import {
 import { escapeXml as esc } from '../junit.js';
 import { MAX_POINTS } from '../metric-slices.js';
 import { scanMetrics } from '../metrics-scan.js';
-import { buildCharts } from '../series.js';
+import { buildCharts, type Chart } from '../series.js';
 import type { RunSummary } from '../summary.js';
 import { STYLES } from './styles.js';
-import { renderChart, renderTimeline, type TimeAxis } from './svg.js';
+import { leftMargin, renderChart, renderTimeline, type TimeAxis, timelineLabels, yLabels } from './svg.js';
 
 const WINDOWS = ['baseline', 'fault', 'recovery'] as const;
 
@@ -143,13 +143,42 @@ function environment(s: RunSummary): string {
   return `<table><tbody>${rows.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${v}</td></tr>`).join('')}</tbody></table>`;
 }
 
+/** What the marks on the charts mean, for the marks this report has. */
+function chartKey(s: RunSummary, charts: readonly Chart[]): string {
+  const parts = [
+    'Time from the start of the baseline; each point at the end of its slice.',
+    s.faults.length
+      ? 'Shaded: a fault, from injection to revert (a dotted line: where it was planned to end, when it ended elsewhere).'
+      : '',
+    'Dashed grey: phase starts.',
+    s.guardTrips.length ? 'Dashed orange: guard trips.' : '',
+    charts.some((c) => c.objectives.length) ? 'Long dashes: SLO objectives.' : '',
+  ];
+  return esc(parts.filter(Boolean).join(' '));
+}
+
+/** The charts this run has no data for, in one line instead of a panel each. */
+function notCharted(all: readonly Chart[]): string {
+  const missing = all.filter((c) => c.noData);
+  if (missing.length === 0) return '';
+  const byReason = new Map<string, string[]>();
+  for (const c of missing) {
+    const reason = c.noData!.replace(/^no data for this run: /, '');
+    byReason.set(reason, [...(byReason.get(reason) ?? []), c.title]);
+  }
+  const items = [...byReason].map(([reason, titles]) => `<li>${esc(titles.join(', '))}: ${esc(reason)}</li>`);
+  return `<div class="not-charted muted" data-not-charted="${missing.length}">Not charted, no data in this run:<ul>${items.join('')}</ul></div>`;
+}
+
 export function renderHtml(summary: RunSummary, events: readonly JournalEvent[]): string {
   const { spans, originMs: origin, slices } = scanMetrics(events);
-  const charts = buildCharts(events);
+  const all = buildCharts(events);
+  const charts = all.filter((c) => !c.noData);
   const toS = (ms: number) => ms / 1000;
   const axis: TimeAxis = {
     fromS: spans.length ? toS(spans[0]!.startMs - origin) : 0,
     toS: spans.length ? toS(Math.max(...spans.map((p) => p.endMs)) - origin) : 1,
+    left: 0,
     phases: spans.map((p) => ({
       phase: p.phase,
       startS: toS(p.startMs - origin),
@@ -159,10 +188,14 @@ export function renderHtml(summary: RunSummary, events: readonly JournalEvent[])
       name: f.name,
       startS: toS(f.injectOffsetMs),
       endS: toS(f.revertOffsetMs ?? Math.max(...spans.map((p) => p.endMs), origin) - origin),
+      plannedEndS: f.plannedDurationMs === null ? null : toS(f.injectOffsetMs + f.plannedDurationMs),
     })),
     guardTrips: summary.guardTrips.map((g) => ({ guard: g.guard, atS: toS(g.offsetMs) })),
   };
+  // A run cut short (a guard, an error) still shows how long its faults were planned to last.
+  for (const f of axis.faults) if (f.plannedEndS !== null) axis.toS = Math.max(axis.toS, f.plannedEndS);
   if (axis.toS <= axis.fromS) axis.toS = axis.fromS + 1;
+  axis.left = leftMargin([...timelineLabels(axis), ...charts.flatMap(yLabels)]);
   const perPoint = Math.max(1, Math.ceil(slices.length / MAX_POINTS));
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -175,8 +208,8 @@ ${banner(summary)}
 <h2 id="key-slis">Key SLIs</h2>${keySliTable(summary)}
 <h2 id="timeline">Timeline</h2>${axis.phases.length ? renderTimeline(axis) : '<div class="no-data-panel">no data for this run: the journal has no phases</div>'}
 ${eventList(summary)}
-<h2 id="charts">Charts</h2><p class="muted">Shaded: fault windows. Dashed: phase starts${summary.guardTrips.length ? ' and guard trips' : ''}. Time in seconds from the start of the baseline.</p>
-<div class="charts">${charts.map((c) => renderChart(c, axis)).join('\n')}</div>
+<h2 id="charts">Charts</h2><p class="muted">${chartKey(summary, charts)}</p>
+<div class="charts">${charts.map((c) => renderChart(c, axis)).join('\n')}</div>${notCharted(all)}
 <h2 id="faults">Faults</h2>${faultsTable(summary)}
 <h2 id="guards">Guard trips</h2>${guardList(summary)}
 <h2 id="runbooks">Runbooks</h2>${runbook(summary)}

@@ -48,6 +48,7 @@ figure.chart { margin: 0; padding: 12px 14px; border: 1px solid var(--line); bor
 figcaption { font-weight: 600; margin-bottom: 4px; }
 figure.chart svg { width: 100%; height: auto; display: block; }
 .no-data-panel { padding: 28px; text-align: center; color: var(--muted); border: 2px dashed var(--line); border-radius: 6px; }
+.not-charted { margin-top: 12px; font-size: 0.95rem; } .not-charted ul { margin: 4px 0 0; }
 .legend { list-style: none; padding: 0; margin: 4px 0 0; display: flex; flex-wrap: wrap; gap: 16px; font-size: 0.9rem; }
 .swatch { display: inline-block; width: 14px; height: 4px; margin-right: 6px; vertical-align: middle; }
 svg text { fill: var(--muted); font-size: 12px; font-family: inherit; }
@@ -57,6 +58,14 @@ svg .fault-band { fill: var(--band); }
 svg .phase-line { stroke: var(--muted); stroke-dasharray: 3 4; stroke-width: 1; }
 svg .guard-line { stroke: var(--warn); stroke-width: 2; stroke-dasharray: 6 3; }
 svg .budget-line { stroke: var(--fail); stroke-width: 1.5; stroke-dasharray: 8 4; }
+svg .objective-line { stroke: var(--fg); stroke-opacity: 0.7; stroke-width: 1.5; stroke-dasharray: 10 4; }
+svg text.objective-label, svg text.overflow-label { font-weight: 600; paint-order: stroke; stroke: var(--bg); stroke-width: 4px; stroke-linejoin: round; }
+svg text.objective-label { fill: var(--fg); }
+svg text.overflow-label.s0 { fill: var(--s0); } svg text.overflow-label.s1 { fill: var(--s1); }
+svg text.overflow-label.s2 { fill: var(--s2); } svg text.overflow-label.s3 { fill: var(--s3); }
+svg text.overflow-label.s4 { fill: var(--s4); } svg text.overflow-label.s5 { fill: var(--s5); }
+svg .planned-end { stroke: var(--fail); stroke-width: 1.5; stroke-dasharray: 2 3; }
+svg .fault-planned { fill: none; stroke: var(--fail); stroke-width: 1.5; stroke-dasharray: 4 3; }
 svg .series { fill: none; stroke-width: 2.2; stroke-linejoin: round; stroke-linecap: round; }
 .s0 { stroke: var(--s0); background: var(--s0); } .s1 { stroke: var(--s1); background: var(--s1); }
 .s2 { stroke: var(--s2); background: var(--s2); } .s3 { stroke: var(--s3); background: var(--s3); }
