@@ -34,6 +34,8 @@ function failureMessage(slo: SloResult): string {
 export interface JunitCase {
   classname: string;
   name: string;
+  /** What the case took: an SLO's scored window, the whole run; 0 when it has no time of its own. */
+  ms?: number;
   /** The promise was broken (an SLO breached, a rollback failed, the run aborted). */
   failure?: { type: string; message: string; body: string };
   /** The test could not run to a verdict: the run ended with an infrastructure error. */
@@ -43,7 +45,7 @@ export interface JunitCase {
 }
 
 export function renderCase(c: JunitCase): string {
-  const open = `    <testcase classname="${escapeXml(c.classname)}" name="${escapeXml(c.name)}" time="0"`;
+  const open = `    <testcase classname="${escapeXml(c.classname)}" name="${escapeXml(c.name)}" time="${seconds(c.ms ?? 0)}"`;
   if (c.skipped !== undefined)
     return `${open}>\n      <skipped message="${escapeXml(c.skipped)}"/>\n    </testcase>`;
   const problem = c.error
@@ -56,6 +58,15 @@ export function renderCase(c: JunitCase): string {
   return `${open}>\n      <${tag} message="${escapeXml(p.message)}" type="${escapeXml(p.type)}">${escapeXml(p.body)}</${tag}>\n    </testcase>`;
 }
 
+const seconds = (ms: number) => (ms / 1000).toFixed(3);
+
+/** How long an SLO watched the system: its window as the run scored it (summary.phases). */
+function windowMs(summary: RunSummary, window: SloResult['window']): number {
+  const scored = summary.phases.filter((p) => p.phase !== 'preflight');
+  if (window === 'run') return scored.reduce((total, p) => total + p.durationMs, 0);
+  return scored.find((p) => p.phase === window)?.durationMs ?? 0;
+}
+
 /** One run as a `<testsuite>` element (indented for `<testsuites>`), and its counts. */
 export function junitTestsuite(
   summary: RunSummary,
@@ -65,6 +76,7 @@ export function junitTestsuite(
   const cases: JunitCase[] = summary.slos.map((slo) => ({
     classname: `${suite}.slo`,
     name: `${slo.name}: ${sloObjective(slo)} (${slo.window})`,
+    ms: windowMs(summary, slo.window),
     failure:
       slo.status === 'met'
         ? undefined
@@ -87,6 +99,7 @@ export function junitTestsuite(
     cases.push({
       classname: `${suite}.run`,
       name: 'run completed',
+      ms: summary.durationMs ?? 0,
       error: { type: infra.code, message: `${infra.code}: ${infra.cause}`, body: infra.message },
     });
   } else if (summary.aborted || !summary.complete) {
@@ -96,18 +109,19 @@ export function junitTestsuite(
     cases.push({
       classname: `${suite}.run`,
       name: 'run completed',
+      ms: summary.durationMs ?? 0,
       failure: { type: 'aborted', message, body: message },
     });
   }
   const failures = cases.filter((c) => c.failure && !c.error).length;
   const errors = cases.filter((c) => c.error).length;
-  const seconds = ((summary.durationMs ?? 0) / 1000).toFixed(3);
+  const total = seconds(summary.durationMs ?? 0);
   const timestamp =
     summary.startedAt === 'unknown' ? '' : ` timestamp="${escapeXml(summary.startedAt.replace(/Z$/, ''))}"`;
-  const xml = `  <testsuite name="${escapeXml(suite)}" tests="${cases.length}" failures="${failures}" errors="${errors}" skipped="0" time="${seconds}"${timestamp} hostname="${escapeXml(summary.environment.host)}">
+  const xml = `  <testsuite name="${escapeXml(suite)}" tests="${cases.length}" failures="${failures}" errors="${errors}" skipped="0" time="${total}"${timestamp} hostname="${escapeXml(summary.environment.host)}">
 ${cases.map(renderCase).join('\n')}
   </testsuite>`;
-  return { xml, tests: cases.length, failures, errors, seconds };
+  return { xml, tests: cases.length, failures, errors, seconds: total };
 }
 
 export function renderJunit(summary: RunSummary): string {

@@ -14,6 +14,7 @@ import {
   sloValue,
   verdictWord,
 } from './format.js';
+import { mdLink, type RenderOptions, reportLink, runbookLink } from './links.js';
 import type { RunSummary } from './summary.js';
 
 /** A table cell: pipes and newlines would break the row. */
@@ -78,7 +79,7 @@ export const SLO_HEAD = [
   'status',
 ];
 
-export function renderMarkdown(summary: RunSummary, options: { htmlHref?: string } = {}): string {
+export function renderMarkdown(summary: RunSummary, options: RenderOptions = {}): string {
   const word = verdictWord(summary);
   const met = summary.slos.filter((s) => s.status === 'met').length;
   const out: string[] = [
@@ -126,10 +127,8 @@ export function renderMarkdown(summary: RunSummary, options: { htmlHref?: string
       ? `Guard trips: ${summary.guardTrips.map((g) => `**${g.guard}** at ${formatOffset(g.offsetMs)} (${g.reason})`).join('; ')}`
       : 'Guard trips: none.',
   );
-  out.push(
-    '',
-    `Full report: [report.html](${options.htmlHref ?? 'report.html'}) · run \`${summary.runId}\``,
-    '',
-  );
+  const runbook = runbookLink(summary, options);
+  if (runbook) out.push('', `Runbook: ${mdLink(runbook)}`);
+  out.push('', `Full report: ${mdLink(reportLink(options))} · run \`${summary.runId}\``, '');
   return out.join('\n');
 }

@@ -18,6 +18,7 @@ import {
   formatTimestamp,
   verdictWord,
 } from './format.js';
+import { mdLink, type RenderOptions, runbookLink } from './links.js';
 import { fenced, mdTable, SLO_HEAD, sloRows } from './markdown.js';
 import type { RunSummary } from './summary.js';
 
@@ -47,7 +48,7 @@ function impact(s: RunSummary): string[] {
   return lines;
 }
 
-export function renderPostmortem(s: RunSummary): string {
+export function renderPostmortem(s: RunSummary, options: RenderOptions = {}): string {
   const word = verdictWord(s);
   const held = s.slos.filter((x) => x.status === 'met');
   const broke = s.slos.filter((x) => x.status !== 'met');
@@ -138,9 +139,10 @@ export function renderPostmortem(s: RunSummary): string {
       : '_No SLO failed: consider raising the blast radius or tightening an objective._',
   );
   out.push('', '## Runbooks', '');
+  const runbook = runbookLink(s, options);
   out.push(
-    s.runbook
-      ? `- ${s.runbook}`
+    runbook
+      ? `- ${mdLink(runbook)}`
       : '- _The experiment names no runbook (`metadata.runbook`): link the one responders used._',
   );
   out.push('', '## Supporting data', '', mdTable(SLO_HEAD, sloRows(s)), '');

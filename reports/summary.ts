@@ -30,6 +30,8 @@ export interface RunSummary {
   description: string | null;
   /** Path or URL from the experiment's `metadata.runbook`. */
   runbook: string | null;
+  /** The runbook file the run found (engine/spec/runbook.ts); null for a URL or when not recorded. */
+  runbookFile: { path: string; repoPath: string | null } | null;
   file: string;
   runId: string;
   startedAt: string;
@@ -169,6 +171,7 @@ export function buildSummary(
     schemaVersion: SUMMARY_SCHEMA_VERSION,
     experiment: start?.experiment ?? 'unknown',
     ...metadataOf(start),
+    runbookFile: start?.runbook ?? null,
     file: start?.file ?? 'unknown',
     runId: start?.runId ?? 'unknown',
     startedAt: start ? iso(start.t) : 'unknown',

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import type { ActiveFault, FaultTarget } from '../../agents/faults/driver.js';
 import { ExitCode, type Leftover, SquallError } from '../errors.js';
 import { encodeHistogram, type MetricsSource } from '../slo/metrics.js';
+import { resolveRunbook } from '../spec/runbook.js';
 import type { Experiment, FaultSpec } from '../spec/schema.js';
 import { SQUALL_VERSION } from '../version.js';
 import { openJournal } from './journal.js';
@@ -160,6 +161,7 @@ async function execute(options: RunOptions, active: Map<string, ActiveFaultRecor
     experiment: experiment.metadata.name,
     file: options.file,
     spec: experiment,
+    runbook: resolveRunbook(options.file, experiment.metadata.runbook),
     squallVersion: SQUALL_VERSION,
     node: process.version,
     host: hostname(),

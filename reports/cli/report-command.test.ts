@@ -92,10 +92,10 @@ describe('squall report', () => {
     const text = readFileSync(join(out, 'comparison.md'), 'utf8');
     expect(t.stdout()).toContain(text);
     expect(text).toMatch(
-      /\| fast-enough: latency_p99 <= 500 ms \(run\) \| 162 ms met, budget 0% \| 605 ms BREACHED, budget 1,176% \| \+444 ms \| \*\*REGRESSION\*\* \|/,
+      /\| fast-enough: latency_p99 <= 500 ms \(run\) \| 162 ms met, budget 0% \| 614 ms BREACHED, budget 1,176% \| \+452 ms \| \*\*REGRESSION\*\* \|/,
     );
-    expect(text).toContain('| api latency_p99 (recovery) | 6.83 ms | 8.56 ms | +1.72 ms |  |');
-    expect(text).toContain('score 94.2/100 **REGRESSION**');
+    expect(text).toContain('| api latency_p99 (recovery) | 6.83 ms | 7.54 ms | +0.708 ms |  |');
+    expect(text).toContain('score 93.8/100 **REGRESSION**');
     expect(text).toMatch(/\| available: .* \| 100% met, budget 0% \| 100% met, budget 0% \| ±0 pp \| {2}\|/);
   });
 

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { parseLinkBase } from '../../../reports/links.js';
 import { renderTerminal } from '../../../reports/terminal.js';
 import { writeReports } from '../../../reports/write.js';
 import { ExitCode, SquallError } from '../../errors.js';
@@ -27,6 +28,8 @@ Options:
   --var name=value   Override a variable from the file's vars: (repeatable)
   --out DIR          Where journal.jsonl and the reports go (default: runs/<name>-<time>)
   --junit PATH       Also write the JUnit XML report to PATH (for CI test reporters)
+  --link-base URL    Link repository files (the runbook) as URL/<path>, e.g.
+                     https://github.com/org/repo/blob/<sha>, so summary.md works as a PR comment
   --json             Print the run summary as JSON on stdout (progress goes to stderr)
   --dry-run          Validate and print the plan; inject nothing
   -h, --help         This help
@@ -54,6 +57,7 @@ export const runCommand: Command = {
       );
     }
     const file = resolve(io.cwd, positionals[0]!);
+    const linkBase = parseLinkBase(values['link-base']);
     if ((await kindOfFile(file)) === 'Suite') {
       return runSuiteFile(
         file,
@@ -62,6 +66,7 @@ export const runCommand: Command = {
           vars: parseVarFlags(values.var ?? []),
           out: values.out,
           junit: values.junit,
+          linkBase,
           json: values.json,
           dryRun: values['dry-run'],
         },
@@ -98,6 +103,7 @@ export const runCommand: Command = {
     display.done();
     const written = writeReports(result.journalPath, outDir, {
       junitPath: values.junit ? resolve(io.cwd, values.junit) : undefined,
+      linkBase,
     });
     if (values.json) io.stdout.write(`${JSON.stringify(written.summary, null, 2)}\n`);
     else io.stdout.write(renderTerminal(written.summary, written.paths));
@@ -115,6 +121,7 @@ function parseArgsOrThrow(argv: string[]) {
         var: { type: 'string', multiple: true },
         out: { type: 'string' },
         junit: { type: 'string' },
+        'link-base': { type: 'string' },
         json: { type: 'boolean' },
         'dry-run': { type: 'boolean' },
       },
