@@ -34,6 +34,7 @@ if (!haveChromium)
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures');
 const OUT = mkdtempSync(join(tmpdir(), 'squall-report-browser-'));
 const KEEP = process.env.SQUALL_SCREENSHOTS ? resolve(process.env.SQUALL_SCREENSHOTS) : undefined;
+afterAll(() => rmSync(OUT, { recursive: true, force: true }));
 const FRESH_FLEET = process.env.SQUALL_SCREENSHOT_FLEET;
 const SHOWCASE = new Set(['demo-breach', 'fleet-small-queue']);
 /** Where a screenshot goes: the kept prefix for a showcase run when asked, else the temp dir. */
@@ -86,7 +87,6 @@ describe.skipIf(!haveChromium)('report.html in headless Chromium', () => {
   });
   afterAll(async () => {
     await browser?.close();
-    rmSync(OUT, { recursive: true, force: true });
   });
 
   const VERDICTS: Record<string, string> = {

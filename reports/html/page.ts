@@ -33,11 +33,19 @@ function statusCell(status: SloResult['status'], text: string): string {
   return `<span class="${status}">${esc(text)}</span>`;
 }
 
+/** `2 of 3 SLOs met · 1 breached`, and how many had no data. */
+function sloCounts(s: RunSummary): string {
+  const count = (status: SloResult['status']) => s.slos.filter((x) => x.status === status).length;
+  const parts = [`${count('met')} of ${s.slos.length} SLOs met`];
+  if (count('breached')) parts.push(`<span class="breached">${count('breached')} breached</span>`);
+  if (count('nodata')) parts.push(`<span class="nodata">${count('nodata')} no data</span>`);
+  return parts.join(' · ');
+}
+
 function banner(s: RunSummary): string {
   const word = verdictWord(s);
   const failed = ['FAILED', 'ABORTED', 'ERROR', 'ROLLBACK FAILED'];
   const tone = word === 'PASSED' ? 'passed' : failed.includes(word) ? 'failed' : 'other';
-  const breached = s.slos.filter((x) => x.status === 'breached').length;
   const incomplete = s.complete
     ? ''
     : `<div class="incomplete" role="alert" data-incomplete="true"><strong>Run incomplete.</strong> What could be read is shown; numbers may be partial.<ul>${s.problems.map((p) => `<li>${esc(p)}</li>`).join('')}</ul></div>`;
@@ -48,7 +56,7 @@ function banner(s: RunSummary): string {
   return `<section class="banner ${tone}" aria-label="verdict">
 <div><div class="verdict" data-verdict="${esc(word)}">${esc(word)}</div><div class="muted">outcome ${esc(s.outcome)} · exit code ${s.exitCode ?? '—'} · hypothesis ${esc(s.hypothesis ?? 'not scored')}</div></div>
 <div class="score" data-score="${s.resilienceScore ?? ''}">${esc(formatScore(s.resilienceScore))}<small>resilience score</small></div>
-<div>${s.slos.length ? `${s.slos.length - breached} of ${s.slos.length} SLOs not breached` : 'no SLO scored'}<br><span class="muted">${s.faults.length} fault(s) · ${s.guardTrips.length} guard trip(s)</span></div>
+<div>${s.slos.length ? sloCounts(s) : 'no SLO scored'}<br><span class="muted">${s.faults.length} fault(s) · ${s.guardTrips.length} guard trip(s)</span></div>
 </section>${infra}${incomplete}`;
 }
 
@@ -58,7 +66,14 @@ function sloTable(s: RunSummary): string {
     const byWindow = new Map(slo.windows.map((w) => [w.window, w]));
     const cells = WINDOWS.map((w) => {
       const r = byWindow.get(w);
-      return `<td class="num">${r ? statusCell(r.status, sloValue(slo, r.value)) : '—'}${r && r.burnRate !== null ? `<br><span class="muted">burn ${esc(formatBurnRate(r.burnRate))}</span>` : ''}</td>`;
+      // A window the SLO is not scored on reads grey: its value informs, it does not judge.
+      const scored = slo.window === 'run' || slo.window === w;
+      const value = r
+        ? scored
+          ? statusCell(r.status, sloValue(slo, r.value))
+          : `<span class="unscored" title="not scored: ${esc(slo.name)} is scored on its ${esc(slo.window)} window">${esc(sloValue(slo, r.value))}</span>`
+        : '—';
+      return `<td class="num">${value}${r && r.burnRate !== null ? `<br><span class="muted">burn ${esc(formatBurnRate(r.burnRate))}</span>` : ''}</td>`;
     }).join('');
     return `<tr data-slo="${esc(slo.name)}"><td><strong>${esc(slo.name)}</strong><br><span class="muted">${esc(slo.sli)} · ${esc(slo.source)}</span></td><td>${esc(formatObjective(slo.objective, slo.unit))}<br><span class="muted">${esc(slo.window)} window, ${esc(slo.budgeting)}</span></td><td class="num">${statusCell(slo.status, sloValue(slo, slo.value))}</td>${cells}<td class="num">${esc(formatBudget(slo.budgetConsumed))}</td><td>${statusCell(slo.status, formatStatus(slo.status))}</td></tr>`;
   });
@@ -66,7 +81,10 @@ function sloTable(s: RunSummary): string {
     .filter((x) => x.status !== 'met')
     .map((x) => `<li>${statusCell(x.status, describeSlo(x))}</li>`)
     .join('');
-  return `<table><thead><tr><th>SLO</th><th>objective</th><th>value</th><th>baseline</th><th>fault</th><th>recovery</th><th>budget consumed</th><th>status</th></tr></thead><tbody>${rows.join('')}</tbody></table>${notes ? `<ul>${notes}</ul>` : ''}`;
+  const key = s.slos.some((x) => x.window !== 'run')
+    ? '<p class="muted">Grey: a window the SLO is not scored on (its value for comparison).</p>'
+    : '';
+  return `<table><thead><tr><th>SLO</th><th>objective</th><th>value</th><th>baseline</th><th>fault</th><th>recovery</th><th>budget consumed</th><th>status</th></tr></thead><tbody>${rows.join('')}</tbody></table>${key}${notes ? `<ul>${notes}</ul>` : ''}`;
 }
 
 function keySliTable(s: RunSummary): string {
@@ -81,7 +99,7 @@ function keySliTable(s: RunSummary): string {
 function faultsTable(s: RunSummary): string {
   const rows = s.faults.map(
     (f) =>
-      `<tr><td><strong>${esc(f.name)}</strong><br><code>${esc(f.faultId)}</code></td><td><code>${esc(f.kind)}</code></td><td>${esc(f.agent)}<br><span class="muted">${esc(f.where)}</span></td><td class="num">${esc(formatOffset(f.injectOffsetMs))}<br><span class="muted">${esc(formatTimestamp(f.injectedAt))}</span></td><td class="num">${f.revertOffsetMs === null ? '<span class="breached">no revert recorded</span>' : `${esc(formatOffset(f.revertOffsetMs))}<br><span class="muted">${esc(formatTimestamp(f.revertedAt))}</span>`}</td><td class="num">${esc(formatDuration(f.plannedDurationMs))}</td><td class="num">${esc(formatDuration(f.schedulingDelayMs))}</td></tr>`,
+      `<tr><td class="name"><strong>${esc(f.name)}</strong><br><code>${esc(f.faultId)}</code></td><td><code>${esc(f.kind)}</code></td><td>${esc(f.agent)}<br><span class="muted">${esc(f.where)}</span></td><td class="num">${esc(formatOffset(f.injectOffsetMs))}<br><span class="muted">${esc(formatTimestamp(f.injectedAt))}</span></td><td class="num">${f.revertOffsetMs === null ? '<span class="breached">no revert recorded</span>' : `${esc(formatOffset(f.revertOffsetMs))}<br><span class="muted">${esc(formatTimestamp(f.revertedAt))}</span>`}</td><td class="num">${esc(formatDuration(f.plannedDurationMs))}</td><td class="num">${esc(formatDuration(f.schedulingDelayMs))}</td></tr>`,
   );
   const failed = s.failedInjections.map(
     (f) =>
@@ -207,7 +225,7 @@ export function renderHtml(
 <title>${esc(verdictWord(summary))}: ${esc(summary.experiment)} — Squall report</title>
 <style>${STYLES}</style></head>
 <body>
-<header><h1>${esc(summary.experiment)}</h1><p class="muted">${[summary.description ? esc(summary.description) : '', `run <code>${esc(summary.runId)}</code>`, esc(formatTimestamp(summary.startedAt))].filter(Boolean).join(' · ')}</p></header>
+<header><h1>${esc(summary.experiment)}</h1>${summary.description ? `<p class="lede">${esc(summary.description)}</p>` : ''}<p class="muted">run <code>${esc(summary.runId)}</code> · started ${esc(formatTimestamp(summary.startedAt))}</p></header>
 ${banner(summary)}
 <h2 id="slos">SLOs: baseline vs fault vs recovery</h2>${sloTable(summary)}
 <h2 id="key-slis">Key SLIs</h2>${keySliTable(summary)}

@@ -41,7 +41,9 @@ th, td { text-align: left; padding: 6px 10px; border-bottom: 1px solid var(--lin
 th { background: var(--panel); font-weight: 600; }
 td.num { text-align: right; white-space: nowrap; }
 .met { color: var(--pass); font-weight: 600; } .breached { color: var(--fail); font-weight: 700; }
-.nodata { color: var(--warn); }
+.nodata { color: var(--warn); } .unscored { color: var(--muted); }
+.lede { margin: 0.3rem 0 0; } header p { margin: 0.2rem 0; }
+td.name strong { white-space: nowrap; } header { margin-bottom: 14px; }
 .charts { display: grid; grid-template-columns: 1fr; gap: 18px; }
 figure.chart { margin: 0; padding: 12px 14px; border: 1px solid var(--line); border-radius: 8px; background: var(--bg);
   break-inside: avoid; page-break-inside: avoid; }
@@ -67,6 +69,8 @@ svg text.overflow-label.s4 { fill: var(--s4); } svg text.overflow-label.s5 { fil
 svg .planned-end { stroke: var(--fail); stroke-width: 1.5; stroke-dasharray: 2 3; }
 svg .fault-planned { fill: none; stroke: var(--fail); stroke-width: 1.5; stroke-dasharray: 4 3; }
 svg .series { fill: none; stroke-width: 2.2; stroke-linejoin: round; stroke-linecap: round; }
+/* Later series thinner, so two that coincide (CONNECT attempts and CONNACKs) both show. */
+svg .series.s0 { stroke-width: 4; } svg .series.s1 { stroke-width: 2.2; } svg .series.s2 { stroke-width: 1.6; }
 .s0 { stroke: var(--s0); background: var(--s0); } .s1 { stroke: var(--s1); background: var(--s1); }
 .s2 { stroke: var(--s2); background: var(--s2); } .s3 { stroke: var(--s3); background: var(--s3); }
 .s4 { stroke: var(--s4); background: var(--s4); } .s5 { stroke: var(--s5); background: var(--s5); }
