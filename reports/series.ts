@@ -22,7 +22,7 @@
  */
 
 import type { JournalEvent, SloResult, VerdictEvent } from '../engine/run/journal-events.js';
-import { metricKey } from '../engine/slo/windows.js';
+import { metricKey, sumCounter } from '../engine/slo/windows.js';
 import { parseObjective } from '../engine/spec/units.js';
 import { formatObjective } from './format.js';
 import { metricSources } from './key-slis.js';
@@ -55,31 +55,16 @@ type Aggregate = (bucket: readonly ReportSlice[]) => number | undefined;
 const rate =
   (key: string): Aggregate =>
   (bucket) => {
-    let sum = 0;
-    let ms = 0;
-    let seen = false;
-    for (const s of bucket) {
-      const v = s.counters[key];
-      ms += s.durationMs;
-      if (v === undefined) continue;
-      sum += v;
-      seen = true;
-    }
+    const { sum, seen } = sumCounter(bucket, key);
+    const ms = bucket.reduce((total, s) => total + s.durationMs, 0);
     return seen && ms > 0 ? (sum * 1000) / ms : undefined;
   };
 
-const sum =
+const total =
   (key: string): Aggregate =>
   (bucket) => {
-    let total = 0;
-    let seen = false;
-    for (const s of bucket) {
-      const v = s.counters[key];
-      if (v === undefined) continue;
-      total += v;
-      seen = true;
-    }
-    return seen ? total : undefined;
+    const { sum, seen } = sumCounter(bucket, key);
+    return seen ? sum : undefined;
   };
 
 const gauge =
@@ -175,8 +160,8 @@ function fleetCharts(): ChartSpec[] {
       title: 'Lost and duplicate messages',
       unit: 'count',
       series: [
-        { name: 'lost', aggregate: sum(k('lost')) },
-        { name: 'duplicates', aggregate: sum(k('duplicates')) },
+        { name: 'lost', aggregate: total(k('lost')) },
+        { name: 'duplicates', aggregate: total(k('duplicates')) },
       ],
       missing: FLEET_MISSING,
     },
