@@ -11,7 +11,7 @@ import { allowedBad, subjectOf, tally } from '../engine/slo/evaluate.js';
 import type { SliSubject } from '../engine/slo/measure.js';
 import { metricKey, type WindowName } from '../engine/slo/windows.js';
 import type { SloSpec } from '../engine/spec/schema.js';
-import type { ReportSlice } from './metric-slices.js';
+import { bucketEndMs, type ReportSlice } from './metric-slices.js';
 import type { Chart } from './series.js';
 
 interface BurnPlan {
@@ -71,9 +71,8 @@ export class BurnTracker {
   /** One bucket of consecutive slices, histograms decoded. */
   addBucket(views: readonly ReportSlice[]): void {
     if (views.length === 0) return;
-    const last = views[views.length - 1]!;
     // Cumulative: the value holds at the end of the bucket.
-    const x = round((last.startMs + last.durationMs - this.#originMs) / 1000);
+    const x = round((bucketEndMs(views) - this.#originMs) / 1000);
     this.#plans.forEach((p, i) => {
       const inWindow = views.filter((v) => v.windows.includes(p.window));
       if (inWindow.length === 0) return;
@@ -95,6 +94,7 @@ export class BurnTracker {
         title: 'Error budget burn',
         unit: 'budget',
         series: [],
+        objectives: [],
         noData: 'no data for this run: no SLO with an error budget was scored',
       };
     }
@@ -103,6 +103,7 @@ export class BurnTracker {
       title: 'Error budget burn (cumulative)',
       unit: 'budget',
       series: this.#plans.map((p, i) => ({ name: p.name, points: this.#points[i]! })),
+      objectives: [],
       noData: null,
     };
   }

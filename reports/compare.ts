@@ -12,7 +12,15 @@
  *   latencies, and at least 5 ms, below which run-to-run jitter dominates);
  * - the resilience score falling by more than 1 point.
  */
-import { formatBudget, formatDelta, formatScore, formatSliValue, formatStatus } from './format.js';
+import {
+  formatBudget,
+  formatDelta,
+  formatScore,
+  formatSliValue,
+  formatStatus,
+  sloObjective,
+  sloValue,
+} from './format.js';
 import { mdTable } from './markdown.js';
 import type { RunSummary } from './summary.js';
 
@@ -78,11 +86,11 @@ export function compareSummaries(after: RunSummary, before: RunSummary): Compari
       a.budgetConsumed - b.budgetConsumed > REGRESSION.budgetPoints;
     const value = (s: typeof a) =>
       s
-        ? `${formatSliValue(s.value, s.unit)} ${formatStatus(s.status)}, budget ${formatBudget(s.budgetConsumed)}`
+        ? `${sloValue(s, s.value)} ${formatStatus(s.status)}, budget ${formatBudget(s.budgetConsumed)}`
         : 'absent';
     rows.push({
       kind: 'slo',
-      name: `${name}: ${(a ?? b)!.sli} ${(a ?? b)!.objective} (${(a ?? b)!.window})`,
+      name: `${name}: ${sloObjective((a ?? b)!)} (${(a ?? b)!.window})`,
       unit,
       before: value(b),
       after: value(a),

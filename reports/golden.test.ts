@@ -8,7 +8,7 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { formatSliValue } from './format.js';
+import { formatSliValue, sloValue } from './format.js';
 import { reportFormats } from './formats.js';
 import { loadRun } from './write.js';
 
@@ -34,13 +34,13 @@ describe.each(runs)('golden reports for %s', (name) => {
 
   it('shows the same SLO numbers in every human-readable format', () => {
     for (const slo of run.summary.slos) {
-      const value = formatSliValue(slo.value, slo.unit);
+      const value = sloValue(slo, slo.value);
       for (const file of ['summary.md', 'report.html', 'postmortem.md']) {
         expect(rendered.get(file), `${slo.name} ${value} in ${file}`).toContain(value);
       }
       if (slo.status !== 'met') expect(rendered.get('junit.xml')).toContain(`${slo.sli} ${value}`);
       for (const w of slo.windows) {
-        expect(rendered.get('report.html')).toContain(formatSliValue(w.value, slo.unit));
+        expect(rendered.get('report.html')).toContain(sloValue(slo, w.value));
       }
     }
     for (const k of run.summary.keySlis) {
@@ -54,12 +54,14 @@ describe.each(runs)('golden reports for %s', (name) => {
 });
 
 describe('fixtures', () => {
-  it('cover a passing run, a breached SLO, a guard trip and a truncated journal', () => {
+  it('cover a passing run, a breached SLO, a guard trip, an infrastructure error, a fleet and a truncated journal', () => {
     const outcome = (n: string) => loadRun(join(FIXTURES, n, 'journal.jsonl')).summary;
     expect(outcome('demo-pass')).toMatchObject({ complete: true, hypothesis: 'holds', exitCode: 0 });
     expect(outcome('demo-breach')).toMatchObject({ complete: true, hypothesis: 'rejected', exitCode: 1 });
     expect(outcome('demo-truncated')).toMatchObject({ complete: false, hypothesis: null, exitCode: null });
     expect(outcome('demo-guard')).toMatchObject({ complete: true, outcome: 'aborted', exitCode: 3 });
     expect(outcome('demo-guard').guardTrips).toHaveLength(1);
+    expect(outcome('process-fails')).toMatchObject({ complete: true, outcome: 'error', exitCode: 4 });
+    expect(outcome('fleet-small-queue').keySlis.some((k) => k.source === 'fleet')).toBe(true);
   });
 });

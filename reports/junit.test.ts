@@ -20,14 +20,14 @@ describe('junit.xml', () => {
     expect(suite).toMatchObject({ name: 'demo-latency', tests: 3, failures: 1 });
     expect(suite.testcase!.map((c) => c.name)).toEqual([
       'available: success_ratio >= 99% (run)',
-      'fast-enough: latency_p99 <= 500ms (run)',
-      'recovers: time_to_recover <= 2s (run)',
+      'fast-enough: latency_p99 <= 500 ms (run)',
+      'recovers: time_to_recover <= 2 s (run)',
     ]);
     const failed = suite.testcase!.filter((c) => c.failure);
     expect(failed).toHaveLength(1);
     expect(failed[0]!.failure![0]).toMatchObject({
       type: 'breached',
-      message: 'latency_p99 605.18ms > 500ms during the run window; 1176.5% of the error budget consumed',
+      message: 'latency_p99 614 ms > 500 ms during the run window; 1,176% of the error budget consumed',
     });
   });
 
@@ -59,6 +59,23 @@ describe('junit.xml', () => {
       'may still be active on local agent: timeout <&>. Remove with: curl',
     );
     expect(cases[4]!.failure![0]!.message).toBe("run aborted (guard): guard 'api-down' tripped");
+  });
+
+  it('gives each testcase its real time: an SLO its scored window, the run its duration', async () => {
+    const { summary } = loadRun(join(FIXTURES, 'fleet-small-queue', 'journal.jsonl'));
+    const parsed = (await parse(renderJunit(summary))) as TestSuites;
+    const time = Object.fromEntries(
+      parsed.testsuite![0]!.testcase!.map((c) => [c.name!.split(':')[0], c.time]),
+    );
+    const phase = (p: string) => summary.phases.find((x) => x.phase === p)!.durationMs / 1000;
+    expect(time['devices-unaware']).toBe(phase('fault'));
+    expect(time['zero-loss']).toBeCloseTo(phase('baseline') + phase('fault') + phase('recovery'), 3);
+    expect(time['zero-loss']).toBeGreaterThan(5);
+
+    const failed = loadRun(join(FIXTURES, 'process-fails', 'journal.jsonl')).summary;
+    const run = ((await parse(renderJunit(failed))) as TestSuites).testsuite![0]!.testcase![0]!;
+    expect(run.time).toBe(failed.durationMs! / 1000);
+    expect(run.time).toBeGreaterThan(0);
   });
 
   it('is valid JUnit for an empty journal', async () => {

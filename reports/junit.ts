@@ -5,7 +5,7 @@
  * Shape: the Ant/Jenkins JUnit schema that GitHub, GitLab, Jenkins and junit2json read.
  */
 import type { SloResult } from '../engine/run/journal-events.js';
-import { describeSlo, formatBudget, formatSliValue, formatStatus } from './format.js';
+import { describeSlo, formatBudget, formatStatus, sloObjective, sloValue } from './format.js';
 import type { RunSummary } from './summary.js';
 
 export function escapeXml(text: string): string {
@@ -20,7 +20,7 @@ function windowsText(slo: SloResult): string {
   return slo.windows
     .map(
       (w) =>
-        `${w.window.padEnd(9)} ${formatSliValue(w.value, slo.unit).padEnd(12)} ${formatStatus(w.status).padEnd(9)} budget consumed ${formatBudget(w.budgetConsumed)}`,
+        `${w.window.padEnd(9)} ${sloValue(slo, w.value).padEnd(12)} ${formatStatus(w.status).padEnd(9)} budget consumed ${formatBudget(w.budgetConsumed)}`,
     )
     .join('\n');
 }
@@ -34,28 +34,49 @@ function failureMessage(slo: SloResult): string {
 export interface JunitCase {
   classname: string;
   name: string;
+  /** What the case took: an SLO's scored window, the whole run; 0 when it has no time of its own. */
+  ms?: number;
+  /** The promise was broken (an SLO breached, a rollback failed, the run aborted). */
   failure?: { type: string; message: string; body: string };
+  /** The test could not run to a verdict: the run ended with an infrastructure error. */
+  error?: { type: string; message: string; body: string };
   /** Why the case did not run (a suite's skipped experiment). */
   skipped?: string;
 }
 
 export function renderCase(c: JunitCase): string {
-  const open = `    <testcase classname="${escapeXml(c.classname)}" name="${escapeXml(c.name)}" time="0"`;
+  const open = `    <testcase classname="${escapeXml(c.classname)}" name="${escapeXml(c.name)}" time="${seconds(c.ms ?? 0)}"`;
   if (c.skipped !== undefined)
     return `${open}>\n      <skipped message="${escapeXml(c.skipped)}"/>\n    </testcase>`;
-  if (!c.failure) return `${open}/>`;
-  return `${open}>\n      <failure message="${escapeXml(c.failure.message)}" type="${escapeXml(c.failure.type)}">${escapeXml(c.failure.body)}</failure>\n    </testcase>`;
+  const problem = c.error
+    ? (['error', c.error] as const)
+    : c.failure
+      ? (['failure', c.failure] as const)
+      : null;
+  if (!problem) return `${open}/>`;
+  const [tag, p] = problem;
+  return `${open}>\n      <${tag} message="${escapeXml(p.message)}" type="${escapeXml(p.type)}">${escapeXml(p.body)}</${tag}>\n    </testcase>`;
+}
+
+const seconds = (ms: number) => (ms / 1000).toFixed(3);
+
+/** How long an SLO watched the system: its window as the run scored it (summary.phases). */
+function windowMs(summary: RunSummary, window: SloResult['window']): number {
+  const scored = summary.phases.filter((p) => p.phase !== 'preflight');
+  if (window === 'run') return scored.reduce((total, p) => total + p.durationMs, 0);
+  return scored.find((p) => p.phase === window)?.durationMs ?? 0;
 }
 
 /** One run as a `<testsuite>` element (indented for `<testsuites>`), and its counts. */
 export function junitTestsuite(
   summary: RunSummary,
   name = summary.experiment,
-): { xml: string; tests: number; failures: number; seconds: string } {
+): { xml: string; tests: number; failures: number; errors: number; seconds: string } {
   const suite = name;
   const cases: JunitCase[] = summary.slos.map((slo) => ({
     classname: `${suite}.slo`,
-    name: `${slo.name}: ${slo.sli} ${slo.objective} (${slo.window})`,
+    name: `${slo.name}: ${sloObjective(slo)} (${slo.window})`,
+    ms: windowMs(summary, slo.window),
     failure:
       slo.status === 'met'
         ? undefined
@@ -73,30 +94,40 @@ export function junitTestsuite(
       failure: { type: 'rollback_failed', message, body: message },
     });
   }
-  if (summary.aborted || !summary.complete) {
+  const infra = summary.infrastructureError;
+  if (infra) {
+    cases.push({
+      classname: `${suite}.run`,
+      name: 'run completed',
+      ms: summary.durationMs ?? 0,
+      error: { type: infra.code, message: `${infra.code}: ${infra.cause}`, body: infra.message },
+    });
+  } else if (summary.aborted || !summary.complete) {
     const message = summary.aborted
       ? `run aborted (${summary.aborted.reason}): ${summary.aborted.detail}`
       : `journal incomplete: ${summary.problems.join('; ')}`;
     cases.push({
       classname: `${suite}.run`,
       name: 'run completed',
+      ms: summary.durationMs ?? 0,
       failure: { type: 'aborted', message, body: message },
     });
   }
-  const failures = cases.filter((c) => c.failure).length;
-  const seconds = ((summary.durationMs ?? 0) / 1000).toFixed(3);
+  const failures = cases.filter((c) => c.failure && !c.error).length;
+  const errors = cases.filter((c) => c.error).length;
+  const total = seconds(summary.durationMs ?? 0);
   const timestamp =
     summary.startedAt === 'unknown' ? '' : ` timestamp="${escapeXml(summary.startedAt.replace(/Z$/, ''))}"`;
-  const xml = `  <testsuite name="${escapeXml(suite)}" tests="${cases.length}" failures="${failures}" errors="0" skipped="0" time="${seconds}"${timestamp} hostname="${escapeXml(summary.environment.host)}">
+  const xml = `  <testsuite name="${escapeXml(suite)}" tests="${cases.length}" failures="${failures}" errors="${errors}" skipped="0" time="${total}"${timestamp} hostname="${escapeXml(summary.environment.host)}">
 ${cases.map(renderCase).join('\n')}
   </testsuite>`;
-  return { xml, tests: cases.length, failures, seconds };
+  return { xml, tests: cases.length, failures, errors, seconds: total };
 }
 
 export function renderJunit(summary: RunSummary): string {
-  const { xml, tests, failures, seconds } = junitTestsuite(summary);
+  const { xml, tests, failures, errors, seconds } = junitTestsuite(summary);
   return `<?xml version="1.0" encoding="UTF-8"?>
-<testsuites name="squall" tests="${tests}" failures="${failures}" errors="0" time="${seconds}">
+<testsuites name="squall" tests="${tests}" failures="${failures}" errors="${errors}" time="${seconds}">
 ${xml}
 </testsuites>
 `;

@@ -9,15 +9,40 @@ import {
   formatDuration,
   formatOffset,
   formatScore,
-  formatSliValue,
   formatStatus,
+  sloObjective,
+  sloValue,
   verdictWord,
 } from './format.js';
+import { mdLink, type RenderOptions, reportLink, runbookLink } from './links.js';
 import type { RunSummary } from './summary.js';
 
 /** A table cell: pipes and newlines would break the row. */
 export function cell(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+}
+
+/** A fenced block holding `text` as is: the fence is longer than any backtick run inside. */
+export function fenced(text: string, info = 'text'): string {
+  const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
+  const fence = '`'.repeat(longest + 1);
+  return `${fence}${info}\n${text}\n${fence}`;
+}
+
+/** Why the run ended with an error: the cause on one line, the full message folded below. */
+export function infrastructureErrorBlock(summary: RunSummary): string[] {
+  const e = summary.infrastructureError;
+  if (!e) return [];
+  return [
+    '',
+    `> **Infrastructure error** \`${e.code}\`: ${cell(e.cause)}`,
+    '',
+    '<details><summary>Full error message</summary>',
+    '',
+    fenced(e.message),
+    '',
+    '</details>',
+  ];
 }
 
 export function mdTable(head: readonly string[], rows: readonly (readonly string[])[]): string {
@@ -27,14 +52,14 @@ export function mdTable(head: readonly string[], rows: readonly (readonly string
 
 function windowValue(slo: SloResult, window: string): string {
   const w = slo.windows.find((x) => x.window === window);
-  return w ? formatSliValue(w.value, slo.unit) : '—';
+  return w ? sloValue(slo, w.value) : '—';
 }
 
 export function sloRows(summary: RunSummary): string[][] {
   return summary.slos.map((slo) => [
     slo.name,
-    `${slo.sli} ${slo.objective} (${slo.window})`,
-    formatSliValue(slo.value, slo.unit),
+    `${sloObjective(slo)} (${slo.window})`,
+    sloValue(slo, slo.value),
     windowValue(slo, 'baseline'),
     windowValue(slo, 'fault'),
     windowValue(slo, 'recovery'),
@@ -54,7 +79,7 @@ export const SLO_HEAD = [
   'status',
 ];
 
-export function renderMarkdown(summary: RunSummary, options: { htmlHref?: string } = {}): string {
+export function renderMarkdown(summary: RunSummary, options: RenderOptions = {}): string {
   const word = verdictWord(summary);
   const met = summary.slos.filter((s) => s.status === 'met').length;
   const out: string[] = [
@@ -65,7 +90,10 @@ export function renderMarkdown(summary: RunSummary, options: { htmlHref?: string
   if (!summary.complete) {
     out.push('', `> **Run incomplete**: ${summary.problems.join('; ')}`);
   }
-  if (summary.aborted) out.push('', `> **Aborted** (${summary.aborted.reason}): ${summary.aborted.detail}`);
+  out.push(...infrastructureErrorBlock(summary));
+  // An abort for an error repeats the error's message: the block above says it once.
+  if (summary.aborted && !summary.infrastructureError)
+    out.push('', `> **Aborted** (${summary.aborted.reason}): ${summary.aborted.detail}`);
   for (const l of summary.leftovers) {
     out.push(
       '',
@@ -99,10 +127,8 @@ export function renderMarkdown(summary: RunSummary, options: { htmlHref?: string
       ? `Guard trips: ${summary.guardTrips.map((g) => `**${g.guard}** at ${formatOffset(g.offsetMs)} (${g.reason})`).join('; ')}`
       : 'Guard trips: none.',
   );
-  out.push(
-    '',
-    `Full report: [report.html](${options.htmlHref ?? 'report.html'}) · run \`${summary.runId}\``,
-    '',
-  );
+  const runbook = runbookLink(summary, options);
+  if (runbook) out.push('', `Runbook: ${mdLink(runbook)}`);
+  out.push('', `Full report: ${mdLink(reportLink(options))} · run \`${summary.runId}\``, '');
   return out.join('\n');
 }

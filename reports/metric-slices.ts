@@ -27,6 +27,26 @@ export function buckets<T>(slices: readonly T[]): T[][] {
   return out;
 }
 
+/**
+ * Buckets for charts: as `buckets`, except that a zero-length slice (the final flush when the
+ * fleet stops) joins the bucket its start falls in, so a chart's time never runs backwards.
+ */
+export function chartBuckets<T extends { startMs: number; durationMs: number }>(slices: readonly T[]): T[][] {
+  const groups = buckets(slices.filter((s) => s.durationMs > 0));
+  for (const s of slices) {
+    if (s.durationMs > 0) continue;
+    const into = groups.findLast((g) => g[0]!.startMs <= s.startMs) ?? groups[0];
+    if (into) into.push(s);
+    else groups.push([s]);
+  }
+  return groups;
+}
+
+/** Where a bucket ends: the latest end of its slices. */
+export function bucketEndMs(group: readonly { startMs: number; durationMs: number }[]): number {
+  return Math.max(...group.map((s) => s.startMs + s.durationMs));
+}
+
 export interface ReportSlice extends MetricSlice {
   /** The scored windows holding the slice's start (`run` plus its phase), as the runner windows them. */
   windows: WindowName[];

@@ -8,7 +8,7 @@
 import type { JournalEvent, VerdictEvent } from '../engine/run/journal-events.js';
 import { BurnTracker } from './burn.js';
 import { computeKeySlis, type KeySli, keySliRows } from './key-slis.js';
-import { buckets, decodeView, type ReportSlice, toSlices, WindowHistograms } from './metric-slices.js';
+import { chartBuckets, decodeView, type ReportSlice, toSlices, WindowHistograms } from './metric-slices.js';
 import type { Chart } from './series.js';
 import { originMs, type PhaseSpan, phaseSpans } from './timeline.js';
 
@@ -36,7 +36,7 @@ export function scanMetrics(events: readonly JournalEvent[]): MetricsScan {
     ...new Set([...rows.flatMap((r) => (r.histogramKey ? [r.histogramKey] : [])), ...burn.histogramKeys]),
   ];
   const windows = new WindowHistograms();
-  for (const group of buckets(slices)) {
+  for (const group of chartBuckets(slices)) {
     const views = group.map((slice) => decodeView(slice, keys));
     for (const view of views) windows.add(view);
     burn.addBucket(views);

@@ -5,17 +5,21 @@
  * action items, supporting material. The facts come from the journal; the judgement is left
  * as prompts for the humans in the room, never guessed.
  */
+
+import { errorCause } from './error-cause.js';
 import {
   describeSlo,
   formatBudget,
   formatDuration,
+  formatObjective,
   formatOffset,
   formatScore,
   formatSliValue,
   formatTimestamp,
   verdictWord,
 } from './format.js';
-import { mdTable, SLO_HEAD, sloRows } from './markdown.js';
+import { mdLink, type RenderOptions, runbookLink } from './links.js';
+import { fenced, mdTable, SLO_HEAD, sloRows } from './markdown.js';
 import type { RunSummary } from './summary.js';
 
 function impact(s: RunSummary): string[] {
@@ -44,7 +48,7 @@ function impact(s: RunSummary): string[] {
   return lines;
 }
 
-export function renderPostmortem(s: RunSummary): string {
+export function renderPostmortem(s: RunSummary, options: RenderOptions = {}): string {
   const word = verdictWord(s);
   const held = s.slos.filter((x) => x.status === 'met');
   const broke = s.slos.filter((x) => x.status !== 'met');
@@ -64,7 +68,12 @@ export function renderPostmortem(s: RunSummary): string {
   ];
   if (!s.complete)
     out.push('', `**The run is incomplete**: ${s.problems.join('; ')}. Numbers below may be partial.`);
-  if (s.aborted) out.push('', `The run was **aborted** (${s.aborted.reason}): ${s.aborted.detail}.`);
+  if (s.infrastructureError)
+    out.push(
+      '',
+      `The run ended with an **infrastructure error** (\`${s.infrastructureError.code}\`): ${s.infrastructureError.cause}. It was not scored to the end; the full message is under "What broke".`,
+    );
+  else if (s.aborted) out.push('', `The run was **aborted** (${s.aborted.reason}): ${s.aborted.detail}.`);
   out.push('', '## Impact', '', ...impact(s));
   out.push(
     '',
@@ -93,7 +102,8 @@ export function renderPostmortem(s: RunSummary): string {
     out.push(
       `- Rollback failed: ${l.kind} (${l.faultId}) on ${l.where}: ${l.error}. Remove with \`${l.removeCommand}\`.`,
     );
-  for (const e of s.errors) out.push(`- Error \`${e.code}\`: ${e.message.split('\n', 1)[0]}`);
+  for (const e of s.errors) out.push(`- Error \`${e.code}\`: ${errorCause(e.message)}`);
+  if (s.infrastructureError) out.push('', fenced(s.infrastructureError.message));
   out.push(
     '',
     '## Contributing factors',
@@ -102,7 +112,7 @@ export function renderPostmortem(s: RunSummary): string {
     '',
     ...broke.map(
       (x) =>
-        `- Why did **${x.name}** (${x.sli}) miss \`${x.objective}\` while ${s.faults.map((f) => `'${f.name}'`).join(', ') || 'the fault'} was active? What would have had to be true for it to hold?`,
+        `- Why did **${x.name}** (${x.sli}) miss \`${formatObjective(x.objective, x.unit)}\` while ${s.faults.map((f) => `'${f.name}'`).join(', ') || 'the fault'} was active? What would have had to be true for it to hold?`,
     ),
     '- Did the baseline already sit close to an objective (see the baseline column)?',
     '- Did detection (guards, alerts, dashboards) notice the fault, and how long after it began?',
@@ -129,9 +139,10 @@ export function renderPostmortem(s: RunSummary): string {
       : '_No SLO failed: consider raising the blast radius or tightening an objective._',
   );
   out.push('', '## Runbooks', '');
+  const runbook = runbookLink(s, options);
   out.push(
-    s.runbook
-      ? `- ${s.runbook}`
+    runbook
+      ? `- ${mdLink(runbook)}`
       : '- _The experiment names no runbook (`metadata.runbook`): link the one responders used._',
   );
   out.push('', '## Supporting data', '', mdTable(SLO_HEAD, sloRows(s)), '');

@@ -1,10 +1,16 @@
 /**
  * Chart data for report.html, from the journal's metrics events, downsampled.
  *
+ * Time: a point sits at the end of its slice (of its bucket, downsampled), the moment its value
+ * was known. A change during the slice [2 s, 3 s] is drawn between 2 s and 3 s, never before
+ * the slice began (a point at the middle would draw a drop that starts with a fault from half
+ * a slice before the fault).
+ *
  * Downsampling: a series never has more than MAX_POINTS points. With n slices, each point is a
  * bucket of k = ceil(n / MAX_POINTS) consecutive slices (a 30-minute run: 1 800 slices, k = 5,
  * 360 points), aggregated so that what matters survives:
- * - counters → a rate: Σ counter / Σ slice seconds (never an average of per-slice rates);
+ * - counters → a rate: Σ counter / Σ slice seconds (never an average of per-slice rates),
+ *   except lost and duplicate messages, which are counts: Σ per point, never labelled `/s`;
  * - `connected` → the bucket's minimum (a one-second drop of the fleet must stay visible),
  *   `target` → its maximum;
  * - latency p50 → the count-weighted mean of the slices' p50; p99 → the maximum of the slices'
@@ -15,15 +21,17 @@
  * the budget of the SLO's own window, so its last point is the table's "budget consumed".
  */
 
-import type { JournalEvent } from '../engine/run/journal-events.js';
-import { metricKey } from '../engine/slo/windows.js';
+import type { JournalEvent, SloResult, VerdictEvent } from '../engine/run/journal-events.js';
+import { metricKey, sumCounter } from '../engine/slo/windows.js';
+import { parseObjective } from '../engine/spec/units.js';
+import { formatObjective } from './format.js';
 import { metricSources } from './key-slis.js';
-import { buckets, MAX_POINTS, type ReportSlice } from './metric-slices.js';
+import { bucketEndMs, chartBuckets, MAX_POINTS, type ReportSlice } from './metric-slices.js';
 import { scanMetrics } from './metrics-scan.js';
 
 export { MAX_POINTS };
 
-export type ChartUnit = 'ratio' | 'ms' | 'per_s' | 'devices' | 'budget';
+export type ChartUnit = 'ratio' | 'ms' | 'per_s' | 'count' | 'devices' | 'budget';
 
 export interface Series {
   name: string;
@@ -36,6 +44,8 @@ export interface Chart {
   title: string;
   unit: ChartUnit;
   series: Series[];
+  /** Objectives of the run's SLOs on what the chart plots, drawn as horizontal lines. */
+  objectives: { label: string; value: number }[];
   /** Set when the journal has nothing to draw: the chart renders this, never fake data. */
   noData: string | null;
 }
@@ -45,17 +55,16 @@ type Aggregate = (bucket: readonly ReportSlice[]) => number | undefined;
 const rate =
   (key: string): Aggregate =>
   (bucket) => {
-    let sum = 0;
-    let ms = 0;
-    let seen = false;
-    for (const s of bucket) {
-      const v = s.counters[key];
-      ms += s.durationMs;
-      if (v === undefined) continue;
-      sum += v;
-      seen = true;
-    }
+    const { sum, seen } = sumCounter(bucket, key);
+    const ms = bucket.reduce((total, s) => total + s.durationMs, 0);
     return seen && ms > 0 ? (sum * 1000) / ms : undefined;
+  };
+
+const total =
+  (key: string): Aggregate =>
+  (bucket) => {
+    const { sum, seen } = sumCounter(bucket, key);
+    return seen ? sum : undefined;
   };
 
 const gauge =
@@ -105,6 +114,8 @@ interface ChartSpec {
   series: { name: string; aggregate: Aggregate }[];
   /** Shown when no series has a point. */
   missing: string;
+  /** The SLIs (of which source) whose objectives belong on this chart. */
+  objectivesOf?: { source: string; sli: RegExp };
 }
 
 const FLEET_MISSING = 'no data for this run: the journal has no fleet metrics (no simulated fleet took part)';
@@ -142,14 +153,15 @@ function fleetCharts(): ChartSpec[] {
         { name: 'p99', aggregate: latency(k('e2e_latency'), 'p99') },
       ],
       missing: FLEET_MISSING,
+      objectivesOf: { source: 'fleet', sli: /^e2e_latency_p/ },
     },
     {
       id: 'fleet-loss',
-      title: 'Loss and duplicates',
-      unit: 'per_s',
+      title: 'Lost and duplicate messages',
+      unit: 'count',
       series: [
-        { name: 'lost', aggregate: rate(k('lost')) },
-        { name: 'duplicates', aggregate: rate(k('duplicates')) },
+        { name: 'lost', aggregate: total(k('lost')) },
+        { name: 'duplicates', aggregate: total(k('duplicates')) },
       ],
       missing: FLEET_MISSING,
     },
@@ -175,6 +187,7 @@ function probeCharts(probe: string): ChartSpec[] {
       unit: 'ratio',
       series: [{ name: 'success', aggregate: ratio(`${probe}.ok`, `${probe}.total`) }],
       missing,
+      objectivesOf: { source: probe, sli: /^success_ratio$/ },
     },
     {
       id: `probe-${probe}-latency`,
@@ -185,22 +198,39 @@ function probeCharts(probe: string): ChartSpec[] {
         { name: 'p99', aggregate: latency(`${probe}.latency`, 'p99') },
       ],
       missing,
+      objectivesOf: { source: probe, sli: /^latency_p/ },
     },
   ];
 }
 
 const round = (v: number) => Number(v.toPrecision(6));
 
-/** A bucket's point sits at its middle: the value describes the whole bucket, not its start. */
-const midMs = (g: readonly ReportSlice[]) => (g[0]!.startMs + endMs(g)) / 2;
-const endMs = (g: readonly ReportSlice[]) => g[g.length - 1]!.startMs + g[g.length - 1]!.durationMs;
+/** The objectives of `slos` on what `spec` plots, in the chart's unit. */
+function objectivesFor(spec: ChartSpec, slos: readonly SloResult[]): Chart['objectives'] {
+  const want = spec.objectivesOf;
+  if (!want) return [];
+  return slos.flatMap((slo) => {
+    if (slo.source !== want.source || !want.sli.test(slo.sli)) return [];
+    try {
+      const value = parseObjective(slo.objective).value;
+      return [{ label: `${slo.name}: ${slo.sli} ${formatObjective(slo.objective, slo.unit)}`, value }];
+    } catch {
+      return [];
+    }
+  });
+}
 
-function draw(spec: ChartSpec, groups: readonly ReportSlice[][], originMs: number): Chart {
+function draw(
+  spec: ChartSpec,
+  groups: readonly ReportSlice[][],
+  originMs: number,
+  slos: readonly SloResult[],
+): Chart {
   const series = spec.series.map(({ name, aggregate }) => ({
     name,
     points: groups.flatMap((g): [number, number][] => {
       const v = aggregate(g);
-      return v === undefined ? [] : [[round((midMs(g) - originMs) / 1000), round(v)]];
+      return v === undefined ? [] : [[round((bucketEndMs(g) - originMs) / 1000), round(v)]];
     }),
   }));
   const empty = series.every((s) => s.points.length === 0);
@@ -209,6 +239,7 @@ function draw(spec: ChartSpec, groups: readonly ReportSlice[][], originMs: numbe
     title: spec.title,
     unit: spec.unit,
     series: empty ? [] : series,
+    objectives: empty ? [] : objectivesFor(spec, slos),
     noData: empty ? spec.missing : null,
   };
 }
@@ -216,8 +247,9 @@ function draw(spec: ChartSpec, groups: readonly ReportSlice[][], originMs: numbe
 /** Every chart of the report, in display order; fleet charts always present (maybe as no data). */
 export function buildCharts(events: readonly JournalEvent[]): Chart[] {
   const scan = scanMetrics(events);
-  const groups = buckets(scan.slices);
+  const groups = chartBuckets(scan.slices);
   const probes = metricSources(scan.slices).filter((s) => s.kind === 'probe');
   const specs = [...fleetCharts(), ...probes.flatMap((p) => probeCharts(p.source))];
-  return [...specs.map((s) => draw(s, groups, scan.originMs)), scan.burn];
+  const slos = events.find((e): e is VerdictEvent => e.type === 'verdict')?.slos ?? [];
+  return [...specs.map((s) => draw(s, groups, scan.originMs, slos)), scan.burn];
 }

@@ -17,6 +17,7 @@ import type {
   SloResult,
   VerdictEvent,
 } from '../engine/run/journal-events.js';
+import { errorCause } from './error-cause.js';
 import type { KeySli } from './key-slis.js';
 import { scanMetrics } from './metrics-scan.js';
 import { type ScoredPhase, type TimelineEntry, timelineEntries } from './timeline.js';
@@ -29,6 +30,8 @@ export interface RunSummary {
   description: string | null;
   /** Path or URL from the experiment's `metadata.runbook`. */
   runbook: string | null;
+  /** The runbook file the run found (engine/spec/runbook.ts); null for a URL or when not recorded. */
+  runbookFile: { path: string; repoPath: string | null } | null;
   file: string;
   runId: string;
   startedAt: string;
@@ -66,6 +69,11 @@ export interface RunSummary {
   failedInjections: { name: string; kind: string; error: string; at: string }[];
   guardTrips: { guard: string; reason: string; at: string; offsetMs: number }[];
   aborted: { reason: string; detail: string } | null;
+  /**
+   * The error that ended the run when it ended in one (outcome `error`, exit 4): its code, one
+   * line naming the cause (reports/error-cause.ts) and the full message. Null otherwise.
+   */
+  infrastructureError: { code: string; cause: string; message: string } | null;
   errors: { code: string; message: string }[];
   leftovers: Leftover[];
   timeline: { offsetMs: number; kind: TimelineEntry['kind']; text: string }[];
@@ -92,6 +100,23 @@ function metadataOf(start: RunStartEvent | undefined): {
   return { description: text(metadata?.description), runbook: text(metadata?.runbook) };
 }
 
+/** Ways a run ends before it is scored: the journal is whole without a verdict. */
+const UNSCORED_OUTCOMES: readonly string[] = ['aborted', 'error', 'rollback_failed', 'invalid'];
+
+/** The error a run ended with (outcome `error`; exit 4 for an infrastructure error). */
+function infrastructureErrorOf(
+  events: readonly JournalEvent[],
+  end: RunEndEvent | undefined,
+): RunSummary['infrastructureError'] {
+  if (end?.outcome !== 'error') return null;
+  const error = find(events, 'error');
+  if (!error) {
+    const message = `the run ended with an error (exit ${end.exitCode}) the journal does not describe`;
+    return { code: 'unknown', cause: message, message };
+  }
+  return { code: error.code, cause: errorCause(error.message), message: error.message };
+}
+
 /** Why a journal cannot be trusted to be whole, in words a reader can act on. */
 function problemsOf(events: readonly JournalEvent[], defects: readonly JournalDefect[]): string[] {
   // Line 0: a defect found after parsing (write.ts), with no single line to point at.
@@ -99,8 +124,10 @@ function problemsOf(events: readonly JournalEvent[], defects: readonly JournalDe
     d.line > 0 ? `journal line ${d.line} is unreadable (${d.error}); it was skipped` : `journal: ${d.error}`,
   );
   if (!find(events, 'run.start')) problems.push('the journal has no run.start event: experiment unknown');
-  if (!find(events, 'verdict')) problems.push('the journal has no verdict: the run was not scored');
-  if (!find(events, 'run.end'))
+  const end = find(events, 'run.end');
+  if (!find(events, 'verdict') && !(end && UNSCORED_OUTCOMES.includes(end.outcome)))
+    problems.push('the journal has no verdict: the run was not scored');
+  if (!end)
     problems.push('the journal has no run.end event: the run did not finish (or the file was cut short)');
   return problems;
 }
@@ -144,6 +171,7 @@ export function buildSummary(
     schemaVersion: SUMMARY_SCHEMA_VERSION,
     experiment: start?.experiment ?? 'unknown',
     ...metadataOf(start),
+    runbookFile: start?.runbook ?? null,
     file: start?.file ?? 'unknown',
     runId: start?.runId ?? 'unknown',
     startedAt: start ? iso(start.t) : 'unknown',
@@ -173,6 +201,7 @@ export function buildSummary(
         : [],
     ),
     aborted: abort ? { reason: abort.reason, detail: abort.detail } : null,
+    infrastructureError: infrastructureErrorOf(events, end),
     errors: events.flatMap((e) => (e.type === 'error' ? [{ code: e.code, message: e.message }] : [])),
     leftovers: events.flatMap((e) => (e.type === 'fault.revert_failed' ? [e.leftover] : [])),
     timeline: timelineEntries(events).map((e) => ({ offsetMs: e.t - origin, kind: e.kind, text: e.text })),

@@ -42,7 +42,7 @@ export function loadRun(journalPath: string): LoadedRun {
 export function writeReports(
   journalPath: string,
   outDir: string,
-  options: { junitPath?: string; formats?: readonly string[] } = {},
+  options: { junitPath?: string; formats?: readonly string[]; linkBase?: string } = {},
 ): { summary: RunSummary; paths: string[]; defects: JournalDefect[] } {
   const { events, defects, summary } = loadRun(journalPath);
   const paths = [journalPath];
@@ -55,7 +55,7 @@ export function writeReports(
     : reportFormats.values();
   for (const format of formats) {
     const path = join(outDir, format.fileName);
-    writeFileSync(path, format.render(summary, events));
+    writeFileSync(path, format.render(summary, events, { linkBase: options.linkBase }));
     paths.push(path);
   }
   if (options.junitPath) {

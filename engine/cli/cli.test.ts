@@ -101,7 +101,7 @@ describe('squall CLI', () => {
     expect(ok.output()).toContain('PASSED');
     expect(readFileSync(join(dir, 'ok.xml'), 'utf8')).toContain('failures="0"');
     expect(breachCode, breach.output()).toBe(ExitCode.sloBreached);
-    expect(breach.output()).toMatch(/fast-enough\s+run\s+\d+ms\s+<= 500ms\s+breached/);
+    expect(breach.output()).toMatch(/fast-enough\s+run\s+\d+ ms\s+<= 500 ms\s+BREACHED/);
     const summary = JSON.parse(readFileSync(join(dir, 'breach', 'summary.json'), 'utf8'));
     expect(summary.outcome).toBe('slo_breached');
     expect(summary.faults[0].revertedAt).not.toBeNull();

@@ -28,7 +28,7 @@ const progress = (elapsedMs: number) => ({
 describe('progress display', () => {
   it('formats phase, elapsed/total, active faults and each SLO with its objective and state', () => {
     expect(formatProgressLine(progress(65_000))).toBe(
-      '[fault] 1:05/1:30 faults: kill-broker | delivery 99.2% (>= 99.9%) breaching · p99 120ms (<= 500ms) met',
+      '[fault] 1:05/1:30 faults: kill-broker | delivery 99.2% (>= 99.9%) breaching · p99 120 ms (<= 500 ms) met',
     );
   });
 
@@ -41,7 +41,7 @@ describe('progress display', () => {
       ],
     };
     expect(formatProgressLine(p)).toBe(
-      '[fault] 0:05/1:30 faults: kill-broker | zero-loss 0 (== 0) lost? 312 pending · recovered waiting for recovery (<= 10s)',
+      '[fault] 0:05/1:30 faults: kill-broker | zero-loss 0 (== 0) lost? 312 pending · recovered waiting for recovery (<= 10 s)',
     );
   });
 
@@ -63,7 +63,7 @@ describe('progress display', () => {
   it('colours SLO states on a TTY', () => {
     const line = formatProgressLine(progress(1000), { colour: true });
     expect(line).toContain('\x1b[31mdelivery 99.2% (>= 99.9%) breaching\x1b[0m');
-    expect(line).toContain('\x1b[32mp99 120ms (<= 500ms) met\x1b[0m');
+    expect(line).toContain('\x1b[32mp99 120 ms (<= 500 ms) met\x1b[0m');
   });
 
   it('rewrites one line on a TTY and keeps event lines above it', () => {

@@ -4,7 +4,7 @@
  * `plainEveryMs`, so logs stay readable and short.
  */
 
-import { formatSliValue } from '../../reports/format.js';
+import { formatNumber, formatObjective, formatSliValue } from '../../reports/format.js';
 import type { JournalEvent } from '../run/journal-events.js';
 import type { RunProgress } from '../run/runner.js';
 import type { LiveSlo } from '../slo/live.js';
@@ -22,16 +22,17 @@ export function formatClock(ms: number): string {
 
 /** One SLO on the live line: `zero-loss 0 (== 0) met`, `lost? 312 pending`, `waiting for recovery`. */
 function sloItem(slo: LiveSlo): string {
-  const value = formatSliValue(slo.value, slo.unit);
+  const value = formatSliValue(slo.value, slo.unit, slo.objective);
+  const objective = formatObjective(slo.objective, slo.unit);
   switch (slo.state) {
     case 'waiting':
-      return `${slo.name} waiting for recovery (${slo.objective})`;
+      return `${slo.name} waiting for recovery (${objective})`;
     case 'pending':
-      return `${slo.name} ${slo.value === null ? '' : `${value} `}(${slo.objective}) lost? ${slo.pending} pending`;
+      return `${slo.name} ${slo.value === null ? '' : `${value} `}(${objective}) lost? ${formatNumber(slo.pending ?? 0)} pending`;
     case 'nodata':
-      return `${slo.name} no data yet (${slo.objective})`;
+      return `${slo.name} no data yet (${objective})`;
     default:
-      return `${slo.name} ${value} (${slo.objective}) ${slo.state}`;
+      return `${slo.name} ${value} (${objective}) ${slo.state}`;
   }
 }
 

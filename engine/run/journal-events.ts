@@ -30,6 +30,8 @@ export interface RunStartEvent extends Base {
   file: string;
   /** Experiment as loaded (units converted), for reports. */
   spec: unknown;
+  /** The file `metadata.runbook` names, as found when the run started (engine/spec/runbook.ts). */
+  runbook?: { path: string; repoPath: string | null };
   squallVersion: string;
   node: string;
   host: string;

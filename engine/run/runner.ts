@@ -15,6 +15,7 @@ import { type LiveContext, LiveScoreboard, type LiveSlo } from '../slo/live.js';
 import { encodeHistogram, type MetricsSource } from '../slo/metrics.js';
 import type { FaultTiming } from '../slo/recovery.js';
 import type { WindowName } from '../slo/windows.js';
+import { resolveRunbook } from '../spec/runbook.js';
 import type { Experiment, FaultSpec } from '../spec/schema.js';
 import { SQUALL_VERSION } from '../version.js';
 import { openJournal } from './journal.js';
@@ -182,6 +183,7 @@ async function execute(options: RunOptions, active: Map<string, ActiveFaultRecor
     experiment: experiment.metadata.name,
     file: options.file,
     spec: experiment,
+    runbook: resolveRunbook(options.file, experiment.metadata.runbook),
     squallVersion: SQUALL_VERSION,
     node: process.version,
     host: hostname(),

@@ -5,6 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { SpecError, type SpecIssue } from '../errors.js';
+import { checkRunbook } from './runbook.js';
 import { Experiment } from './schema.js';
 import { sortIssues } from './source-map.js';
 import { checkExperiment, partialExperiment } from './validate.js';
@@ -25,6 +26,8 @@ export interface LoadOptions {
   vars?: Record<string, string>;
   /** How issues name the file (e.g. the path as the user typed it); default: the path read. */
   label?: string;
+  /** Where the file is on disk, for checks relative to it (`metadata.runbook`). */
+  path?: string;
 }
 
 /**
@@ -34,7 +37,7 @@ export interface LoadOptions {
  */
 export async function loadExperimentFile(path: string, opts: LoadOptions = {}): Promise<LoadedExperiment> {
   const text = await readSpecFile(path, opts.label ?? path, 'experiment');
-  return { ...loadExperimentText(text, opts.label ?? path, opts), file: path };
+  return { ...loadExperimentText(text, opts.label ?? path, { ...opts, path }), file: path };
 }
 
 /** A spec file's text; SpecError SQUALL_SPEC_UNREADABLE, named by `label`, when it cannot be read. */
@@ -61,6 +64,7 @@ export function loadExperimentText(text: string, file: string, opts: LoadOptions
   const parsed = Experiment.safeParse(value, { error: friendlyZodError });
   if (parsed.success) {
     issues.push(...checkExperiment(parsed.data, source));
+    if (opts.path) issues.push(...checkRunbook(opts.path, parsed.data.metadata.runbook, source));
   } else {
     issues.push(...specIssuesFromZod(parsed.error.issues, { schema: Experiment, input: value, source }));
     // Still run the cross-field checks on the parts that did parse, so one run shows everything.

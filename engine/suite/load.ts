@@ -8,6 +8,7 @@
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { isSquallError, SpecError, type SpecIssue } from '../errors.js';
 import { type LoadedExperiment, loadExperimentText, readSpecFile } from '../spec/load.js';
+import { checkRunbook } from '../spec/runbook.js';
 import type { Experiment } from '../spec/schema.js';
 import { type RecordedSourceMap, sortIssues } from '../spec/source-map.js';
 import { readYamlSource } from '../spec/yaml-source.js';
@@ -66,6 +67,7 @@ export async function loadSuiteFile(path: string, opts: LoadSuiteOptions = {}): 
       ),
     );
   }
+  if (parsed.success) suiteIssues.push(...checkRunbook(path, parsed.data.metadata.runbook, source));
   // Entries that parse on their own are checked even when the rest of the file does not.
   const rawSteps = (value as { experiments?: unknown }).experiments;
   const specs: (SuiteStepSpec | undefined)[] = parsed.success
@@ -129,7 +131,12 @@ async function loadEntry(
       );
       return undefined;
     }
-    return { file, label, vars, experiment: { ...loadExperimentText(text, label, { vars, label }), file } };
+    return {
+      file,
+      label,
+      vars,
+      experiment: { ...loadExperimentText(text, label, { vars, label, path: file }), file },
+    };
   } catch (err) {
     if (err instanceof SpecError && err.code === 'SQUALL_SPEC_UNREADABLE') {
       const reason = err.issues[0]?.message.replace(/^cannot read the experiment file: /, '') ?? '';

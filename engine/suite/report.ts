@@ -10,14 +10,15 @@ import { join } from 'node:path';
 import {
   describeSlo,
   formatDuration,
+  formatObjective,
   formatScore,
-  formatSliValue,
   formatStatus,
   formatTimestamp,
+  sloValue,
 } from '../../reports/format.js';
 import { STYLES } from '../../reports/html/styles.js';
 import { escapeXml as esc, junitTestsuite, renderCase } from '../../reports/junit.js';
-import { mdTable, SLO_HEAD, sloRows } from '../../reports/markdown.js';
+import { cell, mdTable, SLO_HEAD, sloRows } from '../../reports/markdown.js';
 import type { RunSummary } from '../../reports/summary.js';
 import {
   buildSuiteSummary,
@@ -88,7 +89,9 @@ export function renderSuiteMarkdown(s: SuiteSummary): string {
   );
   for (const e of s.experiments.filter((x) => x.status === 'ran')) {
     out.push('', `### ${experimentWord(e)}: ${e.name}`, '');
-    if (e.aborted) out.push(`> **Aborted** (${e.aborted.reason}): ${e.aborted.detail}`, '');
+    const infra = e.infrastructureError;
+    if (infra) out.push(`> **Infrastructure error** \`${infra.code}\`: ${cell(infra.cause)}`, '');
+    else if (e.aborted) out.push(`> **Aborted** (${e.aborted.reason}): ${e.aborted.detail}`, '');
     out.push(
       e.slos.length ? mdTable(SLO_HEAD, sloRows({ slos: e.slos } as RunSummary)) : '_No SLOs were scored._',
     );
@@ -118,14 +121,17 @@ export function renderSuiteHtml(s: SuiteSummary): string {
     .map((e) => {
       const sloRowsHtml = e.slos.map(
         (x) =>
-          `<tr><td><strong>${esc(x.name)}</strong><br><span class="muted">${esc(x.sli)} · ${esc(x.source)}</span></td><td>${esc(x.objective)} <span class="muted">(${esc(x.window)})</span></td><td class="num"><span class="${x.status}">${esc(formatSliValue(x.value, x.unit))}</span></td><td><span class="${x.status}">${esc(formatStatus(x.status))}</span></td></tr>`,
+          `<tr><td><strong>${esc(x.name)}</strong><br><span class="muted">${esc(x.sli)} · ${esc(x.source)}</span></td><td>${esc(formatObjective(x.objective, x.unit))} <span class="muted">(${esc(x.window)})</span></td><td class="num"><span class="${x.status}">${esc(sloValue(x, x.value))}</span></td><td><span class="${x.status}">${esc(formatStatus(x.status))}</span></td></tr>`,
       );
       const table = e.slos.length
         ? `<table><thead><tr><th>SLO</th><th>objective</th><th>value</th><th>status</th></tr></thead><tbody>${sloRowsHtml.join('')}</tbody></table>`
         : '<p class="muted">No SLOs were scored.</p>';
-      const aborted = e.aborted
-        ? `<p class="breached">Aborted (${esc(e.aborted.reason)}): ${esc(e.aborted.detail)}</p>`
-        : '';
+      const infra = e.infrastructureError;
+      const aborted = infra
+        ? `<p class="breached" data-error-code="${esc(infra.code)}">Infrastructure error <code>${esc(infra.code)}</code>: ${esc(infra.cause)}</p>`
+        : e.aborted
+          ? `<p class="breached">Aborted (${esc(e.aborted.reason)}): ${esc(e.aborted.detail)}</p>`
+          : '';
       return `<h2 id="${esc(e.dir)}">${esc(experimentWord(e))}: ${esc(e.name)}</h2>${aborted}${table}<p><a href="${esc(e.dir)}/report.html">full report</a>${e.runbook ? ` · runbook <code>${esc(e.runbook)}</code>` : ''}</p>`;
     });
   return `<!doctype html>
@@ -152,6 +158,7 @@ ${s.runbook ? `<h2 id="runbook">Runbook</h2><p><code>${esc(s.runbook)}</code></p
 export function renderSuiteJunit(s: SuiteSummary, runs: ReadonlyMap<string, RunSummary>): string {
   let tests = 0;
   let failures = 0;
+  let errors = 0;
   let skipped = 0;
   const suites = s.experiments.map((e) => {
     const run = runs.get(e.name);
@@ -159,6 +166,7 @@ export function renderSuiteJunit(s: SuiteSummary, runs: ReadonlyMap<string, RunS
       const t = junitTestsuite(run, e.name);
       tests += t.tests;
       failures += t.failures;
+      errors += t.errors;
       return t.xml;
     }
     tests++;
@@ -171,7 +179,7 @@ export function renderSuiteJunit(s: SuiteSummary, runs: ReadonlyMap<string, RunS
     return `  <testsuite name="${esc(e.name)}" tests="1" failures="0" errors="0" skipped="1" time="0">\n${body}\n  </testsuite>`;
   });
   return `<?xml version="1.0" encoding="UTF-8"?>
-<testsuites name="${esc(s.suite)}" tests="${tests}" failures="${failures}" errors="0" skipped="${skipped}" time="${(s.durationMs / 1000).toFixed(3)}">
+<testsuites name="${esc(s.suite)}" tests="${tests}" failures="${failures}" errors="${errors}" skipped="${skipped}" time="${(s.durationMs / 1000).toFixed(3)}">
 ${suites.join('\n')}
 </testsuites>
 `;

@@ -26,6 +26,8 @@ export interface SuiteRunOptions {
   /** The suite's directory: one subdirectory per experiment, and the combined reports. */
   outDir: string;
   environment: EnvironmentFactory;
+  /** `--link-base` for each experiment's reports (reports/links.ts). */
+  linkBase?: string;
   /** Operator abort: stops the current experiment (rolled back) and skips the rest. */
   signal?: AbortSignal;
   /** Before each experiment starts: `index` counts from 1 among `total` experiments. */
@@ -90,7 +92,7 @@ export async function runSuite(options: SuiteRunOptions): Promise<SuiteRecord> {
     });
     options.onExperiment?.(step, ordinal, experiments.length, runner);
     const result = await runner.run();
-    const written = writeReports(result.journalPath, outDir);
+    const written = writeReports(result.journalPath, outDir, { linkBase: options.linkBase });
     const entry: SuiteEntryResult = {
       name: step.name,
       file: step.label,

@@ -62,6 +62,7 @@ export interface SuiteExperimentSummary extends Omit<SuiteEntryResult, 'summary'
   durationMs: number | null;
   runbook: string | null;
   aborted: RunSummary['aborted'];
+  infrastructureError: RunSummary['infrastructureError'];
   slos: SloResult[];
 }
 
@@ -90,6 +91,7 @@ export function buildSuiteSummary(record: SuiteRecord): SuiteSummary {
       durationMs: summary?.durationMs ?? null,
       runbook: summary?.runbook ?? null,
       aborted: summary?.aborted ?? null,
+      infrastructureError: summary?.infrastructureError ?? null,
       slos: summary?.slos ?? [],
     }),
   );

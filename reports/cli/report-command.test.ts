@@ -92,11 +92,11 @@ describe('squall report', () => {
     const text = readFileSync(join(out, 'comparison.md'), 'utf8');
     expect(t.stdout()).toContain(text);
     expect(text).toMatch(
-      /\| fast-enough: latency_p99 <= 500ms \(run\) \| 161\.53ms met, budget 0% \| 605\.18ms BREACHED, budget 1176\.5% \| \+443\.65ms \| \*\*REGRESSION\*\* \|/,
+      /\| fast-enough: latency_p99 <= 500 ms \(run\) \| 162 ms met, budget 0% \| 614 ms BREACHED, budget 1,176% \| \+452 ms \| \*\*REGRESSION\*\* \|/,
     );
-    expect(text).toContain('| api latency_p99 (recovery) | 6.83ms | 8.56ms | +1.72ms |  |');
-    expect(text).toContain('score 94.2/100 **REGRESSION**');
-    expect(text).toMatch(/\| available: .* \| 100% met, budget 0% \| 100% met, budget 0% \| ±0pp \| {2}\|/);
+    expect(text).toContain('| api latency_p99 (recovery) | 6.83 ms | 7.54 ms | +0.708 ms |  |');
+    expect(text).toContain('score 93.8/100 **REGRESSION**');
+    expect(text).toMatch(/\| available: .* \| 100% met, budget 0% \| 100% met, budget 0% \| ±0 pp \| {2}\|/);
   });
 
   it('compares a run with itself: no regressions, exit 0', async () => {

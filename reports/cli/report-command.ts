@@ -10,6 +10,7 @@ import type { CliIO, Command } from '../../engine/cli/command.js';
 import { ExitCode, SquallError } from '../../engine/errors.js';
 import { compareSummaries, renderComparison } from '../compare.js';
 import { reportFormats } from '../formats.js';
+import { parseLinkBase } from '../links.js';
 import type { RunSummary } from '../summary.js';
 import { writeReports } from '../write.js';
 
@@ -23,6 +24,8 @@ Options:
   --format NAME         Only this format (repeatable, or comma-separated):
                         ${reportFormats.names().join(', ')} (default: all)
   --out DIR             Where to write (default: the journal's directory)
+  --link-base URL       Link repository files (the runbook) as URL/<path>, e.g.
+                        https://github.com/org/repo/blob/<sha>, so summary.md works as a PR comment
   --compare FILE        Compare with another run's summary.json: each SLO and key SLI side by
                         side with the change, regressions flagged (comparison.md, and stdout)
   --fail-on-regression  With --compare: exit 1 when anything regressed
@@ -45,6 +48,7 @@ function parse(argv: string[]) {
       options: {
         format: { type: 'string', multiple: true },
         out: { type: 'string' },
+        'link-base': { type: 'string' },
         compare: { type: 'string' },
         'fail-on-regression': { type: 'boolean' },
       },
@@ -81,6 +85,7 @@ export const reportCommand: Command = {
       throw new SquallError('SQUALL_USAGE', 'expected exactly one journal (squall report <journal.jsonl>)');
     }
     const journal = resolve(io.cwd, positionals[0]!);
+    const linkBase = parseLinkBase(values['link-base']);
     const outDir = resolve(io.cwd, values.out ?? dirname(journal));
     const formats = values.format?.flatMap((f) =>
       f
@@ -91,7 +96,7 @@ export const reportCommand: Command = {
     // Read the other side first: a typo in --compare should not leave half the reports written.
     const other = values.compare ? readSummary(resolve(io.cwd, values.compare)) : undefined;
     mkdirSync(outDir, { recursive: true });
-    const written = writeReports(journal, outDir, { formats });
+    const written = writeReports(journal, outDir, { formats, linkBase });
     for (const path of written.paths.slice(1)) io.stdout.write(`${path}\n`);
     let code: ExitCode = ExitCode.ok;
     if (!written.summary.complete) {

@@ -4,19 +4,19 @@
  */
 import { ERROR_CODES, type ErrorCode } from '../../engine/errors.js';
 import { type Histogram, percentileMs, type SourceReading } from '../../engine/slo/metrics.js';
+import { formatNumber, formatSliValue } from '../../reports/format.js';
 import type { FleetSnapshot } from '../fleet.js';
 import { CAUSE_CODE } from '../fleet-metrics.js';
 import type { FullReading } from '../readings.js';
 
-const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
-const ms = (h: Histogram | undefined, p: number) => {
-  const v = h ? percentileMs(h, p) : undefined;
-  return v === undefined ? '-' : v < 10 ? `${v.toFixed(2)}ms` : `${Math.round(v)}ms`;
-};
+/** Counts are whole: `4,000`. Latencies read as in every report (reports/format.ts). */
+const fmt = (n: number) => formatNumber(Math.round(n));
+const latency = (v: number | undefined) => (v === undefined ? '-' : formatSliValue(v, 'ms'));
+const ms = (h: Histogram | undefined, p: number) => latency(h ? percentileMs(h, p) : undefined);
 
 export type FleetMode = 'conn' | 'pub' | 'sub';
 
-/** One second of activity, e.g. `  12s conn 4,000/10,000 +1,000/s fail 0 | pub 900/s ack 900/s | recv 900/s lost 0 dup 0 e2e p50 0.41ms p99 2.1ms`. */
+/** One second of activity, e.g. `  12s conn 4,000/10,000 +1,000/s fail 0 | pub 900/s ack 900/s | recv 900/s lost 0 dup 0 e2e p50 0.41 ms p99 2.1 ms`. */
 export function liveLine(mode: FleetMode, elapsedS: number, r: SourceReading, snap: FleetSnapshot): string {
   const c = r.counters ?? {};
   const h = r.histograms ?? {};
@@ -147,10 +147,9 @@ export function summaryTable(s: FleetSummaryJson): string {
     }
   }
   for (const [key, l] of Object.entries(s.latencyMs)) {
-    const f = (v?: number) => (v === undefined ? '-' : v < 10 ? v.toFixed(2) : String(Math.round(v)));
     rows.push([
       key.replace('_', ' '),
-      `p50 ${f(l.p50)} · p90 ${f(l.p90)} · p99 ${f(l.p99)} · max ${f(l.max)} ms (${fmt(l.count)})`,
+      `p50 ${latency(l.p50)} · p90 ${latency(l.p90)} · p99 ${latency(l.p99)} · max ${latency(l.max)} (${fmt(l.count)})`,
     ]);
   }
   const width = Math.max(...rows.map(([k]) => k.length));

@@ -22,6 +22,8 @@ export interface SuiteRunFlags {
   vars: Record<string, string>;
   out?: string;
   junit?: string;
+  /** `--link-base`, for each experiment's reports (reports/links.ts). */
+  linkBase?: string;
   json?: boolean;
   dryRun?: boolean;
 }
@@ -44,6 +46,7 @@ export async function runSuiteFile(path: string, label: string, flags: SuiteRunF
     suite: loaded,
     outDir,
     environment: defaultEnvironment,
+    linkBase: flags.linkBase,
     signal: io.signal,
     onExperiment: (step, index, total, runner) => {
       io.setActiveFaultReporter?.(() => describeActive(runner.activeFaults()));

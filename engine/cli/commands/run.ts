@@ -1,12 +1,14 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { parseLinkBase } from '../../../reports/links.js';
+import { renderTerminal } from '../../../reports/terminal.js';
 import { writeReports } from '../../../reports/write.js';
 import { ExitCode, SquallError } from '../../errors.js';
 import { defaultEnvironment } from '../../run/environment.js';
 import { buildPlan, renderPlan } from '../../run/plan.js';
 import { describeActive } from '../../run/rollback.js';
-import { createRunner, type RunResult } from '../../run/runner.js';
+import { createRunner } from '../../run/runner.js';
 import { loadExperimentFile } from '../../spec/load.js';
 import { kindOfFile } from '../../suite/kind.js';
 import type { Command } from '../command.js';
@@ -26,6 +28,8 @@ Options:
   --var name=value   Override a variable from the file's vars: (repeatable)
   --out DIR          Where journal.jsonl and the reports go (default: runs/<name>-<time>)
   --junit PATH       Also write the JUnit XML report to PATH (for CI test reporters)
+  --link-base URL    Link repository files (the runbook) as URL/<path>, e.g.
+                     https://github.com/org/repo/blob/<sha>, so summary.md works as a PR comment
   --json             Print the run summary as JSON on stdout (progress goes to stderr)
   --dry-run          Validate and print the plan; inject nothing
   -h, --help         This help
@@ -53,6 +57,7 @@ export const runCommand: Command = {
       );
     }
     const file = resolve(io.cwd, positionals[0]!);
+    const linkBase = parseLinkBase(values['link-base']);
     if ((await kindOfFile(file)) === 'Suite') {
       return runSuiteFile(
         file,
@@ -61,6 +66,7 @@ export const runCommand: Command = {
           vars: parseVarFlags(values.var ?? []),
           out: values.out,
           junit: values.junit,
+          linkBase,
           json: values.json,
           dryRun: values['dry-run'],
         },
@@ -97,9 +103,10 @@ export const runCommand: Command = {
     display.done();
     const written = writeReports(result.journalPath, outDir, {
       junitPath: values.junit ? resolve(io.cwd, values.junit) : undefined,
+      linkBase,
     });
     if (values.json) io.stdout.write(`${JSON.stringify(written.summary, null, 2)}\n`);
-    else io.stdout.write(renderOutcome(result, written.paths));
+    else io.stdout.write(renderTerminal(written.summary, written.paths));
     if (result.exitCode === ExitCode.rollbackFailed) io.stderr.write(`${result.error?.message ?? ''}\n`);
     return result.exitCode;
   },
@@ -114,6 +121,7 @@ function parseArgsOrThrow(argv: string[]) {
         var: { type: 'string', multiple: true },
         out: { type: 'string' },
         junit: { type: 'string' },
+        'link-base': { type: 'string' },
         json: { type: 'boolean' },
         'dry-run': { type: 'boolean' },
       },
@@ -121,46 +129,4 @@ function parseArgsOrThrow(argv: string[]) {
   } catch (err) {
     throw new SquallError('SQUALL_USAGE', `${(err as Error).message} (see squall run --help)`);
   }
-}
-
-const OUTCOME_TEXT: Record<RunResult['outcome'], string> = {
-  passed: 'PASSED: every SLO met',
-  slo_breached: 'FAILED: an SLO was breached',
-  aborted: 'ABORTED: stopped early and rolled back',
-  error: 'ERROR: the run could not complete; faults rolled back',
-  rollback_failed: 'ROLLBACK FAILED: a fault may still be active',
-  invalid: 'INVALID',
-};
-
-function renderOutcome(result: RunResult, paths: string[]): string {
-  const lines: string[] = [''];
-  if (result.verdict) {
-    lines.push('SLO                          window     value        objective    status');
-    for (const slo of result.verdict.slos) {
-      const value = slo.value === null ? 'no data' : formatValue(slo.value, slo.unit);
-      lines.push(
-        `${slo.name.padEnd(28)} ${slo.window.padEnd(10)} ${value.padEnd(12)} ${slo.objective.padEnd(12)} ${slo.status}`,
-      );
-    }
-    lines.push(`resilience score: ${result.verdict.resilienceScore.toFixed(0)}/100`);
-  }
-  if (result.aborted) lines.push(`aborted (${result.aborted.reason}): ${result.aborted.detail}`);
-  if (result.error && result.exitCode !== ExitCode.rollbackFailed)
-    lines.push(`${result.error.code}: ${result.error.message}`);
-  for (const l of result.leftovers) {
-    lines.push(
-      `LEFTOVER ${l.kind} (${l.faultId}) on ${l.where}: ${l.error}`,
-      `  remove with: ${l.removeCommand}`,
-    );
-  }
-  lines.push(`${OUTCOME_TEXT[result.outcome]} (exit ${result.exitCode})`);
-  lines.push(...paths.map((p) => `  ${p}`));
-  return `${lines.join('\n')}\n`;
-}
-
-function formatValue(value: number, unit: string): string {
-  if (unit === 'ratio') return `${(value * 100).toFixed(value > 0.999 && value < 1 ? 3 : 2)}%`;
-  if (unit === 'ms') return `${value.toFixed(value < 10 ? 2 : 0)}ms`;
-  if (unit === 'per_s') return `${value.toFixed(1)}/s`;
-  return String(Math.round(value * 1000) / 1000);
 }

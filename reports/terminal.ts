@@ -1,0 +1,57 @@
+/**
+ * What `squall run` prints when the run is over: the SLO table, the score, why the run stopped
+ * (an abort, an infrastructure error with its cause, a leftover fault), the verdict line and the
+ * files written. Rendered from the run's summary with the formatters of every other report, so
+ * the terminal and the files read the same numbers.
+ */
+import { formatObjective, formatScore, formatStatus, sloValue } from './format.js';
+import type { RunSummary } from './summary.js';
+
+const OUTCOME_TEXT: Record<RunSummary['outcome'], string> = {
+  passed: 'PASSED: every SLO met',
+  slo_breached: 'FAILED: an SLO was breached',
+  aborted: 'ABORTED: stopped early and rolled back',
+  error: 'ERROR: the run could not complete; faults rolled back',
+  rollback_failed: 'ROLLBACK FAILED: a fault may still be active',
+  invalid: 'INVALID',
+  incomplete: 'INCOMPLETE: the journal ends before the run did',
+};
+
+/** Rows padded to their widest cell, two spaces apart (so a reader or a test can split them). */
+export function columns(rows: readonly (readonly string[])[]): string[] {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  '));
+}
+
+export function renderTerminal(summary: RunSummary, paths: readonly string[]): string {
+  const lines: string[] = [''];
+  if (summary.slos.length) {
+    lines.push(
+      ...columns([
+        ['SLO', 'window', 'value', 'objective', 'status'],
+        ...summary.slos.map((slo) => [
+          slo.name,
+          slo.window,
+          sloValue(slo, slo.value),
+          formatObjective(slo.objective, slo.unit),
+          formatStatus(slo.status),
+        ]),
+      ]),
+    );
+  }
+  if (summary.resilienceScore !== null)
+    lines.push(`resilience score: ${formatScore(summary.resilienceScore)}`);
+  if (summary.aborted) lines.push(`aborted (${summary.aborted.reason}): ${summary.aborted.detail}`);
+  // A failed rollback's error goes to stderr in full (engine/cli/commands/run.ts).
+  if (summary.outcome !== 'rollback_failed')
+    for (const e of summary.errors) lines.push(`${e.code}: ${e.message}`);
+  for (const l of summary.leftovers) {
+    lines.push(
+      `LEFTOVER ${l.kind} (${l.faultId}) on ${l.where}: ${l.error}`,
+      `  remove with: ${l.removeCommand}`,
+    );
+  }
+  lines.push(`${OUTCOME_TEXT[summary.outcome]} (exit ${summary.exitCode ?? '—'})`);
+  lines.push(...paths.map((p) => `  ${p}`));
+  return `${lines.join('\n')}\n`;
+}
