@@ -166,22 +166,40 @@ describe('verdict and score', () => {
 describe('steadyState', () => {
   const slos = [
     sloSpec({ name: 'delivery', sli: 'delivery_ratio', objective: '>= 99%' }),
-    sloSpec({ name: 'reconnects', sli: 'reconnect_time_p99', objective: '<= 5s' }),
+    sloSpec({ name: 'steady-loss', sli: 'messages_lost', objective: '== 0', window: 'baseline' }),
     sloSpec({ name: 'lost', sli: 'messages_lost', objective: '== 0', preflight: false }),
+    // Not steady state by default: a fault-window objective, a rare-event SLI, a derived one.
+    sloSpec({ name: 'fault-loss', sli: 'delivery_ratio', objective: '>= 100%', window: 'fault' }),
+    sloSpec({ name: 'reconnects', sli: 'reconnect_time_p99', objective: '<= 5s' }),
     sloSpec({ name: 'recovered', sli: 'time_to_recover', objective: '<= 5s' }),
   ];
 
-  it('holds when no preflight SLO breaches; nodata does not refute it', () => {
+  it('checks baseline and run SLOs measurable at rest; nodata does not refute steady state', () => {
     expect(steadyState(slos, SLICES.slice(0, 3))).toEqual({
       holds: true,
       slos: [
         { name: 'delivery', status: 'met', value: 1 },
-        { name: 'reconnects', status: 'nodata', value: null },
+        { name: 'steady-loss', status: 'met', value: 0 },
       ],
     });
   });
 
-  it('fails on a breach', () => {
-    expect(steadyState(slos, SLICES.slice(10, 13)).holds).toBe(false); // 2 % lost
+  it('fails on a breach of a steady-state SLO, never on a fault-window one', () => {
+    const lossy = SLICES.slice(10, 13); // 2 % lost
+    expect(steadyState(slos, lossy).holds).toBe(false);
+    const faultOnly = [slos[3]!, slos[4]!, slos[5]!];
+    expect(steadyState(faultOnly, lossy)).toEqual({ holds: true, slos: [] });
+  });
+
+  it('checks a rare-event SLI when the SLO opts in', () => {
+    const optIn = sloSpec({
+      name: 'reconnects',
+      sli: 'reconnect_time_p99',
+      objective: '<= 5s',
+      preflight: true,
+    });
+    expect(steadyState([optIn], SLICES.slice(0, 3)).slos).toEqual([
+      { name: 'reconnects', status: 'nodata', value: null },
+    ]);
   });
 });

@@ -28,6 +28,7 @@ import {
   tally,
 } from './evaluate.js';
 import type { MetricSlice } from './metrics.js';
+import { checkedAtPreflight } from './preflight.js';
 import { type FaultTiming, recoveryCriterion, timeToRecover } from './recovery.js';
 import type { Derivation } from './sli.js';
 import { type PhaseBoundaries, WINDOW_NAMES } from './windows.js';
@@ -182,18 +183,15 @@ export interface SteadyState {
 }
 
 /**
- * The preflight gate: every SLO with `preflight: true` over `slices` (the preflight window),
- * under its own budgeting. Only a breach refutes steady state: nodata does not (an SLI of rare
- * events, such as `reconnect_time_p99`, has none in a healthy fleet) but is listed so the
- * runner can say so. SLIs measured from the timeline (`time_to_recover`, `rto`, `rpo`) need
- * a fault and are skipped.
+ * The preflight gate: every SLO it checks (preflight.ts: steady-state windows and SLIs, unless
+ * `preflight:` says otherwise) over `slices` (the preflight window), under its own budgeting.
+ * Only a breach refutes steady state: nodata does not (a quiet source, an SLI of rare events
+ * asked for with `preflight: true`) but is listed so the runner can say so.
  */
 export function steadyState(slos: readonly SloSpec[], slices: readonly MetricSlice[]): SteadyState {
-  const results = slos
-    .filter((slo) => slo.preflight && subjectOf(slo).sli.definition.compute.measure !== 'derived')
-    .map((slo) => {
-      const { status, value } = tally(slo, subjectOf(slo), slices);
-      return { name: slo.name, status, value };
-    });
+  const results = slos.filter(checkedAtPreflight).map((slo) => {
+    const { status, value } = tally(slo, subjectOf(slo), slices);
+    return { name: slo.name, status, value };
+  });
   return { holds: results.every((r) => r.status !== 'breached'), slos: results };
 }

@@ -191,8 +191,14 @@ export const Slo = z.strictObject({
   sliceObjective: ObjectiveText.optional(),
   weight: z.number().positive().default(1),
   params: z.record(z.string(), z.unknown()).default({}),
-  /** Checked during the preflight gate too (steady state must hold before any fault). */
-  preflight: z.boolean().default(true),
+  /**
+   * Checked by the preflight gate (steady state must hold before any fault). Default: true for
+   * window baseline or run and an SLI measurable at rest (engine/slo/preflight.ts).
+   */
+  preflight: z.boolean().optional().meta({
+    description:
+      'Checked by the preflight gate before any fault. Default: true for window baseline or run, except SLIs with no value at rest (reconnect_time_pNN: opt in; time_to_recover, rto, rpo: never). true on a fault or recovery SLO is an error.',
+  }),
 });
 
 export const Guard = z.strictObject({

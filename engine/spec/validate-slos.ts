@@ -9,6 +9,7 @@
  */
 import { isFleetSource, resolveSli, sliSourceProblem, unknownSliMessage } from '../slo/catalog.js';
 import { guardMathProblems, sloMathProblems } from '../slo/check.js';
+import { preflightImpossible } from '../slo/preflight.js';
 import type { ResolvedSli } from '../slo/sli.js';
 import type { GuardSpec, SloSpec } from './schema.js';
 import type { FieldPath } from './source-map.js';
@@ -24,6 +25,8 @@ export function checkSlo(ctx: Ctx, slo: SloSpec, i: number): void {
   checkSource(ctx, ['slos', i], slo.source, sli, 'sli');
   // What only the SLO math knows: time_to_recover params, SLIs that take no params.
   for (const p of sloMathProblems(slo)) add(ctx, ['slos', i, ...p.path.split('.')], p.message);
+  const noPreflight = slo.preflight === true ? preflightImpossible(slo) : undefined;
+  if (noPreflight) add(ctx, ['slos', i, 'preflight'], noPreflight);
   if (slo.budgeting === 'timeslices') {
     if (!slo.sliceObjective) {
       add(
