@@ -5,7 +5,7 @@
  * Shape: the Ant/Jenkins JUnit schema that GitHub, GitLab, Jenkins and junit2json read.
  */
 import type { SloResult } from '../engine/run/journal-events.js';
-import { describeSlo, formatBudget, formatSliValue, formatStatus } from './format.js';
+import { asExpected, describeSlo, formatBudget, formatSliValue, formatStatus } from './format.js';
 import type { RunSummary } from './summary.js';
 
 export function escapeXml(text: string): string {
@@ -35,6 +35,8 @@ export interface JunitCase {
   classname: string;
   name: string;
   failure?: { type: string; message: string; body: string };
+  /** What a passing case should still say (a negative control's breach), as `<system-out>`. */
+  out?: string;
   /** Why the case did not run (a suite's skipped experiment). */
   skipped?: string;
 }
@@ -43,6 +45,8 @@ export function renderCase(c: JunitCase): string {
   const open = `    <testcase classname="${escapeXml(c.classname)}" name="${escapeXml(c.name)}" time="0"`;
   if (c.skipped !== undefined)
     return `${open}>\n      <skipped message="${escapeXml(c.skipped)}"/>\n    </testcase>`;
+  if (!c.failure && c.out !== undefined)
+    return `${open}>\n      <system-out>${escapeXml(c.out)}</system-out>\n    </testcase>`;
   if (!c.failure) return `${open}/>`;
   return `${open}>\n      <failure message="${escapeXml(c.failure.message)}" type="${escapeXml(c.failure.type)}">${escapeXml(c.failure.body)}</failure>\n    </testcase>`;
 }
@@ -55,15 +59,17 @@ export function junitTestsuite(
   const suite = name;
   const cases: JunitCase[] = summary.slos.map((slo) => ({
     classname: `${suite}.slo`,
-    name: `${slo.name}: ${slo.sli} ${slo.objective} (${slo.window})`,
-    failure:
-      slo.status === 'met'
-        ? undefined
-        : {
-            type: slo.status,
-            message: failureMessage(slo),
-            body: `${failureMessage(slo)}\n${windowsText(slo)}`,
-          },
+    name: `${slo.name}: ${slo.sli} ${slo.objective} (${slo.window}${slo.expect === 'breached' ? ', expected to breach' : ''})`,
+    failure: asExpected(slo)
+      ? undefined
+      : {
+          // A negative control whose breach did not happen fails as `not_breached`.
+          type: slo.status === 'met' ? 'not_breached' : slo.status,
+          message: failureMessage(slo),
+          body: `${failureMessage(slo)}\n${windowsText(slo)}`,
+        },
+    out:
+      asExpected(slo) && slo.expect === 'breached' ? `breached as expected: ${describeSlo(slo)}` : undefined,
   }));
   for (const l of summary.leftovers) {
     const message = `${l.kind} (${l.faultId}) may still be active on ${l.where}: ${l.error}. Remove with: ${l.removeCommand}`;

@@ -179,6 +179,9 @@ export const Probe = z.strictObject({
 
 export const WindowName = z.enum(['run', 'baseline', 'fault', 'recovery']);
 
+/** What the run should find: `breached` makes an SLO (or a whole experiment) a negative control. */
+export const Expectation = z.enum(['met', 'breached']);
+
 export const Slo = z.strictObject({
   name: Name,
   sli: z.string(),
@@ -198,6 +201,10 @@ export const Slo = z.strictObject({
   preflight: z.boolean().optional().meta({
     description:
       'Checked by the preflight gate before any fault. Default: true for window baseline or run, except SLIs with no value at rest (reconnect_time_pNN: opt in; time_to_recover, rto, rpo: never). true on a fault or recovery SLO is an error.',
+  }),
+  expect: Expectation.optional().meta({
+    description:
+      "'breached': a negative control; the run passes (exit 0, 'breached as expected') only if this SLO breaches. Default: the experiment's expect, else 'met'.",
   }),
 });
 
@@ -239,6 +246,10 @@ export const Experiment = z.strictObject({
   slos: z.array(Slo).default([]),
   guards: z.array(Guard).default([]),
   rollback: z.enum(['always']).default('always'),
+  expect: Expectation.optional().meta({
+    description:
+      "'breached': the whole experiment is a negative control; every SLO without an expect of its own must breach. Default: 'met'.",
+  }),
 });
 
 export type Experiment = z.output<typeof Experiment>;
@@ -249,4 +260,5 @@ export type GuardSpec = z.output<typeof Guard>;
 export type ProbeSpec = z.output<typeof Probe>;
 export type TargetSpec = z.output<typeof Target>;
 export type WindowName = z.output<typeof WindowName>;
+export type Expectation = z.output<typeof Expectation>;
 export type TestbedSpec = z.output<typeof TestbedSpec>;

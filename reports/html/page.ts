@@ -5,7 +5,10 @@
  */
 import type { JournalEvent, SloResult } from '../../engine/run/journal-events.js';
 import {
+  asExpected,
+  breachedAsExpected,
   describeSlo,
+  expectationClass,
   formatBudget,
   formatBurnRate,
   formatDuration,
@@ -33,15 +36,20 @@ function statusCell(status: SloResult['status'], text: string): string {
 function banner(s: RunSummary): string {
   const word = verdictWord(s);
   const failed = ['FAILED', 'ABORTED', 'ERROR', 'ROLLBACK FAILED'];
-  const tone = word === 'PASSED' ? 'passed' : failed.includes(word) ? 'failed' : 'other';
+  const tone = ['PASSED', 'BREACHED AS EXPECTED'].includes(word)
+    ? 'passed'
+    : failed.includes(word)
+      ? 'failed'
+      : 'other';
   const breached = s.slos.filter((x) => x.status === 'breached').length;
+  const expected = breachedAsExpected(s.slos);
   const incomplete = s.complete
     ? ''
     : `<div class="incomplete" role="alert" data-incomplete="true"><strong>Run incomplete.</strong> What could be read is shown; numbers may be partial.<ul>${s.problems.map((p) => `<li>${esc(p)}</li>`).join('')}</ul></div>`;
   return `<section class="banner ${tone}" aria-label="verdict">
 <div><div class="verdict" data-verdict="${esc(word)}">${esc(word)}</div><div class="muted">outcome ${esc(s.outcome)} · exit code ${s.exitCode ?? '—'} · hypothesis ${esc(s.hypothesis ?? 'not scored')}</div></div>
 <div class="score" data-score="${s.resilienceScore ?? ''}">${esc(formatScore(s.resilienceScore))}<small>resilience score</small></div>
-<div>${s.slos.length ? `${s.slos.length - breached} of ${s.slos.length} SLOs not breached` : 'no SLO scored'}<br><span class="muted">${s.faults.length} fault(s) · ${s.guardTrips.length} guard trip(s)</span></div>
+<div>${s.slos.length ? `${s.slos.length - breached} of ${s.slos.length} SLOs not breached${expected ? `, ${expected} breached as expected` : ''}` : 'no SLO scored'}<br><span class="muted">${s.faults.length} fault(s) · ${s.guardTrips.length} guard trip(s)</span></div>
 </section>${incomplete}`;
 }
 
@@ -53,11 +61,11 @@ function sloTable(s: RunSummary): string {
       const r = byWindow.get(w);
       return `<td class="num">${r ? statusCell(r.status, formatSliValue(r.value, slo.unit)) : '—'}${r && r.burnRate !== null ? `<br><span class="muted">burn ${esc(formatBurnRate(r.burnRate))}</span>` : ''}</td>`;
     }).join('');
-    return `<tr data-slo="${esc(slo.name)}"><td><strong>${esc(slo.name)}</strong><br><span class="muted">${esc(slo.sli)} · ${esc(slo.source)}</span></td><td>${esc(slo.objective)}<br><span class="muted">${esc(slo.window)} window, ${esc(slo.budgeting)}</span></td><td class="num">${statusCell(slo.status, formatSliValue(slo.value, slo.unit))}</td>${cells}<td class="num">${esc(formatBudget(slo.budgetConsumed))}</td><td>${statusCell(slo.status, formatStatus(slo.status))}</td></tr>`;
+    return `<tr data-slo="${esc(slo.name)}"><td><strong>${esc(slo.name)}</strong><br><span class="muted">${esc(slo.sli)} · ${esc(slo.source)}</span></td><td>${esc(slo.objective)}<br><span class="muted">${esc(slo.window)} window, ${esc(slo.budgeting)}</span></td><td class="num">${statusCell(slo.status, formatSliValue(slo.value, slo.unit))}</td>${cells}<td class="num">${esc(formatBudget(slo.budgetConsumed))}</td><td>${statusCell(expectationClass(slo), formatStatus(slo.status, slo.expect))}</td></tr>`;
   });
   const notes = s.slos
-    .filter((x) => x.status !== 'met')
-    .map((x) => `<li>${statusCell(x.status, describeSlo(x))}</li>`)
+    .filter((x) => x.status !== 'met' || asExpected(x) === false)
+    .map((x) => `<li>${statusCell(expectationClass(x), describeSlo(x))}</li>`)
     .join('');
   return `<table><thead><tr><th>SLO</th><th>objective</th><th>value</th><th>baseline</th><th>fault</th><th>recovery</th><th>budget consumed</th><th>status</th></tr></thead><tbody>${rows.join('')}</tbody></table>${notes ? `<ul>${notes}</ul>` : ''}`;
 }

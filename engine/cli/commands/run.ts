@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { breachedAsExpected, describeSlo, formatStatus } from '../../../reports/format.js';
 import { writeReports } from '../../../reports/write.js';
 import { ExitCode, SquallError } from '../../errors.js';
 import { defaultEnvironment } from '../../run/environment.js';
@@ -139,9 +140,12 @@ function renderOutcome(result: RunResult, paths: string[]): string {
     for (const slo of result.verdict.slos) {
       const value = slo.value === null ? 'no data' : formatValue(slo.value, slo.unit);
       lines.push(
-        `${slo.name.padEnd(28)} ${slo.window.padEnd(10)} ${value.padEnd(12)} ${slo.objective.padEnd(12)} ${slo.status}`,
+        `${slo.name.padEnd(28)} ${slo.window.padEnd(10)} ${value.padEnd(12)} ${slo.objective.padEnd(12)} ${slo.expect === 'breached' ? formatStatus(slo.status, slo.expect) : slo.status}`,
       );
     }
+    // A negative control's breach that did not happen, in words (the status column says NOT BREACHED).
+    for (const slo of result.verdict.slos.filter((s) => s.expect === 'breached' && s.status === 'met'))
+      lines.push(`${slo.name}: ${describeSlo(slo)}`);
     lines.push(`resilience score: ${result.verdict.resilienceScore.toFixed(0)}/100`);
   }
   if (result.aborted) lines.push(`aborted (${result.aborted.reason}): ${result.aborted.detail}`);
@@ -153,7 +157,12 @@ function renderOutcome(result: RunResult, paths: string[]): string {
       `  remove with: ${l.removeCommand}`,
     );
   }
-  lines.push(`${OUTCOME_TEXT[result.outcome]} (exit ${result.exitCode})`);
+  const expected = result.verdict ? breachedAsExpected(result.verdict.slos) : 0;
+  const outcomeText =
+    result.outcome === 'passed' && expected > 0
+      ? `BREACHED AS EXPECTED: ${expected} SLO(s) breached as the experiment expected, the rest met`
+      : OUTCOME_TEXT[result.outcome];
+  lines.push(`${outcomeText} (exit ${result.exitCode})`);
   lines.push(...paths.map((p) => `  ${p}`));
   return `${lines.join('\n')}\n`;
 }
