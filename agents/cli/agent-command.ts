@@ -4,8 +4,8 @@
  */
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import type { Command } from '../../engine/cli/command.js';
+import { parseFlags } from '../../engine/cli/flags.js';
 import { ExitCode, SquallError } from '../../engine/errors.js';
 import { startProxies, stopProxies } from '../proxy/start-proxies.js';
 import { createToxiproxyApi } from '../proxy/toxiproxy-api.js';
@@ -158,24 +158,22 @@ function parseProxyFlags(flags: string[]): Record<string, { listen: string; upst
 }
 
 function parse(argv: string[]) {
-  try {
-    return parseArgs({
-      args: argv,
-      options: {
-        listen: { type: 'string' },
-        'tls-ca': { type: 'string' },
-        'tls-cert': { type: 'string' },
-        'tls-key': { type: 'string' },
-        insecure: { type: 'boolean' },
-        policy: { type: 'string' },
-        ledger: { type: 'string' },
-        proxy: { type: 'string', multiple: true },
-        host: { type: 'string' },
-        'toxiproxy-api': { type: 'string' },
-        config: { type: 'string' },
-      },
-    });
-  } catch (err) {
-    throw new SquallError('SQUALL_USAGE', `${(err as Error).message} (see squall agent --help)`);
-  }
+  return parseFlags(
+    'agent',
+    argv,
+    {
+      listen: { type: 'string' },
+      'tls-ca': { type: 'string' },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
+      insecure: { type: 'boolean' },
+      policy: { type: 'string' },
+      ledger: { type: 'string' },
+      proxy: { type: 'string', multiple: true },
+      host: { type: 'string' },
+      'toxiproxy-api': { type: 'string' },
+      config: { type: 'string' },
+    },
+    false,
+  );
 }

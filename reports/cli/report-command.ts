@@ -5,8 +5,8 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import type { CliIO, Command } from '../../engine/cli/command.js';
+import { parseFlags } from '../../engine/cli/flags.js';
 import { ExitCode, SquallError } from '../../engine/errors.js';
 import { compareSummaries, renderComparison } from '../compare.js';
 import { reportFormats } from '../formats.js';
@@ -38,20 +38,13 @@ Examples:
 `;
 
 function parse(argv: string[]) {
-  try {
-    return parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        format: { type: 'string', multiple: true },
-        out: { type: 'string' },
-        compare: { type: 'string' },
-        'fail-on-regression': { type: 'boolean' },
-      },
-    });
-  } catch (err) {
-    throw new SquallError('SQUALL_USAGE', `${(err as Error).message} (see squall report --help)`);
-  }
+  return parseFlags('report', argv, {
+    format: { type: 'string', multiple: true },
+    out: { type: 'string' },
+    compare: { type: 'string' },
+    'fail-on-regression': { type: 'boolean' },
+    force: { type: 'boolean' },
+  });
 }
 
 function readSummary(path: string): RunSummary {

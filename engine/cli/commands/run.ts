@@ -1,6 +1,5 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { breachedAsExpected, describeSlo, formatStatus } from '../../../reports/format.js';
 import { writeReports } from '../../../reports/write.js';
 import { ExitCode, SquallError } from '../../errors.js';
@@ -11,6 +10,7 @@ import { createRunner, type RunResult } from '../../run/runner.js';
 import { loadExperimentFile } from '../../spec/load.js';
 import { kindOfFile } from '../../suite/kind.js';
 import type { Command } from '../command.js';
+import { parseFlags } from '../flags.js';
 import { ProgressDisplay } from '../progress.js';
 import { runSuiteFile } from './run-suite.js';
 import { parseVarFlags } from './vars.js';
@@ -107,21 +107,13 @@ export const runCommand: Command = {
 };
 
 function parseArgsOrThrow(argv: string[]) {
-  try {
-    return parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        var: { type: 'string', multiple: true },
-        out: { type: 'string' },
-        junit: { type: 'string' },
-        json: { type: 'boolean' },
-        'dry-run': { type: 'boolean' },
-      },
-    });
-  } catch (err) {
-    throw new SquallError('SQUALL_USAGE', `${(err as Error).message} (see squall run --help)`);
-  }
+  return parseFlags('run', argv, {
+    var: { type: 'string', multiple: true },
+    out: { type: 'string' },
+    junit: { type: 'string' },
+    json: { type: 'boolean' },
+    'dry-run': { type: 'boolean' },
+  });
 }
 
 const OUTCOME_TEXT: Record<RunResult['outcome'], string> = {
