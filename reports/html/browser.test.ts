@@ -2,12 +2,13 @@
  * Browser test: opens report.html in headless Chromium, offline, and checks what a game-day
  * audience sees: the verdict banner, every chart (drawn, or an explicit "no data" panel), no
  * console errors and no network request of any kind. Saves screenshots (light, dark) and a PDF
- * under the OS temp dir for a human to look at; they are not committed.
+ * into SQUALL_REPORT_SHOTS (a directory) for a human to look at when that is set; otherwise into
+ * a temp dir removed after the test.
  *
  * Needs Debian's `chromium` at /usr/bin/chromium (CI installs it, .ci/run); skips with a
  * message without it. Uses playwright-core, which never downloads a browser.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -23,7 +24,8 @@ if (!haveChromium)
   console.warn(`skipping the report.html browser test: ${CHROMIUM} not found (apt-get install chromium)`);
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures');
-const OUT = join(tmpdir(), 'squall-report-browser');
+const KEEP = process.env.SQUALL_REPORT_SHOTS;
+const OUT = KEEP ?? mkdtempSync(join(tmpdir(), 'squall-report-browser-'));
 
 describe.skipIf(!haveChromium)('report.html in headless Chromium', () => {
   let browser: Browser;
@@ -35,6 +37,7 @@ describe.skipIf(!haveChromium)('report.html in headless Chromium', () => {
   });
   afterAll(async () => {
     await browser?.close();
+    if (!KEEP) rmSync(OUT, { recursive: true, force: true });
   });
 
   const VERDICTS: Record<string, string> = {
