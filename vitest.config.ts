@@ -9,6 +9,6 @@ export default defineConfig({
     // 2 cores here; integration tests spawn brokers and agents of their own.
     maxWorkers: 2,
     // A temp dir of its own per run, checked empty at the end (tests clean up after themselves).
-    globalSetup: ['./vitest.tmpdir-guard.ts'],
+    globalSetup: ['./test-support/tmpdir-guard.ts'],
   },
 });

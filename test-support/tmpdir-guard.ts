@@ -1,5 +1,5 @@
 /**
- * Vitest global setup: tests must leave nothing under the system temp dir. Each test run gets
+ * Vitest global setup (vitest.config.ts): tests must leave nothing under the system temp dir. Each test run gets
  * its own temp dir, `$TMPDIR/squall-tests-<random>`, exported as TMPDIR before any worker
  * starts, so `os.tmpdir()` in the workers and in every process they spawn (children inherit
  * the environment) points into it. Other test runs on the machine have their own, so what is
