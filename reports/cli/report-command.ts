@@ -11,7 +11,7 @@ import { ExitCode, SquallError } from '../../engine/errors.js';
 import { compareSummaries, renderComparison } from '../compare.js';
 import { reportFormats } from '../formats.js';
 import type { RunSummary } from '../summary.js';
-import { writeReports } from '../write.js';
+import { loadRun, writeReports } from '../write.js';
 
 const help = `Usage: squall report <journal.jsonl> [options]
 
@@ -26,6 +26,8 @@ Options:
   --compare FILE        Compare with another run's summary.json: each SLO and key SLI side by
                         side with the change, regressions flagged (comparison.md, and stdout)
   --fail-on-regression  With --compare: exit 1 when anything regressed
+  --force               With --compare: compare runs of different experiments (refused otherwise:
+                        their SLOs of the same name need not be the same promise)
   -h, --help            This help
 
 Exit codes: 0 reports written · 1 regression (with --fail-on-regression) ·
@@ -64,6 +66,16 @@ function readSummary(path: string): RunSummary {
   return { ...s, keySlis: s.keySlis ?? [] } as RunSummary;
 }
 
+/** SLOs of two experiments share names, not meaning: comparing them needs --force. */
+function refuseOtherExperiment(run: RunSummary, other: RunSummary, otherPath: string): void {
+  const known = (name: string | undefined) => name !== undefined && name !== 'unknown';
+  if (!known(run.experiment) || !known(other.experiment) || run.experiment === other.experiment) return;
+  throw new SquallError(
+    'SQUALL_USAGE',
+    `refusing to compare runs of different experiments: this run is '${run.experiment}', ${otherPath} is '${other.experiment}'; their SLOs need not be the same promises even where the names match (add --force to compare anyway)`,
+  );
+}
+
 export const reportCommand: Command = {
   name: 'report',
   summary: "Write a run's reports (HTML, Markdown, JUnit, JSON, postmortem) from its journal; compare runs",
@@ -83,8 +95,10 @@ export const reportCommand: Command = {
     );
     // Read the other side first: a typo in --compare should not leave half the reports written.
     const other = values.compare ? readSummary(resolve(io.cwd, values.compare)) : undefined;
+    const loaded = loadRun(journal);
+    if (other && !values.force) refuseOtherExperiment(loaded.summary, other, values.compare!);
     mkdirSync(outDir, { recursive: true });
-    const written = writeReports(journal, outDir, { formats });
+    const written = writeReports(journal, outDir, { formats, loaded });
     for (const path of written.paths.slice(1)) io.stdout.write(`${path}\n`);
     let code: ExitCode = ExitCode.ok;
     if (!written.summary.complete) {
