@@ -46,7 +46,7 @@ Exit codes: 0 stopped by a signal, every fault reverted · 2 bad flags, TLS file
 Examples:
   squall certs init --dir certs --agent edge-1 --host 10.0.0.5
   squall agent --listen 0.0.0.0:7070 --tls-ca certs/ca.pem --tls-cert certs/edge-1.pem \\
-    --tls-key certs/edge-1.key --policy agent-policy.yaml
+    --tls-key certs/edge-1.key --policy docs/agent-policy.yaml
   squall agent --listen 127.0.0.1:7070 --insecure
 `;
 

@@ -35,7 +35,7 @@ Exit codes: 0 reports written · 1 regression (with --fail-on-regression) ·
 
 Examples:
   squall report runs/demo/journal.jsonl
-  squall report runs/demo/journal.jsonl --format html --out /tmp/report
+  squall report runs/demo/journal.jsonl --format html --out runs/demo-html
   squall report runs/today/journal.jsonl --compare runs/last-release/summary.json --fail-on-regression
 `;
 

@@ -25,8 +25,8 @@ Options:
 Exit codes: 0 planned · 2 the file is invalid or unreadable
 
 Examples:
-  squall plan experiments/broker-crash.yaml
-  squall plan experiments/broker-crash.yaml --var devices=2000 --json
+  squall plan experiments/broker-crash-herd.yaml
+  squall plan experiments/broker-crash-herd.yaml --var devices=2000 --json
 `;
 
 export const planCommand: Command = {

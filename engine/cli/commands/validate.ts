@@ -31,7 +31,7 @@ Exit codes: 0 every file is valid · 2 a file is invalid or unreadable
 
 Examples:
   squall validate experiments/*.yaml
-  squall validate experiments/broker-crash.yaml --var devices=2000
+  squall validate experiments/broker-crash-herd.yaml --var devices=2000
   squall validate experiments/*.yaml --json | jq '.files[] | select(.valid | not)'
 `;
 
