@@ -9,8 +9,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { CliIO } from '../../engine/cli/command.js';
-import type { SquallError } from '../../engine/errors.js';
 import {
   DYNSEC_PLUGIN,
   hasMosquitto,
@@ -18,6 +16,7 @@ import {
   startMosquitto,
 } from '../test-support/brokers.js';
 import { fleetCommand } from './fleet-command.js';
+import { failure, io } from './test-support/cli-io.js';
 
 let broker: MosquittoBroker | undefined;
 afterEach(async () => {
@@ -25,38 +24,11 @@ afterEach(async () => {
   broker = undefined;
 });
 
-function io() {
-  const out: string[] = [];
-  const cli: CliIO = {
-    stdout: { write: (c: string) => out.push(c), isTTY: false },
-    stderr: { write: () => {} },
-    cwd: process.cwd(),
-    env: {},
-  };
-  return { cli, out };
-}
-
 /** A short pub run; a 4 s connect timeout so a sink waiting for a SUBACK that never comes fails quickly. */
-const pubArgv = (port: number) => [
-  'pub',
-  '--broker',
-  `mqtt://127.0.0.1:${port}`,
-  '-c',
-  '10',
-  '--interval',
-  '100ms',
-  '--qos',
-  '1',
-  '--duration',
-  '1s',
-  '--grace',
-  '300ms',
-  '--connect-timeout',
-  '4s',
-  '--shards',
-  '0',
-  '--json',
-];
+const pubArgv = (port: number) =>
+  `pub --broker mqtt://127.0.0.1:${port} -c 10 --interval 100ms --qos 1 --duration 1s --grace 300ms --connect-timeout 4s --shards 0 --json`.split(
+    ' ',
+  );
 
 describe.skipIf(!hasMosquitto() || !existsSync(DYNSEC_PLUGIN))('squall fleet pub × mosquitto', () => {
   it('two consecutive runs both subscribe and account every message', async () => {
@@ -94,12 +66,7 @@ describe.skipIf(!hasMosquitto() || !existsSync(DYNSEC_PLUGIN))('squall fleet pub
     );
     const { cli } = io();
     const startedMs = Date.now();
-    const err = await fleetCommand.run(pubArgv(broker.port), cli).then(
-      () => {
-        throw new Error('expected the run to fail');
-      },
-      (e: SquallError) => e,
-    );
+    const err = await failure(fleetCommand.run(pubArgv(broker.port), cli));
     expect(err.code).toBe('SQUALL_FLEET_SUBSCRIBE_FAILED');
     expect(err.message).toMatch(
       /the broker refused the sink's subscription to t\/\+\/\+ at 127\.0\.0\.1:\d+: SUBACK 0x80 \(failure\)$/,
