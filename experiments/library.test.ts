@@ -126,6 +126,7 @@ describe.sequential('experiment library', () => {
     expect(r.output).toContain(
       'zero-loss: expected a breach, but messages_lost 0 == 0 was met during the run window',
     );
+    expect(r.output).toContain('FAILED: a breach the experiment expected did not happen (exit 1)');
     const junit = readFileSync(join(r.outDir, 'junit.xml'), 'utf8');
     expect(junit).toMatch(
       /<failure message="expected a breach, but messages_lost 0 == 0 was met during the run window[^"]*" type="not_breached">/,

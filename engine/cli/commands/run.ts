@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { breachedAsExpected, describeSlo, formatStatus } from '../../../reports/format.js';
+import { asExpected, breachedAsExpected, describeSlo, formatStatus } from '../../../reports/format.js';
 import { writeReports } from '../../../reports/write.js';
 import { ExitCode, SquallError } from '../../errors.js';
 import { defaultEnvironment } from '../../run/environment.js';
@@ -149,11 +149,18 @@ function renderOutcome(result: RunResult, paths: string[]): string {
       `  remove with: ${l.removeCommand}`,
     );
   }
-  const expected = result.verdict ? breachedAsExpected(result.verdict.slos) : 0;
-  const outcomeText =
-    result.outcome === 'passed' && expected > 0
-      ? `BREACHED AS EXPECTED: ${expected} SLO(s) breached as the experiment expected, the rest met`
-      : OUTCOME_TEXT[result.outcome];
+  const slos = result.verdict?.slos ?? [];
+  const expected = breachedAsExpected(slos);
+  const unexpected = slos.filter((s) => asExpected(s) === false);
+  let outcomeText = OUTCOME_TEXT[result.outcome];
+  if (result.outcome === 'passed' && expected > 0)
+    outcomeText = `BREACHED AS EXPECTED: ${expected} SLO(s) breached as the experiment expected, the rest met`;
+  else if (
+    result.outcome === 'slo_breached' &&
+    unexpected.length > 0 &&
+    unexpected.every((s) => s.status === 'met')
+  )
+    outcomeText = 'FAILED: a breach the experiment expected did not happen';
   lines.push(`${outcomeText} (exit ${result.exitCode})`);
   lines.push(...paths.map((p) => `  ${p}`));
   return `${lines.join('\n')}\n`;
