@@ -8,5 +8,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     // 2 cores here; integration tests spawn brokers and agents of their own.
     maxWorkers: 2,
+    // A temp dir of its own per run, checked empty at the end (tests clean up after themselves).
+    globalSetup: ['./test-support/tmpdir-guard.ts'],
   },
 });

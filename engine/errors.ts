@@ -74,6 +74,10 @@ export const ERROR_CODES = {
     exit: ExitCode.infrastructure,
     summary: 'The broker refused fleet devices in CONNACK (bad credentials, not authorized).',
   },
+  SQUALL_FLEET_SUBSCRIBE_FAILED: {
+    exit: ExitCode.infrastructure,
+    summary: "The broker refused the sink's subscription in SUBACK (ACL, not authorized, bad filter).",
+  },
   SQUALL_FLEET_TLS_FAILED: {
     exit: ExitCode.infrastructure,
     summary: 'The TLS handshake with the broker failed for fleet devices.',

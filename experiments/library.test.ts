@@ -1,12 +1,15 @@
 /**
  * The experiment library, end to end: each file in experiments/ is run with the real CLI at CI
  * scale (a few hundred devices, phases of seconds) on the embedded loopback testbed, and its
- * verdict must be the one the system deserves — SLOs met where the design holds, exit 1 where
- * the file is a deliberately negative experiment. Needs: Node only (no root, no mosquitto).
+ * verdict must be the one the system deserves — SLOs met where the design holds, and "breached
+ * as expected" (exit 0) where the file is a negative control (`expect: breached`); a negative
+ * control whose breach does not happen fails (exit 1). Needs: Node only (no root, no mosquitto).
  * One experiment at a time: each stands up its own testbed and fleet, and a shared CPU would
  * turn timing SLOs into noise.
  */
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ExitCode } from '../engine/errors.js';
 import { isRoot } from '../testbed/lab/ip.js';
@@ -56,13 +59,18 @@ describe.sequential('experiment library', () => {
     expect(peakGauge(r, 'fleet.pending')).toBeGreaterThan(800);
   }, 60_000);
 
-  it('broker-crash-qos0 (negative): QoS 0 through a broker crash loses data, the gate breaches, exit 1', async () => {
+  it('broker-crash-qos0 (negative control): QoS 0 through a broker crash loses data, breached as expected, exit 0', async () => {
     const r = await run('experiments/broker-crash-qos0.yaml');
-    expect(r.code, r.output).toBe(ExitCode.sloBreached);
-    expect(r.slo('no-data-loss').status).toBe('breached');
+    expect(r.code, r.output).toBe(ExitCode.ok);
+    expect(r.slo('no-data-loss')).toMatchObject({ status: 'breached', expect: 'breached' });
     expect(r.slo('no-data-loss').value!).toBeGreaterThan(0);
-    // Only the loss is wrong: the fleet itself came back.
-    expect(r.slo('devices-back').status).toBe('met');
+    // Only the loss is wrong: the fleet itself came back (expect: met overrides the file's default).
+    expect(r.slo('devices-back')).toMatchObject({ status: 'met', expect: 'met' });
+    expect(r.summary.hypothesis).toBe('holds');
+    expect(r.output).toMatch(/no-data-loss .* breached as expected/);
+    expect(r.output).toMatch(
+      /BREACHED AS EXPECTED: 2 SLO\(s\) breached as the experiment expected, the rest met \(exit 0\)/,
+    );
   }, 60_000);
 
   // Zero loss through a rolling restart: the cluster acknowledges a QoS 1 publish only after
@@ -102,13 +110,42 @@ describe.sequential('experiment library', () => {
     expect(slices.at(-1)!.phase).not.toBe('recovery');
   }, 60_000);
 
-  it('edge-partition-small-queue (negative): a 200-message queue drops data under the partition, exit 1', async () => {
+  it('edge-partition-small-queue (negative control): a 200-message queue drops data under the partition, breached as expected in every report, exit 0', async () => {
     const r = await run('experiments/edge-partition-small-queue.yaml');
-    expect(r.code, r.output).toBe(ExitCode.sloBreached);
-    expect(r.slo('zero-loss').status).toBe('breached');
+    expect(r.code, r.output).toBe(ExitCode.ok);
+    expect(r.slo('zero-loss')).toMatchObject({ status: 'breached', expect: 'breached' });
     expect(r.slo('zero-loss').value!).toBeGreaterThan(500);
+    expect(r.slo('rpo-zero')).toMatchObject({ status: 'breached', expect: 'breached' });
     expect(r.slo('rpo-zero').value!).toBeGreaterThan(1000);
-    expect(r.slo('devices-unaware').status).toBe('met');
+    expect(r.slo('devices-unaware')).toMatchObject({ status: 'met', expect: 'met' });
+    const report = (name: string) => readFileSync(join(r.outDir, name), 'utf8');
+    expect(report('summary.md')).toMatch(/^## BREACHED AS EXPECTED: edge-partition-small-queue$/m);
+    expect(report('summary.md')).toMatch(/1\/3 SLOs met, 2 breached as expected/);
+    expect(report('junit.xml')).toMatch(/failures="0"/);
+    expect(report('junit.xml')).toMatch(
+      /<system-out>breached as expected: messages_lost \d+ != 0 during the run window, as expected<\/system-out>/,
+    );
+    expect(report('report.html')).toContain('data-verdict="BREACHED AS EXPECTED"');
+    expect(report('postmortem.md')).toMatch(/Verdict: \*\*BREACHED AS EXPECTED\*\*/);
+    expect(report('postmortem.md')).toContain('No action: every breach was one the experiment expected');
+  }, 60_000);
+
+  it('edge-partition-small-queue with a queue big enough for the partition: the expected breach does not happen, exit 1', async () => {
+    const r = await run('experiments/edge-partition-small-queue.yaml', { queueMax: 100_000 });
+    expect(r.code, r.output).toBe(ExitCode.sloBreached);
+    expect(r.slo('zero-loss')).toMatchObject({ status: 'met', expect: 'breached', value: 0 });
+    expect(r.summary.hypothesis).toBe('rejected');
+    expect(r.output).toContain(
+      'zero-loss: expected a breach, but messages_lost 0 == 0 was met during the run window',
+    );
+    expect(r.output).toContain('FAILED: a breach the experiment expected did not happen (exit 1)');
+    const junit = readFileSync(join(r.outDir, 'junit.xml'), 'utf8');
+    expect(junit).toMatch(
+      /<failure message="expected a breach, but messages_lost 0 == 0 was met during the run window[^"]*" type="not_breached">/,
+    );
+    expect(readFileSync(join(r.outDir, 'summary.md'), 'utf8')).toMatch(
+      /^## FAILED: edge-partition-small-queue$/m,
+    );
   }, 60_000);
 
   it('cloud-latency: 100 ms ± 50 ms each way on the uplink shows in the e2e p99, which stays under 500 ms', async () => {

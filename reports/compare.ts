@@ -139,6 +139,12 @@ export function renderComparison(c: Comparison): string {
   return [
     `## Comparison: ${c.after.experiment}`,
     '',
+    ...(c.before.experiment === c.after.experiment
+      ? []
+      : [
+          `> **Different experiments** (before: ${c.before.experiment}), compared with --force: an SLO of the same name may not be the same promise.`,
+          '',
+        ]),
     `Before: run \`${c.before.runId}\` (${c.before.startedAt}), score ${c.before.score}. After: run \`${c.after.runId}\` (${c.after.startedAt}), score ${c.after.score}${c.scoreRegression ? ' **REGRESSION**' : ''}.`,
     '',
     c.regressions ? `**${c.regressions} regression(s).**` : 'No regressions.',

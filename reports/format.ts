@@ -182,8 +182,37 @@ export function negateObjective(objective: string): string {
   return `${NEGATION[m[1]!]} ${m[2]}`;
 }
 
-/** The status word every format uses. */
-export function formatStatus(status: SloResult['status']): string {
+/**
+ * Whether an SLO came out as the experiment expected: met, or breached under `expect:
+ * breached` (a negative control). Null without data: nobody can tell.
+ */
+export function asExpected(slo: Pick<SloResult, 'status' | 'expect'>): boolean | null {
+  return slo.status === 'nodata' ? null : slo.status === (slo.expect ?? 'met');
+}
+
+/** `2/3 SLOs met`, `1/3 SLOs met, 2 breached as expected`, or `no SLO scored`. */
+export function sloCount(slos: readonly Pick<SloResult, 'status' | 'expect'>[]): string {
+  if (slos.length === 0) return 'no SLO scored';
+  const met = slos.filter((s) => s.status === 'met').length;
+  const expected = breachedAsExpected(slos);
+  return `${met}/${slos.length} SLOs met${expected ? `, ${expected} breached as expected` : ''}`;
+}
+
+/** How many SLOs breached under `expect: breached` (a negative control's breaches). */
+export function breachedAsExpected(slos: readonly Pick<SloResult, 'status' | 'expect'>[]): number {
+  return slos.filter((s) => s.expect === 'breached' && s.status === 'breached').length;
+}
+
+/** The CSS status class of an SLO's final status: by its expectation (an expected breach is good news). */
+export function expectationClass(slo: Pick<SloResult, 'status' | 'expect'>): SloResult['status'] {
+  const ok = asExpected(slo);
+  return ok === null ? 'nodata' : ok ? 'met' : 'breached';
+}
+
+/** The status word every format uses; with `expect: breached`, relative to the expectation. */
+export function formatStatus(status: SloResult['status'], expect: SloResult['expect'] = 'met'): string {
+  if (expect === 'breached')
+    return { met: 'NOT BREACHED', breached: 'breached as expected', nodata: 'no data' }[status];
   return { met: 'met', breached: 'BREACHED', nodata: 'no data' }[status];
 }
 
@@ -201,23 +230,31 @@ export function sloObjective(slo: Pick<SloResult, 'sli' | 'unit' | 'objective'>)
 
 /**
  * The one-line verdict of an SLO, with its numbers:
- * `latency_p99 612 ms > 500 ms during the run window`, or `... met ...`.
+ * `latency_p99 612 ms > 500 ms during the run window`, or `... met ...`; under `expect:
+ * breached`, `..., as expected` or `expected a breach, but ... was met ...`.
  */
-export function describeSlo(slo: SloFacts) {
+export function describeSlo(slo: SloFacts & Partial<Pick<SloResult, 'expect'>>) {
   if (slo.status === 'nodata') return `${slo.sli} had no data during the ${slo.window} window`;
   const objective = formatObjective(slo.objective, slo.unit);
   const relation = slo.status === 'met' ? objective : negateObjective(objective);
-  return `${slo.sli} ${sloValue(slo, slo.value)} ${relation} during the ${slo.window} window`;
+  const value = sloValue(slo, slo.value);
+  const text = `${slo.sli} ${value} ${relation} during the ${slo.window} window`;
+  if (slo.expect !== 'breached') return text;
+  return slo.status === 'breached'
+    ? `${text}, as expected`
+    : `expected a breach, but ${slo.sli} ${value} ${objective} was met during the ${slo.window} window`;
 }
 
 /**
  * The banner word: how the run ended first (an abort, an error or a failed rollback says more
- * than the verdict on partial data), then the hypothesis.
+ * than the verdict on partial data), then the hypothesis; a negative control that held
+ * (its expected breaches happened) reads `BREACHED AS EXPECTED`.
  */
 export function verdictWord(summary: {
   hypothesis: string | null;
   complete: boolean;
   outcome: string;
+  slos?: readonly Pick<SloResult, 'status' | 'expect'>[];
 }): string {
   const byOutcome: Record<string, string> = {
     aborted: 'ABORTED',
@@ -226,6 +263,8 @@ export function verdictWord(summary: {
   };
   if (byOutcome[summary.outcome]) return byOutcome[summary.outcome]!;
   if (!summary.complete && summary.hypothesis === null) return 'INCOMPLETE';
+  if (summary.hypothesis === 'holds' && summary.slos?.some((s) => s.expect === 'breached'))
+    return 'BREACHED AS EXPECTED';
   return (
     { holds: 'PASSED', rejected: 'FAILED', inconclusive: 'INCONCLUSIVE' }[summary.hypothesis ?? ''] ??
     'NO VERDICT'

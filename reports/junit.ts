@@ -5,7 +5,7 @@
  * Shape: the Ant/Jenkins JUnit schema that GitHub, GitLab, Jenkins and junit2json read.
  */
 import type { SloResult } from '../engine/run/journal-events.js';
-import { describeSlo, formatBudget, formatStatus, sloObjective, sloValue } from './format.js';
+import { asExpected, describeSlo, formatBudget, formatStatus, sloObjective, sloValue } from './format.js';
 import type { RunSummary } from './summary.js';
 
 export function escapeXml(text: string): string {
@@ -40,6 +40,8 @@ export interface JunitCase {
   failure?: { type: string; message: string; body: string };
   /** The test could not run to a verdict: the run ended with an infrastructure error. */
   error?: { type: string; message: string; body: string };
+  /** What a passing case should still say (a negative control's breach), as `<system-out>`. */
+  out?: string;
   /** Why the case did not run (a suite's skipped experiment). */
   skipped?: string;
 }
@@ -53,6 +55,8 @@ export function renderCase(c: JunitCase): string {
     : c.failure
       ? (['failure', c.failure] as const)
       : null;
+  if (!problem && c.out !== undefined)
+    return `${open}>\n      <system-out>${escapeXml(c.out)}</system-out>\n    </testcase>`;
   if (!problem) return `${open}/>`;
   const [tag, p] = problem;
   return `${open}>\n      <${tag} message="${escapeXml(p.message)}" type="${escapeXml(p.type)}">${escapeXml(p.body)}</${tag}>\n    </testcase>`;
@@ -75,16 +79,18 @@ export function junitTestsuite(
   const suite = name;
   const cases: JunitCase[] = summary.slos.map((slo) => ({
     classname: `${suite}.slo`,
-    name: `${slo.name}: ${sloObjective(slo)} (${slo.window})`,
+    name: `${slo.name}: ${sloObjective(slo)} (${slo.window}${slo.expect === 'breached' ? ', expected to breach' : ''})`,
     ms: windowMs(summary, slo.window),
-    failure:
-      slo.status === 'met'
-        ? undefined
-        : {
-            type: slo.status,
-            message: failureMessage(slo),
-            body: `${failureMessage(slo)}\n${windowsText(slo)}`,
-          },
+    failure: asExpected(slo)
+      ? undefined
+      : {
+          // A negative control whose breach did not happen fails as `not_breached`.
+          type: slo.status === 'met' ? 'not_breached' : slo.status,
+          message: failureMessage(slo),
+          body: `${failureMessage(slo)}\n${windowsText(slo)}`,
+        },
+    out:
+      asExpected(slo) && slo.expect === 'breached' ? `breached as expected: ${describeSlo(slo)}` : undefined,
   }));
   for (const l of summary.leftovers) {
     const message = `${l.kind} (${l.faultId}) may still be active on ${l.where}: ${l.error}. Remove with: ${l.removeCommand}`;

@@ -4,12 +4,14 @@
  */
 import type { SloResult } from '../engine/run/journal-events.js';
 import {
+  asExpected,
   describeSlo,
   formatBudget,
   formatDuration,
   formatOffset,
   formatScore,
   formatStatus,
+  sloCount,
   sloObjective,
   sloValue,
   verdictWord,
@@ -64,7 +66,7 @@ export function sloRows(summary: RunSummary): string[][] {
     windowValue(slo, 'fault'),
     windowValue(slo, 'recovery'),
     formatBudget(slo.budgetConsumed),
-    formatStatus(slo.status),
+    formatStatus(slo.status, slo.expect),
   ]);
 }
 
@@ -81,11 +83,10 @@ export const SLO_HEAD = [
 
 export function renderMarkdown(summary: RunSummary, options: RenderOptions = {}): string {
   const word = verdictWord(summary);
-  const met = summary.slos.filter((s) => s.status === 'met').length;
   const out: string[] = [
     `## ${word}: ${summary.experiment}`,
     '',
-    `**Resilience score ${formatScore(summary.resilienceScore)}** · ${summary.slos.length ? `${met}/${summary.slos.length} SLOs met` : 'no SLO scored'} · outcome \`${summary.outcome}\` · exit code ${summary.exitCode ?? '—'} · ${formatDuration(summary.durationMs)}`,
+    `**Resilience score ${formatScore(summary.resilienceScore)}** · ${sloCount(summary.slos)} · outcome \`${summary.outcome}\` · exit code ${summary.exitCode ?? '—'} · ${formatDuration(summary.durationMs)}`,
   ];
   if (!summary.complete) {
     out.push('', `> **Run incomplete**: ${summary.problems.join('; ')}`);
@@ -102,9 +103,12 @@ export function renderMarkdown(summary: RunSummary, options: RenderOptions = {})
   }
   out.push('');
   out.push(summary.slos.length ? mdTable(SLO_HEAD, sloRows(summary)) : '_No SLOs were scored._');
-  const broken = summary.slos.filter((s) => s.status !== 'met');
-  if (broken.length)
-    out.push('', ...broken.map((s) => `- ${formatStatus(s.status)} **${s.name}**: ${describeSlo(s)}`));
+  const noted = summary.slos.filter((s) => s.status !== 'met' || asExpected(s) === false);
+  if (noted.length)
+    out.push(
+      '',
+      ...noted.map((s) => `- ${formatStatus(s.status, s.expect)} **${s.name}**: ${describeSlo(s)}`),
+    );
   if (summary.faults.length) {
     out.push(
       '',

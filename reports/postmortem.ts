@@ -8,6 +8,8 @@
 
 import { errorCause } from './error-cause.js';
 import {
+  asExpected,
+  breachedAsExpected,
   describeSlo,
   formatBudget,
   formatDuration,
@@ -50,8 +52,13 @@ function impact(s: RunSummary): string[] {
 
 export function renderPostmortem(s: RunSummary, options: RenderOptions = {}): string {
   const word = verdictWord(s);
-  const held = s.slos.filter((x) => x.status === 'met');
-  const broke = s.slos.filter((x) => x.status !== 'met');
+  const held = s.slos.filter((x) => x.status === 'met' && asExpected(x));
+  // What broke, and a negative control's breach that did not happen (the control failed).
+  const broke = s.slos.filter((x) => x.status !== 'met' || asExpected(x) === false);
+  // Breaches the experiment expected (expect: breached) need no fix: they are what it shows.
+  const toFix = broke.filter((x) => asExpected(x) !== true);
+  const metCount = s.slos.filter((x) => x.status === 'met').length;
+  const expected = breachedAsExpected(s.slos);
   const faultText = s.faults.length
     ? s.faults
         .map((f) => `\`${f.kind}\` ('${f.name}') on ${f.agent} for ${formatDuration(f.plannedDurationMs)}`)
@@ -64,7 +71,7 @@ export function renderPostmortem(s: RunSummary, options: RenderOptions = {}): st
     '',
     '## Summary',
     '',
-    `${(s.description ?? s.experiment).replace(/\.$/, '')}. The experiment injected ${faultText}. Verdict: **${word}**, resilience score ${formatScore(s.resilienceScore)}; ${held.length} of ${s.slos.length} SLOs met. Outcome \`${s.outcome}\`, exit code ${s.exitCode ?? '—'}.`,
+    `${(s.description ?? s.experiment).replace(/\.$/, '')}. The experiment injected ${faultText}. Verdict: **${word}**, resilience score ${formatScore(s.resilienceScore)}; ${metCount} of ${s.slos.length} SLOs met${expected ? `, ${expected} breached as expected` : ''}. Outcome \`${s.outcome}\`, exit code ${s.exitCode ?? '—'}.`,
   ];
   if (!s.complete)
     out.push('', `**The run is incomplete**: ${s.problems.join('; ')}. Numbers below may be partial.`);
@@ -110,18 +117,23 @@ export function renderPostmortem(s: RunSummary, options: RenderOptions = {}): st
     '',
     '_Prompts; answer each or strike it:_',
     '',
-    ...broke.map(
-      (x) =>
-        `- Why did **${x.name}** (${x.sli}) miss \`${formatObjective(x.objective, x.unit)}\` while ${s.faults.map((f) => `'${f.name}'`).join(', ') || 'the fault'} was active? What would have had to be true for it to hold?`,
+    ...broke.map((x) =>
+      x.expect !== 'breached'
+        ? `- Why did **${x.name}** (${x.sli}) miss \`${formatObjective(x.objective, x.unit)}\` while ${s.faults.map((f) => `'${f.name}'`).join(', ') || 'the fault'} was active? What would have had to be true for it to hold?`
+        : asExpected(x)
+          ? `- **${x.name}** breached as the experiment expected: is it the breach this negative control exists to show, and of the size expected?`
+          : `- **${x.name}** was expected to breach and did not: did the fault take effect, and does the measurement still see what it should?`,
     ),
     '- Did the baseline already sit close to an objective (see the baseline column)?',
     '- Did detection (guards, alerts, dashboards) notice the fault, and how long after it began?',
     '- Did recovery depend on a timeout, a retry policy or a human? Which one, and is it configured on purpose?',
     '- Is this experiment representative of production (fleet size, load, topology)?',
   );
-  const actionRows = broke.map((x) => [
-    `Restore ${x.name}: ${describeSlo(x)}`,
-    x.status === 'nodata' ? 'fix measurement' : 'mitigate',
+  const actionRows = toFix.map((x) => [
+    x.status === 'met'
+      ? `Check the negative control ${x.name}: ${describeSlo(x)}`
+      : `Restore ${x.name}: ${describeSlo(x)}`,
+    x.status === 'breached' ? 'mitigate' : 'fix measurement',
     '_owner_',
     '_ticket_',
   ]);
@@ -136,7 +148,9 @@ export function renderPostmortem(s: RunSummary, options: RenderOptions = {}): st
   out.push(
     actionRows.length
       ? mdTable(['action', 'type', 'owner', 'ticket'], actionRows)
-      : '_No SLO failed: consider raising the blast radius or tightening an objective._',
+      : broke.length
+        ? '_No action: every breach was one the experiment expected (a negative control)._'
+        : '_No SLO failed: consider raising the blast radius or tightening an objective._',
   );
   out.push('', '## Runbooks', '');
   const runbook = runbookLink(s, options);

@@ -4,7 +4,15 @@
  * files written. Rendered from the run's summary with the formatters of every other report, so
  * the terminal and the files read the same numbers.
  */
-import { formatObjective, formatScore, formatStatus, sloValue } from './format.js';
+import {
+  asExpected,
+  breachedAsExpected,
+  describeSlo,
+  formatObjective,
+  formatScore,
+  formatStatus,
+  sloValue,
+} from './format.js';
 import type { RunSummary } from './summary.js';
 
 const OUTCOME_TEXT: Record<RunSummary['outcome'], string> = {
@@ -34,10 +42,13 @@ export function renderTerminal(summary: RunSummary, paths: readonly string[]): s
           slo.window,
           sloValue(slo, slo.value),
           formatObjective(slo.objective, slo.unit),
-          formatStatus(slo.status),
+          formatStatus(slo.status, slo.expect),
         ]),
       ]),
     );
+    // A negative control's breach that did not happen, in words (the status column says NOT BREACHED).
+    for (const slo of summary.slos.filter((s) => s.expect === 'breached' && s.status === 'met'))
+      lines.push(`${slo.name}: ${describeSlo(slo)}`);
   }
   if (summary.resilienceScore !== null)
     lines.push(`resilience score: ${formatScore(summary.resilienceScore)}`);
@@ -51,7 +62,22 @@ export function renderTerminal(summary: RunSummary, paths: readonly string[]): s
       `  remove with: ${l.removeCommand}`,
     );
   }
-  lines.push(`${OUTCOME_TEXT[summary.outcome]} (exit ${summary.exitCode ?? '—'})`);
+  lines.push(`${outcomeText(summary)} (exit ${summary.exitCode ?? '—'})`);
   lines.push(...paths.map((p) => `  ${p}`));
   return `${lines.join('\n')}\n`;
+}
+
+/** The verdict line; a negative control says whether its expected breaches happened. */
+function outcomeText(summary: RunSummary): string {
+  const expected = breachedAsExpected(summary.slos);
+  const unexpected = summary.slos.filter((s) => asExpected(s) === false);
+  if (summary.outcome === 'passed' && expected > 0)
+    return `BREACHED AS EXPECTED: ${expected} SLO(s) breached as the experiment expected, the rest met`;
+  if (
+    summary.outcome === 'slo_breached' &&
+    unexpected.length > 0 &&
+    unexpected.every((s) => s.status === 'met')
+  )
+    return 'FAILED: a breach the experiment expected did not happen';
+  return OUTCOME_TEXT[summary.outcome];
 }

@@ -42,9 +42,9 @@ export function loadRun(journalPath: string): LoadedRun {
 export function writeReports(
   journalPath: string,
   outDir: string,
-  options: { junitPath?: string; formats?: readonly string[]; linkBase?: string } = {},
+  options: { junitPath?: string; formats?: readonly string[]; linkBase?: string; loaded?: LoadedRun } = {},
 ): { summary: RunSummary; paths: string[]; defects: JournalDefect[] } {
-  const { events, defects, summary } = loadRun(journalPath);
+  const { events, defects, summary } = options.loaded ?? loadRun(journalPath);
   const paths = [journalPath];
   const formats = options.formats
     ? options.formats.map((name) => {

@@ -1,6 +1,6 @@
 /**
  * Why a device could not connect, in words an operator acts on: socket errors mapped to a
- * cause (issue 3 §8), CONNACK codes to their spec names.
+ * cause (issue 3 §8), CONNACK and SUBACK codes to their spec names.
  */
 import type { FailureCause } from './fleet-metrics.js';
 import type { ProtocolVersion } from './packets.js';
@@ -41,6 +41,24 @@ const CONNACK_5: Record<number, string> = {
   138: 'banned',
   151: 'quota exceeded',
 };
+
+const SUBACK_5: Record<number, string> = {
+  128: 'unspecified error',
+  131: 'implementation specific error',
+  135: 'not authorized',
+  143: 'topic filter invalid',
+  145: 'packet identifier in use',
+  151: 'quota exceeded',
+  158: 'shared subscriptions not supported',
+  161: 'subscription identifiers not supported',
+  162: 'wildcard subscriptions not supported',
+};
+
+/** MQTT 3.1.1 §3.9.3 (0x80 is the one failure code); MQTT 5.0 §3.9.3. */
+export function describeSubackCode(code: number, version: ProtocolVersion): string {
+  const text = version === 5 ? (SUBACK_5[code] ?? 'unknown reason') : 'failure';
+  return `SUBACK 0x${code.toString(16).padStart(2, '0')} (${text})`;
+}
 
 /** MQTT 3.1.1 §3.2.2.3 table 3.1; MQTT 5.0 §3.2.2.2. */
 export function describeConnackCode(code: number, version: ProtocolVersion): string {

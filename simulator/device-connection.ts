@@ -12,6 +12,7 @@ import {
   DeviceState,
   FLAG_FAILURE_RECORDED,
   FLAG_PING_OUTSTANDING,
+  FLAG_SUBSCRIBED,
   FLAG_TELEMETRY_STARTED,
   type ResolvedGroup,
 } from './device-core.js';
@@ -152,7 +153,12 @@ export function onConnack(
     core.metrics.recordMs('reconnect_time', now - core.disconnectedAtMs[dev]!);
     core.disconnectedAtMs[dev] = 0;
   }
-  if (group.subscriptions.length > 0 && !(packet.sessionPresent && !group.config.clean)) {
+  // MQTT 3.1.1 §3.2.2.2, 5.0 §3.2.2.1.1: without session present the broker holds no
+  // subscriptions for us. With it, they are ours only if this process saw them granted in this
+  // session (FLAG_SUBSCRIBED); otherwise subscribe again, which replaces an identical filter
+  // without interrupting its flow (3.1.1 §3.8.4) and so is always safe.
+  if (!packet.sessionPresent) core.flags[dev] = core.flags[dev]! & ~FLAG_SUBSCRIBED;
+  if (group.subscriptions.length > 0 && (core.flags[dev]! & FLAG_SUBSCRIBED) === 0) {
     const vars = core.vars(dev, group);
     const subs = group.subscriptions.map((s) => ({ topic: s.topic.render(vars), qos: s.qos }));
     core.write(dev, encodeSubscribe(allocPid(core, dev), subs, version), now);
@@ -179,6 +185,7 @@ function countFailedConnect(core: DeviceCore, dev: number, group: ResolvedGroup)
   }
   core.failedConnects[dev] = 0;
   core.endpoint[dev] = (core.endpoint[dev]! + 1) % group.endpoints.length;
+  core.flags[dev] = core.flags[dev]! & ~FLAG_SUBSCRIBED; // what the last broker granted proves nothing here
   core.metrics.count('failovers');
 }
 

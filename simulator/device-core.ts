@@ -39,6 +39,12 @@ export const DeviceState = {
 export const FLAG_TELEMETRY_STARTED = 1;
 export const FLAG_PING_OUTSTANDING = 2;
 export const FLAG_FAILURE_RECORDED = 4;
+/**
+ * This process saw the broker grant the device's subscriptions in the session it holds now.
+ * Only then does CONNACK session-present prove they exist: a session left by an earlier
+ * process (same client id) may hold other filters, or none if its SUBSCRIBE never got through.
+ */
+export const FLAG_SUBSCRIBED = 8;
 
 export interface Inflight {
   sentMs: number;

@@ -6,8 +6,9 @@
  */
 
 import { nowMs } from './clock.js';
+import { describeSubackCode } from './connect-errors.js';
 import { onConnack } from './device-connection.js';
-import { type DeviceCore, type DeviceSocket, FLAG_PING_OUTSTANDING } from './device-core.js';
+import { type DeviceCore, type DeviceSocket, FLAG_PING_OUTSTANDING, FLAG_SUBSCRIBED } from './device-core.js';
 import { onAcked, onPubrec } from './device-publish.js';
 import {
   ACK_BYTE,
@@ -200,8 +201,9 @@ function onSuback(core: DeviceCore, dev: number, frame: Buffer, v: ProtocolVersi
     const code = typeof granted === 'number' ? granted : 0;
     if (code >= 0x80) {
       failed++;
-      core.metrics.failure('refused', `SUBACK refused a subscription (0x${code.toString(16)})`);
+      core.metrics.failure('subscribe', describeSubackCode(code, v));
     }
   }
   core.metrics.count(failed > 0 ? 'subscribe_failed' : 'subscribed');
+  core.flags[dev] = failed > 0 ? core.flags[dev]! & ~FLAG_SUBSCRIBED : core.flags[dev]! | FLAG_SUBSCRIBED;
 }

@@ -33,7 +33,16 @@ import type { ErrorCode } from '../engine/errors.js';
 import { EventBuckets } from './event-buckets.js';
 
 /** Why connects failed, by cause, for the messages of issue 3 §8. */
-export type FailureCause = 'unreachable' | 'refused' | 'timeout' | 'tls' | 'ports' | 'closed' | 'protocol';
+export type FailureCause =
+  | 'unreachable'
+  | 'refused'
+  | 'timeout'
+  | 'tls'
+  | 'ports'
+  | 'closed'
+  | 'protocol'
+  /** A SUBACK refused a subscription (the connection itself is up). */
+  | 'subscribe';
 
 /** The stable error code a failure cause is reported under. */
 export const CAUSE_CODE: Record<FailureCause | 'shard', ErrorCode> = {
@@ -42,6 +51,7 @@ export const CAUSE_CODE: Record<FailureCause | 'shard', ErrorCode> = {
   closed: 'SQUALL_FLEET_BROKER_UNREACHABLE',
   protocol: 'SQUALL_FLEET_BROKER_UNREACHABLE',
   refused: 'SQUALL_FLEET_CONNECT_REFUSED',
+  subscribe: 'SQUALL_FLEET_SUBSCRIBE_FAILED',
   tls: 'SQUALL_FLEET_TLS_FAILED',
   ports: 'SQUALL_FLEET_PORTS_EXHAUSTED',
   shard: 'SQUALL_FLEET_SHARD_CRASHED',

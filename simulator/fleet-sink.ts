@@ -1,8 +1,9 @@
 /**
  * The fleet's sink, started from its `sink:` section: subscribed at the devices' broker (or
  * where the section says), and ready (every SUBACK in) before any device starts, so the
- * accounting sees the first message. If it cannot subscribe, the error says why the way a
- * device's connect failure would (the sink talks to the same broker).
+ * accounting sees the first message. A refused SUBSCRIBE fails at once with
+ * SQUALL_FLEET_SUBSCRIBE_FAILED; a sink that cannot connect says why the way a device's connect
+ * failure would (the sink talks to the same broker).
  */
 import { SquallError } from '../engine/errors.js';
 import type { DeviceEngineConfig } from './engine-config.js';
@@ -36,7 +37,11 @@ export async function startFleetSink(
   try {
     await sink.waitReady(devices.connectTimeoutMs);
     return sink;
-  } catch {
+  } catch (err) {
+    if (err instanceof SquallError) {
+      await sink.stop();
+      throw err;
+    }
     const stuck = Math.max(
       0,
       sink.engines.findIndex((e) => e.metrics.total.subscribed < config.connections),

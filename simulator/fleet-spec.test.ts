@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { SquallError } from '../engine/errors.js';
 import { resolveEngineConfig } from './engine-config.js';
@@ -158,6 +158,7 @@ groups:
 
   it('reads TLS files relative to the experiment and insists on mqtts://', () => {
     const dir = mkdtempSync(join(tmpdir(), 'squall-spec-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     writeFileSync(join(dir, 'ca.pem'), 'PEM');
     const spec = FleetSpec.parse({ devices: 1, broker: 'mqtts://b:8883', tls: { ca: 'ca.pem' } });
     expect(toFleetConfig(spec, {}, dir).engine.broker.tls).toMatchObject({
@@ -169,7 +170,6 @@ groups:
     expect(() => toFleetConfig(plain, {}, dir)).toThrow(/not mqtts/);
     const missing = FleetSpec.parse({ devices: 1, broker: 'mqtts://b', tls: { ca: 'nope.pem' } });
     expect(() => toFleetConfig(missing, {}, dir)).toThrow(/fleet.tls.ca: cannot read 'nope.pem'/);
-    rmSync(dir, { recursive: true });
   });
   it('pins a group to its tenant by global index range, before any split', () => {
     const spec = FleetSpec.parse({

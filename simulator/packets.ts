@@ -275,7 +275,13 @@ export function encodeSubscribe(
     {
       cmd: 'subscribe',
       messageId,
-      subscriptions: subscriptions.map((s) => ({ topic: s.topic, qos: s.qos })),
+      // MQTT 5.0 §3.8.3.1 Retain Handling 1: retained messages only for a new subscription, so
+      // subscribing again into a resumed session does not replay them (3.1.1 has no such option).
+      subscriptions: subscriptions.map((s) => ({
+        topic: s.topic,
+        qos: s.qos,
+        ...(version === 5 && { rh: 1 }),
+      })),
     },
     { protocolVersion: version },
   );

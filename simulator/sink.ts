@@ -8,6 +8,7 @@
  * subscribes at each, one engine per broker, all feeding one accounting: a message delivered
  * via either broker counts once, and a second copy is a duplicate.
  */
+import { SquallError } from '../engine/errors.js';
 import { nowMs } from './clock.js';
 import type { TallyWire } from './dated-tally.js';
 import { arrivalTally } from './delivery-ledger.js';
@@ -65,6 +66,7 @@ export interface Sink {
    */
   drainArrivals(): { arrivals: TallyWire; lossSpans: Array<[number, number]>; throughMs: number } | undefined;
   start(): void;
+  /** Resolves once every connection is subscribed; SQUALL_FLEET_SUBSCRIBE_FAILED as soon as a SUBACK refuses. */
   waitReady(timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
@@ -137,14 +139,23 @@ export function createSink(options: SinkOptions): Sink {
     },
     async waitReady(timeoutMs = 10_000) {
       await Promise.all(
-        engines.map((e, b) =>
-          e.waitFor(
-            () => e.metrics.total.subscribed >= connections,
+        engines.map(async (e, b) => {
+          const at = `${brokers[b]!.host}:${brokers[b]!.port}`;
+          await e.waitFor(
+            () => e.metrics.total.subscribed >= connections || e.metrics.total.subscribe_failed > 0,
             timeoutMs,
             () =>
-              `sink at ${brokers[b]!.host}:${brokers[b]!.port}: ${e.metrics.total.subscribed}/${connections} subscribed, ${e.connected} connected`,
-          ),
-        ),
+              `sink at ${at}: ${e.metrics.total.subscribed}/${connections} subscribed, ${e.connected} connected`,
+          );
+          // A refused SUBSCRIBE is not retried: waiting longer would only turn it into a timeout.
+          const refused = e.snapshot().failures.find((f) => f.cause === 'subscribe');
+          if (refused) {
+            throw new SquallError(
+              'SQUALL_FLEET_SUBSCRIBE_FAILED',
+              `the broker refused the sink's subscription to ${topic} at ${at}: ${refused.detail}`,
+            );
+          }
+        }),
       );
     },
     async stop() {

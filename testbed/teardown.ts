@@ -8,7 +8,8 @@ import { readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { isRoot } from './lab/ip.js';
 import { destroyLab, findLabLeftovers } from './lab/topology.js';
-import { TESTBED_STATE_DIR, type TestbedState } from './testbed.js';
+import { removeFromSharedDir } from './shared-dir.js';
+import { TESTBED_STATE_DIR, type TestbedState } from './state.js';
 
 export interface TeardownReport {
   id: string;
@@ -96,7 +97,7 @@ export async function testbedDown(
       await rm(dir, { recursive: true, force: true });
       if (existed) report.removedDirs.push(dir);
     }
-    await rm(statePath, { force: true });
+    await removeFromSharedDir(stateDir, path.basename(statePath));
     reports.push(report);
   }
   if (!options.id && isRoot()) {

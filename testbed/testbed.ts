@@ -5,8 +5,6 @@
  * state file lets `squall testbed down` in another shell tear down exactly this run.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { ManagedProcess } from '../agents/faults/driver.js';
 import { createFaultProxy, type FaultProxy } from '../agents/proxy/fault-proxy.js';
@@ -26,6 +24,10 @@ import {
   startFlood,
   startIngestServices,
 } from './services/services.js';
+import { removeFromSharedDir, writeInSharedDir } from './shared-dir.js';
+import { TESTBED_STATE_DIR, type TestbedState } from './state.js';
+
+export { TESTBED_STATE_DIR, type TestbedState } from './state.js';
 
 export type CloudBrokerKind = 'aedes' | 'mosquitto';
 
@@ -70,22 +72,6 @@ export interface TestbedOptions {
   flood?: Omit<FloodOptions, 'cloudUrl'>;
 }
 
-/** What `squall testbed down` needs to tear a run down from another process. */
-export interface TestbedState {
-  id: string;
-  mode: 'loopback' | 'lab';
-  ownerPid: number;
-  createdAt: string;
-  labPrefix?: string;
-  /** Every PID started, refreshed as processes restart. */
-  pids: number[];
-  /** The same PIDs by fault-target role (`cloud-broker`, `cloud-standby`, ...), for `status`. */
-  processes?: Record<string, number>;
-  /** Temporary directories to remove. */
-  dirs: string[];
-  endpoints: Record<string, string>;
-}
-
 export interface TestbedEndpoint {
   role: string;
   /** MQTT URL; in lab mode reachable from inside the lab. */
@@ -119,7 +105,6 @@ export interface Testbed {
   stop(): Promise<void>;
 }
 
-export const TESTBED_STATE_DIR = path.join(tmpdir(), 'squall-testbed');
 const LAB_MQTT_PORT = 1883;
 
 export async function startTestbed(options: TestbedOptions = {}): Promise<Testbed> {
@@ -148,7 +133,6 @@ export async function startTestbed(options: TestbedOptions = {}): Promise<Testbe
   }
   const mode = options.lab ? 'lab' : 'loopback';
   const stateDir = options.stateDir ?? TESTBED_STATE_DIR;
-  await mkdir(stateDir, { recursive: true });
 
   let lab: LabTopology | undefined;
   let cloudSlot: CloudBrokerSlot | undefined;
@@ -180,7 +164,7 @@ export async function startTestbed(options: TestbedOptions = {}): Promise<Testbe
     await standbySlot?.cluster.stop().catch(() => undefined);
     await standbyMosquitto?.stop().catch(() => undefined);
     await lab?.destroy().catch(() => undefined);
-    await rm(statePath, { force: true });
+    await removeFromSharedDir(stateDir, path.basename(statePath));
   };
 
   try {
@@ -329,7 +313,9 @@ export async function startTestbed(options: TestbedOptions = {}): Promise<Testbe
       ],
       endpoints: Object.fromEntries(endpoints.map((e) => [e.role, e.url])),
     });
-    await writeFile(statePath, JSON.stringify(state(), null, 2));
+    const writeState = (s: TestbedState) =>
+      writeInSharedDir(stateDir, path.basename(statePath), JSON.stringify(s, null, 2));
+    await writeState(state());
     // Faults restart processes under new PIDs; keep the state file naming the live ones, so a
     // `down` after our own crash still finds, say, a restarted mosquitto (it has no IPC to us).
     let lastPids = state().pids.join(',');
@@ -337,7 +323,7 @@ export async function startTestbed(options: TestbedOptions = {}): Promise<Testbe
       const now = state();
       if (stopped || now.pids.join(',') === lastPids) return;
       lastPids = now.pids.join(',');
-      pendingWrite = writeFile(statePath, JSON.stringify(now, null, 2)).catch(() => undefined);
+      pendingWrite = writeState(now).catch(() => undefined);
     }, 1000);
     refreshTimer.unref();
 

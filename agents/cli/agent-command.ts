@@ -4,8 +4,8 @@
  */
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import type { Command } from '../../engine/cli/command.js';
+import { parseFlags } from '../../engine/cli/flags.js';
 import { ExitCode, SquallError } from '../../engine/errors.js';
 import { startProxies, stopProxies } from '../proxy/start-proxies.js';
 import { createToxiproxyApi } from '../proxy/toxiproxy-api.js';
@@ -55,7 +55,7 @@ Exit codes: 0 stopped by a signal, every fault reverted · 2 bad flags, TLS file
 Examples:
   squall certs init --dir certs --agent edge-1 --host edge-1=10.0.0.5
   squall agent --listen 0.0.0.0:7070 --tls-ca certs/ca.pem --tls-cert certs/edge-1.pem \\
-    --tls-key certs/edge-1.key --policy agent-policy.yaml
+    --tls-key certs/edge-1.key --policy docs/agent-policy.yaml
   squall agent --listen unix:/run/squall/agent.sock --insecure
 `;
 
@@ -168,24 +168,22 @@ function parseProxyFlags(flags: string[]): Record<string, { listen: string; upst
 }
 
 function parse(argv: string[]) {
-  try {
-    return parseArgs({
-      args: argv,
-      options: {
-        listen: { type: 'string' },
-        'tls-ca': { type: 'string' },
-        'tls-cert': { type: 'string' },
-        'tls-key': { type: 'string' },
-        insecure: { type: 'boolean' },
-        policy: { type: 'string' },
-        ledger: { type: 'string' },
-        proxy: { type: 'string', multiple: true },
-        host: { type: 'string' },
-        'toxiproxy-api': { type: 'string' },
-        config: { type: 'string' },
-      },
-    });
-  } catch (err) {
-    throw new SquallError('SQUALL_USAGE', `${(err as Error).message} (see squall agent --help)`);
-  }
+  return parseFlags(
+    'agent',
+    argv,
+    {
+      listen: { type: 'string' },
+      'tls-ca': { type: 'string' },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
+      insecure: { type: 'boolean' },
+      policy: { type: 'string' },
+      ledger: { type: 'string' },
+      proxy: { type: 'string', multiple: true },
+      host: { type: 'string' },
+      'toxiproxy-api': { type: 'string' },
+      config: { type: 'string' },
+    },
+    false,
+  );
 }

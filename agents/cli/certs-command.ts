@@ -1,7 +1,7 @@
 /** `squall certs init`: a CA plus controller and agent certificates for mTLS, each with one role. */
 import { relative, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import type { Command } from '../../engine/cli/command.js';
+import { parseFlags, unknownName } from '../../engine/cli/flags.js';
 import { ExitCode, SquallError } from '../../engine/errors.js';
 import { type IssuedFiles, initCerts } from '../certs/cert-files.js';
 
@@ -35,15 +35,14 @@ export const certsCommand: Command = {
   summary: 'Create a CA and controller/agent certificates for mTLS (certs init)',
   help,
   async run(argv, io) {
-    let parsed: ReturnType<typeof parse>;
-    try {
-      parsed = parse(argv);
-    } catch (err) {
-      throw new SquallError('SQUALL_USAGE', `${(err as Error).message} (see squall certs --help)`);
-    }
-    const { values, positionals } = parsed;
+    const { values, positionals } = parse(argv);
     if (positionals[0] !== 'init' || positionals.length !== 1) {
-      throw new SquallError('SQUALL_USAGE', 'expected: squall certs init [options]');
+      throw new SquallError(
+        'SQUALL_USAGE',
+        positionals[0] && positionals[0] !== 'init'
+          ? `${unknownName('action', positionals[0], ['init'])} (squall certs init [options])`
+          : 'expected: squall certs init [options]',
+      );
     }
     const days = values.days === undefined ? undefined : Number(values.days);
     if (days !== undefined && !(Number.isInteger(days) && days > 0 && days <= 36_500)) {
@@ -121,16 +120,12 @@ function renderTable(files: IssuedFiles[], cwd: string): string {
 }
 
 function parse(argv: string[]) {
-  return parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      dir: { type: 'string' },
-      agent: { type: 'string', multiple: true },
-      host: { type: 'string', multiple: true },
-      controller: { type: 'string' },
-      days: { type: 'string' },
-      force: { type: 'boolean' },
-    },
+  return parseFlags('certs', argv, {
+    dir: { type: 'string' },
+    agent: { type: 'string', multiple: true },
+    host: { type: 'string', multiple: true },
+    controller: { type: 'string' },
+    days: { type: 'string' },
+    force: { type: 'boolean' },
   });
 }

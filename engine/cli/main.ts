@@ -6,6 +6,7 @@ import { ExitCode, exitCodeOf, isSquallError } from '../errors.js';
 import { SQUALL_VERSION } from '../version.js';
 import type { CliIO, Command } from './command.js';
 import { commands } from './commands/index.js';
+import { unknownName } from './flags.js';
 
 function topLevelHelp(all: readonly Command[]): string {
   const width = Math.max(...all.map((c) => c.name.length));
@@ -28,6 +29,13 @@ Exit codes: 0 SLOs met · 1 SLO breached · 2 invalid input · 3 aborted and rol
 `;
 }
 
+function unknownCommand(name: string, io: CliIO): number {
+  const what = name.startsWith('-') ? 'option' : 'command';
+  const choices = what === 'option' ? ['--help', '--version'] : commands.map((c) => c.name);
+  io.stderr.write(`squall: ${unknownName(what, name, choices)} (see squall --help)\n`);
+  return ExitCode.invalidInput;
+}
+
 export function defaultIO(): CliIO {
   return { stdout: process.stdout, stderr: process.stderr, cwd: process.cwd(), env: process.env };
 }
@@ -35,8 +43,10 @@ export function defaultIO(): CliIO {
 export async function main(argv: string[], io: CliIO = defaultIO()): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
-    const topic = name === 'help' ? commands.find((c) => c.name === rest[0]) : undefined;
-    io.stdout.write(topic ? topic.help : topLevelHelp(commands));
+    const topic = name === 'help' && rest[0] !== undefined ? rest[0] : undefined;
+    const command = topic === undefined ? undefined : commands.find((c) => c.name === topic);
+    if (topic !== undefined && !command) return unknownCommand(topic, io);
+    io.stdout.write(command ? command.help : topLevelHelp(commands));
     return name ? ExitCode.ok : ExitCode.invalidInput;
   }
   if (name === '--version' || name === '-v') {
@@ -44,12 +54,7 @@ export async function main(argv: string[], io: CliIO = defaultIO()): Promise<num
     return ExitCode.ok;
   }
   const command = commands.find((c) => c.name === name);
-  if (!command) {
-    io.stderr.write(
-      `squall: unknown command '${name}'. Commands: ${commands.map((c) => c.name).join(', ')}\n`,
-    );
-    return ExitCode.invalidInput;
-  }
+  if (!command) return unknownCommand(name, io);
   if (rest.includes('--help') || rest.includes('-h')) {
     io.stdout.write(command.help);
     return ExitCode.ok;

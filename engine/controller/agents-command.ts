@@ -1,7 +1,7 @@
 /** `squall agents ping <address>`: reachability, version, clock offset and drivers of an agent. */
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import type { Command } from '../cli/command.js';
+import { parseFlags, unknownName } from '../cli/flags.js';
 import { ExitCode, SquallError } from '../errors.js';
 import { pingAgent } from './ping.js';
 
@@ -35,15 +35,14 @@ export const agentsCommand: Command = {
   summary: 'Talk to agents: ping <address> (reachability, version, clock offset, drivers)',
   help,
   async run(argv, io) {
-    let parsed: ReturnType<typeof parse>;
-    try {
-      parsed = parse(argv);
-    } catch (err) {
-      throw new SquallError('SQUALL_USAGE', `${(err as Error).message} (see squall agents --help)`);
-    }
-    const { values, positionals } = parsed;
+    const { values, positionals } = parse(argv);
     if (positionals[0] !== 'ping' || positionals.length !== 2) {
-      throw new SquallError('SQUALL_USAGE', 'expected: squall agents ping <host:port | unix:path>');
+      throw new SquallError(
+        'SQUALL_USAGE',
+        positionals[0] && positionals[0] !== 'ping'
+          ? `${unknownName('action', positionals[0], ['ping'])} (squall agents ping <host:port | unix:path>)`
+          : 'expected: squall agents ping <host:port | unix:path>',
+      );
     }
     const address = positionals[1]!;
     const tls =
@@ -80,17 +79,13 @@ export const agentsCommand: Command = {
 };
 
 function parse(argv: string[]) {
-  return parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      'tls-ca': { type: 'string' },
-      'tls-cert': { type: 'string' },
-      'tls-key': { type: 'string' },
-      insecure: { type: 'boolean' },
-      name: { type: 'string' },
-      samples: { type: 'string' },
-      json: { type: 'boolean' },
-    },
+  return parseFlags('agents', argv, {
+    'tls-ca': { type: 'string' },
+    'tls-cert': { type: 'string' },
+    'tls-key': { type: 'string' },
+    insecure: { type: 'boolean' },
+    name: { type: 'string' },
+    samples: { type: 'string' },
+    json: { type: 'boolean' },
   });
 }

@@ -148,11 +148,17 @@ export interface SloResult {
   compliance: number;
   budgetConsumed: number | null;
   weight: number;
+  /**
+   * What the experiment expected (`breached`: a negative control). Absent in journals written
+   * before it existed: read as `met`.
+   */
+  expect?: 'met' | 'breached';
   windows: SloWindowResult[];
 }
 
 export interface VerdictEvent extends Base {
   type: 'verdict';
+  /** `holds`: every SLO came out as expected (met, or breached where `expect: breached`). */
   hypothesis: 'holds' | 'rejected' | 'inconclusive';
   exitCode: number;
   resilienceScore: number;

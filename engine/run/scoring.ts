@@ -118,6 +118,7 @@ export const scoring = {
         recovery: orEmpty(bounds.recovery),
       },
       faults,
+      expect: experiment.expect,
     });
     if (experiment.slos.length === 0) return { ...result, hypothesis: 'holds', resilienceScore: 100 };
     return result;

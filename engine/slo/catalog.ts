@@ -108,6 +108,7 @@ export const SLI_CATALOG: readonly SliDefinition[] = [
     unit: 'ms',
     sources: 'fleet',
     compute: { measure: 'percentile', histogram: 'reconnect_time' },
+    preflight: 'opt-in', // a healthy fleet does not reconnect: no data at rest
   },
   {
     name: 'time_to_recover',
@@ -116,6 +117,7 @@ export const SLI_CATALOG: readonly SliDefinition[] = [
     unit: 'ms',
     sources: 'any',
     compute: { measure: 'derived', derivation: 'time_to_recover' },
+    preflight: 'never',
   },
   {
     name: 'rto',
@@ -124,6 +126,7 @@ export const SLI_CATALOG: readonly SliDefinition[] = [
     unit: 'ms',
     sources: 'any',
     compute: { measure: 'derived', derivation: 'rto' },
+    preflight: 'never',
   },
   {
     name: 'rpo',
@@ -132,6 +135,7 @@ export const SLI_CATALOG: readonly SliDefinition[] = [
     unit: 'ms',
     sources: 'fleet',
     compute: { measure: 'derived', derivation: 'rpo' },
+    preflight: 'never',
   },
   {
     name: 'data_loss_window',

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SquallError } from '../errors.js';
+import type { SloResult } from '../run/journal-events.js';
 import { resilienceScore, scoreRun, steadyState, verdictOf } from './score.js';
 import { repeat, type SliceSpec, series, sloSpec } from './test-support/slices.js';
 import type { PhaseBoundaries } from './windows.js';
@@ -145,12 +146,22 @@ describe('scoreRun', () => {
 });
 
 describe('verdict and score', () => {
+  const results = (statuses: readonly string[]) =>
+    statuses.map((s) => {
+      const [status, expect] = s.split(':') as [SloResult['status'], SloResult['expect']];
+      return { status, expect };
+    });
   it.each([
     [['met', 'met'], 'holds'],
     [['met', 'breached', 'nodata'], 'rejected'],
     [['met', 'nodata'], 'inconclusive'],
     [[], 'inconclusive'],
-  ] as const)('%j → %s', (statuses, verdict) => expect(verdictOf(statuses)).toBe(verdict));
+    // Negative controls (status:expect).
+    [['breached:breached', 'met:met'], 'holds'],
+    [['met:breached', 'met'], 'rejected'],
+    [['nodata:breached', 'met'], 'inconclusive'],
+    [['breached:breached', 'breached:met'], 'rejected'],
+  ] as const)('%j → %s', (statuses, verdict) => expect(verdictOf(results(statuses))).toBe(verdict));
 
   it('weights compliance and rounds to one decimal', () => {
     expect(
@@ -163,25 +174,84 @@ describe('verdict and score', () => {
   });
 });
 
+describe('negative controls (expect: breached)', () => {
+  const lossSlo = (extra: Partial<Parameters<typeof sloSpec>[0]> = {}) =>
+    sloSpec({ name: 'no-loss', sli: 'messages_lost', objective: '== 0', ...extra });
+  const score = (slos: ReturnType<typeof sloSpec>[], slices = SLICES, expect?: 'breached') =>
+    scoreRun({ slos, slices, phases: PHASES, faults: [KILL], expect });
+
+  it('an expected breach that happens holds; the score still measures the breach', () => {
+    const r = score([lossSlo({ expect: 'breached' })]);
+    expect(r.hypothesis).toBe('holds');
+    expect(r.slos[0]).toMatchObject({ status: 'breached', expect: 'breached', value: 60 });
+    // Same compliance as without the expectation: the score is about the system, not the verdict.
+    expect(r.resilienceScore).toBe(score([lossSlo()]).resilienceScore);
+    expect(r.resilienceScore).toBeLessThan(100);
+  });
+
+  it('an expected breach that does not happen rejects the hypothesis', () => {
+    const clean = series(repeat(30, second(0, 1)));
+    const r = score([lossSlo({ expect: 'breached' })], clean);
+    expect(r.hypothesis).toBe('rejected');
+    expect(r.slos[0]).toMatchObject({ status: 'met', expect: 'breached', value: 0 });
+    expect(r.resilienceScore).toBe(100);
+  });
+
+  it("the experiment's expect is the default; an SLO's own expect wins", () => {
+    const back = sloSpec({
+      name: 'back',
+      sli: 'time_to_recover',
+      objective: '<= 5s',
+      params: { of: 'connected_ratio', objective: '>= 99%', stable: '2s' },
+      expect: 'met',
+    });
+    const r = score([lossSlo(), back], SLICES, 'breached');
+    expect(r.slos.map((s) => [s.name, s.status, s.expect])).toEqual([
+      ['no-loss', 'breached', 'breached'],
+      ['back', 'met', 'met'],
+    ]);
+    expect(r.hypothesis).toBe('holds');
+    expect(score([lossSlo()]).slos[0]!.expect).toBe('met');
+  });
+});
+
 describe('steadyState', () => {
   const slos = [
     sloSpec({ name: 'delivery', sli: 'delivery_ratio', objective: '>= 99%' }),
-    sloSpec({ name: 'reconnects', sli: 'reconnect_time_p99', objective: '<= 5s' }),
+    sloSpec({ name: 'steady-loss', sli: 'messages_lost', objective: '== 0', window: 'baseline' }),
     sloSpec({ name: 'lost', sli: 'messages_lost', objective: '== 0', preflight: false }),
+    // Not steady state by default: a fault-window objective, a rare-event SLI, a derived one.
+    sloSpec({ name: 'fault-loss', sli: 'delivery_ratio', objective: '>= 100%', window: 'fault' }),
+    sloSpec({ name: 'reconnects', sli: 'reconnect_time_p99', objective: '<= 5s' }),
     sloSpec({ name: 'recovered', sli: 'time_to_recover', objective: '<= 5s' }),
   ];
 
-  it('holds when no preflight SLO breaches; nodata does not refute it', () => {
+  it('checks baseline and run SLOs measurable at rest; nodata does not refute steady state', () => {
     expect(steadyState(slos, SLICES.slice(0, 3))).toEqual({
       holds: true,
       slos: [
         { name: 'delivery', status: 'met', value: 1 },
-        { name: 'reconnects', status: 'nodata', value: null },
+        { name: 'steady-loss', status: 'met', value: 0 },
       ],
     });
   });
 
-  it('fails on a breach', () => {
-    expect(steadyState(slos, SLICES.slice(10, 13)).holds).toBe(false); // 2 % lost
+  it('fails on a breach of a steady-state SLO, never on a fault-window one', () => {
+    const lossy = SLICES.slice(10, 13); // 2 % lost
+    expect(steadyState(slos, lossy).holds).toBe(false);
+    const faultOnly = [slos[3]!, slos[4]!, slos[5]!];
+    expect(steadyState(faultOnly, lossy)).toEqual({ holds: true, slos: [] });
+  });
+
+  it('checks a rare-event SLI when the SLO opts in', () => {
+    const optIn = sloSpec({
+      name: 'reconnects',
+      sli: 'reconnect_time_p99',
+      objective: '<= 5s',
+      preflight: true,
+    });
+    expect(steadyState([optIn], SLICES.slice(0, 3)).slos).toEqual([
+      { name: 'reconnects', status: 'nodata', value: null },
+    ]);
   });
 });

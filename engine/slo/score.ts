@@ -3,11 +3,18 @@
  * side-by-side report, its status decided in its own `window`; then the verdict and the
  * resilience score.
  *
- * - Verdict: `rejected` when any SLO is breached; else `inconclusive` when any is nodata (we
- *   could not tell), or when there are no SLOs at all; else `holds`.
+ * - Expectation: each SLO expects `met` unless it (or the experiment) says `expect: breached`,
+ *   a negative control: a breach the experiment exists to show.
+ * - Verdict: `rejected` when any SLO came out other than expected (breached when it should
+ *   hold, met when it should breach); else `inconclusive` when any is nodata (we could not
+ *   tell, whichever was expected), or when there are no SLOs at all; else `holds`.
  * - Resilience score 0–100 = weighted mean of per-SLO compliance (evaluate.ts `compliance`:
  *   1 when met, value/target or target/value clipped to [0, 1] when breached, 0 when nodata, so
  *   a run that measured nothing scores 0, not 100). Rounded to one decimal; 0 without SLOs.
+ *   It measures the system against its objectives, whatever was expected: an expected breach
+ *   lowers it like any other (a negative control's system is not resilient to its fault, and
+ *   its score says so next to its positive twin's), and the verdict, not the score, says
+ *   whether the run went as the experiment predicted.
  * - `time_to_recover`, `rto` and `rpo` are one measurement over the whole run (recovery.ts,
  *   disaster.ts); each is reported in the `run` window and in the SLO's own window, and is
  *   nodata in the others. Never recovered is breached whatever the objective says, with
@@ -15,7 +22,7 @@
  * - Budget numbers are finite in the result (`REPORTED_RATIO_CAP`, budget.ts).
  */
 import type { SloResult, SloWindowResult } from '../run/journal-events.js';
-import type { SloSpec } from '../spec/schema.js';
+import type { Expectation, SloSpec } from '../spec/schema.js';
 import { meets } from '../spec/units.js';
 import { recoveryPoint, recoveryTime } from './disaster.js';
 import {
@@ -28,6 +35,7 @@ import {
   tally,
 } from './evaluate.js';
 import type { MetricSlice } from './metrics.js';
+import { checkedAtPreflight } from './preflight.js';
 import { type FaultTiming, recoveryCriterion, timeToRecover } from './recovery.js';
 import type { Derivation } from './sli.js';
 import { type PhaseBoundaries, WINDOW_NAMES } from './windows.js';
@@ -38,6 +46,8 @@ export interface ScoreInput {
   slices: readonly MetricSlice[];
   phases: PhaseBoundaries;
   faults: readonly FaultTiming[];
+  /** The experiment's `expect`: the default of SLOs without one of their own. */
+  expect?: Expectation;
 }
 
 /** Something a reader of the verdict must know that a status cannot say. */
@@ -55,9 +65,9 @@ export interface RunScore {
   notes: SloNote[];
 }
 
-export function verdictOf(statuses: readonly SloStatus[]): Hypothesis {
-  if (statuses.includes('breached')) return 'rejected';
-  if (statuses.length === 0 || statuses.includes('nodata')) return 'inconclusive';
+export function verdictOf(results: readonly Pick<SloResult, 'status' | 'expect'>[]): Hypothesis {
+  if (results.some((r) => r.status !== 'nodata' && r.status !== (r.expect ?? 'met'))) return 'rejected';
+  if (results.length === 0 || results.some((r) => r.status === 'nodata')) return 'inconclusive';
   return 'holds';
 }
 
@@ -162,13 +172,16 @@ function scoreSlo(slo: SloSpec, input: ScoreInput, notes: SloNote[]): SloResult 
 /** Scores every SLO; pure, no I/O. */
 export function scoreRun(input: ScoreInput): RunScore {
   const notes: SloNote[] = [];
-  const slos = input.slos.map((slo) => scoreSlo(slo, input, notes));
+  const slos = input.slos.map((slo): SloResult => {
+    const { windows, ...result } = scoreSlo(slo, input, notes);
+    return { ...result, expect: slo.expect ?? input.expect ?? 'met', windows };
+  });
   for (const r of slos.filter((s) => s.status === 'nodata')) {
     notes.push({ slo: r.name, message: `no data in the ${r.window} window for ${r.sli} from '${r.source}'` });
   }
   return {
     slos,
-    hypothesis: verdictOf(slos.map((s) => s.status)),
+    hypothesis: verdictOf(slos),
     resilienceScore: resilienceScore(slos),
     notes,
   };
@@ -181,18 +194,15 @@ export interface SteadyState {
 }
 
 /**
- * The preflight gate: every SLO with `preflight: true` over `slices` (the preflight window),
- * under its own budgeting. Only a breach refutes steady state: nodata does not (an SLI of rare
- * events, such as `reconnect_time_p99`, has none in a healthy fleet) but is listed so the
- * runner can say so. SLIs measured from the timeline (`time_to_recover`, `rto`, `rpo`) need
- * a fault and are skipped.
+ * The preflight gate: every SLO it checks (preflight.ts: steady-state windows and SLIs, unless
+ * `preflight:` says otherwise) over `slices` (the preflight window), under its own budgeting.
+ * Only a breach refutes steady state: nodata does not (a quiet source, an SLI of rare events
+ * asked for with `preflight: true`) but is listed so the runner can say so.
  */
 export function steadyState(slos: readonly SloSpec[], slices: readonly MetricSlice[]): SteadyState {
-  const results = slos
-    .filter((slo) => slo.preflight && subjectOf(slo).sli.definition.compute.measure !== 'derived')
-    .map((slo) => {
-      const { status, value } = tally(slo, subjectOf(slo), slices);
-      return { name: slo.name, status, value };
-    });
+  const results = slos.filter(checkedAtPreflight).map((slo) => {
+    const { status, value } = tally(slo, subjectOf(slo), slices);
+    return { name: slo.name, status, value };
+  });
   return { holds: results.every((r) => r.status !== 'breached'), slos: results };
 }

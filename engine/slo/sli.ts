@@ -48,6 +48,11 @@ export interface SliDefinition {
   readonly sources: 'fleet' | 'probe' | 'any';
   /** How it is computed from metric keys. */
   readonly compute: SliMeasure;
+  /**
+   * Whether the preflight gate checks it (preflight.ts); absent: yes, by default. `opt-in`: a
+   * system at rest has no such events, so only when an SLO asks; `never`: no value before a fault.
+   */
+  readonly preflight?: 'opt-in' | 'never';
 }
 
 /** An SLI name resolved against the catalogue. */

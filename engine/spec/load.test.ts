@@ -1,9 +1,9 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: these strings are experiment text; ${var} is the syntax under test.
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { faultDrivers } from '../../agents/faults/driver.js';
 import { formatSpecIssue, SpecError, SquallError } from '../errors.js';
 import { probeKinds } from '../probes/probe.js';
@@ -69,6 +69,13 @@ describe('valid fixtures', () => {
   });
 });
 
+/** A temp dir removed when the test ends, passed or failed. */
+function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
 describe('files', () => {
   it('a missing file is SQUALL_SPEC_UNREADABLE at 1:1', async () => {
     const missing = join(tmpdir(), 'squall-no-such-file.yaml');
@@ -81,18 +88,19 @@ describe('files', () => {
   });
 
   it('a directory is unreadable too', async () => {
-    const err = await loadExperimentFile(mkdtempSync(join(tmpdir(), 'squall-dir-'))).catch((e: unknown) => e);
+    const dir = tempDir('squall-dir-');
+    const err = await loadExperimentFile(dir).catch((e: unknown) => e);
     expect((err as SpecError).code).toBe('SQUALL_SPEC_UNREADABLE');
   });
 
   it('issues name the path as given', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'squall-spec-'));
+    const dir = tempDir('squall-spec-');
     const path = join(dir, 'x.yaml');
     writeFileSync(path, `${MINIMAL}rollbak: always\n`);
     const err = (await loadExperimentFile(path).catch((e: unknown) => e)) as SpecError;
     expect(err.code).toBe('SQUALL_SPEC_INVALID');
     expect(err.message).toBe(
-      `${path}:5:1 rollbak: unknown field 'rollbak' (did you mean 'rollback'?); expected one of: agents, apiVersion, faults, fleet, guards, kind, metadata, phases, probes, rollback, slos, system, vars`,
+      `${path}:5:1 rollbak: unknown field 'rollbak' (did you mean 'rollback'?); expected one of: agents, apiVersion, expect, faults, fleet, guards, kind, metadata, phases, probes, rollback, slos, system, vars`,
     );
     expect(basename(err.issues[0]!.file)).toBe('x.yaml');
   });

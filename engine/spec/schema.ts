@@ -187,6 +187,9 @@ export const Probe = z.strictObject({
 
 export const WindowName = z.enum(['run', 'baseline', 'fault', 'recovery']);
 
+/** What the run should find: `breached` makes an SLO (or a whole experiment) a negative control. */
+export const Expectation = z.enum(['met', 'breached']);
+
 export const Slo = z.strictObject({
   name: Name,
   sli: z.string(),
@@ -199,8 +202,18 @@ export const Slo = z.strictObject({
   sliceObjective: ObjectiveText.optional(),
   weight: z.number().positive().default(1),
   params: z.record(z.string(), z.unknown()).default({}),
-  /** Checked during the preflight gate too (steady state must hold before any fault). */
-  preflight: z.boolean().default(true),
+  /**
+   * Checked by the preflight gate (steady state must hold before any fault). Default: true for
+   * window baseline or run and an SLI measurable at rest (engine/slo/preflight.ts).
+   */
+  preflight: z.boolean().optional().meta({
+    description:
+      'Checked by the preflight gate before any fault. Default: true for window baseline or run, except SLIs with no value at rest (reconnect_time_pNN: opt in; time_to_recover, rto, rpo: never). true on a fault or recovery SLO is an error.',
+  }),
+  expect: Expectation.optional().meta({
+    description:
+      "'breached': a negative control; the run passes (exit 0, 'breached as expected') only if this SLO breaches. Default: the experiment's expect, else 'met'.",
+  }),
 });
 
 export const Guard = z.strictObject({
@@ -241,6 +254,10 @@ export const Experiment = z.strictObject({
   slos: z.array(Slo).default([]),
   guards: z.array(Guard).default([]),
   rollback: z.enum(['always']).default('always'),
+  expect: Expectation.optional().meta({
+    description:
+      "'breached': the whole experiment is a negative control; every SLO without an expect of its own must breach. Default: 'met'.",
+  }),
 });
 
 export type Experiment = z.output<typeof Experiment>;
@@ -251,4 +268,5 @@ export type GuardSpec = z.output<typeof Guard>;
 export type ProbeSpec = z.output<typeof Probe>;
 export type TargetSpec = z.output<typeof Target>;
 export type WindowName = z.output<typeof WindowName>;
+export type Expectation = z.output<typeof Expectation>;
 export type TestbedSpec = z.output<typeof TestbedSpec>;

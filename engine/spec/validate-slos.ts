@@ -9,6 +9,7 @@
  */
 import { isFleetSource, resolveSli, sliSourceProblem, unknownSliMessage } from '../slo/catalog.js';
 import { guardMathProblems, sloMathProblems } from '../slo/check.js';
+import { preflightImpossible } from '../slo/preflight.js';
 import type { ResolvedSli } from '../slo/sli.js';
 import type { GuardSpec, SloSpec } from './schema.js';
 import type { FieldPath } from './source-map.js';
@@ -24,6 +25,8 @@ export function checkSlo(ctx: Ctx, slo: SloSpec, i: number): void {
   checkSource(ctx, ['slos', i], slo.source, sli, 'sli');
   // What only the SLO math knows: time_to_recover params, SLIs that take no params.
   for (const p of sloMathProblems(slo)) add(ctx, ['slos', i, ...p.path.split('.')], p.message);
+  const noPreflight = slo.preflight === true ? preflightImpossible(slo) : undefined;
+  if (noPreflight) add(ctx, ['slos', i, 'preflight'], noPreflight);
   if (slo.budgeting === 'timeslices') {
     if (!slo.sliceObjective) {
       add(
@@ -162,5 +165,32 @@ export function checkGuard(ctx: Ctx, guard: GuardSpec, i: number): void {
     if (!ctx.parts.broken.has('slos') && !slos.includes(guard.burnRate.slo)) {
       add(ctx, at('burnRate', 'slo'), notDeclared('SLO', guard.burnRate.slo, slos, 'slos'));
     }
+    const target = ctx.parts.slos.find((s) => s?.name === guard.burnRate!.slo);
+    if (target && expectationOf(ctx, target) === 'breached') {
+      add(
+        ctx,
+        at('burnRate', 'slo'),
+        `SLO '${target.name}' is expected to breach (expect: breached): a burn-rate guard on it would abort the run before the breach it is meant to show; guard another SLO`,
+      );
+    }
+  }
+}
+
+/** An SLO's own `expect`, else the experiment's, else `met`. */
+function expectationOf(ctx: Ctx, slo: SloSpec): 'met' | 'breached' {
+  return slo.expect ?? ctx.parts.sections.expect ?? 'met';
+}
+
+/** `expect: breached` on the experiment needs an SLO that can breach. */
+export function checkExpectation(ctx: Ctx): void {
+  if (ctx.parts.sections.expect !== 'breached' || ctx.parts.broken.has('slos')) return;
+  if (!ctx.parts.slos.some((s) => s && expectationOf(ctx, s) === 'breached')) {
+    add(
+      ctx,
+      ['expect'],
+      ctx.parts.slos.length === 0
+        ? 'expect: breached needs an SLO to breach; slos is empty'
+        : "expect: breached applies to SLOs without an expect of their own, and every SLO here says expect: met; remove the experiment's expect, or set expect: breached on the SLOs that must breach",
+    );
   }
 }

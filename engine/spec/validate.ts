@@ -22,7 +22,7 @@ import { noSourceMap, type SourceMap } from './source-map.js';
 import { add, type Ctx, type ExperimentParts } from './validate-context.js';
 import { checkFault, checkProbe } from './validate-faults.js';
 import { checkFleet } from './validate-fleet.js';
-import { checkGuard, checkSlo } from './validate-slos.js';
+import { checkExpectation, checkGuard, checkSlo } from './validate-slos.js';
 
 export type { ExperimentParts } from './validate-context.js';
 
@@ -50,6 +50,7 @@ export function checkExperiment(input: Experiment | ExperimentParts, source: Sou
   parts.guards.forEach((guard, i) => {
     if (guard) checkGuard(ctx, guard, i);
   });
+  checkExpectation(ctx);
   return issues;
 }
 

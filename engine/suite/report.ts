@@ -8,7 +8,9 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  asExpected,
   describeSlo,
+  expectationClass,
   formatDuration,
   formatObjective,
   formatScore,
@@ -95,9 +97,12 @@ export function renderSuiteMarkdown(s: SuiteSummary): string {
     out.push(
       e.slos.length ? mdTable(SLO_HEAD, sloRows({ slos: e.slos } as RunSummary)) : '_No SLOs were scored._',
     );
-    const broken = e.slos.filter((x) => x.status !== 'met');
+    const broken = e.slos.filter((x) => x.status !== 'met' || asExpected(x) === false);
     if (broken.length)
-      out.push('', ...broken.map((x) => `- ${formatStatus(x.status)} **${x.name}**: ${describeSlo(x)}`));
+      out.push(
+        '',
+        ...broken.map((x) => `- ${formatStatus(x.status, x.expect)} **${x.name}**: ${describeSlo(x)}`),
+      );
   }
   if (s.runbook) out.push('', `Game-day runbook: ${s.runbook}`);
   out.push('');
@@ -121,7 +126,7 @@ export function renderSuiteHtml(s: SuiteSummary): string {
     .map((e) => {
       const sloRowsHtml = e.slos.map(
         (x) =>
-          `<tr><td><strong>${esc(x.name)}</strong><br><span class="muted">${esc(x.sli)} · ${esc(x.source)}</span></td><td>${esc(formatObjective(x.objective, x.unit))} <span class="muted">(${esc(x.window)})</span></td><td class="num"><span class="${x.status}">${esc(sloValue(x, x.value))}</span></td><td><span class="${x.status}">${esc(formatStatus(x.status))}</span></td></tr>`,
+          `<tr><td><strong>${esc(x.name)}</strong><br><span class="muted">${esc(x.sli)} · ${esc(x.source)}</span></td><td>${esc(formatObjective(x.objective, x.unit))} <span class="muted">(${esc(x.window)})</span></td><td class="num"><span class="${x.status}">${esc(sloValue(x, x.value))}</span></td><td><span class="${expectationClass(x)}">${esc(formatStatus(x.status, x.expect))}</span></td></tr>`,
       );
       const table = e.slos.length
         ? `<table><thead><tr><th>SLO</th><th>objective</th><th>value</th><th>status</th></tr></thead><tbody>${sloRowsHtml.join('')}</tbody></table>`

@@ -29,12 +29,13 @@ export interface SloResult {
   name: string;
   status: 'met' | 'breached' | 'nodata';
   value: number | null;
+  expect?: 'met' | 'breached';
 }
 
 export interface ExperimentRun {
   code: number;
   output: string;
-  summary: { outcome: string; exitCode: number; slos: SloResult[]; runbook?: string };
+  summary: { outcome: string; exitCode: number; hypothesis: string; slos: SloResult[]; runbook?: string };
   journal: JournalEvent[];
   outDir: string;
   /** An SLO's value by name; throws when the SLO is missing. */

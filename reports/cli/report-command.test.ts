@@ -111,4 +111,26 @@ describe('squall report', () => {
     ).toBe(0);
     expect(t.stdout()).toContain('No regressions.');
   });
+
+  it('refuses to compare runs of different experiments unless --force, and says why', async () => {
+    const other = join(FIXTURES, 'demo-guard', 'summary.json'); // experiment demo-proxy-down
+    const out = join(tmp, 'other-experiment');
+    const t = io();
+    expect(await main(['report', journal('demo-breach'), '--out', out, '--compare', other], t.cliIO)).toBe(2);
+    expect(t.stderr()).toContain(
+      `refusing to compare runs of different experiments: this run is 'demo-latency', ${other} is 'demo-proxy-down'`,
+    );
+    expect(t.stderr()).toContain('(add --force to compare anyway)');
+    expect(existsSync(out)).toBe(false); // refused before anything was written
+    const forced = io();
+    expect(
+      await main(
+        ['report', journal('demo-breach'), '--out', out, '--compare', other, '--force'],
+        forced.cliIO,
+      ),
+    ).toBe(0);
+    expect(readFileSync(join(out, 'comparison.md'), 'utf8')).toContain(
+      '> **Different experiments** (before: demo-proxy-down), compared with --force',
+    );
+  });
 });

@@ -5,14 +5,14 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import type { CliIO, Command } from '../../engine/cli/command.js';
+import { parseFlags } from '../../engine/cli/flags.js';
 import { ExitCode, SquallError } from '../../engine/errors.js';
 import { compareSummaries, renderComparison } from '../compare.js';
 import { reportFormats } from '../formats.js';
 import { parseLinkBase } from '../links.js';
 import type { RunSummary } from '../summary.js';
-import { writeReports } from '../write.js';
+import { loadRun, writeReports } from '../write.js';
 
 const help = `Usage: squall report <journal.jsonl> [options]
 
@@ -29,6 +29,8 @@ Options:
   --compare FILE        Compare with another run's summary.json: each SLO and key SLI side by
                         side with the change, regressions flagged (comparison.md, and stdout)
   --fail-on-regression  With --compare: exit 1 when anything regressed
+  --force               With --compare: compare runs of different experiments (refused otherwise:
+                        their SLOs of the same name need not be the same promise)
   -h, --help            This help
 
 Exit codes: 0 reports written · 1 regression (with --fail-on-regression) ·
@@ -36,26 +38,19 @@ Exit codes: 0 reports written · 1 regression (with --fail-on-regression) ·
 
 Examples:
   squall report runs/demo/journal.jsonl
-  squall report runs/demo/journal.jsonl --format html --out /tmp/report
+  squall report runs/demo/journal.jsonl --format html --out runs/demo-html
   squall report runs/today/journal.jsonl --compare runs/last-release/summary.json --fail-on-regression
 `;
 
 function parse(argv: string[]) {
-  try {
-    return parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        format: { type: 'string', multiple: true },
-        out: { type: 'string' },
-        'link-base': { type: 'string' },
-        compare: { type: 'string' },
-        'fail-on-regression': { type: 'boolean' },
-      },
-    });
-  } catch (err) {
-    throw new SquallError('SQUALL_USAGE', `${(err as Error).message} (see squall report --help)`);
-  }
+  return parseFlags('report', argv, {
+    format: { type: 'string', multiple: true },
+    out: { type: 'string' },
+    'link-base': { type: 'string' },
+    compare: { type: 'string' },
+    'fail-on-regression': { type: 'boolean' },
+    force: { type: 'boolean' },
+  });
 }
 
 function readSummary(path: string): RunSummary {
@@ -73,6 +68,16 @@ function readSummary(path: string): RunSummary {
     );
   }
   return { ...s, keySlis: s.keySlis ?? [] } as RunSummary;
+}
+
+/** SLOs of two experiments share names, not meaning: comparing them needs --force. */
+function refuseOtherExperiment(run: RunSummary, other: RunSummary, otherPath: string): void {
+  const known = (name: string | undefined) => name !== undefined && name !== 'unknown';
+  if (!known(run.experiment) || !known(other.experiment) || run.experiment === other.experiment) return;
+  throw new SquallError(
+    'SQUALL_USAGE',
+    `refusing to compare runs of different experiments: this run is '${run.experiment}', ${otherPath} is '${other.experiment}'; their SLOs need not be the same promises even where the names match (add --force to compare anyway)`,
+  );
 }
 
 export const reportCommand: Command = {
@@ -95,8 +100,10 @@ export const reportCommand: Command = {
     );
     // Read the other side first: a typo in --compare should not leave half the reports written.
     const other = values.compare ? readSummary(resolve(io.cwd, values.compare)) : undefined;
+    const loaded = loadRun(journal);
+    if (other && !values.force) refuseOtherExperiment(loaded.summary, other, values.compare!);
     mkdirSync(outDir, { recursive: true });
-    const written = writeReports(journal, outDir, { formats, linkBase });
+    const written = writeReports(journal, outDir, { formats, linkBase, loaded });
     for (const path of written.paths.slice(1)) io.stdout.write(`${path}\n`);
     let code: ExitCode = ExitCode.ok;
     if (!written.summary.complete) {

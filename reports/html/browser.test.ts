@@ -87,6 +87,7 @@ describe.skipIf(!haveChromium)('report.html in headless Chromium', () => {
   });
   afterAll(async () => {
     await browser?.close();
+    if (!KEEP) rmSync(OUT, { recursive: true, force: true });
   });
 
   const VERDICTS: Record<string, string> = {

@@ -5,7 +5,10 @@
  */
 import type { JournalEvent, SloResult } from '../../engine/run/journal-events.js';
 import {
+  asExpected,
+  breachedAsExpected,
   describeSlo,
+  expectationClass,
   formatBudget,
   formatBurnRate,
   formatDuration,
@@ -37,7 +40,10 @@ function statusCell(status: SloResult['status'], text: string): string {
 function sloCounts(s: RunSummary): string {
   const count = (status: SloResult['status']) => s.slos.filter((x) => x.status === status).length;
   const parts = [`${count('met')} of ${s.slos.length} SLOs met`];
-  if (count('breached')) parts.push(`<span class="breached">${count('breached')} breached</span>`);
+  const expected = breachedAsExpected(s.slos);
+  const unexpected = count('breached') - expected;
+  if (unexpected) parts.push(`<span class="breached">${unexpected} breached</span>`);
+  if (expected) parts.push(`<span class="met">${expected} breached as expected</span>`);
   if (count('nodata')) parts.push(`<span class="nodata">${count('nodata')} no data</span>`);
   return parts.join(' · ');
 }
@@ -45,7 +51,11 @@ function sloCounts(s: RunSummary): string {
 function banner(s: RunSummary): string {
   const word = verdictWord(s);
   const failed = ['FAILED', 'ABORTED', 'ERROR', 'ROLLBACK FAILED'];
-  const tone = word === 'PASSED' ? 'passed' : failed.includes(word) ? 'failed' : 'other';
+  const tone = ['PASSED', 'BREACHED AS EXPECTED'].includes(word)
+    ? 'passed'
+    : failed.includes(word)
+      ? 'failed'
+      : 'other';
   const incomplete = s.complete
     ? ''
     : `<div class="incomplete" role="alert" data-incomplete="true"><strong>Run incomplete.</strong> What could be read is shown; numbers may be partial.<ul>${s.problems.map((p) => `<li>${esc(p)}</li>`).join('')}</ul></div>`;
@@ -75,11 +85,11 @@ function sloTable(s: RunSummary): string {
         : '—';
       return `<td class="num">${value}${r && r.burnRate !== null ? `<br><span class="muted">burn ${esc(formatBurnRate(r.burnRate))}</span>` : ''}</td>`;
     }).join('');
-    return `<tr data-slo="${esc(slo.name)}"><td><strong>${esc(slo.name)}</strong><br><span class="muted">${esc(slo.sli)} · ${esc(slo.source)}</span></td><td>${esc(formatObjective(slo.objective, slo.unit))}<br><span class="muted">${esc(slo.window)} window, ${esc(slo.budgeting)}</span></td><td class="num">${statusCell(slo.status, sloValue(slo, slo.value))}</td>${cells}<td class="num">${esc(formatBudget(slo.budgetConsumed))}</td><td>${statusCell(slo.status, formatStatus(slo.status))}</td></tr>`;
+    return `<tr data-slo="${esc(slo.name)}"><td><strong>${esc(slo.name)}</strong><br><span class="muted">${esc(slo.sli)} · ${esc(slo.source)}</span></td><td>${esc(formatObjective(slo.objective, slo.unit))}<br><span class="muted">${esc(slo.window)} window, ${esc(slo.budgeting)}</span></td><td class="num">${statusCell(slo.status, sloValue(slo, slo.value))}</td>${cells}<td class="num">${esc(formatBudget(slo.budgetConsumed))}</td><td>${statusCell(expectationClass(slo), formatStatus(slo.status, slo.expect))}</td></tr>`;
   });
   const notes = s.slos
-    .filter((x) => x.status !== 'met')
-    .map((x) => `<li>${statusCell(x.status, describeSlo(x))}</li>`)
+    .filter((x) => x.status !== 'met' || asExpected(x) === false)
+    .map((x) => `<li>${statusCell(expectationClass(x), describeSlo(x))}</li>`)
     .join('');
   const key = s.slos.some((x) => x.window !== 'run')
     ? '<p class="muted">Grey: a window the SLO is not scored on (its value for comparison).</p>'

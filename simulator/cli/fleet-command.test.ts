@@ -3,36 +3,15 @@
  * conn with live lines, and the bad-input messages (usage, unreachable broker, refused CONNACK).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { CliIO } from '../../engine/cli/command.js';
-import type { SquallError } from '../../engine/errors.js';
 import { type AedesBroker, freePort, startAedes } from '../test-support/brokers.js';
 import { fleetCommand, fleetConfigFromFlags } from './fleet-command.js';
+import { failure, io } from './test-support/cli-io.js';
 
 let broker: AedesBroker | undefined;
 afterEach(async () => {
   await broker?.close();
   broker = undefined;
 });
-
-function io() {
-  const out: string[] = [];
-  const err: string[] = [];
-  const cli: CliIO = {
-    stdout: { write: (c: string) => out.push(c), isTTY: false },
-    stderr: { write: (c: string) => err.push(c) },
-    cwd: process.cwd(),
-    env: {},
-  };
-  return { cli, out, err };
-}
-async function failure(p: Promise<unknown>): Promise<SquallError> {
-  try {
-    await p;
-  } catch (e) {
-    return e as SquallError;
-  }
-  throw new Error('expected a failure');
-}
 
 describe('squall fleet', () => {
   it('pub --json: every published message accounted, per tenant', async () => {

@@ -5,8 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
-import { parseArgs } from 'node:util';
 import type { CliIO, Command } from '../../engine/cli/command.js';
+import { parseFlags, unknownName } from '../../engine/cli/flags.js';
 import { ExitCode, SquallError } from '../../engine/errors.js';
 import { parseDurationMs, parsePercent, parseRatePerS, UnitError } from '../../engine/spec/units.js';
 import { parseBrokerUrl } from '../engine-config.js';
@@ -126,11 +126,7 @@ const OPTIONS = {
 type Values = ReturnType<typeof parse>['values'];
 
 function parse(argv: string[]) {
-  try {
-    return parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
-  } catch (err) {
-    throw new SquallError('SQUALL_USAGE', `${(err as Error).message} (see squall fleet --help)`);
-  }
+  return parseFlags('fleet', argv, OPTIONS);
 }
 
 /** Converts a flag with a units parser, naming the flag in the message. */
@@ -281,7 +277,9 @@ export const fleetCommand: Command = {
     if (mode !== 'conn' && mode !== 'pub' && mode !== 'sub') {
       throw new SquallError(
         'SQUALL_USAGE',
-        `expected a mode: squall fleet conn|pub|sub, got '${mode ?? ''}'`,
+        mode === undefined
+          ? 'expected a mode: squall fleet conn|pub|sub'
+          : unknownName('mode', mode, ['conn', 'pub', 'sub']),
       );
     }
     const config = fleetConfigFromFlags(mode, values);

@@ -105,6 +105,7 @@ const CAUSE_TEXT: Record<string, string> = {
   shard: 'were lost with their shard process',
   closed: 'saw the connection closed',
   protocol: 'got a malformed reply',
+  subscribe: 'had a subscription refused by the broker',
 };
 
 export function failureMessage(
@@ -163,6 +164,7 @@ export const FLEET_ERROR_HELP = (
   [
     'SQUALL_FLEET_BROKER_UNREACHABLE',
     'SQUALL_FLEET_CONNECT_REFUSED',
+    'SQUALL_FLEET_SUBSCRIBE_FAILED',
     'SQUALL_FLEET_TLS_FAILED',
     'SQUALL_FLEET_PORTS_EXHAUSTED',
     'SQUALL_FLEET_SHARD_CRASHED',

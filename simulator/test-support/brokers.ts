@@ -48,6 +48,8 @@ export async function startAedes(options: AedesOptions = {}): Promise<AedesBroke
 
 export const MOSQUITTO_BIN = '/usr/sbin/mosquitto';
 export const hasMosquitto = (): boolean => existsSync(MOSQUITTO_BIN);
+/** mosquitto's dynamic-security plugin (Debian package `mosquitto`): ACLs that refuse SUBSCRIBE. */
+export const DYNSEC_PLUGIN = '/usr/lib/x86_64-linux-gnu/mosquitto_dynamic_security.so';
 
 export async function freePort(): Promise<number> {
   const server = net.createServer();
@@ -64,16 +66,19 @@ export interface MosquittoBroker extends TestBroker {
 }
 
 /**
- * Starts mosquitto with a generated config in a temp dir; `extraConfig` lines are appended.
+ * Starts mosquitto with a generated config in a temp dir; `extraConfig` lines are appended
+ * (a function gets the temp dir, for lines naming `files` written there, e.g. an `acl_file`).
  * `user: 'root'` keeps it from dropping privileges (so it can read files in our temp dir).
  */
 export async function startMosquitto(
-  extraConfig: string[] = [],
-  options: { user?: string } = {},
+  extraConfig: string[] | ((dir: string) => string[]) = [],
+  options: { user?: string; files?: Record<string, string> } = {},
 ): Promise<MosquittoBroker> {
   const dir = await mkdtemp(join(tmpdir(), 'squall-mosq-'));
   const port = await freePort();
   const conf = join(dir, 'mosquitto.conf');
+  for (const [name, text] of Object.entries(options.files ?? {})) await writeFile(join(dir, name), text);
+  const extra = typeof extraConfig === 'function' ? extraConfig(dir) : extraConfig;
   await writeFile(
     conf,
     [
@@ -85,7 +90,7 @@ export async function startMosquitto(
       'log_dest none',
       // As root, mosquitto drops to user 'mosquitto', which cannot read files in our 0700 temp dir.
       ...(options.user ? [`user ${options.user}`] : []),
-      ...extraConfig,
+      ...extra,
       '',
     ].join('\n'),
   );

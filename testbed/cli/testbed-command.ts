@@ -3,8 +3,8 @@
  * `down` in another shell sends), printing the addresses; it also writes a state file, so
  * `down` can clean up after an `up` that was killed outright.
  */
-import { parseArgs } from 'node:util';
 import type { CliIO, Command } from '../../engine/cli/command.js';
+import { parseFlags, unknownName } from '../../engine/cli/flags.js';
 import { ExitCode, SquallError } from '../../engine/errors.js';
 import { OVERFLOW_POLICIES, type OverflowPolicy } from '../edge/disk-queue.js';
 import { isAlive, readTestbedStates, testbedDown } from '../teardown.js';
@@ -41,26 +41,18 @@ Examples:
 `;
 
 function parse(argv: string[]) {
-  try {
-    return parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        lab: { type: 'boolean' },
-        broker: { type: 'string' },
-        workers: { type: 'string' },
-        gateways: { type: 'string' },
-        standby: { type: 'boolean' },
-        forward: { type: 'string', multiple: true },
-        'queue-max': { type: 'string' },
-        overflow: { type: 'string' },
-        id: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (err) {
-    throw new SquallError('SQUALL_USAGE', `${(err as Error).message} (see squall testbed --help)`);
-  }
+  return parseFlags('testbed', argv, {
+    lab: { type: 'boolean' },
+    broker: { type: 'string' },
+    workers: { type: 'string' },
+    gateways: { type: 'string' },
+    standby: { type: 'boolean' },
+    forward: { type: 'string', multiple: true },
+    'queue-max': { type: 'string' },
+    overflow: { type: 'string' },
+    id: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  });
 }
 
 function count(name: string, value: string | undefined): number | undefined {
@@ -155,7 +147,7 @@ export const testbedCommand: Command = {
         return ExitCode.ok;
       }
       default:
-        throw new SquallError('SQUALL_USAGE', `unknown action '${action}'; use up, down or status`);
+        throw new SquallError('SQUALL_USAGE', unknownName('action', action, ['up', 'down', 'status']));
     }
   },
 };

@@ -7,10 +7,12 @@
  * `findLabLeftovers`). Needs root (CAP_NET_ADMIN, CAP_SYS_ADMIN).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { SquallError } from '../../engine/errors.js';
+import { removeFromSharedDir, writeInSharedDir } from '../shared-dir.js';
 import { isRoot, listLinks, listNetns, netnsPids, sh, shQuiet } from './ip.js';
 
 export interface LabHost {
@@ -54,8 +56,12 @@ export interface LabCleanup {
 const SUBNET = '10.77.0';
 /** Prefixes this module generates; `findLabLeftovers` only ever touches these. */
 export const LAB_PREFIX_PATTERN = /^sq[0-9a-f]{4}$/;
-/** Where each run records its owner, so leftovers of crashed runs can be told from live ones. */
-export const LAB_MARKER_DIR = path.join(tmpdir(), 'squall-lab');
+/**
+ * Where each run records its owner, so leftovers of crashed runs can be told from live ones.
+ * Machine-wide like the namespaces it describes, so not under TMPDIR (which differs between
+ * shells and test runs): /run, which is cleared at boot, as namespaces are.
+ */
+export const LAB_MARKER_DIR = path.join(existsSync('/run') ? '/run' : tmpdir(), 'squall-lab');
 
 export function newLabPrefix(): string {
   return `sq${randomBytes(2).toString('hex')}`;
@@ -78,9 +84,9 @@ export async function createLab(options: LabOptions = {}): Promise<LabTopology> 
     throw new SquallError('SQUALL_USAGE', `lab prefix must match ${LAB_PREFIX_PATTERN}, got '${prefix}'`);
   }
   // Written first: if we crash half-way, the marker names the owner (dead) and the prefix.
-  await mkdir(LAB_MARKER_DIR, { recursive: true });
-  await writeFile(
-    path.join(LAB_MARKER_DIR, `${prefix}.json`),
+  await writeInSharedDir(
+    LAB_MARKER_DIR,
+    `${prefix}.json`,
     JSON.stringify({ prefix, ownerPid: process.pid, createdAt: new Date().toISOString() }),
   );
 
@@ -175,7 +181,7 @@ export async function destroyLab(prefix: string): Promise<LabCleanup> {
   for (const link of (await listLinks()).filter((l) => l.startsWith(prefix))) {
     if (await shQuiet(['ip', 'link', 'del', link])) cleanup.links.push(link);
   }
-  await rm(path.join(LAB_MARKER_DIR, `${prefix}.json`), { force: true });
+  await removeFromSharedDir(LAB_MARKER_DIR, `${prefix}.json`);
   return cleanup;
 }
 

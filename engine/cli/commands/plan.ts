@@ -1,6 +1,5 @@
 /** `squall plan <file>`: the timeline and blast radius of an experiment, without running it. */
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { ExitCode, formatSpecIssue, SpecError, SquallError } from '../../errors.js';
 import { buildPlan, renderPlan } from '../../run/plan.js';
 import { loadExperimentFile } from '../../spec/load.js';
@@ -8,6 +7,7 @@ import { kindOfFile } from '../../suite/kind.js';
 import { loadSuiteFile } from '../../suite/load.js';
 import { buildSuitePlan, renderSuitePlan } from '../../suite/plan.js';
 import type { CliIO, Command } from '../command.js';
+import { parseFlags } from '../flags.js';
 import { parseVarFlags } from './vars.js';
 
 const help = `Usage: squall plan <file> [options]
@@ -25,8 +25,8 @@ Options:
 Exit codes: 0 planned · 2 the file is invalid or unreadable
 
 Examples:
-  squall plan experiments/broker-crash.yaml
-  squall plan experiments/broker-crash.yaml --var devices=2000 --json
+  squall plan experiments/broker-crash-herd.yaml
+  squall plan experiments/broker-crash-herd.yaml --var devices=2000 --json
 `;
 
 export const planCommand: Command = {
@@ -77,13 +77,5 @@ async function planSuite(file: string, values: { var?: string[]; json?: boolean 
 }
 
 function parse(argv: string[]) {
-  try {
-    return parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: { var: { type: 'string', multiple: true }, json: { type: 'boolean' } },
-    });
-  } catch (err) {
-    throw new SquallError('SQUALL_USAGE', `${(err as Error).message} (see squall plan --help)`);
-  }
+  return parseFlags('plan', argv, { var: { type: 'string', multiple: true }, json: { type: 'boolean' } });
 }

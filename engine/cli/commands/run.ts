@@ -1,6 +1,5 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { parseLinkBase } from '../../../reports/links.js';
 import { renderTerminal } from '../../../reports/terminal.js';
 import { writeReports } from '../../../reports/write.js';
@@ -12,6 +11,7 @@ import { createRunner } from '../../run/runner.js';
 import { loadExperimentFile } from '../../spec/load.js';
 import { kindOfFile } from '../../suite/kind.js';
 import type { Command } from '../command.js';
+import { parseFlags } from '../flags.js';
 import { ProgressDisplay } from '../progress.js';
 import { runSuiteFile } from './run-suite.js';
 import { parseVarFlags } from './vars.js';
@@ -113,20 +113,12 @@ export const runCommand: Command = {
 };
 
 function parseArgsOrThrow(argv: string[]) {
-  try {
-    return parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        var: { type: 'string', multiple: true },
-        out: { type: 'string' },
-        junit: { type: 'string' },
-        'link-base': { type: 'string' },
-        json: { type: 'boolean' },
-        'dry-run': { type: 'boolean' },
-      },
-    });
-  } catch (err) {
-    throw new SquallError('SQUALL_USAGE', `${(err as Error).message} (see squall run --help)`);
-  }
+  return parseFlags('run', argv, {
+    var: { type: 'string', multiple: true },
+    out: { type: 'string' },
+    junit: { type: 'string' },
+    'link-base': { type: 'string' },
+    json: { type: 'boolean' },
+    'dry-run': { type: 'boolean' },
+  });
 }

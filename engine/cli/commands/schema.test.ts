@@ -1,7 +1,7 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { experimentJsonSchemaText } from '../../spec/json-schema.js';
 import type { CliIO } from '../command.js';
 import { schemaCommand } from './schema.js';
@@ -26,6 +26,7 @@ describe('squall schema', () => {
 
   it('--write PATH writes it relative to the working directory', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'squall-schema-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     const t = io(dir);
     expect(await schemaCommand.run(['--write', 'out.json'], t)).toBe(0);
     expect(readFileSync(join(dir, 'out.json'), 'utf8')).toBe(experimentJsonSchemaText());

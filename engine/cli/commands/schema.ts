@@ -1,10 +1,10 @@
 /** `squall schema`: the JSON Schema of experiment files, for editors. */
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { ExitCode, SquallError } from '../../errors.js';
 import { experimentJsonSchemaText } from '../../spec/json-schema.js';
 import type { Command } from '../command.js';
+import { parseFlags } from '../flags.js';
 
 const help = `Usage: squall schema [options]
 
@@ -47,9 +47,5 @@ export const schemaCommand: Command = {
 };
 
 function parse(argv: string[]) {
-  try {
-    return parseArgs({ args: argv, allowPositionals: true, options: { write: { type: 'string' } } });
-  } catch (err) {
-    throw new SquallError('SQUALL_USAGE', `${(err as Error).message} (see squall schema --help)`);
-  }
+  return parseFlags('schema', argv, { write: { type: 'string' } });
 }

@@ -1,6 +1,5 @@
 /** `squall validate <files...>`: load and check experiment files without running anything. */
 import { relative, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import {
   ExitCode,
   formatSpecIssue,
@@ -13,6 +12,7 @@ import { loadExperimentFile } from '../../spec/load.js';
 import { kindOfFile } from '../../suite/kind.js';
 import { loadSuiteFile } from '../../suite/load.js';
 import type { CliIO, Command } from '../command.js';
+import { parseFlags } from '../flags.js';
 import { parseVarFlags } from './vars.js';
 
 const help = `Usage: squall validate <file>... [options]
@@ -31,7 +31,7 @@ Exit codes: 0 every file is valid · 2 a file is invalid or unreadable
 
 Examples:
   squall validate experiments/*.yaml
-  squall validate experiments/broker-crash.yaml --var devices=2000
+  squall validate experiments/broker-crash-herd.yaml --var devices=2000
   squall validate experiments/*.yaml --json | jq '.files[] | select(.valid | not)'
 `;
 
@@ -121,13 +121,5 @@ function relativeIfInside(cwd: string, path: string): string {
 }
 
 function parse(argv: string[]) {
-  try {
-    return parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: { var: { type: 'string', multiple: true }, json: { type: 'boolean' } },
-    });
-  } catch (err) {
-    throw new SquallError('SQUALL_USAGE', `${(err as Error).message} (see squall validate --help)`);
-  }
+  return parseFlags('validate', argv, { var: { type: 'string', multiple: true }, json: { type: 'boolean' } });
 }

@@ -51,7 +51,6 @@ export function sloSpec(input: SloInput): SloSpec {
     budgeting: 'occurrences',
     weight: 1,
     params: {},
-    preflight: true,
     ...rest,
     objective: parseObjective(objective),
     ...(sliceObjective === undefined ? {} : { sliceObjective: parseObjective(sliceObjective) }),
