@@ -10,7 +10,16 @@
  *   in a directory whose name holds spaces and `$(...)`, and runs nothing else.
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -53,13 +62,16 @@ describe('finding 10: certs init files, names and hints', () => {
   it('a reused CA key with a loose mode is tightened to 0600, and the output says so', async () => {
     expect((await init('--agent', 'edge-1')).code).toBe(0);
     chmodSync(file('ca.key'), 0o644);
-    const again = await init('--agent', 'edge-2');
-    expect(again.code, again.err).toBe(2); // squall-controller exists: refused, nothing written
+    const again = await init('--agent', 'edge-1');
+    expect(again.code, again.err).toBe(2); // edge-1 exists: refused, nothing written
     expect(mode(file('ca.key'))).toBe(0o644);
-    const other = await init('--agent', 'edge-2', '--controller', 'ci');
+    // Adding an agent keeps the CA and the controller's certificate, and tightens the CA key.
+    const controllerBefore = readFileSync(file('squall-controller.pem'), 'utf8');
+    const other = await init('--agent', 'edge-2');
     expect(other.code, other.err).toBe(0);
     expect(mode(file('ca.key'))).toBe(0o600);
     expect(other.out).toContain(`note: ${file('ca.key')} was mode 0644; now 0600`);
+    expect(readFileSync(file('squall-controller.pem'), 'utf8')).toBe(controllerBefore);
   });
 
   it('--agent ../x is a usage error (exit 2) and writes nothing outside --dir', async () => {

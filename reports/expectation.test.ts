@@ -47,9 +47,9 @@ describe('negative controls in the reports', () => {
     expect(formatStatus('breached', 'breached')).toBe('breached as expected');
     expect(formatStatus('met', 'breached')).toBe('NOT BREACHED');
     expect(formatStatus('breached')).toBe('BREACHED');
-    expect(describeSlo(slo)).toBe('latency_p99 605.18ms > 500ms during the run window, as expected');
+    expect(describeSlo(slo)).toBe('latency_p99 614 ms > 500 ms during the run window, as expected');
     expect(describeSlo({ ...slo, status: 'met', value: 42 })).toBe(
-      'expected a breach, but latency_p99 42ms <= 500ms was met during the run window',
+      'expected a breach, but latency_p99 42 ms <= 500 ms was met during the run window',
     );
     expect(sloCount(asNegativeControl().slos)).toBe('2/3 SLOs met, 1 breached as expected');
     expect(verdictWord(asNegativeControl())).toBe('BREACHED AS EXPECTED');
@@ -77,24 +77,24 @@ describe('negative controls in the reports', () => {
     const passed = (await parse(renderJunit(asNegativeControl()))) as TestSuites;
     expect(passed).toMatchObject({ tests: 3, failures: 0 });
     const xml = renderJunit(asNegativeControl());
-    expect(xml).toContain('name="fast-enough: latency_p99 &lt;= 500ms (run, expected to breach)"');
+    expect(xml).toContain('name="fast-enough: latency_p99 &lt;= 500 ms (run, expected to breach)"');
     expect(xml).toContain(
-      '<system-out>breached as expected: latency_p99 605.18ms &gt; 500ms during the run window, as expected</system-out>',
+      '<system-out>breached as expected: latency_p99 614 ms &gt; 500 ms during the run window, as expected</system-out>',
     );
     const failed = (await parse(renderJunit(controlThatHeld()))) as TestSuites;
     expect(failed).toMatchObject({ tests: 3, failures: 1 });
     const failure = failed.testsuite![0]!.testcase!.find((c) => c.failure)!.failure![0]!;
     expect(failure.type).toBe('not_breached');
-    expect(failure.message).toMatch(/^expected a breach, but latency_p99 42ms <= 500ms was met/);
+    expect(failure.message).toMatch(/^expected a breach, but latency_p99 42 ms <= 500 ms was met/);
   });
 
   it('summary.md, report.html and postmortem.md of a control whose breach did not happen say why it failed', () => {
     const s = controlThatHeld();
     expect(renderMarkdown(s)).toContain(
-      '- NOT BREACHED **fast-enough**: expected a breach, but latency_p99 42ms <= 500ms was met during the run window',
+      '- NOT BREACHED **fast-enough**: expected a breach, but latency_p99 42 ms <= 500 ms was met during the run window',
     );
     expect(renderHtml(s, run.events)).toContain(
-      '<span class="breached">expected a breach, but latency_p99 42ms &lt;= 500ms was met during the run window</span>',
+      '<span class="breached">expected a breach, but latency_p99 42 ms &lt;= 500 ms was met during the run window</span>',
     );
     const pm = renderPostmortem(s);
     expect(pm).toContain('was expected to breach and did not');

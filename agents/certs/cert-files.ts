@@ -115,8 +115,11 @@ export function initCerts(options: CertsInitOptions): CertsInitResult {
   const caPath = path('ca');
   const caPresent = [existsSync(caPath.cert), existsSync(caPath.key)];
   const reuseCa = !options.force && caPresent[0] === true && caPresent[1] === true;
+  // Adding an agent later keeps the CA and the controller's certificate the agents already trust.
+  const controllerPath = path(controllerName);
+  const reuseController = reuseCa && existsSync(controllerPath.cert) && existsSync(controllerPath.key);
   if (!options.force) {
-    const existing = [controllerName, ...agentNames]
+    const existing = [...(reuseController ? [] : [controllerName]), ...agentNames]
       .flatMap((n) => [path(n).cert, path(n).key])
       .filter((p) => existsSync(p));
     if (!reuseCa && caPresent.some(Boolean)) existing.unshift(caPresent[0] ? caPath.cert : caPath.key);
@@ -154,12 +157,18 @@ export function initCerts(options: CertsInitOptions): CertsInitResult {
     ca = createCa(`Squall CA ${randomBytes(4).toString('hex')}`, 3650, bits);
     write('CA', 'ca', ca, []);
   }
-  const controller = write(
-    'controller',
-    controllerName,
-    issueCert(ca, { cn: controllerName, role: 'client', days, bits }),
-    [],
-  );
+  let controller: { cert: string; key: string };
+  if (reuseController) {
+    controller = controllerPath;
+    files.push({ role: 'controller', name: controllerName, ...controllerPath, names: [], status: 'reused' });
+  } else {
+    controller = write(
+      'controller',
+      controllerName,
+      issueCert(ca, { cn: controllerName, role: 'client', days, bits }),
+      [],
+    );
+  }
   const agents: Record<string, { cert: string; key: string }> = {};
   for (const name of agentNames) {
     const extra = hosts[name] ?? [];

@@ -7,7 +7,8 @@ import { type IssuedFiles, initCerts } from '../certs/cert-files.js';
 
 const help = `Usage: squall certs init [options]
 
-Creates a private CA (reused when already in --dir) and certificates it signs, each for one
+Creates a private CA (reused when already in --dir, with the controller's certificate, so an
+agent can be added later) and certificates it signs, each for one
 role: the controller's is a client certificate only; each agent's is a server certificate only,
 valid for the agent's name and the addresses given for it with --host. Agents accept sessions
 only from controller names in their policy's 'controllers' (default: squall-controller), and a
@@ -27,7 +28,7 @@ Options:
 
 Examples:
   squall certs init --dir certs --agent edge-1 --agent cloud-1 --host edge-1=10.0.0.5 --host cloud-1=10.0.0.6
-  squall certs init --dir certs --agent edge-1 --host 10.0.0.5
+  squall certs init --dir certs --agent edge-2 --host 10.0.0.7
 `;
 
 export const certsCommand: Command = {

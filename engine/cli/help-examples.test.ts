@@ -3,7 +3,7 @@
  * The rule (nothing else about an example is changed):
  *
  * - It runs through `main`, as bin.ts does, in a scratch working directory holding a copy of
- *   experiments/ and links to docs/ and runbooks/, so what it writes (runs/, certs/,
+ *   experiments/, links to docs/ and runbooks/ and a `.git` marker (a checkout's root), so what it writes (runs/, certs/,
  *   schema.json) lands there. `sh` turns the line into argv (quotes, globs); `> file` and
  *   `| command` are applied as the shell would. It must exit 0.
  * - Every file it reads exists and is valid: in the repo, or written by an earlier example of
@@ -12,7 +12,8 @@
  * - `squall run` examples run with --dry-run: validated and planned, nothing injected (real
  *   runs are engine/cli/cli.test.ts's and the experiment library tests').
  * - Fixed ports and remote addresses become the test's own: `fleet` examples use an aedes on
- *   port 0, at most 200 devices, for 1 s; `agent` listens on port 0; `agents ping` pings an agent
+ *   port 0, at most 200 devices, for 1 s; `agent` listens on port 0 (a unix socket in a private
+ *   scratch directory); `agents ping` pings an agent
  *   this test started (mTLS, or plain text on loopback for --insecure).
  * - What runs until Ctrl-C is stopped as Ctrl-C does, once it says it is up: `agent` through the
  *   CLI's abort signal, `testbed up` (a child process, the user's other shell) by `testbed down`,
@@ -20,7 +21,7 @@
  *   machine). `sudo` is dropped; `--lab` needs root and is left out without it.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -65,6 +66,8 @@ function workspace(): string {
     filter: (src) => !/\.test\.ts$|test-support|tools/.test(src),
   });
   for (const linked of ['docs', 'runbooks']) symlinkSync(join(ROOT, linked), join(dir, linked));
+  // A checkout's root: runbook paths are looked up there too (engine/spec/runbook.ts).
+  writeFileSync(join(dir, '.git'), 'gitdir: none\n');
   return dir;
 }
 
@@ -207,7 +210,7 @@ async function runExample(example: string, ctx: Context): Promise<void> {
     argv[2] = address!;
   }
   if (name === 'agent') {
-    setFlag(argv, '--listen', flagValue(argv, '--listen')!.replace(/:\d+$/, ':0'));
+    setFlag(argv, '--listen', ownAddress(flagValue(argv, '--listen')!, ctx.cwd));
     const agent = await runUntilCtrlC(argv, ctx.cwd, /squall agent listening on /);
     const stopped = await agent.stop();
     expect(stopped.code, `${example}\n${stopped.err}`).toBe(0);
@@ -236,6 +239,17 @@ async function runExample(example: string, ctx: Context): Promise<void> {
   }
 }
 
+/**
+ * The test's own address for an example's: TCP on port 0, a unix socket in a private (0700)
+ * directory of the scratch workspace.
+ */
+function ownAddress(address: string, cwd: string): string {
+  if (!address.startsWith('unix:')) return address.replace(/:\d+$/, ':0');
+  const dir = mkdtempSync(join(cwd, 'sock-'));
+  chmodSync(dir, 0o700);
+  return `unix:${join(dir, 'agent.sock')}`;
+}
+
 /** Files the examples read that no example of their help writes, put there as a user would have them. */
 const ARRANGE: Record<string, (ctx: Context) => Promise<void>> = {
   report: async ({ cwd }) => {
@@ -245,17 +259,22 @@ const ARRANGE: Record<string, (ctx: Context) => Promise<void>> = {
     cpSync(join(run, 'summary.json'), join(cwd, 'runs/last-release/summary.json'));
   },
   agents: async (ctx) => {
-    expect((await squall(['certs', 'init', '--dir', 'certs'], ctx.cwd)).code).toBe(0);
-    const tls = ['--tls-ca', 'certs/ca.pem', '--tls-cert', 'certs/agent.pem', '--tls-key', 'certs/agent.key'];
-    for (const [kind, flags] of [
-      ['tls', tls],
-      ['insecure', ['--insecure']],
+    // The TLS example pings agent 'edge-1' (--name): its certificate carries that name.
+    expect((await squall(['certs', 'init', '--dir', 'certs', '--agent', 'edge-1'], ctx.cwd)).code).toBe(0);
+    const tls = [
+      '--tls-ca',
+      'certs/ca.pem',
+      '--tls-cert',
+      'certs/edge-1.pem',
+      '--tls-key',
+      'certs/edge-1.key',
+    ];
+    for (const [kind, listen, flags] of [
+      ['tls', '127.0.0.1:0', tls],
+      // Plain text only on a private unix socket (a root agent refuses it on TCP).
+      ['insecure', ownAddress('unix:/run/squall/agent.sock', ctx.cwd), ['--insecure']],
     ] as const) {
-      const agent = await runUntilCtrlC(
-        ['agent', '--listen', '127.0.0.1:0', ...flags],
-        ctx.cwd,
-        /listening on /,
-      );
+      const agent = await runUntilCtrlC(['agent', '--listen', listen, ...flags], ctx.cwd, /listening on /);
       background.push(agent);
       ctx.agents[kind] = /listening on (\S+)/.exec(agent.out)![1]!;
     }

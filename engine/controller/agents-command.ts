@@ -27,7 +27,7 @@ Exit codes: 0 reachable · 2 bad flags or TLS files · 4 unreachable or refused
 
 Examples:
   squall agents ping 10.0.0.5:7070 --name edge-1 --tls-ca certs/ca.pem --tls-cert certs/squall-controller.pem --tls-key certs/squall-controller.key
-  squall agents ping 127.0.0.1:7070 --insecure --json
+  squall agents ping unix:/run/squall/agent.sock --insecure --json
 `;
 
 export const agentsCommand: Command = {
