@@ -3,6 +3,7 @@
  * faults, key SLIs). Elsewhere (CI logs): a plain line per phase change, fault event and every
  * `plainEveryMs`, so logs stay readable and short.
  */
+import { escapeControl, escapeControlLines } from '../escape.js';
 import type { JournalEvent } from '../run/journal-events.js';
 import type { RunProgress } from '../run/runner.js';
 
@@ -75,7 +76,7 @@ export class ProgressDisplay {
   }
 
   progress(p: RunProgress): void {
-    const line = formatProgressLine(p);
+    const line = escapeControl(formatProgressLine(p));
     if (this.tty) {
       const width = Math.max(20, (this.out.columns ?? 100) - 1);
       this.out.write(`\r\x1b[2K${line.slice(0, width)}`);
@@ -96,7 +97,8 @@ export class ProgressDisplay {
   message(text: string): void {
     if (this.#lineShown) this.out.write('\r\x1b[2K');
     this.#lineShown = false;
-    this.out.write(`${text}\n`);
+    // Events carry user and agent text; only our own escapes (above) may reach the terminal.
+    this.out.write(`${escapeControlLines(text)}\n`);
   }
 
   /** Clears the live line so the final summary starts on a clean line. */

@@ -13,6 +13,7 @@ import type { ActiveFault, FaultTarget } from '../../agents/faults/driver.js';
 import { ExitCode, type Leftover, SquallError } from '../errors.js';
 import { encodeHistogram, type MetricsSource } from '../slo/metrics.js';
 import type { Experiment, FaultSpec } from '../spec/schema.js';
+import type { SourceMap } from '../spec/source-map.js';
 import { SQUALL_VERSION } from '../version.js';
 import { openJournal } from './journal.js';
 import type { AbortEvent, JournalEvent, PhaseName, RunEndEvent, VerdictEvent } from './journal-events.js';
@@ -52,6 +53,8 @@ export type EnvironmentFactory = (
     runDir: string;
     log: (message: string) => void /** The experiment file, for relative paths. */;
     file?: string;
+    /** Where each field was written, to position problems found at run start (agent capacity). */
+    source?: SourceMap;
   },
 ) => Promise<RunEnvironment>;
 
@@ -73,6 +76,8 @@ export interface AbortReason {
 export interface RunOptions {
   experiment: Experiment;
   file: string;
+  /** The file's source map (LoadedExperiment.source), for positioned errors at run start. */
+  source?: SourceMap;
   /** Directory for journal.jsonl, logs and reports. */
   outDir: string;
   environment: EnvironmentFactory;
@@ -180,7 +185,12 @@ async function execute(options: RunOptions, active: Map<string, ActiveFaultRecor
 
   try {
     enterPhase('setup');
-    env = await options.environment(experiment, { runDir: options.outDir, log, file: options.file });
+    env = await options.environment(experiment, {
+      runDir: options.outDir,
+      log,
+      file: options.file,
+      source: options.source,
+    });
     runAbort.signal.throwIfAborted();
     for (const source of env.sources) await source.start?.();
     const t0 = enterPhase('preflight');
@@ -344,7 +354,8 @@ async function execute(options: RunOptions, active: Map<string, ActiveFaultRecor
   let outcome: RunOutcome;
   if (leftovers.length > 0) [exitCode, outcome] = [ExitCode.rollbackFailed, 'rollback_failed'];
   else if (abortInfo && abortInfo.reason !== 'error') [exitCode, outcome] = [ExitCode.aborted, 'aborted'];
-  else if (error) [exitCode, outcome] = [error.exitCode, 'error'];
+  else if (error)
+    [exitCode, outcome] = [error.exitCode, error.exitCode === ExitCode.invalidInput ? 'invalid' : 'error'];
   else if (verdict && verdict.hypothesis !== 'holds')
     [exitCode, outcome] = [ExitCode.sloBreached, 'slo_breached'];
   else [exitCode, outcome] = [ExitCode.ok, 'passed'];

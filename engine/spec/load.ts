@@ -3,13 +3,13 @@
  * cross-field and registry checks (`validate.ts`). Every problem found is collected and
  * thrown at once as a SpecError, each issue positioned as `file:line:col field.path: message`.
  */
-import { readFile } from 'node:fs/promises';
 import { SpecError, type SpecIssue } from '../errors.js';
+import { readSpecFile } from './read-spec.js';
 import { Experiment } from './schema.js';
-import { sortIssues } from './source-map.js';
+import { type SourceMap, sortIssues } from './source-map.js';
 import { checkExperiment, partialExperiment } from './validate.js';
 import type { VarValue } from './vars.js';
-import { readYamlSource } from './yaml-source.js';
+import { readYamlSource, type YamlSource } from './yaml-source.js';
 import { friendlyZodError, specIssuesFromZod } from './zod-issues.js';
 
 /** An experiment that loaded cleanly, with the vars that were in effect. */
@@ -18,6 +18,8 @@ export interface LoadedExperiment {
   experiment: Experiment;
   /** Declared vars with `--var` overrides applied. */
   vars: Record<string, VarValue>;
+  /** Where each field was written, for problems found later (at run start). */
+  source: SourceMap;
 }
 
 export interface LoadOptions {
@@ -25,38 +27,31 @@ export interface LoadOptions {
   vars?: Record<string, string>;
   /** How issues name the file (e.g. the path as the user typed it); default: the path read. */
   label?: string;
+  /** Largest file accepted (`--max-file-size`); default 1 MiB (limits.ts). */
+  maxFileBytes?: number;
 }
 
 /**
  * Reads and validates an experiment file. Throws SpecError (SQUALL_SPEC_UNREADABLE when the
- * file cannot be read, SQUALL_SPEC_INVALID with every issue otherwise), or SquallError
+ * file cannot be read, SQUALL_SPEC_INVALID with every issue otherwise, including a file over
+ * the size cap or not UTF-8), or SquallError
  * SQUALL_VAR_INVALID when an override names a variable the file does not declare.
  */
 export async function loadExperimentFile(path: string, opts: LoadOptions = {}): Promise<LoadedExperiment> {
-  const text = await readSpecFile(path, opts.label ?? path, 'experiment');
+  const text = await readSpecFile(path, opts.label ?? path, 'experiment', { maxBytes: opts.maxFileBytes });
   return { ...loadExperimentText(text, opts.label ?? path, opts), file: path };
 }
 
-/** A spec file's text; SpecError SQUALL_SPEC_UNREADABLE, named by `label`, when it cannot be read. */
-export async function readSpecFile(
-  path: string,
-  label: string,
-  what: 'experiment' | 'suite',
-): Promise<string> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (err) {
-    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message;
-    throw new SpecError(
-      [{ file: label, line: 1, col: 1, path: '', message: `cannot read the ${what} file: ${reason}` }],
-      'SQUALL_SPEC_UNREADABLE',
-    );
-  }
-}
+export { readSpecFile } from './read-spec.js';
 
 /** As `loadExperimentFile`, for text already in memory; `file` names it in issues (`label` is ignored). */
 export function loadExperimentText(text: string, file: string, opts: LoadOptions = {}): LoadedExperiment {
-  const { value, source, vars, issues: walkIssues } = readYamlSource(text, file, opts.vars);
+  return experimentFromSource(readYamlSource(text, file, opts.vars), file);
+}
+
+/** As `loadExperimentText`, for a file already read as YAML (one parse when the kind is checked first). */
+export function experimentFromSource(yaml: YamlSource, file: string): LoadedExperiment {
+  const { value, source, vars, issues: walkIssues } = yaml;
   const issues: SpecIssue[] = [...walkIssues];
   const parsed = Experiment.safeParse(value, { error: friendlyZodError });
   if (parsed.success) {
@@ -72,7 +67,7 @@ export function loadExperimentText(text: string, file: string, opts: LoadOptions
     const rest = issues.slice(walkIssues.length).filter((i) => !varPaths.has(i.path));
     throw new SpecError(sortIssues(dedupe([...walkIssues, ...rest])));
   }
-  return { file, experiment: parsed.data, vars: vars as Record<string, VarValue> };
+  return { file, experiment: parsed.data, vars: vars as Record<string, VarValue>, source };
 }
 
 /** The same problem can surface twice (e.g. a var and the schema); report it once. */

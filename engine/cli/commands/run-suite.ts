@@ -11,7 +11,7 @@ import { defaultEnvironment } from '../../run/environment.js';
 import { buildPlan, renderPlan } from '../../run/plan.js';
 import { describeActive } from '../../run/rollback.js';
 import { formatDurationMs } from '../../spec/units.js';
-import { loadSuiteFile, type SuiteExperimentStep } from '../../suite/load.js';
+import type { LoadedSuite, SuiteExperimentStep } from '../../suite/load.js';
 import { renderSuitePlan } from '../../suite/plan.js';
 import { suiteWord, writeSuiteReports } from '../../suite/report.js';
 import { runSuite } from '../../suite/run-suite.js';
@@ -19,15 +19,14 @@ import type { CliIO } from '../command.js';
 import { ProgressDisplay } from '../progress.js';
 
 export interface SuiteRunFlags {
-  vars: Record<string, string>;
   out?: string;
   junit?: string;
   json?: boolean;
   dryRun?: boolean;
 }
 
-export async function runSuiteFile(path: string, label: string, flags: SuiteRunFlags, io: CliIO) {
-  const loaded = await loadSuiteFile(path, { vars: flags.vars, label });
+/** Runs a suite that loaded cleanly (suite and every experiment validated). */
+export async function runLoadedSuite(loaded: LoadedSuite, flags: SuiteRunFlags, io: CliIO) {
   const experiments = loaded.steps.filter((s): s is SuiteExperimentStep => s.kind === 'experiment');
   const say = (text: string) => (flags.json ? io.stderr : io.stdout).write(text);
   if (flags.dryRun) {

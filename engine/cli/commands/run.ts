@@ -3,16 +3,16 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { writeReports } from '../../../reports/write.js';
 import { ExitCode, SquallError } from '../../errors.js';
+import { escapeControlLines } from '../../escape.js';
 import { defaultEnvironment } from '../../run/environment.js';
 import { buildPlan, renderPlan } from '../../run/plan.js';
 import { describeActive } from '../../run/rollback.js';
 import { createRunner, type RunResult } from '../../run/runner.js';
-import { loadExperimentFile } from '../../spec/load.js';
-import { kindOfFile } from '../../suite/kind.js';
+import { loadSpecFile } from '../../suite/kind.js';
 import type { Command } from '../command.js';
 import { ProgressDisplay } from '../progress.js';
-import { runSuiteFile } from './run-suite.js';
-import { parseVarFlags } from './vars.js';
+import { runLoadedSuite } from './run-suite.js';
+import { orReportIssues, parseSpecFlags, SPEC_FLAG_HELP, SPEC_FLAG_OPTIONS } from './vars.js';
 
 const help = `Usage: squall run <file> [options]
 
@@ -23,7 +23,7 @@ one combined report in --out; the exit code is the worst of the experiments'. Ct
 the current experiment (rolled back) and skips the rest.
 
 Options:
-  --var name=value   Override a variable from the file's vars: (repeatable)
+${SPEC_FLAG_HELP}
   --out DIR          Where journal.jsonl and the reports go (default: runs/<name>-<time>)
   --junit PATH       Also write the JUnit XML report to PATH (for CI test reporters)
   --json             Print the run summary as JSON on stdout (progress goes to stderr)
@@ -53,24 +53,15 @@ export const runCommand: Command = {
       );
     }
     const file = resolve(io.cwd, positionals[0]!);
-    if ((await kindOfFile(file)) === 'Suite') {
-      return runSuiteFile(
-        file,
-        positionals[0]!,
-        {
-          vars: parseVarFlags(values.var ?? []),
-          out: values.out,
-          junit: values.junit,
-          json: values.json,
-          dryRun: values['dry-run'],
-        },
-        io,
-      );
+    const spec = await orReportIssues(io, positionals[0]!, () =>
+      loadSpecFile(file, { ...parseSpecFlags(values), label: positionals[0] }),
+    );
+    if (!spec) return ExitCode.invalidInput;
+    if (spec.kind === 'Suite') {
+      const flags = { out: values.out, junit: values.junit, json: values.json, dryRun: values['dry-run'] };
+      return runLoadedSuite(spec.suite, flags, io);
     }
-    const loaded = await loadExperimentFile(file, {
-      vars: parseVarFlags(values.var ?? []),
-      label: positionals[0],
-    });
+    const loaded = spec.experiment;
     const experiment = loaded.experiment;
     const plan = buildPlan(experiment);
     if (values['dry-run']) {
@@ -86,6 +77,7 @@ export const runCommand: Command = {
     const runner = createRunner({
       experiment,
       file,
+      source: loaded.source,
       outDir,
       environment: defaultEnvironment,
       signal: io.signal,
@@ -100,7 +92,8 @@ export const runCommand: Command = {
     });
     if (values.json) io.stdout.write(`${JSON.stringify(written.summary, null, 2)}\n`);
     else io.stdout.write(renderOutcome(result, written.paths));
-    if (result.exitCode === ExitCode.rollbackFailed) io.stderr.write(`${result.error?.message ?? ''}\n`);
+    if (result.exitCode === ExitCode.rollbackFailed)
+      io.stderr.write(`${escapeControlLines(result.error?.message ?? '')}\n`);
     return result.exitCode;
   },
 };
@@ -111,7 +104,7 @@ function parseArgsOrThrow(argv: string[]) {
       args: argv,
       allowPositionals: true,
       options: {
-        var: { type: 'string', multiple: true },
+        ...SPEC_FLAG_OPTIONS,
         out: { type: 'string' },
         junit: { type: 'string' },
         json: { type: 'boolean' },
@@ -155,7 +148,8 @@ function renderOutcome(result: RunResult, paths: string[]): string {
   }
   lines.push(`${OUTCOME_TEXT[result.outcome]} (exit ${result.exitCode})`);
   lines.push(...paths.map((p) => `  ${p}`));
-  return `${lines.join('\n')}\n`;
+  // Errors and leftovers quote agents and user text: control characters escaped.
+  return `${escapeControlLines(lines.join('\n'))}\n`;
 }
 
 function formatValue(value: number, unit: string): string {
