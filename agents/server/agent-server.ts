@@ -19,6 +19,7 @@ import type { AgentEvent, AgentInfo, ControlMessage, DriverInfo, HelloRequest } 
 import { type AutoRevert, createFaultTable } from './fault-table.js';
 import { openLedger } from './ledger.js';
 import { createPolicyGate, DEFAULT_POLICY, type Policy } from './policy.js';
+import { hostResources } from './resources.js';
 import { handleSession, type LiveSession } from './session.js';
 import { createShardHost, SHARD_DRIVER_NAME } from './shards.js';
 
@@ -145,10 +146,10 @@ export function createAgentServer(options: AgentServerOptions): AgentServer {
             agent_time_ms: clock(),
             active_faults: table.count(),
             recovered_at_start: recoveredAtStart,
+            resources: hostResources(call.request.statfs_paths),
           }),
         (err) => callback(toGrpcError(err)),
       );
-      void call;
     },
     Session(call: grpc.ServerDuplexStream<ControlMessage, AgentEvent>) {
       handleSession(call, { table, policy, log, sessions, clock, shards });
