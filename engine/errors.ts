@@ -32,6 +32,10 @@ export const ERROR_CODES = {
     exit: ExitCode.invalidInput,
     summary: 'A --var override is malformed or names no variable.',
   },
+  SQUALL_SECRET_UNRESOLVED: {
+    exit: ExitCode.invalidInput,
+    summary: `A secret reference (\${env:NAME}, \${file:PATH}) names an unset variable or an unreadable file.`,
+  },
   SQUALL_FAULT_UNKNOWN: {
     exit: ExitCode.invalidInput,
     summary: 'No fault driver is registered for that kind.',
@@ -162,7 +166,10 @@ export class SpecError extends SquallError {
   readonly issues: SpecIssue[];
   constructor(
     issues: SpecIssue[],
-    code: 'SQUALL_SPEC_INVALID' | 'SQUALL_SPEC_UNREADABLE' = 'SQUALL_SPEC_INVALID',
+    code:
+      | 'SQUALL_SPEC_INVALID'
+      | 'SQUALL_SPEC_UNREADABLE'
+      | 'SQUALL_SECRET_UNRESOLVED' = 'SQUALL_SPEC_INVALID',
   ) {
     super(code, issues.map(formatSpecIssue).join('\n'));
     this.name = 'SpecError';

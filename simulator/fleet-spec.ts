@@ -103,7 +103,9 @@ const DeviceFields = {
   protocol: Protocol.optional(),
   clientId: DeviceTemplate.optional(),
   username: DeviceTemplate.optional(),
-  password: DeviceTemplate.optional(),
+  password: DeviceTemplate.meta({
+    description: `a template ({index}, {tenant}, {group}); may be a secret reference, resolved when the run starts: \${env:NAME} or \${file:PATH}`,
+  }).optional(),
   clean: z.boolean().optional(),
   sessionExpiry: Duration.optional(),
   // MQTT's keep alive is a two-byte count of seconds (MQTT 3.1.1 §3.1.2.10): at most 65535 s.

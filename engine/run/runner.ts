@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { ActiveFault, FaultTarget } from '../../agents/faults/driver.js';
 import { ExitCode, type Leftover, SquallError } from '../errors.js';
 import { encodeHistogram, type MetricsSource } from '../slo/metrics.js';
@@ -19,6 +19,7 @@ import { openJournal } from './journal.js';
 import type { AbortEvent, JournalEvent, PhaseName, RunEndEvent, VerdictEvent } from './journal-events.js';
 import { MetricsCollector, sliceToEvent } from './metrics-collector.js';
 import { buildPlan } from './plan.js';
+import { prepareRunSecrets } from './redact.js';
 import {
   type ActiveFaultRecord,
   DEFAULT_REVERT_POLICY,
@@ -78,6 +79,8 @@ export interface RunOptions {
   file: string;
   /** The file's source map (LoadedExperiment.source), for positioned errors at run start. */
   source?: SourceMap;
+  /** What `${env:NAME}` secret references read (the CLI passes its own); default process.env. */
+  env?: Readonly<Record<string, string | undefined>>;
   /** Directory for journal.jsonl, logs and reports. */
   outDir: string;
   environment: EnvironmentFactory;
@@ -118,12 +121,16 @@ export function createRunner(options: RunOptions): Runner {
 
 async function execute(options: RunOptions, active: Map<string, ActiveFaultRecord>): Promise<RunResult> {
   const { experiment } = options;
+  // Secret references stay unresolved in the journal; every event is scrubbed (redact.ts).
+  const { env: secretEnv = process.env, source } = options;
+  const secrets = prepareRunSecrets(experiment, { env: secretEnv, baseDir: dirname(options.file), source });
+  let live = experiment;
   const sliceMs = options.sliceMs ?? 1000;
   const durations = buildPlan(experiment).durations;
   const totalMs = durations.preflightMs + durations.baselineMs + durations.faultMs + durations.recoveryMs;
   const journal = openJournal(join(options.outDir, 'journal.jsonl'));
   const emit: typeof journal.append = (event, opts) => {
-    const stamped = journal.append(event, opts);
+    const stamped = journal.append(secrets.scrubber.value(event), opts);
     options.onEvent?.(stamped as JournalEvent);
     return stamped;
   };
@@ -164,7 +171,7 @@ async function execute(options: RunOptions, active: Map<string, ActiveFaultRecor
     runId: randomUUID(),
     experiment: experiment.metadata.name,
     file: options.file,
-    spec: experiment,
+    spec: secrets.journalSpec,
     squallVersion: SQUALL_VERSION,
     node: process.version,
     host: hostname(),
@@ -185,7 +192,8 @@ async function execute(options: RunOptions, active: Map<string, ActiveFaultRecor
 
   try {
     enterPhase('setup');
-    env = await options.environment(experiment, {
+    live = secrets.resolve();
+    env = await options.environment(live, {
       runDir: options.outDir,
       log,
       file: options.file,
@@ -243,7 +251,7 @@ async function execute(options: RunOptions, active: Map<string, ActiveFaultRecor
     const faultStartMs = bounds.baseline[1];
     enterPhase('fault');
     bounds.fault = [faultStartMs, faultStartMs + durations.faultMs];
-    for (const fault of experiment.faults) {
+    for (const fault of live.faults) {
       faultTasks.push(
         runFault(fault, faultStartMs, {
           env,
@@ -362,6 +370,7 @@ async function execute(options: RunOptions, active: Map<string, ActiveFaultRecor
   enterPhase('done');
   emit({ type: 'run.end', exitCode, outcome }, { durable: true });
   journal.close();
+  error = secrets.scrubber.error(error);
   return { exitCode, outcome, journalPath: journal.path, verdict, leftovers, error, aborted: abortInfo };
 }
 

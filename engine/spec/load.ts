@@ -6,6 +6,7 @@
 import { SpecError, type SpecIssue } from '../errors.js';
 import { readSpecFile } from './read-spec.js';
 import { Experiment } from './schema.js';
+import { secretRefIssues } from './secret-refs.js';
 import { type SourceMap, sortIssues } from './source-map.js';
 import { checkExperiment, partialExperiment } from './validate.js';
 import type { VarValue } from './vars.js';
@@ -52,7 +53,8 @@ export function loadExperimentText(text: string, file: string, opts: LoadOptions
 /** As `loadExperimentText`, for a file already read as YAML (one parse when the kind is checked first). */
 export function experimentFromSource(yaml: YamlSource, file: string): LoadedExperiment {
   const { value, source, vars, issues: walkIssues } = yaml;
-  const issues: SpecIssue[] = [...walkIssues];
+  // Secret references are only checked for form here; they are resolved when the run starts.
+  const issues: SpecIssue[] = [...walkIssues, ...secretRefIssues(value, source)];
   const parsed = Experiment.safeParse(value, { error: friendlyZodError });
   if (parsed.success) {
     issues.push(...checkExperiment(parsed.data, source));

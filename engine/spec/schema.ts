@@ -6,7 +6,15 @@
  */
 import { z } from 'zod';
 import { FleetSpec } from '../../simulator/fleet-spec.js';
-import { Duration, DurationAtLeast, ObjectiveText, Offset, Percent, Rate } from './unit-schemas.js';
+import {
+  Duration,
+  DurationAtLeast,
+  ObjectiveText,
+  Offset,
+  Percent,
+  Rate,
+  secretText,
+} from './unit-schemas.js';
 import { describeInput } from './units.js';
 
 export { Duration, ObjectiveText, Offset, Percent, Rate };
@@ -61,7 +69,7 @@ const ReadyCheck = z.union([
 export const ManagedProcessSpec = z.strictObject({
   command: z.array(z.string()).min(1, { error: 'expected the argv to run, e.g. [node, server.js]' }),
   cwd: z.string().optional(),
-  env: z.record(z.string(), z.string()).optional(),
+  env: z.record(z.string(), secretText('the variable’s value')).optional(),
   ready: ReadyCheck.optional(),
 });
 
@@ -151,7 +159,7 @@ export const System = z.strictObject({
       t === undefined || t === 'none' ? undefined : t === 'embedded' ? TestbedSpec.parse({}) : t,
     )
     .meta({ description: "'embedded', or the testbed's options: { broker, workers, gateways, lab }" }),
-  brokers: z.record(Name, z.string()).optional(),
+  brokers: z.record(Name, secretText('a broker URL, e.g. mqtt://user:password@host:1883')).optional(),
   processes: z.record(Name, ManagedProcessSpec).optional(),
   proxies: z.record(Name, ProxySpec).optional(),
 });

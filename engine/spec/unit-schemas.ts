@@ -43,6 +43,16 @@ const DURATION = /^\+?\s*-?(\d+(\.\d+)?(ms|s|m|h|d))+$/;
 export const Duration = unit(parseDurationMs, DURATION, "a duration such as '250ms', '30s' or '5m'");
 
 /**
+ * A free-form string that may hold a secret reference (`${env:NAME}`, `${file:PATH}`), resolved
+ * only when the run starts (secret-refs.ts); the description says so in editors.
+ */
+export function secretText(what: string) {
+  return z.string().meta({
+    description: `${what}; may be a secret reference, resolved when the run starts: \${env:NAME} or \${file:PATH}`,
+  });
+}
+
+/**
  * A duration of at least `minMs`: intervals (`every`, timeouts) where 0 would spin a loop.
  * Every duration is at most MAX_DURATION_MS already (parseDurationMs).
  */

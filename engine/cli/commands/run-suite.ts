@@ -4,11 +4,11 @@
  * `<out>/NN-<name>/`, and writes the combined report into `<out>`. Exit code: the worst of the
  * experiments'. Ctrl-C stops the current experiment (rolled back) and skips the rest.
  */
-import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ExitCode } from '../../errors.js';
 import { defaultEnvironment } from '../../run/environment.js';
 import { buildPlan, renderPlan } from '../../run/plan.js';
+import { makePrivateDir } from '../../run/private-files.js';
 import { describeActive } from '../../run/rollback.js';
 import { formatDurationMs } from '../../spec/units.js';
 import type { LoadedSuite, SuiteExperimentStep } from '../../suite/load.js';
@@ -36,7 +36,7 @@ export async function runLoadedSuite(loaded: LoadedSuite, flags: SuiteRunFlags, 
   }
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const outDir = resolve(io.cwd, flags.out ?? `runs/${loaded.suite.metadata.name}-${stamp}`);
-  mkdirSync(outDir, { recursive: true });
+  makePrivateDir(outDir);
   const display = new ProgressDisplay(io.stderr);
   say(`suite ${loaded.suite.metadata.name}: ${experiments.length} experiments\n`);
   const record = await runSuite({

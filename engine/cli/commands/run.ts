@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { writeReports } from '../../../reports/write.js';
@@ -6,6 +5,7 @@ import { ExitCode, SquallError } from '../../errors.js';
 import { escapeControlLines } from '../../escape.js';
 import { defaultEnvironment } from '../../run/environment.js';
 import { buildPlan, renderPlan } from '../../run/plan.js';
+import { makePrivateDir } from '../../run/private-files.js';
 import { describeActive } from '../../run/rollback.js';
 import { createRunner, type RunResult } from '../../run/runner.js';
 import { loadSpecFile } from '../../suite/kind.js';
@@ -71,13 +71,14 @@ export const runCommand: Command = {
     }
     const stamp = new Date().toISOString().replace(/[:.]/g, '-');
     const outDir = resolve(io.cwd, values.out ?? `runs/${experiment.metadata.name}-${stamp}`);
-    mkdirSync(outDir, { recursive: true });
+    makePrivateDir(outDir);
     const display = new ProgressDisplay(io.stderr);
     if (!values.json) io.stdout.write(renderPlan(plan));
     const runner = createRunner({
       experiment,
       file,
       source: loaded.source,
+      env: io.env,
       outDir,
       environment: defaultEnvironment,
       signal: io.signal,
