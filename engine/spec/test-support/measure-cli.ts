@@ -35,7 +35,9 @@ for (const job of jobs) {
   const wallMs = performance.now() - startedMs;
   // resourceUsage().maxRSS is in KiB.
   const maxRssMB = process.resourceUsage().maxRSS / 1024;
-  process.stdout.write(`${JSON.stringify({ argv: job.argv, exitCode, stdout, stderr, wallMs, maxRssMB })}\n`);
+  const line = `${JSON.stringify({ argv: job.argv, exitCode, stdout, stderr, wallMs, maxRssMB })}\n`;
+  // Written before the next job (and before exit): a pipe takes large writes asynchronously.
+  await new Promise<void>((resolve) => process.stdout.write(line, () => resolve()));
 }
 // Handles a command may leave (none should) must not keep the child alive.
 process.exit(0);
