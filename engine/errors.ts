@@ -2,6 +2,7 @@
  * Squall's one error table. Every error a user can see carries a stable `code`
  * (documented in README.md, checked by errors.test.ts) and maps to one process exit code.
  */
+import { escapeControl, excerpt } from './escape.js';
 
 /** Process exit codes (ARCHITECTURE.md, "Run lifecycle"). */
 export const ExitCode = {
@@ -30,6 +31,10 @@ export const ERROR_CODES = {
   SQUALL_VAR_INVALID: {
     exit: ExitCode.invalidInput,
     summary: 'A --var override is malformed or names no variable.',
+  },
+  SQUALL_SECRET_UNRESOLVED: {
+    exit: ExitCode.invalidInput,
+    summary: `A secret reference (\${env:NAME}, \${file:PATH}) names an unset variable or an unreadable file.`,
   },
   SQUALL_FAULT_UNKNOWN: {
     exit: ExitCode.invalidInput,
@@ -148,17 +153,27 @@ export interface SpecIssue {
   message: string;
 }
 
+/**
+ * `file:line:col field.path: message`, on one line: control characters in any part are escaped,
+ * and a path through a huge key is cut to an excerpt (the message already quotes it cut).
+ */
 export function formatSpecIssue(issue: SpecIssue): string {
   const where = `${issue.file}:${issue.line}:${issue.col}`;
-  return issue.path ? `${where} ${issue.path}: ${issue.message}` : `${where} ${issue.message}`;
+  const path = excerpt(issue.path, MAX_PATH_SHOWN);
+  return escapeControl(path ? `${where} ${path}: ${issue.message}` : `${where} ${issue.message}`);
 }
+
+const MAX_PATH_SHOWN = 200;
 
 /** Raised when an experiment file fails to load; carries every issue found, not just the first. */
 export class SpecError extends SquallError {
   readonly issues: SpecIssue[];
   constructor(
     issues: SpecIssue[],
-    code: 'SQUALL_SPEC_INVALID' | 'SQUALL_SPEC_UNREADABLE' = 'SQUALL_SPEC_INVALID',
+    code:
+      | 'SQUALL_SPEC_INVALID'
+      | 'SQUALL_SPEC_UNREADABLE'
+      | 'SQUALL_SECRET_UNRESOLVED' = 'SQUALL_SPEC_INVALID',
   ) {
     super(code, issues.map(formatSpecIssue).join('\n'));
     this.name = 'SpecError';

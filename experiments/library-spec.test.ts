@@ -7,16 +7,17 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { formatSpecIssue } from '../engine/errors.js';
 import { loadExperimentText } from '../engine/spec/load.js';
 import { validateExperiment } from '../engine/spec/validate.js';
-import { kindOfText } from '../engine/suite/kind.js';
+import { isSuite } from '../engine/suite/load.js';
 import { toFleetConfig } from '../simulator/fleet-spec.js';
 
 const ROOT = new URL('../', import.meta.url).pathname;
 // Suites (gameday.yaml) are checked with their experiments by engine/suite/load.test.ts.
 const files = readdirSync(join(ROOT, 'experiments')).filter(
-  (f) => f.endsWith('.yaml') && kindOfText(readFileSync(join(ROOT, 'experiments', f), 'utf8')) !== 'Suite',
+  (f) => f.endsWith('.yaml') && !isSuite(parseYaml(readFileSync(join(ROOT, 'experiments', f), 'utf8'))),
 );
 
 function issues(text: string): string[] {

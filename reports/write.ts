@@ -2,11 +2,11 @@
  * Writes the run's reports from its journal. Report formats are a registry (reports/formats.ts)
  * so a new one is one file; `squall run` writes every registered format into the run directory.
  */
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SquallError } from '../engine/errors.js';
 import { type JournalDefect, readJournal } from '../engine/run/journal.js';
 import type { JournalEvent } from '../engine/run/journal-events.js';
+import { writePrivateFile } from '../engine/run/private-files.js';
 import { reportFormats } from './formats.js';
 import { buildSummary, type RunSummary } from './summary.js';
 
@@ -55,11 +55,11 @@ export function writeReports(
     : reportFormats.values();
   for (const format of formats) {
     const path = join(outDir, format.fileName);
-    writeFileSync(path, format.render(summary, events, { linkBase: options.linkBase }));
+    writePrivateFile(path, format.render(summary, events, { linkBase: options.linkBase }));
     paths.push(path);
   }
   if (options.junitPath) {
-    writeFileSync(options.junitPath, reportFormats.get('junit')!.render(summary, events));
+    writePrivateFile(options.junitPath, reportFormats.get('junit')!.render(summary, events));
     paths.push(options.junitPath);
   }
   return { summary, paths, defects };

@@ -37,7 +37,7 @@ import { readFileSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { z } from 'zod';
 import { SquallError } from '../engine/errors.js';
-import { Duration, Percent, Rate } from '../engine/spec/unit-schemas.js';
+import { Duration, DurationAtLeast, Percent, Rate } from '../engine/spec/unit-schemas.js';
 import type { BrokerTarget, DeviceEngineInput, DeviceGroupInput } from './engine-config.js';
 import { parseBrokerUrl } from './engine-config.js';
 import { RECONNECT_STRATEGIES } from './reconnect.js';
@@ -57,8 +57,11 @@ const Protocol = z
   .transform((v): 4 | 5 => (v === 5 || v === '5' ? 5 : 4))
   .meta({ description: "MQTT protocol: '3.1.1' or 5" });
 
+/** Devices one fleet (and one group) may have: 10× the largest we have run (bench/testbed-100k). */
+export const MAX_DEVICES = 1_000_000;
+
 export const TelemetrySpec = z.strictObject({
-  every: Duration,
+  every: DurationAtLeast(1),
   qos: Qos.default(0),
   payloadBytes: z.number().int().min(17).max(268_435_000).default(64),
   topic: DeviceTemplate.default('t/{tenant}/{index}'),
@@ -82,7 +85,7 @@ export const ReconnectSpec = z.strictObject({
   strategy: z.enum(RECONNECT_STRATEGIES),
   base: Duration.prefault('1s'),
   cap: Duration.prefault('60s'),
-  maxAttempts: z.number().int().min(0).default(0).meta({ description: '0 = never give up' }),
+  maxAttempts: z.number().int().min(0).max(1_000_000).default(0).meta({ description: '0 = never give up' }),
   resetAfter: Duration.prefault('0s').meta({ description: 'a connection up this long resets the backoff' }),
 });
 
@@ -100,10 +103,15 @@ const DeviceFields = {
   protocol: Protocol.optional(),
   clientId: DeviceTemplate.optional(),
   username: DeviceTemplate.optional(),
-  password: DeviceTemplate.optional(),
+  password: DeviceTemplate.meta({
+    description: `a template ({index}, {tenant}, {group}); may be a secret reference, resolved when the run starts: \${env:NAME} or \${file:PATH}`,
+  }).optional(),
   clean: z.boolean().optional(),
   sessionExpiry: Duration.optional(),
-  keepalive: Duration.optional(),
+  // MQTT's keep alive is a two-byte count of seconds (MQTT 3.1.1 §3.1.2.10): at most 65535 s.
+  keepalive: Duration.refine((ms) => ms <= 65_535_000, {
+    error: 'must be at most 65535s (MQTT keep alive)',
+  }).optional(),
   telemetry: TelemetrySpec.optional(),
   commands: z.array(CommandSpec).optional(),
   will: WillSpec.optional(),
@@ -122,7 +130,7 @@ const DeviceFields = {
 
 export const DeviceGroupSpec = z.strictObject({
   name: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/i, { error: 'expected a name of letters, digits, - and _' }),
-  devices: z.number().int().min(0),
+  devices: z.number().int().min(0).max(MAX_DEVICES),
   tenant: z.string().min(1).optional().meta({
     description:
       "every device of this group belongs to this tenant (e.g. a noisy tenant's devices); fleet.tenants shares cover the other groups",
@@ -164,7 +172,7 @@ export const SinkSpec = z.strictObject({
 
 export const FleetSpec = z
   .strictObject({
-    devices: z.number().int().min(0).optional(),
+    devices: z.number().int().min(0).max(MAX_DEVICES).optional(),
     broker: z.string().default('cloud').meta({
       description:
         "a name from system.brokers (the embedded testbed's: cloud, edge-1...), or mqtt://host:port",
@@ -176,9 +184,10 @@ export const FleetSpec = z
       .number()
       .int()
       .min(1)
+      .max(100_000)
       .default(1000)
       .meta({ description: 'handshakes in flight at once' }),
-    connectTimeout: Duration.prefault('30s'),
+    connectTimeout: DurationAtLeast(1).prefault('30s'),
     tenants: z.record(z.string(), Percent).optional(),
     reconnect: ReconnectSpec.prefault({ strategy: 'full-jitter' }),
     seed: z.number().int().default(1),
@@ -204,8 +213,16 @@ export const FleetSpec = z
         message: 'required (or list groups with their devices)',
       });
     }
+    const groupsSum = (spec.groups ?? []).reduce((a, g) => a + g.devices, 0);
+    if (groupsSum > MAX_DEVICES) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['groups'],
+        message: `the groups add up to ${groupsSum} devices; a fleet has at most ${MAX_DEVICES}`,
+      });
+    }
     if (spec.devices !== undefined && spec.groups?.length) {
-      const sum = spec.groups.reduce((a, g) => a + g.devices, 0);
+      const sum = groupsSum;
       if (sum !== spec.devices) {
         ctx.addIssue({
           code: 'custom',

@@ -6,6 +6,7 @@
  */
 import type { z } from 'zod';
 import { Registry } from '../../engine/registry.js';
+import type { CapacityProblem, HostCapacity } from './capacity.js';
 
 /** What a fault is aimed at, as written in the experiment's `target:` block. */
 export interface FaultTarget {
@@ -110,6 +111,14 @@ export interface FaultDriver<P = unknown> {
   reach?(params: P, target: FaultTarget): FaultReach;
   /** Why this host cannot run the driver (missing tool or kernel module), or undefined. */
   unavailable?(): Promise<string | undefined>;
+  /**
+   * Params that ask for more than the host has (cores, memory, disk), checked before anything
+   * runs: at validate time against this machine for the local agent, at run start against what
+   * a remote agent reported in Hello (capacity.ts). Empty when the params fit.
+   */
+  checkCapacity?(params: P, host: HostCapacity): CapacityProblem[];
+  /** Paths whose filesystem `checkCapacity` needs (stress.disk's `path`), asked of remote agents. */
+  capacityPaths?(params: P): string[];
 }
 
 /** Every fault driver Squall knows. Driver files register themselves on import. */

@@ -19,6 +19,10 @@ export const stressCpu = defineFaultDriver({
   summary: 'Burn CPU: workers × load of a core (capped at the cores this host has).',
   params: Params,
   targets: ['host'],
+  checkCapacity: (p, host) =>
+    p.workers > host.cpus
+      ? [{ param: 'workers', message: `${p.workers} workers exceed the ${host.cpus} cores of ${host.name}` }]
+      : [],
   async inject(ctx, p) {
     requireSelf(ctx, 'stress.cpu');
     const cores = availableParallelism();

@@ -6,6 +6,7 @@
 import { freemem, totalmem } from 'node:os';
 import { z } from 'zod';
 import { Percent } from '../../engine/spec/schema.js';
+import { formatCapacityBytes } from './capacity.js';
 import { defineFaultDriver } from './driver.js';
 import { formatBytes, requireSelf, Size, startMemoryWorker } from './stress.js';
 
@@ -22,6 +23,14 @@ export const stressMemory = defineFaultDriver({
   summary: 'Hold memory (e.g. 512MB), capped by a share of total memory and a free-memory floor.',
   params: Params,
   targets: ['host'],
+  // Free memory changes by the minute and is checked when injecting; the share cap is known now.
+  checkCapacity(p, host) {
+    const cap = host.totalMemoryBytes * p.maxShare;
+    if (p.size <= cap) return [];
+    const share = `${(p.maxShare * 100).toFixed(0)}%`;
+    const message = `${formatCapacityBytes(p.size)} exceeds the cap ${formatCapacityBytes(cap)} (maxShare ${share} of the ${formatCapacityBytes(host.totalMemoryBytes)} of ${host.name})`;
+    return [{ param: 'size', message }];
+  },
   async inject(ctx, p) {
     requireSelf(ctx, 'stress.memory');
     const cap = Math.min(totalmem() * p.maxShare, freemem() - KEEP_FREE_BYTES);

@@ -7,25 +7,21 @@ import { hostname } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { z } from 'zod';
 import { SquallError } from '../../engine/errors.js';
+import { parseSizeBytes, type UnitError } from '../../engine/spec/units.js';
 
-const SIZE = /^\s*(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|KiB|MiB|GiB)\s*$/;
-const UNIT_BYTES: Record<string, number> = {
-  B: 1,
-  KB: 1e3,
-  MB: 1e6,
-  GB: 1e9,
-  KiB: 1024,
-  MiB: 1024 ** 2,
-  GiB: 1024 ** 3,
-};
+const SIZE = /^\s*(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$/;
 
-/** `256MB`, `1GiB` → bytes. */
+/** `256MB`, `1GiB` → bytes (at most 1 PiB, so `100000000GiB` is an error, not 1e17 bytes). */
 export const Size = z
   .string()
   .regex(SIZE, "expected a size such as '256MB' or '1GiB'")
-  .transform((text) => {
-    const m = SIZE.exec(text)!;
-    return Math.round(Number(m[1]) * UNIT_BYTES[m[2]!]!);
+  .transform((text, ctx) => {
+    try {
+      return parseSizeBytes(text);
+    } catch (err) {
+      ctx.issues.push({ code: 'custom', message: (err as UnitError).message, input: text });
+      return z.NEVER;
+    }
   });
 
 export const formatBytes = (bytes: number) => `${(bytes / 1024 ** 2).toFixed(0)} MiB`;

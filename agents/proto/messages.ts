@@ -7,6 +7,7 @@
 export interface HelloRequest {
   controller: string;
   controller_time_ms: number;
+  statfs_paths?: string[];
 }
 
 export interface DriverInfo {
@@ -24,6 +25,20 @@ export interface Limits {
   max_ttl_ms: number;
 }
 
+export interface WireFilesystem {
+  path: string;
+  exists: boolean;
+  total_bytes: number;
+  free_bytes: number;
+}
+
+export interface Resources {
+  cpus: number;
+  total_memory_bytes: number;
+  free_memory_bytes: number;
+  filesystems: WireFilesystem[];
+}
+
 export interface AgentInfo {
   version: string;
   host: string;
@@ -32,6 +47,8 @@ export interface AgentInfo {
   agent_time_ms: number;
   active_faults: number;
   recovered_at_start: number;
+  /** Null from an agent that predates it. */
+  resources: Resources | null;
 }
 
 export interface WireTarget {

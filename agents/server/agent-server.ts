@@ -21,6 +21,7 @@ import { type AutoRevert, createFaultTable } from './fault-table.js';
 import { openLedger } from './ledger.js';
 import { checkPlainTextListen, isUnixListen, restrictSocket } from './plain-text.js';
 import { createPolicyGate, DEFAULT_POLICY, type Policy } from './policy.js';
+import { hostResources } from './resources.js';
 import { handleSession, type LiveSession, type PeerCall, peerCommonName } from './session.js';
 import { createShardHost, SHARD_DRIVER_NAME } from './shards.js';
 
@@ -156,6 +157,7 @@ export function createAgentServer(options: AgentServerOptions): AgentServer {
             agent_time_ms: clock(),
             active_faults: table.count(),
             recovered_at_start: recoveredAtStart,
+            resources: hostResources(call.request.statfs_paths),
           }),
         (err) => callback(toGrpcError(err)),
       );

@@ -3,8 +3,10 @@
  * errors turned into SQUALL_USAGE messages that suggest the nearest flag or name for a typo
  * (engine/spec/did-you-mean.ts, as spec fields do) and point at the command's --help.
  */
+
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { SquallError } from '../errors.js';
+import { excerpt } from '../escape.js';
 import { closest } from '../spec/did-you-mean.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
@@ -44,5 +46,5 @@ function flagError(command: string, err: NodeJS.ErrnoException, options: Options
  */
 export function unknownName(what: string, given: string, choices: readonly string[]): string {
   const near = closest(given, choices);
-  return `unknown ${what} '${given}'${near ? ` (did you mean '${near}'?)` : ''}; expected one of: ${choices.join(', ')}`;
+  return `unknown ${what} '${excerpt(given)}'${near ? ` (did you mean '${near}'?)` : ''}; expected one of: ${choices.join(', ')}`;
 }

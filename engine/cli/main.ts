@@ -2,7 +2,9 @@
  * `squall`: dispatches to sub-commands. Pure of process globals (the entry point in bin.ts
  * owns signals and the exit code), so tests call `main(argv, io)` directly.
  */
+
 import { ExitCode, exitCodeOf, isSquallError } from '../errors.js';
+import { escapeControlLines, excerpt } from '../escape.js';
 import { SQUALL_VERSION } from '../version.js';
 import type { CliIO, Command } from './command.js';
 import { commands } from './commands/index.js';
@@ -62,7 +64,9 @@ export async function main(argv: string[], io: CliIO = defaultIO()): Promise<num
   try {
     return await command.run(rest, io);
   } catch (err) {
-    if (isSquallError(err)) io.stderr.write(`squall ${name}: ${err.message} [${err.code}]\n`);
+    // Messages echo user text (a --var, a path, an agent's reply): control characters escaped.
+    if (isSquallError(err))
+      io.stderr.write(`squall ${name}: ${escapeControlLines(err.message)} [${err.code}]\n`);
     else io.stderr.write(`squall ${name}: internal error: ${(err as Error)?.stack ?? String(err)}\n`);
     return exitCodeOf(err);
   }

@@ -3,8 +3,8 @@
  * faults, key SLIs). Elsewhere (CI logs): a plain line per phase change, fault event and every
  * `plainEveryMs`, so logs stay readable and short.
  */
-
 import { formatNumber, formatObjective, formatSliValue } from '../../reports/format.js';
+import { escapeControl, escapeControlLines } from '../escape.js';
 import type { JournalEvent } from '../run/journal-events.js';
 import type { RunProgress } from '../run/runner.js';
 import type { LiveSlo } from '../slo/live.js';
@@ -21,7 +21,9 @@ export function formatClock(ms: number): string {
 }
 
 /** One SLO on the live line: `zero-loss 0 (== 0) met`, `lost? 312 pending`, `waiting for recovery`. */
-function sloItem(slo: LiveSlo): string {
+function sloItem(live: LiveSlo): string {
+  // Names are the user's text: escaped, so an ESC in a name cannot drive the terminal.
+  const slo = { ...live, name: escapeControl(live.name) };
   const value = formatSliValue(slo.value, slo.unit, slo.objective);
   const objective = formatObjective(slo.objective, slo.unit);
   switch (slo.state) {
@@ -67,7 +69,7 @@ export interface ProgressLineOptions {
 export function formatProgressLine(p: RunProgress, options: ProgressLineOptions = {}): string {
   const width = options.width ?? Number.POSITIVE_INFINITY;
   const head = `[${p.phase}] ${formatClock(p.elapsedMs)}/${formatClock(p.totalMs)}`;
-  const faultsFull = p.activeFaults.length ? ` faults: ${p.activeFaults.join(',')}` : '';
+  const faultsFull = p.activeFaults.length ? ` faults: ${escapeControl(p.activeFaults.join(','))}` : '';
   const faultsShort = p.activeFaults.length ? ` faults: ${p.activeFaults.length}` : '';
   const ordered = p.slos
     .map((slo, i) => ({ slo, i, text: sloItem(slo) }))
@@ -168,7 +170,8 @@ export class ProgressDisplay {
   message(text: string): void {
     if (this.#lineShown) this.out.write('\r\x1b[2K');
     this.#lineShown = false;
-    this.out.write(`${text}\n`);
+    // Events carry user and agent text; only our own escapes (above) may reach the terminal.
+    this.out.write(`${escapeControlLines(text)}\n`);
   }
 
   /** Clears the live line so the final summary starts on a clean line. */

@@ -71,11 +71,12 @@ export function clientCredentials(
   );
 }
 
-/** Says Hello to an agent: its info and one clock sample. */
+/** Says Hello to an agent: its info and one clock sample; `statfsPaths` asks for those filesystems' sizes. */
 export async function helloAgent(
   client: grpc.Client,
   name: string,
   timeoutMs: number,
+  statfsPaths: readonly string[] = [],
 ): Promise<{ info: AgentInfo; sample: ClockSample }> {
   const sentMs = Date.now();
   const info = await new Promise<AgentInfo>((ok, fail) =>
@@ -88,7 +89,11 @@ export async function helloAgent(
         ): void;
       }
     ).Hello(
-      { controller: `squall ${SQUALL_VERSION} on ${hostname()}`, controller_time_ms: sentMs },
+      {
+        controller: `squall ${SQUALL_VERSION} on ${hostname()}`,
+        controller_time_ms: sentMs,
+        statfs_paths: [...statfsPaths],
+      },
       { deadline: Date.now() + timeoutMs },
       (err, value) => (err ? fail(fromGrpcError(err, name)) : ok(value!)),
     ),

@@ -53,6 +53,8 @@ export interface ConnectOptions {
   log?: (message: string) => void;
   /** Called when the agent reverted a fault on its own (deadline, lease) or failed to. */
   onFaultEvent?: (event: { faultId: string; what: string; message: string }) => void;
+  /** Filesystems whose size the first Hello asks for (capacity checks of stress.disk). */
+  statfsPaths?: readonly string[];
 }
 
 export interface AgentConnection extends FaultInjector {
@@ -122,7 +124,7 @@ export async function connectAgent(
 
   let info: AgentInfo;
   try {
-    const hello = await helloAgent(client, name, timeoutMs);
+    const hello = await helloAgent(client, name, timeoutMs, options.statfsPaths);
     info = hello.info;
     // The first round trip includes connecting (TCP, TLS): a poor clock sample. A few more on
     // the open connection bound the offset's error by half their (sub-ms) round trip.

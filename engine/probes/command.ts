@@ -5,13 +5,14 @@
  */
 import { spawn } from 'node:child_process';
 import { z } from 'zod';
+import { secretText } from '../spec/unit-schemas.js';
 import { type Attempt, createPeriodicProbe } from './periodic.js';
 import { defineProbeKind } from './probe.js';
 
 const Params = z.strictObject({
   argv: z.array(z.string()).min(1, { error: 'expected the argv to run, e.g. [curl, -fsS, http://...]' }),
   cwd: z.string().optional(),
-  env: z.record(z.string(), z.string()).optional(),
+  env: z.record(z.string(), secretText('the variable’s value')).optional(),
 });
 export type CommandProbeParams = z.output<typeof Params>;
 

@@ -7,6 +7,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { z } from 'zod';
+import { secretText } from '../spec/unit-schemas.js';
 import { type Attempt, createPeriodicProbe } from './periodic.js';
 import { defineProbeKind } from './probe.js';
 
@@ -29,7 +30,7 @@ const Params = z.strictObject({
     .union([StatusSpec, z.array(StatusSpec).min(1)])
     .default('200-399')
     .transform((s) => (Array.isArray(s) ? s : [s]).map(toRange)),
-  headers: z.record(z.string(), z.string()).optional(),
+  headers: z.record(z.string(), secretText('a header value')).optional(),
   body: z.string().optional(),
 });
 export type HttpProbeParams = z.output<typeof Params>;

@@ -23,7 +23,9 @@ import '../catalog.js';
 import { probeKinds } from '../probes/probe.js';
 import type { MetricsSource } from '../slo/metrics.js';
 import type { TestbedSpec } from '../spec/schema.js';
+import { noSourceMap } from '../spec/source-map.js';
 import { startManagedProcesses } from './managed-processes.js';
+import { checkRemoteCapacity, statfsPathsByAgent } from './remote-capacity.js';
 import type { EnvironmentFactory, FaultInjector, RunEnvironment } from './runner.js';
 
 export interface EnvironmentExtras {
@@ -35,13 +37,16 @@ export interface EnvironmentExtras {
   agentOptions?: ConnectOptions;
 }
 
-/** Connects every agent under `agents:` except `local`, all or none. */
+/** Connects every agent under `agents:` except `local`, all or none; `statfsPaths` per agent name. */
 async function connectAgents(
   specs: Record<string, AgentAddressSpec>,
   options: ConnectOptions,
+  statfsPaths: Map<string, string[]>,
 ): Promise<AgentConnection[]> {
   const names = Object.keys(specs).filter((name) => name !== 'local');
-  const settled = await Promise.allSettled(names.map((name) => connectAgent(name, specs[name]!, options)));
+  const settled = await Promise.allSettled(
+    names.map((name) => connectAgent(name, specs[name]!, { ...options, statfsPaths: statfsPaths.get(name) })),
+  );
   const connected = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
   const failed = settled.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
   if (failed.length > 0) {
@@ -57,7 +62,7 @@ async function connectAgents(
 }
 
 export function createDefaultEnvironment(extras: EnvironmentExtras = {}): EnvironmentFactory {
-  return async (experiment, { runDir, log, file, sliceMs }): Promise<RunEnvironment> => {
+  return async (experiment, { runDir, log, file, sliceMs, source }): Promise<RunEnvironment> => {
     // Teardown runs in reverse start order, also when a later step fails.
     const stops: (() => Promise<unknown>)[] = [];
     const teardown = async () => {
@@ -68,12 +73,14 @@ export function createDefaultEnvironment(extras: EnvironmentExtras = {}): Enviro
       // Connect every remote agent first (version, drivers, clock offset, lease): an unreachable
       // or unauthorised agent fails the run before anything is started or injected.
       // Relative TLS paths under `agents:` are read from the experiment file's folder.
-      const remote = await connectAgents(experiment.agents ?? {}, {
-        baseDir: file ? dirname(file) : process.cwd(),
-        ...extras.agentOptions,
-        log,
-      });
+      const remote = await connectAgents(
+        experiment.agents ?? {},
+        { baseDir: file ? dirname(file) : process.cwd(), ...extras.agentOptions, log },
+        statfsPathsByAgent(experiment),
+      );
       stops.push(() => Promise.allSettled(remote.map((c) => c.close())));
+      // Before anything starts: stress faults that ask an agent for more than it reported.
+      checkRemoteCapacity(experiment, remote, source ?? noSourceMap(file), log);
 
       const testbed = experiment.system.testbed
         ? await startTestbedFor(experiment.system.testbed, log)

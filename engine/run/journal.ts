@@ -5,7 +5,16 @@
  * loss — asynchronously, on libuv's thread pool, because a blocking fsync stalls the event loop
  * for milliseconds and would make the next fault late (bench/runner-jitter).
  */
-import { closeSync, fsync, fsyncSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fchmodSync,
+  fsync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  writeSync,
+} from 'node:fs';
 import { dirname } from 'node:path';
 import type { JournalEvent, JournalEventInput } from './journal-events.js';
 
@@ -22,8 +31,11 @@ export interface Journal {
 }
 
 export function openJournal(path: string, now: () => number = Date.now): Journal {
-  mkdirSync(dirname(path), { recursive: true });
-  const fd = openSync(path, 'w');
+  // Private: a run's journal is the record of what was done to which hosts (docs/security-input.md).
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  const fd = openSync(path, 'w', 0o600);
+  // The mode above applies only when the file is created; a rerun into the same --out reuses it.
+  fchmodSync(fd, 0o600);
   const written: JournalEvent[] = [];
   let seq = 0;
   let closed = false;

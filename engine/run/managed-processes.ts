@@ -7,7 +7,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { createWriteStream, type WriteStream } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
@@ -17,6 +17,7 @@ import type { ManagedProcess } from '../../agents/faults/driver.js';
 import { procState } from '../../agents/faults/proc.js';
 import { SquallError } from '../errors.js';
 import type { ManagedProcessSpec } from '../spec/schema.js';
+import { makePrivateDir, PRIVATE_FILE_MODE } from './private-files.js';
 
 export type ManagedProcessConfig = z.output<typeof ManagedProcessSpec>;
 
@@ -129,8 +130,8 @@ export function createManagedProcess(
 
     async start() {
       if (isRunning(child)) return;
-      mkdirSync(options.logDir, { recursive: true });
-      stream ??= createWriteStream(logFile, { flags: 'a' });
+      makePrivateDir(options.logDir);
+      stream ??= createWriteStream(logFile, { flags: 'a', mode: PRIVATE_FILE_MODE });
       const c = spawn(argv[0]!, argv.slice(1), {
         cwd: resolve(options.baseDir ?? process.cwd(), config.cwd ?? '.'),
         env: { ...process.env, ...config.env },

@@ -6,6 +6,8 @@
  * Offsets are ms from the start of the baseline: preflight has a negative offset, faults start
  * at `baseline + at`.
  */
+
+import { escapeControlLines } from '../escape.js';
 import type { Experiment, TargetSpec } from '../spec/schema.js';
 import { formatDurationMs } from '../spec/units.js';
 
@@ -184,5 +186,6 @@ export function renderPlan(plan: Plan): string {
       ? radius.map(([k, v]) => `  ${k!.padEnd(9)}  ${v}`)
       : ['  nothing: this experiment injects no faults']),
   ];
-  return `${lines.join('\n')}\n`;
+  // Targets and names are user text: shown with control characters escaped (escape.ts).
+  return `${escapeControlLines(lines.join('\n'))}\n`;
 }

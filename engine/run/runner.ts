@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { ActiveFault, FaultTarget } from '../../agents/faults/driver.js';
 import { ExitCode, type Leftover, SquallError } from '../errors.js';
 import { type LiveContext, LiveScoreboard, type LiveSlo } from '../slo/live.js';
@@ -17,6 +17,7 @@ import type { FaultTiming } from '../slo/recovery.js';
 import type { WindowName } from '../slo/windows.js';
 import { resolveRunbook } from '../spec/runbook.js';
 import type { Experiment, FaultSpec } from '../spec/schema.js';
+import type { SourceMap } from '../spec/source-map.js';
 import { SQUALL_VERSION } from '../version.js';
 import { openJournal } from './journal.js';
 import type {
@@ -30,6 +31,7 @@ import type {
 import { MetricsCollector, sliceToEvent } from './metrics-collector.js';
 import { MetricsLoop } from './metrics-loop.js';
 import { buildPlan } from './plan.js';
+import { prepareRunSecrets } from './redact.js';
 import {
   type ActiveFaultRecord,
   DEFAULT_REVERT_POLICY,
@@ -67,6 +69,8 @@ export type EnvironmentFactory = (
     file?: string;
     /** The slice grid (metrics.ts): sources date counts on it. */
     sliceMs: number;
+    /** Where each field was written, to position problems found at run start (agent capacity). */
+    source?: SourceMap;
   },
 ) => Promise<RunEnvironment>;
 
@@ -89,6 +93,10 @@ export interface AbortReason {
 export interface RunOptions {
   experiment: Experiment;
   file: string;
+  /** The file's source map (LoadedExperiment.source), for positioned errors at run start. */
+  source?: SourceMap;
+  /** What `${env:NAME}` secret references read (the CLI passes its own); default process.env. */
+  env?: Readonly<Record<string, string | undefined>>;
   /** Directory for journal.jsonl, logs and reports. */
   outDir: string;
   environment: EnvironmentFactory;
@@ -129,12 +137,16 @@ export function createRunner(options: RunOptions): Runner {
 
 async function execute(options: RunOptions, active: Map<string, ActiveFaultRecord>): Promise<RunResult> {
   const { experiment } = options;
+  // Secret references stay unresolved in the journal; every event is scrubbed (redact.ts).
+  const { env: secretEnv = process.env, source } = options;
+  const secrets = prepareRunSecrets(experiment, { env: secretEnv, baseDir: dirname(options.file), source });
+  let live = experiment;
   const sliceMs = options.sliceMs ?? 1000;
   const durations = buildPlan(experiment).durations;
   const totalMs = durations.preflightMs + durations.baselineMs + durations.faultMs + durations.recoveryMs;
   const journal = openJournal(join(options.outDir, 'journal.jsonl'));
   const emit: typeof journal.append = (event, opts) => {
-    const stamped = journal.append(event, opts);
+    const stamped = journal.append(secrets.scrubber.value(event), opts);
     options.onEvent?.(stamped as JournalEvent);
     return stamped;
   };
@@ -182,7 +194,7 @@ async function execute(options: RunOptions, active: Map<string, ActiveFaultRecor
     runId: randomUUID(),
     experiment: experiment.metadata.name,
     file: options.file,
-    spec: experiment,
+    spec: secrets.journalSpec,
     runbook: resolveRunbook(options.file, experiment.metadata.runbook),
     squallVersion: SQUALL_VERSION,
     node: process.version,
@@ -204,7 +216,14 @@ async function execute(options: RunOptions, active: Map<string, ActiveFaultRecor
 
   try {
     enterPhase('setup');
-    env = await options.environment(experiment, { runDir: options.outDir, log, file: options.file, sliceMs });
+    live = secrets.resolve();
+    env = await options.environment(live, {
+      runDir: options.outDir,
+      log,
+      file: options.file,
+      sliceMs,
+      source: options.source,
+    });
     runAbort.signal.throwIfAborted();
     for (const source of env.sources) await source.start?.();
     // Slices start on the grid (multiples of sliceMs), where sources date their counts.
@@ -271,7 +290,7 @@ async function execute(options: RunOptions, active: Map<string, ActiveFaultRecor
     const faultStartMs = bounds.baseline[1];
     enterPhase('fault', faultStartMs);
     bounds.fault = [faultStartMs, faultStartMs + durations.faultMs];
-    for (const fault of experiment.faults) {
+    for (const fault of live.faults) {
       faultTasks.push(
         runFault(fault, faultStartMs, {
           env,
@@ -398,13 +417,15 @@ async function execute(options: RunOptions, active: Map<string, ActiveFaultRecor
   let outcome: RunOutcome;
   if (leftovers.length > 0) [exitCode, outcome] = [ExitCode.rollbackFailed, 'rollback_failed'];
   else if (abortInfo && abortInfo.reason !== 'error') [exitCode, outcome] = [ExitCode.aborted, 'aborted'];
-  else if (error) [exitCode, outcome] = [error.exitCode, 'error'];
+  else if (error)
+    [exitCode, outcome] = [error.exitCode, error.exitCode === ExitCode.invalidInput ? 'invalid' : 'error'];
   else if (verdict && verdict.hypothesis !== 'holds')
     [exitCode, outcome] = [ExitCode.sloBreached, 'slo_breached'];
   else [exitCode, outcome] = [ExitCode.ok, 'passed'];
   enterPhase('done');
   emit({ type: 'run.end', exitCode, outcome }, { durable: true });
   journal.close();
+  error = secrets.scrubber.error(error);
   return { exitCode, outcome, journalPath: journal.path, verdict, leftovers, error, aborted: abortInfo };
 }
 

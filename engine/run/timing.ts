@@ -4,6 +4,7 @@
  * median lateness to ~0.03 ms but, on a loaded 2-core machine, the busy process gets
  * descheduled and the p99 goes from ~3 ms to 10–80 ms (bench/runner-jitter), so we do not spin.
  */
+import { MAX_TIMER_MS } from '../spec/limits.js';
 
 /** Resolves at `dueMs` (epoch ms) or rejects with the signal's reason when aborted first. */
 export function sleepUntil(dueMs: number, signal?: AbortSignal, now: () => number = Date.now): Promise<void> {
@@ -18,7 +19,9 @@ export function sleepUntil(dueMs: number, signal?: AbortSignal, now: () => numbe
     const poll = () => {
       const leftMs = dueMs - now();
       if (leftMs > 0) {
-        timer = setTimeout(poll, leftMs);
+        // Node takes a delay over 2^31−1 ms as 1 ms (and warns): a 25-day wait would spin.
+        // Waiting at most that long and re-arming reaches any due time.
+        timer = setTimeout(poll, Math.min(leftMs, MAX_TIMER_MS));
         return;
       }
       signal?.removeEventListener('abort', onAbort);

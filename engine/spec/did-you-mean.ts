@@ -14,17 +14,23 @@ export function editDistance(a: string, b: string): number {
   return prev[b.length]!;
 }
 
+/** Names longer than this get no suggestion: the distance is quadratic in the lengths. */
+const MAX_NAME_CHARS = 64;
+
 /** The candidate nearest to `name`, if it is near enough to be a plausible typo. */
 export function closest(name: string, candidates: readonly string[]): string | undefined {
+  if (name.length > MAX_NAME_CHARS) return undefined;
+  const limit = Math.max(2, Math.floor(name.length / 3));
   let best: string | undefined;
   let bestDistance = Number.POSITIVE_INFINITY;
   for (const c of candidates) {
+    // The distance is at least the difference in length: no need to compute a hopeless one.
+    if (Math.abs(c.length - name.length) > limit) continue;
     const d = editDistance(name.toLowerCase(), c.toLowerCase());
     if (d < bestDistance) {
       best = c;
       bestDistance = d;
     }
   }
-  const limit = Math.max(2, Math.floor(name.length / 3));
   return bestDistance <= limit ? best : undefined;
 }

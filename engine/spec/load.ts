@@ -3,14 +3,15 @@
  * cross-field and registry checks (`validate.ts`). Every problem found is collected and
  * thrown at once as a SpecError, each issue positioned as `file:line:col field.path: message`.
  */
-import { readFile } from 'node:fs/promises';
 import { SpecError, type SpecIssue } from '../errors.js';
+import { readSpecFile } from './read-spec.js';
 import { checkRunbook } from './runbook.js';
 import { Experiment } from './schema.js';
-import { sortIssues } from './source-map.js';
+import { secretRefIssues } from './secret-refs.js';
+import { type SourceMap, sortIssues } from './source-map.js';
 import { checkExperiment, partialExperiment } from './validate.js';
 import type { VarValue } from './vars.js';
-import { readYamlSource } from './yaml-source.js';
+import { readYamlSource, type YamlSource } from './yaml-source.js';
 import { friendlyZodError, specIssuesFromZod } from './zod-issues.js';
 
 /** An experiment that loaded cleanly, with the vars that were in effect. */
@@ -19,6 +20,8 @@ export interface LoadedExperiment {
   experiment: Experiment;
   /** Declared vars with `--var` overrides applied. */
   vars: Record<string, VarValue>;
+  /** Where each field was written, for problems found later (at run start). */
+  source: SourceMap;
 }
 
 export interface LoadOptions {
@@ -28,43 +31,40 @@ export interface LoadOptions {
   label?: string;
   /** Where the file is on disk, for checks relative to it (`metadata.runbook`). */
   path?: string;
+  /** Largest file accepted (`--max-file-size`); default 1 MiB (limits.ts). */
+  maxFileBytes?: number;
 }
 
 /**
  * Reads and validates an experiment file. Throws SpecError (SQUALL_SPEC_UNREADABLE when the
- * file cannot be read, SQUALL_SPEC_INVALID with every issue otherwise), or SquallError
+ * file cannot be read, SQUALL_SPEC_INVALID with every issue otherwise, including a file over
+ * the size cap or not UTF-8), or SquallError
  * SQUALL_VAR_INVALID when an override names a variable the file does not declare.
  */
 export async function loadExperimentFile(path: string, opts: LoadOptions = {}): Promise<LoadedExperiment> {
-  const text = await readSpecFile(path, opts.label ?? path, 'experiment');
+  const text = await readSpecFile(path, opts.label ?? path, 'experiment', { maxBytes: opts.maxFileBytes });
   return { ...loadExperimentText(text, opts.label ?? path, { ...opts, path }), file: path };
 }
 
-/** A spec file's text; SpecError SQUALL_SPEC_UNREADABLE, named by `label`, when it cannot be read. */
-export async function readSpecFile(
-  path: string,
-  label: string,
-  what: 'experiment' | 'suite',
-): Promise<string> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (err) {
-    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message;
-    throw new SpecError(
-      [{ file: label, line: 1, col: 1, path: '', message: `cannot read the ${what} file: ${reason}` }],
-      'SQUALL_SPEC_UNREADABLE',
-    );
-  }
-}
+export { readSpecFile } from './read-spec.js';
 
 /** As `loadExperimentFile`, for text already in memory; `file` names it in issues (`label` is ignored). */
 export function loadExperimentText(text: string, file: string, opts: LoadOptions = {}): LoadedExperiment {
-  const { value, source, vars, issues: walkIssues } = readYamlSource(text, file, opts.vars);
-  const issues: SpecIssue[] = [...walkIssues];
+  return experimentFromSource(readYamlSource(text, file, opts.vars), file, opts.path);
+}
+
+/**
+ * As `loadExperimentText`, for a file already read as YAML (one parse when the kind is checked
+ * first). `path`: where the file is on disk, for checks relative to it (`metadata.runbook`).
+ */
+export function experimentFromSource(yaml: YamlSource, file: string, path?: string): LoadedExperiment {
+  const { value, source, vars, issues: walkIssues } = yaml;
+  // Secret references are only checked for form here; they are resolved when the run starts.
+  const issues: SpecIssue[] = [...walkIssues, ...secretRefIssues(value, source)];
   const parsed = Experiment.safeParse(value, { error: friendlyZodError });
   if (parsed.success) {
     issues.push(...checkExperiment(parsed.data, source));
-    if (opts.path) issues.push(...checkRunbook(opts.path, parsed.data.metadata.runbook, source));
+    if (path) issues.push(...checkRunbook(path, parsed.data.metadata.runbook, source));
   } else {
     issues.push(...specIssuesFromZod(parsed.error.issues, { schema: Experiment, input: value, source }));
     // Still run the cross-field checks on the parts that did parse, so one run shows everything.
@@ -76,7 +76,7 @@ export function loadExperimentText(text: string, file: string, opts: LoadOptions
     const rest = issues.slice(walkIssues.length).filter((i) => !varPaths.has(i.path));
     throw new SpecError(sortIssues(dedupe([...walkIssues, ...rest])));
   }
-  return { file, experiment: parsed.data, vars: vars as Record<string, VarValue> };
+  return { file, experiment: parsed.data, vars: vars as Record<string, VarValue>, source };
 }
 
 /** The same problem can surface twice (e.g. a var and the schema); report it once. */

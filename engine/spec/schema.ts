@@ -6,7 +6,15 @@
  */
 import { z } from 'zod';
 import { FleetSpec } from '../../simulator/fleet-spec.js';
-import { Duration, ObjectiveText, Offset, Percent, Rate } from './unit-schemas.js';
+import {
+  Duration,
+  DurationAtLeast,
+  ObjectiveText,
+  Offset,
+  Percent,
+  Rate,
+  secretText,
+} from './unit-schemas.js';
 import { describeInput } from './units.js';
 
 export { Duration, ObjectiveText, Offset, Percent, Rate };
@@ -26,9 +34,19 @@ const SourceName = z
     error: "expected 'fleet', 'fleet.<tenant>' or a probe's name",
   })
   .max(71);
-const HostPort = z
-  .string()
-  .regex(/^[^\s:]+:\d{1,5}$/, { error: "expected 'host:port', e.g. '127.0.0.1:8080'" });
+/** `host:port`, the port within 1–65535 (0 too where `minPort` is 0: a listener's "any free port"). */
+const hostPort = (minPort: 0 | 1) =>
+  z
+    .string()
+    .regex(/^[^\s:]+:\d{1,5}$/, { error: "expected 'host:port', e.g. '127.0.0.1:8080'" })
+    .refine(
+      (text) => {
+        const port = Number(text.slice(text.lastIndexOf(':') + 1));
+        return port >= minPort && port <= 65_535;
+      },
+      { error: (iss) => `port must be ${minPort}–65535, got ${describeInput(iss.input)}` },
+    );
+const HostPort = hostPort(1);
 
 export const Metadata = z.strictObject({
   name: Name,
@@ -51,12 +69,12 @@ const ReadyCheck = z.union([
 export const ManagedProcessSpec = z.strictObject({
   command: z.array(z.string()).min(1, { error: 'expected the argv to run, e.g. [node, server.js]' }),
   cwd: z.string().optional(),
-  env: z.record(z.string(), z.string()).optional(),
+  env: z.record(z.string(), secretText('the variable’s value')).optional(),
   ready: ReadyCheck.optional(),
 });
 
 /** A TCP fault proxy the runner starts in front of an upstream; `proxy.*` faults target it by name. */
-export const ProxySpec = z.strictObject({ listen: HostPort, upstream: HostPort });
+export const ProxySpec = z.strictObject({ listen: hostPort(0), upstream: HostPort });
 
 /** The testbed's cloud ingest service and its circuit breaker (testbed/services/). */
 export const IngestServiceSpec = z.strictObject({
@@ -68,22 +86,24 @@ export const IngestServiceSpec = z.strictObject({
     .default(0)
     .meta({ description: "the ingest's HTTP API on 127.0.0.1 (probes need a fixed port)" }),
   topic: z.string().optional().meta({ description: 'telemetry topic filter (default t/#)' }),
-  timeout: Duration.prefault('250ms').meta({ description: 'a downstream call slower than this fails' }),
+  timeout: DurationAtLeast(1)
+    .prefault('250ms')
+    .meta({ description: 'a downstream call slower than this fails' }),
   errorThreshold: Percent.prefault('50%').meta({
     description: 'failed calls in the rolling window above which the breaker opens',
   }),
-  window: Duration.prefault('1s').meta({ description: 'rolling window of the error rate' }),
-  volumeThreshold: z.number().int().min(1).default(10).meta({
+  window: DurationAtLeast(1).prefault('1s').meta({ description: 'rolling window of the error rate' }),
+  volumeThreshold: z.number().int().min(1).max(1_000_000).default(10).meta({
     description: 'calls in the window before the breaker may open',
   }),
-  resetTimeout: Duration.prefault('1s').meta({ description: 'time open before a trial call' }),
+  resetTimeout: DurationAtLeast(1).prefault('1s').meta({ description: 'time open before a trial call' }),
 });
 
 /** A noisy tenant flooding the testbed's cloud broker (testbed/services/flood-main.ts). */
 export const FloodSpec = z.strictObject({
   tenant: Name.default('noisy').meta({ description: 'publishes go to t/<tenant>/f/<i>' }),
   connections: z.number().int().min(1).max(1000).default(50),
-  every: Duration.prefault('10ms').meta({ description: 'per connection' }),
+  every: DurationAtLeast(1).prefault('10ms').meta({ description: 'per connection' }),
   port: z.number().int().min(0).max(65_535).default(0).meta({
     description: 'its HTTP API on 127.0.0.1: /stats, /acked?max=<n> (probes need a fixed port)',
   }),
@@ -104,6 +124,7 @@ export const TestbedSpec = z.strictObject({
     .number()
     .int()
     .positive()
+    .max(100_000_000)
     .optional()
     .meta({ description: 'gateway disk queue bound (messages)' }),
   overflow: z.enum(['drop-oldest', 'drop-newest', 'back-pressure']).optional(),
@@ -138,7 +159,7 @@ export const System = z.strictObject({
       t === undefined || t === 'none' ? undefined : t === 'embedded' ? TestbedSpec.parse({}) : t,
     )
     .meta({ description: "'embedded', or the testbed's options: { broker, workers, gateways, lab }" }),
-  brokers: z.record(Name, z.string()).optional(),
+  brokers: z.record(Name, secretText('a broker URL, e.g. mqtt://user:password@host:1883')).optional(),
   processes: z.record(Name, ManagedProcessSpec).optional(),
   proxies: z.record(Name, ProxySpec).optional(),
 });
@@ -180,8 +201,8 @@ export const Fault = z.strictObject({
 export const Probe = z.strictObject({
   name: Name,
   kind: z.string(),
-  every: Duration.prefault('1s'),
-  timeout: Duration.prefault('1s'),
+  every: DurationAtLeast(10).prefault('1s'),
+  timeout: DurationAtLeast(1).prefault('1s'),
   params: z.record(z.string(), z.unknown()).default({}),
 });
 
@@ -200,7 +221,7 @@ export const Slo = z.strictObject({
   budgeting: z.enum(['occurrences', 'timeslices']).default('occurrences'),
   /** For timeslices: the objective a single slice must meet to count as good. */
   sliceObjective: ObjectiveText.optional(),
-  weight: z.number().positive().default(1),
+  weight: z.number().positive().max(1000).default(1),
   params: z.record(z.string(), z.unknown()).default({}),
   /**
    * Checked by the preflight gate (steady state must hold before any fault). Default: true for
@@ -224,7 +245,11 @@ export const Guard = z.strictObject({
   for: Duration.prefault('0s'),
   /** Multiwindow burn-rate guard on an SLO (SRE Workbook ch. 5), scaled to the run's length. */
   burnRate: z
-    .strictObject({ slo: Name, factor: z.number().positive().optional(), longWindow: Duration.optional() })
+    .strictObject({
+      slo: Name,
+      factor: z.number().positive().max(1_000_000).optional(),
+      longWindow: DurationAtLeast(1).optional(),
+    })
     .optional(),
 });
 

@@ -1,4 +1,5 @@
 /** Fault and probe checks: registered kinds, their params, targets, and the schedule. */
+import { localCapacity } from '../../agents/faults/capacity.js';
 import { type FaultDriver, faultDrivers } from '../../agents/faults/driver.js';
 import { probeKinds } from '../probes/probe.js';
 import type { FaultSpec, ProbeSpec } from './schema.js';
@@ -32,6 +33,11 @@ function checkDriver(ctx: Ctx, driver: FaultDriver, fault: FaultSpec, i: number)
         base,
       }),
     );
+  } else if (isLocal(fault) && driver.checkCapacity) {
+    // The local agent is this machine; a remote agent's capacity is checked at run start.
+    for (const problem of driver.checkCapacity(parsed.data, localCapacity())) {
+      add(ctx, [...base, problem.param], `${driver.name}: ${problem.message}`);
+    }
   }
   const targetKeys = Object.keys(fault.target).filter(
     (k) => fault.target[k as keyof FaultSpec['target']] !== undefined,
@@ -58,6 +64,8 @@ function checkDriver(ctx: Ctx, driver: FaultDriver, fault: FaultSpec, i: number)
     );
   }
 }
+
+const isLocal = (fault: FaultSpec) => fault.target.agent === undefined || fault.target.agent === 'local';
 
 function checkTargetNames(ctx: Ctx, fault: FaultSpec, i: number): void {
   const { sections, broken } = ctx.parts;

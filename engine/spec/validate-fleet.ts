@@ -1,5 +1,18 @@
 /** The fleet's broker must be one the run will know: a `system.brokers` name, a testbed broker, or a URL. */
+import { parseBrokerUrl } from '../../simulator/engine-config.js';
 import { add, type Ctx, notDeclared } from './validate-context.js';
+
+const isUrl = (broker: string) => /^[a-z]+:\/\//.test(broker);
+
+/** What is wrong with a broker URL as the fleet will read it (scheme, syntax, port), or undefined. */
+function brokerUrlProblem(url: string): string | undefined {
+  try {
+    const { port } = parseBrokerUrl(url);
+    return port >= 1 && port <= 65_535 ? undefined : `broker port must be 1–65535, got ${port}`;
+  } catch (err) {
+    return (err as Error).message.replace(/^broker: /, '');
+  }
+}
 
 /**
  * Broker names the embedded testbed provides (testbed/engine-hook.ts): `cloud`, `edge-1`...`edge-N`,
@@ -16,6 +29,10 @@ export function testbedBrokerNames(gateways: number, sinkProxy = false, standby 
 
 export function checkFleet(ctx: Ctx): void {
   const { fleet, system, agents } = ctx.parts.sections;
+  for (const [name, url] of Object.entries(system?.brokers ?? {})) {
+    const problem = brokerUrlProblem(url);
+    if (problem) add(ctx, ['system', 'brokers', name], problem);
+  }
   if (!fleet) return;
   if (!ctx.parts.broken.has('agents')) {
     const declared = Object.keys(agents ?? {}).filter((a) => a !== 'local');
@@ -51,7 +68,12 @@ export function checkFleet(ctx: Ctx): void {
     ),
   ];
   for (const [path, broker] of named) {
-    if (broker === undefined || /^[a-z]+:\/\//.test(broker) || known.includes(broker)) continue;
+    if (broker !== undefined && isUrl(broker)) {
+      const problem = brokerUrlProblem(broker);
+      if (problem) add(ctx, path, problem);
+      continue;
+    }
+    if (broker === undefined || known.includes(broker)) continue;
     add(
       ctx,
       path,

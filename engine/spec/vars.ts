@@ -5,9 +5,12 @@
  * longer string, or in a quoted scalar (`"${port}"`: quotes mean a string in YAML), the value
  * is interpolated as text. `$${name}` writes a literal `${name}`.
  */
-import { parseDocument } from 'yaml';
+
 import { SquallError } from '../errors.js';
+import { excerpt } from '../escape.js';
 import { closest } from './did-you-mean.js';
+import { MAX_VAR_CHARS } from './limits.js';
+import { parseYamlBounded } from './yaml-parse.js';
 
 export type VarValue = string | number | boolean;
 
@@ -48,10 +51,12 @@ export function substituteVars(
 
 /** The message for a reference to an undeclared variable. */
 export function undefinedVarMessage(name: string, declared: readonly string[]): string {
-  if (declared.length === 0) return `undefined variable '${name}'; no vars are declared (add it under vars:)`;
+  const shown = excerpt(name);
+  if (declared.length === 0)
+    return `undefined variable '${shown}'; no vars are declared (add it under vars:)`;
   const near = closest(name, declared);
   const hint = near ? ` (did you mean '${near}'?)` : '';
-  return `undefined variable '${name}'${hint}; declared: ${[...declared].sort().join(', ')}`;
+  return `undefined variable '${shown}'${hint}; declared: ${[...declared].sort().join(', ')}`;
 }
 
 /**
@@ -59,9 +64,16 @@ export function undefinedVarMessage(name: string, declared: readonly string[]): 
  * anything that is not a plain scalar (empty, a list, a map) stays the text as written.
  */
 export function parseVarValue(text: string): VarValue {
-  const doc = parseDocument(text);
-  if (doc.errors.length > 0) return text;
-  const value: unknown = doc.toJS();
+  let value: unknown;
+  try {
+    // Bounded: a `--var` is as untrusted as the file (deep nesting, aliases, control characters).
+    const { doc } = parseYamlBounded(text);
+    if (doc.errors.length > 0 || doc.warnings.length > 0) return text;
+    // A scalar needs no alias expansion; anything else is kept as text below.
+    value = doc.contents === null || (doc.contents as { items?: unknown }).items ? undefined : doc.toJS();
+  } catch {
+    return text;
+  }
   return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? value : text;
 }
 
@@ -79,11 +91,16 @@ export function applyVarOverrides(
   const problems: string[] = [];
   const effective: Record<string, unknown> = { ...declared };
   for (const [name, text] of Object.entries(overrides)) {
+    const flag = `--var ${excerpt(name)}=${excerpt(text)}`;
     if (!Object.hasOwn(declared, name)) {
       const near = closest(name, names);
       const hint = near ? ` (did you mean '${near}'?)` : '';
       const known = names.length ? `declared: ${names.sort().join(', ')}` : 'it declares no vars';
-      problems.push(`--var ${name}=${text}: ${file} declares no variable '${name}'${hint}; ${known}`);
+      problems.push(`${flag}: ${file} declares no variable '${excerpt(name)}'${hint}; ${known}`);
+      continue;
+    }
+    if (text.length > MAX_VAR_CHARS) {
+      problems.push(`${flag}: the value is ${text.length} characters; a var holds at most ${MAX_VAR_CHARS}`);
       continue;
     }
     effective[name] = parseVarValue(text);

@@ -9,15 +9,16 @@ import {
   isMap,
   isScalar,
   isSeq,
-  LineCounter,
   type Node,
   type ParsedNode,
-  parseDocument,
   type YAMLError,
 } from 'yaml';
 import { SpecError, type SpecIssue } from '../errors.js';
+import { excerpt } from '../escape.js';
+import { MAX_EXPANDED_VALUES, MAX_NESTING, MAX_SUBSTITUTED_CHARS } from './limits.js';
 import { type FieldPath, formatPath, type Position, RecordedSourceMap } from './source-map.js';
 import { applyVarOverrides, substituteVars, undefinedVarMessage } from './vars.js';
+import { parseYamlBounded, positionIn, YamlLimitError } from './yaml-parse.js';
 
 /** A parsed file: the plain value for zod, where each field was written, and the vars in effect. */
 export interface YamlSource {
@@ -29,9 +30,6 @@ export interface YamlSource {
   issues: SpecIssue[];
 }
 
-// Aliases can nest; this bounds a hostile "billion laughs" file.
-const MAX_DEPTH = 64;
-
 /**
  * Parses one experiment file. Throws SpecError when the text is not usable YAML (syntax
  * errors, empty file, not a mapping) and SquallError SQUALL_VAR_INVALID for bad overrides;
@@ -42,15 +40,21 @@ export function readYamlSource(
   file: string,
   overrides: Readonly<Record<string, string>> = {},
 ): YamlSource {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: false, prettyErrors: false });
-  const at = (offset: number): Position => lines.linePos(offset);
   const issue = (pos: Position, path: FieldPath, message: string): SpecIssue => ({
     file,
     ...pos,
     path: formatPath(path),
     message,
   });
+  let parsed: ReturnType<typeof parseYamlBounded>;
+  try {
+    parsed = parseYamlBounded(text, { uniqueKeys: false });
+  } catch (err) {
+    if (!(err instanceof YamlLimitError)) throw err;
+    throw new SpecError([issue(positionIn(text, err.offset), [], err.message)]);
+  }
+  const { doc, lines } = parsed;
+  const at = (offset: number): Position => lines.linePos(offset);
 
   if (doc.errors.length > 0) {
     throw new SpecError(
@@ -59,6 +63,19 @@ export function readYamlSource(
         return unclosed
           ? issue(at(unclosed.offset), [], `invalid YAML: ${unclosed.message}`)
           : issue(at(err.pos[0]), [], `invalid YAML: ${yamlMessage(err)}`);
+      }),
+    );
+  }
+  const unresolvedTags = doc.warnings.filter((w) => w.code === 'TAG_RESOLVE_FAILED');
+  if (unresolvedTags.length > 0) {
+    throw new SpecError(
+      unresolvedTags.map((w) => {
+        const tag = /^\S*/.exec(text.slice(w.pos[0], w.pos[1]))![0];
+        return issue(
+          at(w.pos[0]),
+          [],
+          `unsupported tag '${excerpt(tag)}'; write a plain value (experiment files use no YAML tags)`,
+        );
       }),
     );
   }
@@ -82,27 +99,47 @@ export function readYamlSource(
     ]);
   }
 
-  const varsNode = root.get('vars', true);
-  const declared = isMap(varsNode) ? asRecord(varsNode.toJS(doc)) : {};
-  const vars = applyVarOverrides(file, declared, overrides);
-  const declaredNames = Object.keys(declared);
-
   const source = new RecordedSourceMap(file);
   const issues: SpecIssue[] = [];
+  // Budgets: values walked with aliases expanded, and characters `${var}` substitution made.
+  let values = 0;
+  let substitutedChars = 0;
+  // The outermost alias being expanded: where an alias bomb is reported.
+  let expanding: { alias: string; path: FieldPath } | undefined;
+  const refuse = (path: FieldPath, message: string): never => {
+    throw new SpecError([issue(source.valueAt(path), path, message)]);
+  };
+  let vars: Record<string, unknown> = {};
+  let declaredNames: string[] = [];
 
+  // The walk expands aliases itself (positions, substitution), so the `yaml` package's own
+  // alias limit (maxAliasCount, enforced only inside its toJS) never applies: the budget is here.
   const walk = (node: Node | null | undefined, path: FieldPath, depth: number): unknown => {
     if (node === null || node === undefined) return null;
-    if (depth > MAX_DEPTH) {
-      issues.push(issue(source.valueAt(path), path, `nesting deeper than ${MAX_DEPTH} levels`));
+    if (++values > MAX_EXPANDED_VALUES) {
+      if (!expanding) refuse(path, `the file holds more than ${MAX_EXPANDED_VALUES} values`);
+      refuse(
+        expanding!.path,
+        `alias '*${excerpt(expanding!.alias)}' expands the file past ${MAX_EXPANDED_VALUES} values (an alias bomb?); write the values out or use fewer aliases`,
+      );
+    }
+    if (depth > MAX_NESTING) {
+      issues.push(issue(source.valueAt(path), path, `nesting deeper than ${MAX_NESTING} levels`));
       return null;
     }
     if (isAlias(node)) {
       const target = node.resolve(doc as Document);
       if (!target) {
-        issues.push(issue(source.valueAt(path), path, `unknown alias '*${node.source}'`));
+        issues.push(issue(source.valueAt(path), path, `unknown alias '*${excerpt(node.source)}'`));
         return null;
       }
-      return walk(target, path, depth + 1);
+      const outermost = expanding === undefined;
+      if (outermost) expanding = { alias: node.source, path };
+      try {
+        return walk(target, path, depth + 1);
+      } finally {
+        if (outermost) expanding = undefined;
+      }
     }
     if (isScalar(node)) {
       // No substitution inside vars: itself: their values are the defaults as written.
@@ -111,6 +148,13 @@ export function readYamlSource(
       const { value, undefinedNames } = substituteVars(node.value, vars, { quoted });
       for (const name of undefinedNames) {
         issues.push(issue(source.valueAt(path), path, undefinedVarMessage(name, declaredNames)));
+      }
+      if (value !== node.value) substitutedChars += String(value).length;
+      if (substitutedChars > MAX_SUBSTITUTED_CHARS) {
+        refuse(
+          path,
+          `variables expand the file past ${MAX_SUBSTITUTED_CHARS} characters (a long var used many times?)`,
+        );
       }
       return value;
     }
@@ -131,23 +175,31 @@ export function readYamlSource(
         const fieldPath = [...path, key];
         const seen = firstLine.get(key);
         if (seen !== undefined) {
-          issues.push(issue(keyPos, fieldPath, `duplicate key '${key}' (first at line ${seen})`));
+          issues.push(issue(keyPos, fieldPath, `duplicate key '${excerpt(key)}' (first at line ${seen})`));
           continue;
         }
         firstLine.set(key, keyPos.line);
         source.record(fieldPath, positionOf(pair.value as Node | null) ?? keyPos, keyPos);
+        // The top-level vars: were walked first (below); walking them again would count twice.
+        const value =
+          path.length === 0 && pair.value === varsNode
+            ? declared
+            : walk(pair.value as Node | null, fieldPath, depth + 1);
         // defineProperty: a key named __proto__ must stay a plain field.
-        Object.defineProperty(out, key, {
-          value: walk(pair.value as Node | null, fieldPath, depth + 1),
-          enumerable: true,
-          writable: true,
-          configurable: true,
-        });
+        Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
       }
       return out;
     }
     return null;
   };
+
+  // Vars first: substitution elsewhere needs them. Walked like the rest (budgets, aliases).
+  const varsNode = root.get('vars', true);
+  source.record([], at((root as ParsedNode).range[0]));
+  if (isMap(varsNode) && varsNode.range) source.record(['vars'], at(varsNode.range[0]));
+  const declared = isMap(varsNode) ? asRecord(walk(varsNode, ['vars'], 1)) : {};
+  vars = applyVarOverrides(file, declared, overrides);
+  declaredNames = Object.keys(declared);
 
   function positionOf(node: Node | null | undefined): Position | undefined {
     // An empty value (`key:`) is a null scalar whose range sits at the end of the line; the
@@ -156,7 +208,6 @@ export function readYamlSource(
     return at(node.range[0]);
   }
 
-  source.record([], at((root as ParsedNode).range[0]));
   const value = walk(root, [], 0) as Record<string, unknown>;
   if (Object.hasOwn(value, 'vars') && isMap(varsNode)) value.vars = vars;
   return { value, source, vars, issues };

@@ -5,6 +5,7 @@
  */
 import type { z } from 'zod';
 import type { SpecIssue } from '../errors.js';
+import { excerpt } from '../escape.js';
 import { closest } from './did-you-mean.js';
 import type { FieldPath, PathSegment, SourceMap } from './source-map.js';
 
@@ -40,7 +41,7 @@ function convert(issue: Issue, prefix: FieldPath, ctx: Context): SpecIssue[] {
         const near = closest(key, allowed);
         const hint = near ? ` (did you mean '${near}'?)` : '';
         const list = allowed.length ? `; expected one of: ${allowed.join(', ')}` : '';
-        return ctx.source.issue([...full, key], `unknown field '${key}'${hint}${list}`, 'key');
+        return ctx.source.issue([...full, key], `unknown field '${excerpt(key)}'${hint}${list}`, 'key');
       });
     }
     case 'invalid_union':
@@ -145,8 +146,9 @@ function typeName(expected: string): string {
 /** How a value reads in a message: `'10s'`, `the number 3`, `a list`, `nothing`. */
 export function describeValue(value: unknown): string {
   if (value === null || value === undefined) return 'nothing';
-  if (typeof value === 'string') return `'${value}'`;
-  if (typeof value === 'number') return `the number ${value}`;
+  if (typeof value === 'string') return `'${excerpt(value)}'`;
+  // YAML reads 1e400 as Infinity and .nan as NaN.
+  if (typeof value === 'number') return Number.isFinite(value) ? `the number ${value}` : `${value}`;
   if (typeof value === 'boolean') return String(value);
   if (Array.isArray(value)) return 'a list';
   return 'a mapping';

@@ -1,26 +1,26 @@
 /**
- * Which kind of Squall file a path holds, read from its top-level `kind:` before anything is
- * validated, so `squall run` and `squall validate` take suites and experiments alike. Anything
- * that is not clearly a Suite goes to the experiment loader, whose errors explain the file.
+ * Loading a Squall file of either kind: `squall run`, `plan` and `validate` take suites and
+ * experiments alike and tell them apart by the top-level `kind:`. The file is read and parsed
+ * once (within the size and YAML bounds) and the parse goes to the suite or the experiment
+ * loader; anything that is not clearly a Suite is an experiment, whose errors explain the file.
  */
-import { readFile } from 'node:fs/promises';
-import { isMap, isScalar, parseDocument } from 'yaml';
+import { experimentFromSource, type LoadedExperiment, type LoadOptions } from '../spec/load.js';
+import { readSpecFile } from '../spec/read-spec.js';
+import { readYamlSource } from '../spec/yaml-source.js';
+import { isSuite, type LoadedSuite, type LoadSuiteOptions, suiteFromSource } from './load.js';
 
-export type FileKind = 'Suite' | 'Experiment';
+export type LoadedSpec =
+  | { kind: 'Suite'; suite: LoadedSuite }
+  | { kind: 'Experiment'; experiment: LoadedExperiment };
 
-/** `Suite` when the text's top-level mapping says `kind: Suite`; otherwise `Experiment`. */
-export function kindOfText(text: string): FileKind {
-  const doc = parseDocument(text, { uniqueKeys: false });
-  if (doc.errors.length > 0 || !isMap(doc.contents)) return 'Experiment';
-  const kind: unknown = doc.contents.get('kind', true);
-  return isScalar(kind) && kind.value === 'Suite' ? 'Suite' : 'Experiment';
-}
-
-/** As `kindOfText`, for a file; an unreadable file is left to the experiment loader to report. */
-export async function kindOfFile(path: string): Promise<FileKind> {
-  try {
-    return kindOfText(await readFile(path, 'utf8'));
-  } catch {
-    return 'Experiment';
-  }
+/** Reads and validates a suite (with every experiment it lists) or an experiment; SpecError otherwise. */
+export async function loadSpecFile(
+  path: string,
+  opts: LoadOptions & LoadSuiteOptions = {},
+): Promise<LoadedSpec> {
+  const label = opts.label ?? path;
+  const text = await readSpecFile(path, label, 'experiment', { maxBytes: opts.maxFileBytes });
+  const yaml = readYamlSource(text, label, opts.vars);
+  if (isSuite(yaml.value)) return { kind: 'Suite', suite: await suiteFromSource(yaml, path, opts) };
+  return { kind: 'Experiment', experiment: { ...experimentFromSource(yaml, label, path), file: path } };
 }

@@ -4,8 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { formatSpecIssue, SpecError } from '../errors.js';
 import { knownSliNames } from '../slo/catalog.js';
-import { kindOfText } from './kind.js';
-import { loadSuiteFile } from './load.js';
+import { isSuite, loadSuiteFile } from './load.js';
 
 const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url));
 const invalidDir = join(fixtures, 'invalid');
@@ -24,12 +23,12 @@ async function issueLines(path: string, label: string, vars?: Record<string, str
 
 describe('suite kind detection', () => {
   it('is a Suite only when the top-level kind says so', () => {
-    expect(kindOfText('apiVersion: squall/v1\nkind: Suite\n')).toBe('Suite');
-    expect(kindOfText('kind: Experiment\n')).toBe('Experiment');
+    expect(isSuite({ apiVersion: 'squall/v1', kind: 'Suite' })).toBe(true);
+    expect(isSuite({ kind: 'Experiment' })).toBe(false);
     // Left to the experiment loader, whose errors explain these.
-    expect(kindOfText('')).toBe('Experiment');
-    expect(kindOfText('- kind: Suite\n')).toBe('Experiment');
-    expect(kindOfText('kind: [Suite\n')).toBe('Experiment');
+    expect(isSuite(null)).toBe(false);
+    expect(isSuite([{ kind: 'Suite' }])).toBe(false);
+    expect(isSuite({ kind: ['Suite'] })).toBe(false);
   });
 });
 

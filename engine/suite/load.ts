@@ -7,13 +7,14 @@
  */
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { isSquallError, SpecError, type SpecIssue } from '../errors.js';
-import { type LoadedExperiment, loadExperimentText, readSpecFile } from '../spec/load.js';
+import { excerpt } from '../escape.js';
+import { experimentFromSource, type LoadedExperiment } from '../spec/load.js';
+import { readSpecFile } from '../spec/read-spec.js';
 import { checkRunbook } from '../spec/runbook.js';
 import type { Experiment } from '../spec/schema.js';
 import { type RecordedSourceMap, sortIssues } from '../spec/source-map.js';
-import { readYamlSource } from '../spec/yaml-source.js';
+import { readYamlSource, type YamlSource } from '../spec/yaml-source.js';
 import { friendlyZodError, specIssuesFromZod } from '../spec/zod-issues.js';
-import { kindOfText } from './kind.js';
 import { Suite, SuiteExperiment, SuitePause, type SuiteStepSpec } from './schema.js';
 
 /** One step of a loaded suite, in order. */
@@ -46,6 +47,8 @@ export interface LoadSuiteOptions {
   vars?: Record<string, string>;
   /** How issues name the suite file; default the path read. */
   label?: string;
+  /** Largest file accepted, the suite and each experiment (`--max-file-size`); default 1 MiB. */
+  maxFileBytes?: number;
 }
 
 /**
@@ -54,8 +57,18 @@ export interface LoadSuiteOptions {
  */
 export async function loadSuiteFile(path: string, opts: LoadSuiteOptions = {}): Promise<LoadedSuite> {
   const label = opts.label ?? path;
-  const text = await readSpecFile(path, label, 'suite');
-  const { value, source, issues: walkIssues } = readYamlSource(text, label, opts.vars);
+  const text = await readSpecFile(path, label, 'suite', { maxBytes: opts.maxFileBytes });
+  return suiteFromSource(readYamlSource(text, label, opts.vars), path, opts);
+}
+
+/** As `loadSuiteFile`, for a file already read as YAML (`yaml`, named by `opts.label`). */
+export async function suiteFromSource(
+  yaml: YamlSource,
+  path: string,
+  opts: LoadSuiteOptions = {},
+): Promise<LoadedSuite> {
+  const label = opts.label ?? path;
+  const { value, source, issues: walkIssues } = yaml;
   const suiteIssues: SpecIssue[] = [...walkIssues];
   const experimentIssues: SpecIssue[] = [];
   const parsed = Suite.safeParse(value, { error: friendlyZodError });
@@ -77,6 +90,9 @@ export async function loadSuiteFile(path: string, opts: LoadSuiteOptions = {}): 
       : [];
 
   const steps: SuiteStep[] = [];
+  // A file listed again with the same vars is read and checked once (a suite of 100 copies of
+  // a hostile file costs one refusal).
+  const memo = new Map<string, Promise<LoadedExperiment | 'suite'>>();
   const firstLine = new Map<string, number>();
   for (const [i, spec] of specs.entries()) {
     if (!spec) continue;
@@ -84,7 +100,7 @@ export async function loadSuiteFile(path: string, opts: LoadSuiteOptions = {}): 
       steps.push({ kind: 'pause', pauseMs: spec.pause });
       continue;
     }
-    const loaded = await loadEntry(path, label, spec, i, source, suiteIssues, experimentIssues);
+    const loaded = await loadEntry(path, label, spec, i, source, suiteIssues, experimentIssues, opts, memo);
     if (!loaded) continue;
     const name = spec.name ?? loaded.experiment.experiment.metadata.name;
     const namePath = ['experiments', i, spec.name === undefined ? 'file' : 'name'];
@@ -115,6 +131,8 @@ async function loadEntry(
   source: RecordedSourceMap,
   suiteIssues: SpecIssue[],
   experimentIssues: SpecIssue[],
+  opts: LoadSuiteOptions,
+  memo: Map<string, Promise<LoadedExperiment | 'suite'>>,
 ): Promise<
   { file: string; label: string; vars: Record<string, string>; experiment: LoadedExperiment } | undefined
 > {
@@ -123,30 +141,27 @@ async function loadEntry(
   const vars = Object.fromEntries(Object.entries(spec.vars ?? {}).map(([k, v]) => [k, String(v)]));
   const at = ['experiments', i, 'file'];
   try {
-    // One read: the kind check and the experiment loader share the text.
-    const text = await readSpecFile(file, label, 'experiment');
-    if (kindOfText(text) === 'Suite') {
+    const result = await loadListed(file, label, vars, opts, memo);
+    if (result === 'suite') {
       suiteIssues.push(
-        source.issue(at, `'${spec.file}' is a Suite; suites do not nest, so list its experiments here`),
+        source.issue(
+          at,
+          `'${excerpt(spec.file)}' is a Suite; suites do not nest, so list its experiments here`,
+        ),
       );
       return undefined;
     }
-    return {
-      file,
-      label,
-      vars,
-      experiment: { ...loadExperimentText(text, label, { vars, label, path: file }), file },
-    };
+    return { file, label, vars, experiment: result };
   } catch (err) {
     if (err instanceof SpecError && err.code === 'SQUALL_SPEC_UNREADABLE') {
       const reason = err.issues[0]?.message.replace(/^cannot read the experiment file: /, '') ?? '';
-      suiteIssues.push(source.issue(at, `cannot read experiment '${spec.file}': ${reason}`));
+      suiteIssues.push(source.issue(at, `cannot read experiment '${excerpt(spec.file)}': ${reason}`));
     } else if (err instanceof SpecError) {
       const n = err.issues.length;
       suiteIssues.push(
         source.issue(
           at,
-          `experiment '${spec.file}' is invalid: ${n} issue${n === 1 ? '' : 's'}, listed below`,
+          `experiment '${excerpt(spec.file)}' is invalid: ${n} issue${n === 1 ? '' : 's'}, listed below`,
         ),
       );
       experimentIssues.push(...err.issues);
@@ -162,4 +177,32 @@ async function loadEntry(
     }
     return undefined;
   }
+}
+
+/** True when a parsed file's top level says `kind: Suite` (anything else is an experiment). */
+export function isSuite(value: unknown): boolean {
+  return (value as { kind?: unknown } | null)?.kind === 'Suite';
+}
+
+/** Reads and loads one listed experiment once per (file, vars); `'suite'` when it is a Suite. */
+function loadListed(
+  file: string,
+  label: string,
+  vars: Record<string, string>,
+  opts: LoadSuiteOptions,
+  memo: Map<string, Promise<LoadedExperiment | 'suite'>>,
+): Promise<LoadedExperiment | 'suite'> {
+  const key = JSON.stringify([file, label, vars]);
+  let loading = memo.get(key);
+  if (!loading) {
+    loading = (async () => {
+      // One read and one parse: the kind check and the experiment loader share them.
+      const text = await readSpecFile(file, label, 'experiment', { maxBytes: opts.maxFileBytes });
+      const yaml = readYamlSource(text, label, vars);
+      if (isSuite(yaml.value)) return 'suite' as const;
+      return { ...experimentFromSource(yaml, label, file), file };
+    })();
+    memo.set(key, loading);
+  }
+  return loading;
 }

@@ -1,4 +1,6 @@
 /** A suite's plan: every experiment's timeline and blast radius, in order, with the pauses. */
+
+import { escapeControlLines } from '../escape.js';
 import { buildPlan, type Plan, renderPlan } from '../run/plan.js';
 import { formatDurationMs } from '../spec/units.js';
 import type { LoadedSuite } from './load.js';
@@ -31,5 +33,5 @@ export function renderSuitePlan(suite: LoadedSuite): string {
     n++;
     out.push(`\n=== [${n}/${total}] ${step.name} (${step.file})`, renderPlan(step.plan).trimEnd());
   }
-  return `${out.join('\n')}\n`;
+  return `${escapeControlLines(out.join('\n'))}\n`;
 }

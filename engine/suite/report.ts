@@ -5,7 +5,6 @@
  * one `<testsuite>` per experiment (a skipped experiment is one skipped testcase). The same
  * formatters as a single run's reports (reports/format.ts), so numbers read the same.
  */
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   asExpected,
@@ -22,6 +21,7 @@ import { STYLES } from '../../reports/html/styles.js';
 import { escapeXml as esc, junitTestsuite, renderCase } from '../../reports/junit.js';
 import { cell, mdTable, SLO_HEAD, sloRows } from '../../reports/markdown.js';
 import type { RunSummary } from '../../reports/summary.js';
+import { writePrivateFile } from '../run/private-files.js';
 import {
   buildSuiteSummary,
   type SuiteExperimentSummary,
@@ -207,11 +207,11 @@ export function writeSuiteReports(
   ];
   const paths = files.map(([name, text]) => {
     const path = join(outDir, name);
-    writeFileSync(path, text);
+    writePrivateFile(path, text);
     return path;
   });
   if (options.junitPath) {
-    writeFileSync(options.junitPath, junit);
+    writePrivateFile(options.junitPath, junit);
     paths.push(options.junitPath);
   }
   return { summary, paths };

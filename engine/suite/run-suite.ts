@@ -11,10 +11,10 @@
  *   runs), cuts a pause short, and skips the rest; the result says so.
  * Pure of argv and process globals, like createRunner: the CLI passes the signal in.
  */
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeReports } from '../../reports/write.js';
 import { ExitCode } from '../errors.js';
+import { makePrivateDir } from '../run/private-files.js';
 import type { EnvironmentFactory, Runner, RunOptions, RunResult } from '../run/runner.js';
 import { createRunner } from '../run/runner.js';
 import { sleepUntil } from '../run/timing.js';
@@ -79,7 +79,7 @@ export async function runSuite(options: SuiteRunOptions): Promise<SuiteRecord> {
       continue;
     }
     const outDir = join(options.outDir, dir);
-    mkdirSync(outDir, { recursive: true });
+    makePrivateDir(outDir);
     const runner = createRunner({
       experiment: step.experiment,
       file: step.file,

@@ -20,6 +20,9 @@ import { describeInput } from '../spec/units.js';
 
 const VarValue = z.union([z.string(), z.number(), z.boolean()]);
 
+/** Experiments and pauses one suite may list. */
+export const MAX_SUITE_STEPS = 100;
+
 /** One experiment of the suite. */
 export const SuiteExperiment = z.strictObject({
   file: z.string().min(1).meta({ description: "The experiment file, relative to the suite's file." }),
@@ -45,7 +48,11 @@ export const Suite = z.strictObject({
   kind: z.literal('Suite', { error: (iss) => `expected 'Suite', got ${describeInput(iss.input)}` }),
   metadata: Metadata,
   vars: z.record(z.string(), VarValue).optional(),
-  experiments: z.array(SuiteStepSpec).min(1, { error: 'expected at least one experiment' }),
+  experiments: z
+    .array(SuiteStepSpec)
+    .min(1, { error: 'expected at least one experiment' })
+    // Each entry reads and validates a file: a bound on the work one suite file can ask for.
+    .max(MAX_SUITE_STEPS, { error: `expected at most ${MAX_SUITE_STEPS} steps; split the suite` }),
   continueOnFailure: z.boolean().default(false).meta({
     description:
       'Run the next experiments after one fails (breach, abort, error). A failed rollback always stops the suite.',

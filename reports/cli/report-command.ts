@@ -3,11 +3,12 @@
  * the run with another run's summary.json. Thin: reading, rendering and comparing live in
  * reports/*.ts.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { CliIO, Command } from '../../engine/cli/command.js';
 import { parseFlags } from '../../engine/cli/flags.js';
 import { ExitCode, SquallError } from '../../engine/errors.js';
+import { makePrivateDir, writePrivateFile } from '../../engine/run/private-files.js';
 import { compareSummaries, renderComparison } from '../compare.js';
 import { reportFormats } from '../formats.js';
 import { parseLinkBase } from '../links.js';
@@ -102,7 +103,7 @@ export const reportCommand: Command = {
     const other = values.compare ? readSummary(resolve(io.cwd, values.compare)) : undefined;
     const loaded = loadRun(journal);
     if (other && !values.force) refuseOtherExperiment(loaded.summary, other, values.compare!);
-    mkdirSync(outDir, { recursive: true });
+    makePrivateDir(outDir);
     const written = writeReports(journal, outDir, { formats, linkBase, loaded });
     for (const path of written.paths.slice(1)) io.stdout.write(`${path}\n`);
     let code: ExitCode = ExitCode.ok;
@@ -116,7 +117,7 @@ export const reportCommand: Command = {
       const comparison = compareSummaries(written.summary, other);
       const text = renderComparison(comparison);
       const path = join(outDir, 'comparison.md');
-      writeFileSync(path, text);
+      writePrivateFile(path, text);
       io.stdout.write(`${path}\n\n${text}`);
       if (comparison.regressions > 0 && values['fail-on-regression'] && code === ExitCode.ok)
         code = ExitCode.sloBreached;

@@ -51,12 +51,25 @@ describe('squall plan', () => {
     expect(t.out()).toBe('');
   });
 
-  it('usage errors throw SQUALL_USAGE; an undeclared --var throws SQUALL_VAR_INVALID', async () => {
+  it('usage errors throw SQUALL_USAGE; an undeclared --var is a positioned issue, exit 2', async () => {
     await expect(planCommand.run([], io())).rejects.toMatchObject({ code: 'SQUALL_USAGE' });
     await expect(planCommand.run([herd, '--dry'], io())).rejects.toMatchObject({ code: 'SQUALL_USAGE' });
-    await expect(planCommand.run([herd, '--var', 'nope=1'], io())).rejects.toMatchObject({
-      code: 'SQUALL_VAR_INVALID',
+    await expect(planCommand.run([herd, '--max-file-size', '0'], io())).rejects.toMatchObject({
+      code: 'SQUALL_USAGE',
     });
+    // As `validate` prints it: about the command line, so at the file's 1:1 under vars.
+    const t = io();
+    expect(await planCommand.run([herd, '--var', 'nope=1'], t)).toBe(2);
+    expect(t.err()).toMatch(new RegExp(`^${herd}:1:1 vars: --var nope=1: .* declares no variable 'nope'`));
+  });
+
+  it('--max-file-size: a file over the cap is a positioned issue, exit 2; raising it loads the file', async () => {
+    const t = io();
+    expect(await planCommand.run([herd, '--max-file-size', '1KiB'], t)).toBe(2);
+    expect(t.err()).toBe(
+      `${herd}:1:1 the experiment file is larger than 1 KiB; spec files are a few KB (raise the limit with --max-file-size if this one is meant)\n`,
+    );
+    expect(await planCommand.run([herd, '--max-file-size', '64KiB'], io())).toBe(0);
   });
 
   it('has help with usage, options and an example', () => {

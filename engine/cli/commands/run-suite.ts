@@ -4,14 +4,14 @@
  * `<out>/NN-<name>/`, and writes the combined report into `<out>`. Exit code: the worst of the
  * experiments'. Ctrl-C stops the current experiment (rolled back) and skips the rest.
  */
-import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ExitCode } from '../../errors.js';
 import { defaultEnvironment } from '../../run/environment.js';
 import { buildPlan, renderPlan } from '../../run/plan.js';
+import { makePrivateDir } from '../../run/private-files.js';
 import { describeActive } from '../../run/rollback.js';
 import { formatDurationMs } from '../../spec/units.js';
-import { loadSuiteFile, type SuiteExperimentStep } from '../../suite/load.js';
+import type { LoadedSuite, SuiteExperimentStep } from '../../suite/load.js';
 import { renderSuitePlan } from '../../suite/plan.js';
 import { suiteWord, writeSuiteReports } from '../../suite/report.js';
 import { runSuite } from '../../suite/run-suite.js';
@@ -19,7 +19,6 @@ import type { CliIO } from '../command.js';
 import { ProgressDisplay } from '../progress.js';
 
 export interface SuiteRunFlags {
-  vars: Record<string, string>;
   out?: string;
   junit?: string;
   /** `--link-base`, for each experiment's reports (reports/links.ts). */
@@ -28,8 +27,8 @@ export interface SuiteRunFlags {
   dryRun?: boolean;
 }
 
-export async function runSuiteFile(path: string, label: string, flags: SuiteRunFlags, io: CliIO) {
-  const loaded = await loadSuiteFile(path, { vars: flags.vars, label });
+/** Runs a suite that loaded cleanly (suite and every experiment validated). */
+export async function runLoadedSuite(loaded: LoadedSuite, flags: SuiteRunFlags, io: CliIO) {
   const experiments = loaded.steps.filter((s): s is SuiteExperimentStep => s.kind === 'experiment');
   const say = (text: string) => (flags.json ? io.stderr : io.stdout).write(text);
   if (flags.dryRun) {
@@ -39,7 +38,7 @@ export async function runSuiteFile(path: string, label: string, flags: SuiteRunF
   }
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const outDir = resolve(io.cwd, flags.out ?? `runs/${loaded.suite.metadata.name}-${stamp}`);
-  mkdirSync(outDir, { recursive: true });
+  makePrivateDir(outDir);
   const display = new ProgressDisplay(io.stderr);
   say(`suite ${loaded.suite.metadata.name}: ${experiments.length} experiments\n`);
   const record = await runSuite({

@@ -1,20 +1,20 @@
-import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseLinkBase } from '../../../reports/links.js';
 import { renderTerminal } from '../../../reports/terminal.js';
 import { writeReports } from '../../../reports/write.js';
 import { ExitCode, SquallError } from '../../errors.js';
+import { escapeControlLines } from '../../escape.js';
 import { defaultEnvironment } from '../../run/environment.js';
 import { buildPlan, renderPlan } from '../../run/plan.js';
+import { makePrivateDir } from '../../run/private-files.js';
 import { describeActive } from '../../run/rollback.js';
 import { createRunner } from '../../run/runner.js';
-import { loadExperimentFile } from '../../spec/load.js';
-import { kindOfFile } from '../../suite/kind.js';
+import { loadSpecFile } from '../../suite/kind.js';
 import type { Command } from '../command.js';
 import { parseFlags } from '../flags.js';
 import { ProgressDisplay } from '../progress.js';
-import { runSuiteFile } from './run-suite.js';
-import { parseVarFlags } from './vars.js';
+import { runLoadedSuite } from './run-suite.js';
+import { orReportIssues, parseSpecFlags, SPEC_FLAG_HELP, SPEC_FLAG_OPTIONS } from './vars.js';
 
 const help = `Usage: squall run <file> [options]
 
@@ -25,7 +25,7 @@ one combined report in --out; the exit code is the worst of the experiments'. Ct
 the current experiment (rolled back) and skips the rest.
 
 Options:
-  --var name=value   Override a variable from the file's vars: (repeatable)
+${SPEC_FLAG_HELP}
   --out DIR          Where journal.jsonl and the reports go (default: runs/<name>-<time>)
   --junit PATH       Also write the JUnit XML report to PATH (for CI test reporters)
   --link-base URL    Link repository files (the runbook) as URL/<path>, e.g.
@@ -58,25 +58,21 @@ export const runCommand: Command = {
     }
     const file = resolve(io.cwd, positionals[0]!);
     const linkBase = parseLinkBase(values['link-base']);
-    if ((await kindOfFile(file)) === 'Suite') {
-      return runSuiteFile(
-        file,
-        positionals[0]!,
-        {
-          vars: parseVarFlags(values.var ?? []),
-          out: values.out,
-          junit: values.junit,
-          linkBase,
-          json: values.json,
-          dryRun: values['dry-run'],
-        },
-        io,
-      );
+    const spec = await orReportIssues(io, positionals[0]!, () =>
+      loadSpecFile(file, { ...parseSpecFlags(values), label: positionals[0] }),
+    );
+    if (!spec) return ExitCode.invalidInput;
+    if (spec.kind === 'Suite') {
+      const flags = {
+        out: values.out,
+        junit: values.junit,
+        linkBase,
+        json: values.json,
+        dryRun: values['dry-run'],
+      };
+      return runLoadedSuite(spec.suite, flags, io);
     }
-    const loaded = await loadExperimentFile(file, {
-      vars: parseVarFlags(values.var ?? []),
-      label: positionals[0],
-    });
+    const loaded = spec.experiment;
     const experiment = loaded.experiment;
     const plan = buildPlan(experiment);
     if (values['dry-run']) {
@@ -86,12 +82,14 @@ export const runCommand: Command = {
     }
     const stamp = new Date().toISOString().replace(/[:.]/g, '-');
     const outDir = resolve(io.cwd, values.out ?? `runs/${experiment.metadata.name}-${stamp}`);
-    mkdirSync(outDir, { recursive: true });
+    makePrivateDir(outDir);
     const display = new ProgressDisplay(io.stderr);
     if (!values.json) io.stdout.write(renderPlan(plan));
     const runner = createRunner({
       experiment,
       file,
+      source: loaded.source,
+      env: io.env,
       outDir,
       environment: defaultEnvironment,
       signal: io.signal,
@@ -106,15 +104,17 @@ export const runCommand: Command = {
       linkBase,
     });
     if (values.json) io.stdout.write(`${JSON.stringify(written.summary, null, 2)}\n`);
-    else io.stdout.write(renderTerminal(written.summary, written.paths));
-    if (result.exitCode === ExitCode.rollbackFailed) io.stderr.write(`${result.error?.message ?? ''}\n`);
+    // Errors and leftovers quote agents and user text: control characters escaped.
+    else io.stdout.write(escapeControlLines(renderTerminal(written.summary, written.paths)));
+    if (result.exitCode === ExitCode.rollbackFailed)
+      io.stderr.write(`${escapeControlLines(result.error?.message ?? '')}\n`);
     return result.exitCode;
   },
 };
 
 function parseArgsOrThrow(argv: string[]) {
   return parseFlags('run', argv, {
-    var: { type: 'string', multiple: true },
+    ...SPEC_FLAG_OPTIONS,
     out: { type: 'string' },
     junit: { type: 'string' },
     'link-base': { type: 'string' },

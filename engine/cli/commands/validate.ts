@@ -1,19 +1,16 @@
 /** `squall validate <files...>`: load and check experiment files without running anything. */
 import { relative, resolve } from 'node:path';
-import {
-  ExitCode,
-  formatSpecIssue,
-  isSquallError,
-  SpecError,
-  type SpecIssue,
-  SquallError,
-} from '../../errors.js';
-import { loadExperimentFile } from '../../spec/load.js';
-import { kindOfFile } from '../../suite/kind.js';
-import { loadSuiteFile } from '../../suite/load.js';
+import { ExitCode, formatSpecIssue, SpecError, type SpecIssue, SquallError } from '../../errors.js';
+import { loadSpecFile } from '../../suite/kind.js';
 import type { CliIO, Command } from '../command.js';
 import { parseFlags } from '../flags.js';
-import { parseVarFlags } from './vars.js';
+import {
+  parseSpecFlags,
+  SPEC_FLAG_HELP,
+  SPEC_FLAG_OPTIONS,
+  type SpecLoadFlags,
+  varErrorIssues,
+} from './vars.js';
 
 const help = `Usage: squall validate <file>... [options]
 
@@ -23,7 +20,7 @@ A suite file (kind: Suite) is checked with every experiment it lists, with the s
 Prints OK per valid file, and every issue as file:line:col field.path: message.
 
 Options:
-  --var name=value   Override a variable from the files' vars: (repeatable)
+${SPEC_FLAG_HELP}
   --json             Print the result as JSON: { valid, files: [{ file, valid, experiment, issues }] }
   -h, --help         This help
 
@@ -59,9 +56,9 @@ export const validateCommand: Command = {
         'expected at least one experiment file (squall validate <file>...)',
       );
     }
-    const vars = parseVarFlags(values.var ?? []);
+    const flags = parseSpecFlags(values);
     const results: ValidateFileResult[] = [];
-    for (const file of positionals) results.push(await validateOne(file, vars, io));
+    for (const file of positionals) results.push(await validateOne(file, flags, io));
     const valid = results.every((r) => r.valid);
     if (values.json) {
       io.stdout.write(`${JSON.stringify({ valid, files: results }, null, 2)}\n`);
@@ -76,32 +73,23 @@ export const validateCommand: Command = {
   },
 };
 
-async function validateOne(
-  file: string,
-  vars: Record<string, string>,
-  io: CliIO,
-): Promise<ValidateFileResult> {
+async function validateOne(file: string, flags: SpecLoadFlags, io: CliIO): Promise<ValidateFileResult> {
   const path = resolve(io.cwd, file);
   // Issues name the file as the user wrote it, so they stay clickable in terminals and CI logs.
   const shown = file.startsWith('/') ? relativeIfInside(io.cwd, path) : file;
   try {
-    if ((await kindOfFile(path)) === 'Suite') {
-      const suite = await loadSuiteFile(path, { vars, label: shown });
-      const experiments = suite.steps.flatMap((s) => (s.kind === 'experiment' ? [s.name] : []));
-      return { file: shown, valid: true, suite: suite.suite.metadata.name, experiments, issues: [] };
+    const loaded = await loadSpecFile(path, { ...flags, label: shown });
+    if (loaded.kind === 'Suite') {
+      const { suite, steps } = loaded.suite;
+      const experiments = steps.flatMap((s) => (s.kind === 'experiment' ? [s.name] : []));
+      return { file: shown, valid: true, suite: suite.metadata.name, experiments, issues: [] };
     }
-    const loaded = await loadExperimentFile(path, { vars, label: shown });
-    return { file: shown, valid: true, experiment: loaded.experiment.metadata.name, issues: [] };
+    const { experiment } = loaded.experiment;
+    return { file: shown, valid: true, experiment: experiment.metadata.name, issues: [] };
   } catch (err) {
     if (err instanceof SpecError) return { file: shown, valid: false, issues: err.issues };
-    // A --var naming no variable of this file: about the command line, so no position in it.
-    if (isSquallError(err) && err.code === 'SQUALL_VAR_INVALID') {
-      return {
-        file: shown,
-        valid: false,
-        issues: [{ file: shown, line: 1, col: 1, path: 'vars', message: err.message }],
-      };
-    }
+    const issues = varErrorIssues(shown, err);
+    if (issues) return { file: shown, valid: false, issues };
     throw err;
   }
 }
@@ -121,5 +109,5 @@ function relativeIfInside(cwd: string, path: string): string {
 }
 
 function parse(argv: string[]) {
-  return parseFlags('validate', argv, { var: { type: 'string', multiple: true }, json: { type: 'boolean' } });
+  return parseFlags('validate', argv, { ...SPEC_FLAG_OPTIONS, json: { type: 'boolean' } });
 }
