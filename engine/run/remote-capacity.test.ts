@@ -41,15 +41,15 @@ describe('stress caps against what a remote agent reports in Hello', () => {
   const tls = () => ({ ca: pki.ca, cert: pki.controller.cert, key: pki.controller.key });
 
   it('Hello reports cores, memory and the filesystems asked about', async () => {
-    const client = newAgentClient('edge-1', { address, tls: tls() }, dir);
+    const client = newAgentClient('agent', { address, tls: tls() }, dir);
     try {
-      const { info } = await helloAgent(client, 'edge-1', 5000, [dir, '/no/such/dir']);
+      const { info } = await helloAgent(client, 'agent', 5000, [dir, '/no/such/dir']);
       expect(info.resources).toMatchObject({ cpus: availableParallelism(), total_memory_bytes: totalmem() });
       const [here, missing] = info.resources!.filesystems;
       expect(here).toMatchObject({ path: dir, exists: true });
       expect(here!.total_bytes).toBeGreaterThan(0);
       expect(missing).toMatchObject({ path: '/no/such/dir', exists: false });
-      const capacity = capacityOf('edge-1', info)!;
+      const capacity = capacityOf('agent', info)!;
       expect(capacity.filesystem(dir)?.totalBytes).toBe(here!.total_bytes);
       expect(capacity.filesystem('/no/such/dir')).toBeUndefined();
       expect(capacityOf('old', { ...info, resources: null })).toBeUndefined();
@@ -64,26 +64,26 @@ describe('stress caps against what a remote agent reports in Hello', () => {
 kind: Experiment
 metadata: { name: greedy }
 agents:
-  edge-1: { address: "${address}", tls: { ca: "${pki.ca}", cert: "${pki.controller.cert}", key: "${pki.controller.key}" } }
+  agent: { address: "${address}", tls: { ca: "${pki.ca}", cert: "${pki.controller.cert}", key: "${pki.controller.key}" } }
 phases: { preflight: 0s, baseline: 200ms, fault: 1s, recovery: 200ms }
 faults:
   - name: burn
     kind: stress.cpu
     duration: 1s
-    target: { agent: edge-1, host: self }
+    target: { agent: agent, host: self }
     params: { workers: ${availableParallelism() + 1} }
   - name: hog
     kind: stress.memory
     duration: 1s
-    target: { agent: edge-1, host: self }
+    target: { agent: agent, host: self }
     params: { size: ${Math.ceil(totalmem() / 1024 ** 2) + 1}MiB, maxShare: 100% }
   - name: fill
     kind: stress.disk
     duration: 1s
-    target: { agent: edge-1, host: self }
+    target: { agent: agent, host: self }
     params: { size: 1000TiB, path: "${dir}" }
 `;
-    // On the local agent these would be refused by validate; on edge-1 they load.
+    // On the local agent these would be refused by validate; on the remote agent they load.
     const loaded = loadExperimentText(text, file);
     const runner = createRunner({
       experiment: loaded.experiment,
@@ -99,16 +99,16 @@ faults:
     const lines = result.error?.message.split('\n') ?? [];
     expect(lines).toHaveLength(3);
     expect(lines[0]).toBe(
-      `${file}:12:24 faults[0].params.workers: stress.cpu: ${availableParallelism() + 1} workers exceed the ${availableParallelism()} cores of agent 'edge-1'`,
+      `${file}:12:24 faults[0].params.workers: stress.cpu: ${availableParallelism() + 1} workers exceed the ${availableParallelism()} cores of agent 'agent'`,
     );
     expect(lines[1]).toMatch(
       new RegExp(
-        `^${file}:17:21 faults\\[1\\]\\.params\\.size: stress\\.memory: .* exceeds the cap .* of agent 'edge-1'\\)$`,
+        `^${file}:17:21 faults\\[1\\]\\.params\\.size: stress\\.memory: .* exceeds the cap .* of agent 'agent'\\)$`,
       ),
     );
     expect(lines[2]).toMatch(
       new RegExp(
-        `^${file}:22:21 faults\\[2\\]\\.params\\.size: stress\\.disk: .* exceeds the cap .* on agent 'edge-1'$`,
+        `^${file}:22:21 faults\\[2\\]\\.params\\.size: stress\\.disk: .* exceeds the cap .* on agent 'agent'$`,
       ),
     );
     const journal = readFileSync(result.journalPath, 'utf8');

@@ -165,8 +165,11 @@ export const System = z.strictObject({
 });
 
 /** An agent's gRPC address: `host:port`, or `unix:/path` (a local socket, e.g. for plain text as root). */
-const AgentAddress = z.string().regex(/^([^\s:]+:\d{1,5}|unix:\/\S+)$/, {
-  error: "expected 'host:port' (e.g. '10.0.0.5:7070') or 'unix:/path'",
+const AgentAddress = z.union([z.string().regex(/^unix:\/\S+$/), HostPort], {
+  error: (iss) =>
+    typeof iss.input === 'string' && /^[^\s:]+:\d{1,5}$/.test(iss.input)
+      ? `port must be 1–65535, got ${describeInput(iss.input)}`
+      : "expected 'host:port' (e.g. '10.0.0.5:7070') or 'unix:/path'",
 });
 
 export const AgentSpec = z.strictObject({
