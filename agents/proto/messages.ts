@@ -32,6 +32,7 @@ export interface AgentInfo {
   agent_time_ms: number;
   active_faults: number;
   recovered_at_start: number;
+  unrecovered_at_start: string[];
 }
 
 export interface WireTarget {
@@ -121,7 +122,7 @@ export interface HeartbeatAckMsg {
 
 export interface FaultEventMsg {
   fault_id: string;
-  what: 'deadline_reverted' | 'lease_reverted' | 'revert_failed';
+  what: 'deadline_reverted' | 'lease_reverted' | 'shutdown_reverted' | 'revert_failed';
   message: string;
 }
 

@@ -10,7 +10,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,6 +23,7 @@ import { createFaultProxy, type FaultProxy } from '../proxy/fault-proxy.js';
 import { canUseNetns, createNetnsPair, type NetnsPair } from '../test-support/netns.js';
 import { makeTestPki, type TestPki } from '../test-support/pki.js';
 import { type AgentServer, createAgentServer, readTlsFiles } from './agent-server.js';
+import { parsePolicy } from './policy.js';
 
 const ROOT = findPackageRoot();
 const TTL_MS = 1000;
@@ -126,6 +127,7 @@ describe('dead-man switch and ledger', () => {
       const agent: AgentServer = createAgentServer({
         ledgerDir: join(dir, 'ledger'),
         proxies: new Map([['api', proxy]]),
+        policy: parsePolicy({ targets: { pids: true } }), // the victim is a bare pid
       });
       cleanup.push(() => agent.close());
       const { port } = await agent.listen('127.0.0.1:0', {
@@ -211,8 +213,12 @@ describe('dead-man switch and ledger', () => {
     const victim = sleeper();
     cleanup.push(() => victim.kill('SIGKILL'));
     const ledger = join(dir, 'ledger');
+    const policy = join(dir, 'policy.yaml');
+    writeFileSync(policy, 'targets: { pids: true }\n'); // the victim is a bare pid
     const agentArgs = [
       'agent',
+      '--policy',
+      policy,
       '--listen',
       '127.0.0.1:0',
       '--tls-ca',
@@ -255,7 +261,7 @@ describe('dead-man switch and ledger', () => {
 
     const second = await spawnTs('engine/cli/bin.ts', agentArgs, /listening on/);
     cleanup.push(() => second.child.kill('SIGKILL'));
-    expect(second.line).toContain(`${netns ? 2 : 1} leftover(s) reverted`);
+    expect(second.line).toContain(`${netns ? 2 : 1} leftover(s) of a previous agent cleared`);
     expect(isStopped(victim.pid!)).toBe(false);
     if (netns) expect(netns.nftTables(netns.b)).toEqual([]);
     expect(readdirSync(ledger)).toEqual([]);
