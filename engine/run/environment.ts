@@ -16,6 +16,7 @@ import {
   type AgentConnection,
   type ConnectOptions,
   connectAgent,
+  type SessionLoss,
 } from '../controller/agent-connection.js';
 import { createDistributedFleet } from '../controller/fleet-split.js';
 import { SquallError } from '../errors.js';
@@ -64,6 +65,9 @@ export function createDefaultEnvironment(extras: EnvironmentExtras = {}): Enviro
       for (const stop of stops.reverse())
         await stop().catch((err: unknown) => log(`teardown: ${(err as Error).message}`));
     };
+    // A lost session is kept until the runner watches (it may happen during setup).
+    const losses: SessionLoss[] = [];
+    let onLost: ((loss: SessionLoss) => void) | undefined;
     try {
       // Connect every remote agent first (version, drivers, clock offset, lease): an unreachable
       // or unauthorised agent fails the run before anything is started or injected.
@@ -71,6 +75,11 @@ export function createDefaultEnvironment(extras: EnvironmentExtras = {}): Enviro
       const remote = await connectAgents(experiment.agents ?? {}, {
         baseDir: file ? dirname(file) : process.cwd(),
         ...extras.agentOptions,
+        onSessionLost: (loss) => {
+          extras.agentOptions?.onSessionLost?.(loss);
+          if (onLost) onLost(loss);
+          else losses.push(loss);
+        },
         log,
       });
       stops.push(() => Promise.allSettled(remote.map((c) => c.close())));
@@ -144,6 +153,10 @@ export function createDefaultEnvironment(extras: EnvironmentExtras = {}): Enviro
           ...remote.map((c) => [c.name, c] as const),
         ]),
         sources,
+        watchAgents(listener) {
+          onLost = listener;
+          for (const loss of losses.splice(0)) listener(loss);
+        },
         teardown,
       };
     } catch (err) {
