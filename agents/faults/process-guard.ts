@@ -52,7 +52,11 @@ export function createProcessGuard(protection: ProcessProtection = DEFAULT_PROCE
           `${label} is ${why}; the agent never signals it, so nothing was done`,
         );
       if (!Number.isInteger(pid) || pid <= 1) {
-        throw refuse(pid === 1 ? 'pid 1 (init)' : `pid ${pid} (to kill(2), pids ≤ 0 name process groups)`);
+        throw refuse(
+          pid === 1
+            ? 'init (pid 1)'
+            : "not one process (to kill(2), pid 0 is the agent's process group and -1 every process)",
+        );
       }
       const self = process.pid;
       if (pid === self) throw refuse(`this agent itself (pid ${self}): it would freeze and revert nothing`);

@@ -86,7 +86,10 @@ export function createTargetResolver(options: LocalAgentOptions): TargetResolver
     );
   };
 
+  const guard = options.guard ?? createProcessGuard();
   const bareProcess = (pid: number, origin: string): ManagedProcess => {
+    // Before the liveness check: to kill(2), pids ≤ 0 are process groups, not "not found".
+    if (!Number.isInteger(pid) || pid <= 1) guard.assertMaySignal(pid, `pid ${pid}${origin}`);
     if (!isAlive(pid))
       throw new SquallError('SQUALL_TARGET_NOT_FOUND', `no running process with pid ${pid}${origin}`);
     return {
@@ -118,7 +121,6 @@ export function createTargetResolver(options: LocalAgentOptions): TargetResolver
     if (!p) throw notFound('proxy', target.proxy, [...options.proxies.keys()], 'system.proxies');
     return p;
   };
-  const guard = options.guard ?? createProcessGuard();
   return { resolveProcess, resolveProxy, assertMaySignal: (pid, label) => guard.assertMaySignal(pid, label) };
 }
 
