@@ -267,10 +267,13 @@ export function handleSession(call: Call, deps: SessionDeps): void {
     void finish(reason);
     if (!call.destroyed) call.end();
   };
-  call.on('end', () => closeSession('closed by the controller'));
-  call.on('cancelled', () =>
-    closeSession('the controller disconnected (its connection closed without ending the session)'),
+  const disconnected = 'the controller disconnected (its connection closed without ending the session)';
+  // A killed controller's connection also ends the stream, with 'cancelled' just after: look
+  // once more before calling it a goodbye.
+  call.on('end', () =>
+    setImmediate(() => closeSession(call.cancelled ? disconnected : 'closed by the controller')),
   );
+  call.on('cancelled', () => closeSession(disconnected));
   call.on('error', (err: Error) => closeSession(`the stream failed (${err.message})`));
 }
 

@@ -47,12 +47,22 @@ export function childrenOf(pid: number): number[] {
 }
 
 /** Runs `squall <args>`; resolves when a stdout line matches `ready`. */
-export async function startSquall(
+export function startSquall(
   args: string[],
   ready: RegExp,
   options: { wrappers?: number; cwd?: string; prefix?: string[] } = {},
 ): Promise<SquallChild> {
-  const squall = [process.execPath, '--import', 'tsx', join(ROOT, 'engine/cli/bin.ts'), ...args];
+  return startTs('engine/cli/bin.ts', args, ready, options);
+}
+
+/** Runs `node --import tsx <script> <args>` (script relative to the package root); resolves when a stdout line matches `ready`. */
+export async function startTs(
+  script: string,
+  args: string[],
+  ready: RegExp,
+  options: { wrappers?: number; cwd?: string; prefix?: string[] } = {},
+): Promise<SquallChild> {
+  const squall = [process.execPath, '--import', 'tsx', join(ROOT, script), ...args];
   const argv = [...(options.prefix ?? [])];
   for (let i = 0; i < (options.wrappers ?? 0); i++) argv.push(process.execPath, '-e', WRAPPER);
   argv.push(...squall);
@@ -70,7 +80,7 @@ export async function startSquall(
       if (ready.test(l)) resolve(l);
     });
     void exited.then((code) =>
-      reject(new Error(`squall ${args[0]} exited (${code}) before ready:\n${stderr}`)),
+      reject(new Error(`${script} ${args[0] ?? ''} exited (${code}) before ready:\n${stderr}`)),
     );
   });
   const wrappers: number[] = [];
@@ -86,7 +96,7 @@ export async function startSquall(
 export async function startChildAgent(
   pki: TestPki,
   dir: string,
-  options: { policy?: string; config?: string; wrappers?: number; prefix?: string[] } = {},
+  options: { policy?: string; config?: string; args?: string[]; wrappers?: number; prefix?: string[] } = {},
 ): Promise<SquallChild & { address: string }> {
   const args = [
     'agent',
@@ -102,6 +112,7 @@ export async function startChildAgent(
     join(dir, 'ledger'),
     ...(options.policy ? ['--policy', options.policy] : []),
     ...(options.config ? ['--config', options.config] : []),
+    ...(options.args ?? []),
   ];
   const started = await startSquall(args, /listening on/, options);
   return { ...started, address: /listening on (\S+)/.exec(started.line)![1]! };
