@@ -20,6 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { connectAgent, helloAgent, newAgentClient } from '../engine/controller/agent-connection.js';
+import { pingAgent } from '../engine/controller/ping.js';
 import { procState, waitFor } from './faults/proc.js';
 import { FIXTURES_DIR, freePort } from './fixtures/free-port.js';
 import { controllerTls, type SquallChild, signalAll, startChildAgent } from './test-support/agent-child.js';
@@ -184,6 +185,12 @@ describe('finding 4: a restarted agent recovers only the process its predecessor
     expect(info.unrecovered_at_start).toEqual([
       "future-1 (future.driver): no driver 'future.driver' in this agent — kept in the agent's ledger",
     ]);
+    const ping = await pingAgent(
+      'edge',
+      { address: second.address, tls: controllerTls(pki) },
+      { samples: 1 },
+    );
+    expect(ping.unrecoveredAtStart).toEqual(info.unrecovered_at_start);
     // A controller connecting to it says so in its log.
     const logs: string[] = [];
     const c2 = await connectAgent(

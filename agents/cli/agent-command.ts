@@ -20,9 +20,14 @@ import { DEFAULT_POLICY, loadPolicyFile } from '../server/policy.js';
 const help = `Usage: squall agent [options]
 
 Runs the fault-injection agent: a gRPC server (mTLS by default) that injects and reverts faults
-for an authorised controller, under a lease (no heartbeat for the session's ttl: everything that
-session injected is reverted) and a hard deadline per fault. Every fault is written to the
-ledger before it is applied; at start-up the agent reverts whatever the ledger still holds.
+for an authorised controller, under a lease (no heartbeat for the session's ttl, or the
+controller's connection closed: everything that session injected is reverted) and a hard
+deadline per fault. Every fault is written to the ledger before it is applied; at start-up,
+before it starts its own processes, the agent reverts whatever the ledger still holds (a paused
+process only if it is the very process paused: same pid, same start time). It never signals
+itself, its ancestors, pid 1, kernel threads or protected processes (policy protectedProcesses);
+bare pids and pid files only where the policy's targets.pids allows them. Its managed processes
+die with it, kill -9 included. SIGINT/SIGTERM: revert everything, stop within 2 s.
 
 Options:
   --listen host:port     Address to bind (default 127.0.0.1:7070; port 0 picks one)
