@@ -12,15 +12,19 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse as parseYaml } from 'yaml';
 import { type AgentConnection, connectAgent } from '../engine/controller/agent-connection.js';
 import { createDefaultEnvironment } from '../engine/run/environment.js';
 import { createRunner } from '../engine/run/runner.js';
-import { Experiment } from '../engine/spec/schema.js';
 import { isStopped } from './faults/proc.js';
 import { type AgentServer, createAgentServer, readTlsFiles } from './server/agent-server.js';
 import { parsePolicy } from './server/policy.js';
-import { answerOf, controllerTls, type SquallChild, startChildAgent } from './test-support/agent-child.js';
+import {
+  answerOf,
+  controllerTls,
+  edgeExperiment,
+  type SquallChild,
+  startChildAgent,
+} from './test-support/agent-child.js';
 import { makeTestPki, type TestPki } from './test-support/pki.js';
 
 const MARKER = `SQUALL-SECRET-${randomBytes(6).toString('hex')}`;
@@ -85,16 +89,11 @@ describe('finding 1: a pid file never leaks its contents', () => {
   });
 
   it("a runner's journal does not hold the contents either", async () => {
-    const experiment = Experiment.parse(
-      parseYaml(`apiVersion: squall/v1
-kind: Experiment
-metadata: { name: pidfile-leak }
-agents:
-  edge: { address: "${agent.address}", tls: { ca: "${pki.ca}", cert: "${pki.controller.cert}", key: "${pki.controller.key}" } }
-phases: { preflight: 100ms, baseline: 100ms, recovery: 100ms }
-faults:
-  - { name: freeze, kind: process.pause, at: +0s, duration: 300ms, target: { agent: edge, pidFile: "${shadow}" } }
-`),
+    const experiment = edgeExperiment(
+      'pidfile-leak',
+      agent.address,
+      pki,
+      `name: freeze, kind: process.pause, duration: 300ms, target: { agent: edge, pidFile: "${shadow}" }`,
     );
     const result = await createRunner({
       experiment,

@@ -15,15 +15,14 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { parse as parseYaml } from 'yaml';
 import { createDefaultEnvironment } from '../engine/run/environment.js';
 import { createRunner } from '../engine/run/runner.js';
-import { Experiment } from '../engine/spec/schema.js';
 import { isAlive, waitFor } from './faults/proc.js';
 import { createFaultProxy } from './proxy/fault-proxy.js';
 import { createAgentServer, readTlsFiles } from './server/agent-server.js';
 import {
   childrenOf,
+  edgeExperiment,
   ROOT,
   type SquallChild,
   signalAll,
@@ -153,16 +152,11 @@ describe('finding 9c: a run whose agent is lost mid-fault stops with exit 4 with
   ] as const)('the agent is %s (%s) while its proxy is down', async (signal, _what) => {
     const agent = await startChildAgent(pki, dir, { args: ['--proxy', 'api=127.0.0.1:0,127.0.0.1:9'] });
     cleanup.push(finish(agent));
-    const experiment = Experiment.parse(
-      parseYaml(`apiVersion: squall/v1
-kind: Experiment
-metadata: { name: lost-agent }
-agents:
-  edge: { address: "${agent.address}", tls: { ca: "${pki.ca}", cert: "${pki.controller.cert}", key: "${pki.controller.key}" } }
-phases: { preflight: 100ms, baseline: 100ms, recovery: 100ms }
-faults:
-  - { name: cut, kind: proxy.down, at: +0s, duration: 10s, target: { agent: edge, proxy: api } }
-`),
+    const experiment = edgeExperiment(
+      'lost-agent',
+      agent.address,
+      pki,
+      `name: cut, kind: proxy.down, duration: 10s, target: { agent: edge, proxy: api }`,
     );
     let sentAt = 0;
     const result = await createRunner({

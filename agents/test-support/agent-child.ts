@@ -9,6 +9,8 @@ import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { parse as parseYaml } from 'yaml';
+import { Experiment } from '../../engine/spec/schema.js';
 import { findPackageRoot } from '../proto/load.js';
 import type { TestPki } from './pki.js';
 
@@ -156,4 +158,22 @@ export function commOf(pid: number): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * A short experiment (loaded through the real schema) with one remote agent, `edge` at
+ * `address` over mTLS from `pki`, and one fault (a YAML flow mapping without `at`, which is +0s).
+ */
+export function edgeExperiment(name: string, address: string, pki: TestPki, fault: string): Experiment {
+  return Experiment.parse(
+    parseYaml(`apiVersion: squall/v1
+kind: Experiment
+metadata: { name: ${name} }
+agents:
+  edge: { address: "${address}", tls: { ca: "${pki.ca}", cert: "${pki.controller.cert}", key: "${pki.controller.key}" } }
+phases: { preflight: 100ms, baseline: 100ms, recovery: 100ms }
+faults:
+  - { at: +0s, ${fault} }
+`),
+  );
 }
