@@ -8,8 +8,8 @@
  * Refused, always: pids ≤ 1 (init; to kill(2), 0 and -1 mean "my process group" and "every
  * process"), the agent itself, each of its ancestors, and kernel threads. Refused by default
  * (the list is the policy's `protectedProcesses`): processes named `sshd` or `squall-agent`
- * (the title every agent sets), processes of the agent's own systemd unit other than its own
- * children, and processes of the units listed.
+ * (the title every agent sets), processes of the units listed, and — for the gRPC agent —
+ * processes of its own systemd unit other than its own children.
  */
 import { readFileSync, readlinkSync } from 'node:fs';
 import { basename } from 'node:path';
@@ -43,7 +43,15 @@ const KTHREADD_PID = 2;
 /** Bounds the ancestor walk (a pid chain is never this long; a loop in /proc cannot hang us). */
 const MAX_DEPTH = 4096;
 
-export function createProcessGuard(protection: ProcessProtection = DEFAULT_PROCESS_PROTECTION): ProcessGuard {
+/**
+ * `ownUnit`: also refuse the other processes of the caller's own systemd unit. The gRPC agent
+ * does (it runs as a service; its unit is its own); the runner's in-process agent does not: a
+ * CI job's runner shares its unit with the services the job started for it to test.
+ */
+export function createProcessGuard(
+  protection: ProcessProtection = DEFAULT_PROCESS_PROTECTION,
+  options: { ownUnit?: boolean } = {},
+): ProcessGuard {
   return {
     assertMaySignal(pid, label) {
       const refuse = (why: string) =>
@@ -88,7 +96,7 @@ export function createProcessGuard(protection: ProcessProtection = DEFAULT_PROCE
         );
       }
       // The agent's own unit, minus its own children (managed processes start inside it).
-      if (unit === unitOf(self) && !descendsFrom(pid, self)) {
+      if (options.ownUnit && unit === unitOf(self) && !descendsFrom(pid, self)) {
         throw refuse(`in this agent's own systemd unit (pid ${pid}, ${unit})`);
       }
     },

@@ -111,7 +111,7 @@ export function createAgentServer(options: AgentServerOptions): AgentServer {
     agent: {
       processes: options.processes ?? new Map(),
       proxies: options.proxies ?? new Map(),
-      guard: createProcessGuard(policyData.protectedProcesses),
+      guard: createProcessGuard(policyData.protectedProcesses, { ownUnit: true }),
       log,
     },
     ledger,

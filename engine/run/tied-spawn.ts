@@ -37,6 +37,7 @@ export function findExecutable(
 }
 
 let setpriv: string | null | undefined;
+let warnedMissing = false;
 
 /** setpriv with --pdeathsig (util-linux ≥ 2.33), checked once; null when this host has none. */
 function setprivPath(): string | null {
@@ -67,7 +68,6 @@ export function tiedArgv(file: string, args: readonly string[], warn: (message: 
   }
   return [file, ...args];
 }
-let warnedMissing = false;
 
 const live = new Set<ChildProcess>();
 let hooked = false;
