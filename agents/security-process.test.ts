@@ -113,7 +113,7 @@ describe('finding 3: the agent never signals itself, its ancestors, init, kernel
 
   it('itself: pause, terminate and kill are refused, and the agent keeps answering', async () => {
     for (const kind of ['process.pause', 'process.terminate', 'process.kill']) {
-      await expectRefused(c, kind, agent.pid, `this agent itself (pid ${agent.pid})`);
+      await expectRefused(c, kind, agent.pid, `pid ${agent.pid} is this agent itself: it would freeze`);
     }
     const client = newAgentClient('edge', { address: agent.address, tls: controllerTls(pki) }, process.cwd());
     try {

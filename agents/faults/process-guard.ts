@@ -67,7 +67,7 @@ export function createProcessGuard(
         );
       }
       const self = process.pid;
-      if (pid === self) throw refuse(`this agent itself (pid ${self}): it would freeze and revert nothing`);
+      if (pid === self) throw refuse('this agent itself: it would freeze and revert nothing');
       const stat = procStat(pid);
       if (!stat || stat.state === 'Z' || stat.state === 'X') {
         throw new SquallError('SQUALL_TARGET_NOT_FOUND', `no running process with pid ${pid} (${label})`);
