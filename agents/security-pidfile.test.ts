@@ -22,19 +22,14 @@ import {
   answerOf,
   controllerTls,
   edgeExperiment,
+  filePki,
   type SquallChild,
   startChildAgent,
 } from './test-support/agent-child.js';
-import { makeTestPki, type TestPki } from './test-support/pki.js';
 
 const MARKER = `SQUALL-SECRET-${randomBytes(6).toString('hex')}`;
 
-// One throwaway PKI for the whole file (making one costs seconds of RSA key generation).
-let pki: TestPki;
-beforeAll(() => {
-  pki = makeTestPki();
-});
-afterAll(() => rmSync(pki.dir, { recursive: true, force: true }));
+const pki = filePki();
 
 const pause = (faultId: string, target: Record<string, unknown>) => ({
   faultId,
@@ -60,11 +55,11 @@ describe('finding 1: a pid file never leaks its contents', () => {
     });
     short = join(dir, 'short');
     writeFileSync(short, `${MARKER}\n`, { mode: 0o600 });
-    caKey = join(dirname(pki.ca), 'ca.key');
+    caKey = join(dirname(pki().ca), 'ca.key');
     const policy = join(dir, 'policy.yaml');
     writeFileSync(policy, 'targets: { pids: true }\n');
-    agent = await startChildAgent(pki, dir, { policy });
-    c = await connectAgent('edge', { address: agent.address, tls: controllerTls(pki) }, { ttlMs: 5000 });
+    agent = await startChildAgent(pki(), dir, { policy });
+    c = await connectAgent('edge', { address: agent.address, tls: controllerTls(pki()) }, { ttlMs: 5000 });
   });
   afterAll(async () => {
     await c?.close();
@@ -92,7 +87,7 @@ describe('finding 1: a pid file never leaks its contents', () => {
     const experiment = edgeExperiment(
       'pidfile-leak',
       agent.address,
-      pki,
+      pki(),
       `name: freeze, kind: process.pause, duration: 300ms, target: { agent: edge, pidFile: "${shadow}" }`,
     );
     const result = await createRunner({
@@ -149,9 +144,9 @@ describe('finding 1: pids and pid files only where the policy lists them', () =>
     });
     agents.push(a);
     const { port } = await a.listen('127.0.0.1:0', {
-      tls: readTlsFiles({ ca: pki.ca, cert: pki.agent.cert, key: pki.agent.key }),
+      tls: readTlsFiles({ ca: pki().ca, cert: pki().agent.cert, key: pki().agent.key }),
     });
-    const c = await connectAgent('edge', { address: `127.0.0.1:${port}`, tls: controllerTls(pki) });
+    const c = await connectAgent('edge', { address: `127.0.0.1:${port}`, tls: controllerTls(pki()) });
     connections.push(c);
     return c;
   };

@@ -27,19 +27,14 @@ import {
   childrenOf,
   commOf,
   controllerTls,
+  filePki,
   type SquallChild,
   signalAll,
   startChildAgent,
 } from './test-support/agent-child.js';
-import { makeTestPki, type TestPki } from './test-support/pki.js';
 import { expectRefused, fault, notStopped, sleeperNamed } from './test-support/process-targets.js';
 
-// One throwaway PKI for the whole file (making one costs seconds of RSA key generation).
-let pki: TestPki;
-beforeAll(() => {
-  pki = makeTestPki();
-});
-afterAll(() => rmSync(pki.dir, { recursive: true, force: true }));
+const pki = filePki();
 
 describe('finding 3: the agent never signals itself, its ancestors, init, kernel threads or protected processes', () => {
   let dir: string;
@@ -51,8 +46,8 @@ describe('finding 3: the agent never signals itself, its ancestors, init, kernel
     dir = mkdtempSync(join(tmpdir(), 'squall-sec-self-'));
     const policy = join(dir, 'policy.yaml');
     writeFileSync(policy, 'targets: { pids: true }\n');
-    agent = await startChildAgent(pki, dir, { policy, wrappers: 2 });
-    c = await connectAgent('edge', { address: agent.address, tls: controllerTls(pki) }, { ttlMs: 5000 });
+    agent = await startChildAgent(pki(), dir, { policy, wrappers: 2 });
+    c = await connectAgent('edge', { address: agent.address, tls: controllerTls(pki()) }, { ttlMs: 5000 });
   });
   afterEach(() => {
     // Whatever old code froze runs again: the agent, its wrappers, the test's sleepers.
@@ -68,7 +63,11 @@ describe('finding 3: the agent never signals itself, its ancestors, init, kernel
     for (const kind of ['process.pause', 'process.terminate', 'process.kill']) {
       await expectRefused(c, kind, agent.pid, `pid ${agent.pid} is this agent itself: it would freeze`);
     }
-    const client = newAgentClient('edge', { address: agent.address, tls: controllerTls(pki) }, process.cwd());
+    const client = newAgentClient(
+      'edge',
+      { address: agent.address, tls: controllerTls(pki()) },
+      process.cwd(),
+    );
     try {
       expect((await helloAgent(client, 'edge', 2000)).info.active_faults).toBe(0);
     } finally {
@@ -143,8 +142,8 @@ describe('finding 3: pid 1 (in a pid namespace, so the pid 1 asked for is a shel
       '"$@"; exit $?',
       'sh',
     ];
-    const agent = await startChildAgent(pki, dir, { policy, prefix });
-    const c = await connectAgent('edge', { address: agent.address, tls: controllerTls(pki) });
+    const agent = await startChildAgent(pki(), dir, { policy, prefix });
+    const c = await connectAgent('edge', { address: agent.address, tls: controllerTls(pki()) });
     const init = childrenOf(agent.pid)[0]!; // unshare's child: the namespace's pid 1
     try {
       expect(commOf(init)).toBe('sh');

@@ -16,19 +16,14 @@ import { parsePolicy } from './server/policy.js';
 import {
   commOf,
   controllerTls,
+  filePki,
   type SquallChild,
   signalAll,
   startChildAgent,
 } from './test-support/agent-child.js';
-import { makeTestPki, type TestPki } from './test-support/pki.js';
 import { expectRefused, fault, localAgent, sleeperNamed } from './test-support/process-targets.js';
 
-// One throwaway PKI for the whole file (making one costs seconds of RSA key generation).
-let pki: TestPki;
-beforeAll(() => {
-  pki = makeTestPki();
-});
-afterAll(() => rmSync(pki.dir, { recursive: true, force: true }));
+const pki = filePki();
 
 describe("finding 3: the policy's protectedProcesses.names", () => {
   it('defaults to sshd and squall-agent; a list given replaces it', async () => {
@@ -36,7 +31,7 @@ describe("finding 3: the policy's protectedProcesses.names", () => {
     const dir = mkdtempSync(join(tmpdir(), 'squall-sec-names-'));
     const guarded = sleeperNamed(dir, 'sq-guarded');
     const sshd = sleeperNamed(dir, 'sshd');
-    const { c, close } = await localAgent(pki, join(dir, 'ledger'), {
+    const { c, close } = await localAgent(pki(), join(dir, 'ledger'), {
       targets: { pids: true },
       protectedProcesses: { names: ['sq-guarded'] },
     });
@@ -108,10 +103,10 @@ describe.skipIf(!canUseCgroups)('finding 3: processes of a systemd unit (real cg
     writeFileSync(policy, 'targets: { pids: true }\n');
     const config = join(dir, 'agent.yaml');
     writeFileSync(config, 'processes:\n  kid: { command: [sleep, "30"] }\n');
-    agent = await startChildAgent(pki, dir, { policy, config, prefix: inUnit(own) });
+    agent = await startChildAgent(pki(), dir, { policy, config, prefix: inUnit(own) });
     const sibling = spawnIn(own, ['sleep', '30']);
     await waitFor(() => commOf(sibling.pid!) === 'sleep', 3000);
-    const c = await connectAgent('edge', { address: agent.address, tls: controllerTls(pki) });
+    const c = await connectAgent('edge', { address: agent.address, tls: controllerTls(pki()) });
     try {
       await expectRefused(
         c,
@@ -131,7 +126,7 @@ describe.skipIf(!canUseCgroups)('finding 3: processes of a systemd unit (real cg
   it('refuses a process of a unit the policy lists', async () => {
     const stranger = spawnIn(listed, ['sleep', '30']);
     await waitFor(() => commOf(stranger.pid!) === 'sleep', 3000);
-    const { c, close } = await localAgent(pki, join(dir, 'ledger-local'), {
+    const { c, close } = await localAgent(pki(), join(dir, 'ledger-local'), {
       targets: { pids: true },
       protectedProcesses: { units: [listed] },
     });

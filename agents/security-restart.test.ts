@@ -18,19 +18,20 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { connectAgent, helloAgent, newAgentClient } from '../engine/controller/agent-connection.js';
 import { pingAgent } from '../engine/controller/ping.js';
 import { procState, waitFor } from './faults/proc.js';
 import { FIXTURES_DIR, freePort } from './fixtures/free-port.js';
-import { controllerTls, type SquallChild, signalAll, startChildAgent } from './test-support/agent-child.js';
-import { makeTestPki, type TestPki } from './test-support/pki.js';
+import {
+  controllerTls,
+  filePki,
+  type SquallChild,
+  signalAll,
+  startChildAgent,
+} from './test-support/agent-child.js';
 
-let pki: TestPki;
-beforeAll(() => {
-  pki = makeTestPki();
-});
-afterAll(() => rmSync(pki.dir, { recursive: true, force: true }));
+const pki = filePki();
 
 /** True when an echo through 127.0.0.1:port comes back within 1 s (a stopped server accepts, but never answers). */
 function echoes(port: number): Promise<boolean> {
@@ -77,7 +78,7 @@ describe('finding 4: a restarted agent recovers only the process its predecessor
   });
 
   const start = async (options: Parameters<typeof startChildAgent>[2]) => {
-    const agent = await startChildAgent(pki, dir, options);
+    const agent = await startChildAgent(pki(), dir, options);
     agents.push(agent);
     return agent;
   };
@@ -86,7 +87,7 @@ describe('finding 4: a restarted agent recovers only the process its predecessor
     await agent.exited;
   };
   const hello = async (address: string) => {
-    const client = newAgentClient('edge', { address, tls: controllerTls(pki) }, process.cwd());
+    const client = newAgentClient('edge', { address, tls: controllerTls(pki()) }, process.cwd());
     try {
       return (await helloAgent(client, 'edge', 3000)).info;
     } finally {
@@ -102,7 +103,7 @@ describe('finding 4: a restarted agent recovers only the process its predecessor
       `processes:\n  victim: { command: [node, "${FIXTURES_DIR}tcp-server.mjs", "${port}"], ready: { tcp: "127.0.0.1:${port}", timeout: 5s } }\n`,
     );
     const first = await start({ config });
-    const c = await connectAgent('edge', { address: first.address, tls: controllerTls(pki) });
+    const c = await connectAgent('edge', { address: first.address, tls: controllerTls(pki()) });
     const fault = await c.inject(pauseOf('pause-victim', { process: 'victim' }));
     const old = Number(/process 'victim' pid (\d+)/.exec(fault.where)![1]);
     pids.push(old);
@@ -133,7 +134,7 @@ describe('finding 4: a restarted agent recovers only the process its predecessor
     children.push(svc1);
     writeFileSync(pidFile, `${svc1.pid}\n`);
     const first = await start({ config });
-    const c = await connectAgent('edge', { address: first.address, tls: controllerTls(pki) });
+    const c = await connectAgent('edge', { address: first.address, tls: controllerTls(pki()) });
     await c.inject(pauseOf('pause-svc', { process: 'svc' }));
     expect(procState(svc1.pid!)).toBe('T');
     await kill9(first); // first: a session that ends cleanly would revert its faults
@@ -156,7 +157,7 @@ describe('finding 4: a restarted agent recovers only the process its predecessor
     const victim = spawn('sleep', ['30'], { stdio: 'ignore' });
     children.push(victim);
     const first = await start({ policy });
-    const c = await connectAgent('edge', { address: first.address, tls: controllerTls(pki) });
+    const c = await connectAgent('edge', { address: first.address, tls: controllerTls(pki()) });
     await c.inject(pauseOf('pause-bare', { pid: victim.pid! }));
     await kill9(first); // first: a session that ends cleanly would revert its faults
     await c.close();
@@ -187,7 +188,7 @@ describe('finding 4: a restarted agent recovers only the process its predecessor
     ]);
     const ping = await pingAgent(
       'edge',
-      { address: second.address, tls: controllerTls(pki) },
+      { address: second.address, tls: controllerTls(pki()) },
       { samples: 1 },
     );
     expect(ping.unrecoveredAtStart).toEqual(info.unrecovered_at_start);
@@ -195,7 +196,7 @@ describe('finding 4: a restarted agent recovers only the process its predecessor
     const logs: string[] = [];
     const c2 = await connectAgent(
       'edge',
-      { address: second.address, tls: controllerTls(pki) },
+      { address: second.address, tls: controllerTls(pki()) },
       { log: (m) => logs.push(m) },
     );
     await c2.close();

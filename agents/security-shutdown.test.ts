@@ -14,7 +14,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createDefaultEnvironment } from '../engine/run/environment.js';
 import { createRunner } from '../engine/run/runner.js';
 import { isAlive, waitFor } from './faults/proc.js';
@@ -23,19 +23,15 @@ import { createAgentServer, readTlsFiles } from './server/agent-server.js';
 import {
   childrenOf,
   edgeExperiment,
+  filePki,
   ROOT,
   type SquallChild,
   signalAll,
   startChildAgent,
   startTs,
 } from './test-support/agent-child.js';
-import { makeTestPki, type TestPki } from './test-support/pki.js';
 
-let pki: TestPki;
-beforeAll(() => {
-  pki = makeTestPki();
-});
-afterAll(() => rmSync(pki.dir, { recursive: true, force: true }));
+const pki = filePki();
 
 let dir: string;
 const cleanup: (() => unknown)[] = [];
@@ -66,7 +62,7 @@ const managedConfig = () => {
 
 describe('finding 9a: the agent stops in bounded time and takes its managed processes with it', () => {
   it('SIGTERM with an idle raw TCP client connected: exits 0 within the grace period, its managed process gone', async () => {
-    const agent = await startChildAgent(pki, dir, { config: managedConfig() });
+    const agent = await startChildAgent(pki(), dir, { config: managedConfig() });
     cleanup.push(finish(agent));
     const kid = childrenOf(agent.pid)[0]!;
     cleanup.push(() => signalAll([kid], 'SIGKILL'));
@@ -93,7 +89,7 @@ describe('finding 9a: the agent stops in bounded time and takes its managed proc
   it.each(['SIGINT', 'SIGKILL'] as const)(
     '%s: its managed process is gone within a second',
     async (signal) => {
-      const agent = await startChildAgent(pki, dir, { config: managedConfig() });
+      const agent = await startChildAgent(pki(), dir, { config: managedConfig() });
       cleanup.push(finish(agent));
       const kid = childrenOf(agent.pid)[0]!;
       cleanup.push(() => signalAll([kid], 'SIGKILL'));
@@ -150,12 +146,12 @@ describe('finding 9c: a run whose agent is lost mid-fault stops with exit 4 with
     ['SIGSTOP', 'frozen'],
     ['SIGTERM', 'stopped'],
   ] as const)('the agent is %s (%s) while its proxy is down', async (signal, _what) => {
-    const agent = await startChildAgent(pki, dir, { args: ['--proxy', 'api=127.0.0.1:0,127.0.0.1:9'] });
+    const agent = await startChildAgent(pki(), dir, { args: ['--proxy', 'api=127.0.0.1:0,127.0.0.1:9'] });
     cleanup.push(finish(agent));
     const experiment = edgeExperiment(
       'lost-agent',
       agent.address,
-      pki,
+      pki(),
       `name: cut, kind: proxy.down, duration: 10s, target: { agent: edge, proxy: api }`,
     );
     let sentAt = 0;
@@ -216,7 +212,7 @@ describe('finding 9d: the agent logs the true reason a session ended', () => {
     });
     cleanup.push(() => agent.close());
     const { port } = await agent.listen('127.0.0.1:0', {
-      tls: readTlsFiles({ ca: pki.ca, cert: pki.agent.cert, key: pki.agent.key }),
+      tls: readTlsFiles({ ca: pki().ca, cert: pki().agent.cert, key: pki().agent.key }),
     });
     const faults = [
       {
@@ -232,9 +228,9 @@ describe('finding 9d: the agent logs the true reason a session ended', () => {
         'agents/test-support/controller-child.ts',
         [
           `127.0.0.1:${port}`,
-          pki.ca,
-          pki.controller.cert,
-          pki.controller.key,
+          pki().ca,
+          pki().controller.cert,
+          pki().controller.key,
           '1000',
           JSON.stringify(faults),
         ],

@@ -6,13 +6,14 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { afterAll, beforeAll } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { Experiment } from '../../engine/spec/schema.js';
 import { findPackageRoot } from '../proto/load.js';
-import type { TestPki } from './pki.js';
+import { makeTestPki, type TestPki } from './pki.js';
 
 export const ROOT = findPackageRoot();
 
@@ -176,4 +177,19 @@ faults:
   - { at: +0s, ${fault} }
 `),
   );
+}
+
+/**
+ * One throwaway PKI for a whole test file (making one costs seconds of RSA key generation):
+ * call it at the file's top level, and call what it returns inside tests.
+ */
+export function filePki(): () => TestPki {
+  let pki: TestPki | undefined;
+  beforeAll(() => {
+    pki = makeTestPki();
+  });
+  afterAll(() => {
+    if (pki) rmSync(pki.dir, { recursive: true, force: true });
+  });
+  return () => pki!;
 }
