@@ -82,9 +82,17 @@ describe.skipIf(!canUseCgroups)('finding 3: processes of a systemd unit (real cg
     for (const unit of [own, listed]) mkdirSync(join(CGROUPS, unit));
   });
   afterAll(async () => {
-    signalAll([agent?.pid, ...started.map((s) => s.pid)], 'SIGKILL');
+    // SIGTERM: the agent stops (and reaps) its managed child itself. A child killed with the
+    // agent would be reaped by pid 1, whenever it gets to it, and hold its cgroup until then.
+    signalAll([agent?.pid], 'SIGCONT');
+    signalAll([agent?.pid], 'SIGTERM');
+    signalAll(
+      started.map((s) => s.pid),
+      'SIGKILL',
+    );
+    const stopped = setTimeout(() => signalAll([agent?.pid], 'SIGKILL'), 8000);
     await Promise.all([agent?.exited, ...started.map((s) => (s.exitCode === null ? once(s, 'exit') : null))]);
-    // The agent's managed child dies with it (parent-death signal); then the cgroups are empty.
+    clearTimeout(stopped);
     for (const unit of [own, listed]) {
       await waitFor(() => {
         try {
@@ -93,7 +101,7 @@ describe.skipIf(!canUseCgroups)('finding 3: processes of a systemd unit (real cg
         } catch {
           return false;
         }
-      }, 3000);
+      }, 10_000);
     }
     rmSync(dir, { recursive: true, force: true });
   });
