@@ -24,6 +24,7 @@ import { pingAgent } from '../engine/controller/ping.js';
 import { procState, waitFor } from './faults/proc.js';
 import { FIXTURES_DIR, freePort } from './fixtures/free-port.js';
 import {
+  childrenOf,
   controllerTls,
   filePki,
   type SquallChild,
@@ -68,7 +69,9 @@ describe('finding 4: a restarted agent recovers only the process its predecessor
     dir = mkdtempSync(join(tmpdir(), 'squall-sec-restart-'));
   });
   afterEach(async () => {
-    // Old code leaves processes stopped: continue and end everything this test started.
+    // Old code leaves processes stopped, and managed ones orphaned: continue and end everything
+    // this test started, the agents' own children included.
+    for (const a of agents) pids.push(...childrenOf(a.pid));
     signalAll([...pids, ...children.map((c) => c.pid)], 'SIGCONT');
     signalAll([...agents.map((a) => a.pid), ...pids, ...children.map((c) => c.pid)], 'SIGKILL');
     await Promise.all(agents.splice(0).map((a) => a.exited));

@@ -49,8 +49,9 @@ afterEach(async () => {
 
 /** Ends a child for good (continued first, in case a test froze it). */
 const finish = (child: SquallChild) => async () => {
-  signalAll([child.pid], 'SIGCONT');
-  signalAll([child.pid], 'SIGKILL');
+  const all = [child.pid, ...childrenOf(child.pid)];
+  signalAll(all, 'SIGCONT');
+  signalAll(all, 'SIGKILL');
   await child.exited;
 };
 
