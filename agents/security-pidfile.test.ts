@@ -19,9 +19,9 @@ import { isStopped } from './faults/proc.js';
 import { type AgentServer, createAgentServer, readTlsFiles } from './server/agent-server.js';
 import { parsePolicy } from './server/policy.js';
 import {
+  agentExperiment,
   answerOf,
   controllerTls,
-  edgeExperiment,
   filePki,
   type SquallChild,
   startChildAgent,
@@ -59,7 +59,7 @@ describe('finding 1: a pid file never leaks its contents', () => {
     const policy = join(dir, 'policy.yaml');
     writeFileSync(policy, 'targets: { pids: true }\n');
     agent = await startChildAgent(pki(), dir, { policy });
-    c = await connectAgent('edge', { address: agent.address, tls: controllerTls(pki()) }, { ttlMs: 5000 });
+    c = await connectAgent('agent', { address: agent.address, tls: controllerTls(pki()) }, { ttlMs: 5000 });
   });
   afterAll(async () => {
     await c?.close();
@@ -84,11 +84,11 @@ describe('finding 1: a pid file never leaks its contents', () => {
   });
 
   it("a runner's journal does not hold the contents either", async () => {
-    const experiment = edgeExperiment(
+    const experiment = agentExperiment(
       'pidfile-leak',
       agent.address,
       pki(),
-      `name: freeze, kind: process.pause, duration: 300ms, target: { agent: edge, pidFile: "${shadow}" }`,
+      `name: freeze, kind: process.pause, duration: 300ms, target: { agent: agent, pidFile: "${shadow}" }`,
     );
     const result = await createRunner({
       experiment,
@@ -146,7 +146,7 @@ describe('finding 1: pids and pid files only where the policy lists them', () =>
     const { port } = await a.listen('127.0.0.1:0', {
       tls: readTlsFiles({ ca: pki().ca, cert: pki().agent.cert, key: pki().agent.key }),
     });
-    const c = await connectAgent('edge', { address: `127.0.0.1:${port}`, tls: controllerTls(pki()) });
+    const c = await connectAgent('agent', { address: `127.0.0.1:${port}`, tls: controllerTls(pki()) });
     connections.push(c);
     return c;
   };

@@ -47,7 +47,7 @@ describe('finding 3: the agent never signals itself, its ancestors, init, kernel
     const policy = join(dir, 'policy.yaml');
     writeFileSync(policy, 'targets: { pids: true }\n');
     agent = await startChildAgent(pki(), dir, { policy, wrappers: 2 });
-    c = await connectAgent('edge', { address: agent.address, tls: controllerTls(pki()) }, { ttlMs: 5000 });
+    c = await connectAgent('agent', { address: agent.address, tls: controllerTls(pki()) }, { ttlMs: 5000 });
   });
   afterEach(() => {
     // Whatever old code froze runs again: the agent, its wrappers, the test's sleepers.
@@ -64,12 +64,12 @@ describe('finding 3: the agent never signals itself, its ancestors, init, kernel
       await expectRefused(c, kind, agent.pid, `pid ${agent.pid} is this agent itself: it would freeze`);
     }
     const client = newAgentClient(
-      'edge',
+      'agent',
       { address: agent.address, tls: controllerTls(pki()) },
       process.cwd(),
     );
     try {
-      expect((await helloAgent(client, 'edge', 2000)).info.active_faults).toBe(0);
+      expect((await helloAgent(client, 'agent', 2000)).info.active_faults).toBe(0);
     } finally {
       client.close();
     }
@@ -143,7 +143,7 @@ describe('finding 3: pid 1 (in a pid namespace, so the pid 1 asked for is a shel
       'sh',
     ];
     const agent = await startChildAgent(pki(), dir, { policy, prefix });
-    const c = await connectAgent('edge', { address: agent.address, tls: controllerTls(pki()) });
+    const c = await connectAgent('agent', { address: agent.address, tls: controllerTls(pki()) });
     const init = childrenOf(agent.pid)[0]!; // unshare's child: the namespace's pid 1
     try {
       expect(commOf(init)).toBe('sh');

@@ -114,7 +114,7 @@ describe.skipIf(!canUseCgroups)('finding 3: processes of a systemd unit (real cg
     agent = await startChildAgent(pki(), dir, { policy, config, prefix: inUnit(own) });
     const sibling = spawnIn(own, ['sleep', '30']);
     await waitFor(() => commOf(sibling.pid!) === 'sleep', 3000);
-    const c = await connectAgent('edge', { address: agent.address, tls: controllerTls(pki()) });
+    const c = await connectAgent('agent', { address: agent.address, tls: controllerTls(pki()) });
     try {
       await expectRefused(
         c,

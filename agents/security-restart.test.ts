@@ -90,9 +90,9 @@ describe('finding 4: a restarted agent recovers only the process its predecessor
     await agent.exited;
   };
   const hello = async (address: string) => {
-    const client = newAgentClient('edge', { address, tls: controllerTls(pki()) }, process.cwd());
+    const client = newAgentClient('agent', { address, tls: controllerTls(pki()) }, process.cwd());
     try {
-      return (await helloAgent(client, 'edge', 3000)).info;
+      return (await helloAgent(client, 'agent', 3000)).info;
     } finally {
       client.close();
     }
@@ -106,7 +106,7 @@ describe('finding 4: a restarted agent recovers only the process its predecessor
       `processes:\n  victim: { command: [node, "${FIXTURES_DIR}tcp-server.mjs", "${port}"], ready: { tcp: "127.0.0.1:${port}", timeout: 5s } }\n`,
     );
     const first = await start({ config });
-    const c = await connectAgent('edge', { address: first.address, tls: controllerTls(pki()) });
+    const c = await connectAgent('agent', { address: first.address, tls: controllerTls(pki()) });
     const fault = await c.inject(pauseOf('pause-victim', { process: 'victim' }));
     const old = Number(/process 'victim' pid (\d+)/.exec(fault.where)![1]);
     pids.push(old);
@@ -137,7 +137,7 @@ describe('finding 4: a restarted agent recovers only the process its predecessor
     children.push(svc1);
     writeFileSync(pidFile, `${svc1.pid}\n`);
     const first = await start({ config });
-    const c = await connectAgent('edge', { address: first.address, tls: controllerTls(pki()) });
+    const c = await connectAgent('agent', { address: first.address, tls: controllerTls(pki()) });
     await c.inject(pauseOf('pause-svc', { process: 'svc' }));
     expect(procState(svc1.pid!)).toBe('T');
     await kill9(first); // first: a session that ends cleanly would revert its faults
@@ -160,7 +160,7 @@ describe('finding 4: a restarted agent recovers only the process its predecessor
     const victim = spawn('sleep', ['30'], { stdio: 'ignore' });
     children.push(victim);
     const first = await start({ policy });
-    const c = await connectAgent('edge', { address: first.address, tls: controllerTls(pki()) });
+    const c = await connectAgent('agent', { address: first.address, tls: controllerTls(pki()) });
     await c.inject(pauseOf('pause-bare', { pid: victim.pid! }));
     await kill9(first); // first: a session that ends cleanly would revert its faults
     await c.close();
@@ -190,7 +190,7 @@ describe('finding 4: a restarted agent recovers only the process its predecessor
       "future-1 (future.driver): no driver 'future.driver' in this agent — kept in the agent's ledger",
     ]);
     const ping = await pingAgent(
-      'edge',
+      'agent',
       { address: second.address, tls: controllerTls(pki()) },
       { samples: 1 },
     );
@@ -198,13 +198,13 @@ describe('finding 4: a restarted agent recovers only the process its predecessor
     // A controller connecting to it says so in its log.
     const logs: string[] = [];
     const c2 = await connectAgent(
-      'edge',
+      'agent',
       { address: second.address, tls: controllerTls(pki()) },
       { log: (m) => logs.push(m) },
     );
     await c2.close();
     expect(
-      logs.some((l) => l.includes("agent 'edge' could not revert 1 fault(s) a previous agent process left")),
+      logs.some((l) => l.includes("agent 'agent' could not revert 1 fault(s) a previous agent process left")),
     ).toBe(true);
   });
 

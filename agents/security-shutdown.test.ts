@@ -21,8 +21,8 @@ import { isAlive, waitFor } from './faults/proc.js';
 import { createFaultProxy } from './proxy/fault-proxy.js';
 import { createAgentServer, readTlsFiles } from './server/agent-server.js';
 import {
+  agentExperiment,
   childrenOf,
-  edgeExperiment,
   filePki,
   ROOT,
   type SquallChild,
@@ -149,11 +149,11 @@ describe('finding 9c: a run whose agent is lost mid-fault stops with exit 4 with
   ] as const)('the agent is %s (%s) while its proxy is down', async (signal, _what) => {
     const agent = await startChildAgent(pki(), dir, { args: ['--proxy', 'api=127.0.0.1:0,127.0.0.1:9'] });
     cleanup.push(finish(agent));
-    const experiment = edgeExperiment(
+    const experiment = agentExperiment(
       'lost-agent',
       agent.address,
       pki(),
-      `name: cut, kind: proxy.down, duration: 10s, target: { agent: edge, proxy: api }`,
+      `name: cut, kind: proxy.down, duration: 10s, target: { agent: agent, proxy: api }`,
     );
     let sentAt = 0;
     const result = await createRunner({

@@ -162,16 +162,16 @@ export function commOf(pid: number): string | undefined {
 }
 
 /**
- * A short experiment (loaded through the real schema) with one remote agent, `edge` at
+ * A short experiment (loaded through the real schema) with one remote agent, `agent` (the test PKI's agent certificate name) at
  * `address` over mTLS from `pki`, and one fault (a YAML flow mapping without `at`, which is +0s).
  */
-export function edgeExperiment(name: string, address: string, pki: TestPki, fault: string): Experiment {
+export function agentExperiment(name: string, address: string, pki: TestPki, fault: string): Experiment {
   return Experiment.parse(
     parseYaml(`apiVersion: squall/v1
 kind: Experiment
 metadata: { name: ${name} }
 agents:
-  edge: { address: "${address}", tls: { ca: "${pki.ca}", cert: "${pki.controller.cert}", key: "${pki.controller.key}" } }
+  agent: { address: "${address}", tls: { ca: "${pki.ca}", cert: "${pki.controller.cert}", key: "${pki.controller.key}" } }
 phases: { preflight: 100ms, baseline: 100ms, recovery: 100ms }
 faults:
   - { at: +0s, ${fault} }

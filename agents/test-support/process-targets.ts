@@ -48,7 +48,7 @@ export async function localAgent(pki: TestPki, ledgerDir: string, policy: unknow
   const { port } = await agent.listen('127.0.0.1:0', {
     tls: readTlsFiles({ ca: pki.ca, cert: pki.agent.cert, key: pki.agent.key }),
   });
-  const c = await connectAgent('edge', { address: `127.0.0.1:${port}`, tls: controllerTls(pki) });
+  const c = await connectAgent('agent', { address: `127.0.0.1:${port}`, tls: controllerTls(pki) });
   return {
     c,
     close: async () => {
