@@ -114,6 +114,16 @@ export const ERROR_CODES = {
     exit: ExitCode.invalidInput,
     summary: 'A TLS certificate, key or CA file is missing, unreadable or malformed.',
   },
+  SQUALL_TARGET_PROTECTED: {
+    exit: ExitCode.infrastructure,
+    summary:
+      'The agent never signals that process: itself, an ancestor, pid ≤ 1, a kernel thread or a protected process.',
+  },
+  SQUALL_AGENT_SESSION_LOST: {
+    exit: ExitCode.infrastructure,
+    summary:
+      "The session to an agent ended mid-run (agent stopped or killed, no reply within the lease's ttl); the run was aborted.",
+  },
   SQUALL_LEASE_EXPIRED: {
     exit: ExitCode.infrastructure,
     summary: "The agent heard no heartbeat for the lease's ttl and reverted the session's faults.",

@@ -105,6 +105,13 @@ export function timelineEntries(events: readonly JournalEvent[]): TimelineEntry[
           text: `ROLLBACK FAILED for ${e.leftover.kind} (${e.leftover.faultId}) on ${e.leftover.where}: ${e.leftover.error}`,
         });
         break;
+      case 'agent.session_lost':
+        out.push({
+          t: e.t,
+          kind: 'error',
+          text: `lost the session to agent '${e.agent}': ${e.message}${e.handedOver.length ? ` (left to the agent to revert: ${e.handedOver.map((f) => f.name).join(', ')})` : ''}`,
+        });
+        break;
       case 'guard.tripped':
         out.push({ t: e.t, kind: 'guard', text: `guard '${e.guard}' tripped: ${e.reason}` });
         break;

@@ -7,10 +7,14 @@ import { join, resolve } from 'node:path';
 import type { Command } from '../../engine/cli/command.js';
 import { parseFlags } from '../../engine/cli/flags.js';
 import { ExitCode, SquallError } from '../../engine/errors.js';
+import type { ManagedProcess } from '../faults/driver.js';
+import { AGENT_PROCESS_TITLE } from '../faults/process-guard.js';
+import type { FaultProxy } from '../proxy/fault-proxy.js';
 import { startProxies, stopProxies } from '../proxy/start-proxies.js';
 import { createToxiproxyApi } from '../proxy/toxiproxy-api.js';
 import { type AgentProcesses, loadAgentConfig, startAgentProcesses } from '../server/agent-config.js';
 import { createAgentServer, isLoopback, readTlsFiles, splitAddress } from '../server/agent-server.js';
+import type { Recovery } from '../server/fault-table.js';
 import { checkPlainTextListen } from '../server/plain-text.js';
 import { DEFAULT_POLICY, loadPolicyFile } from '../server/policy.js';
 import { createReachGate } from '../server/policy-reach.js';
@@ -18,9 +22,14 @@ import { createReachGate } from '../server/policy-reach.js';
 const help = `Usage: squall agent [options]
 
 Runs the fault-injection agent: a gRPC server (mTLS by default) that injects and reverts faults
-for an authorised controller, under a lease (no heartbeat for the session's ttl: everything that
-session injected is reverted) and a hard deadline per fault. Every fault is written to the
-ledger before it is applied; at start-up the agent reverts whatever the ledger still holds.
+for an authorised controller, under a lease (no heartbeat for the session's ttl, or the
+controller's connection closed: everything that session injected is reverted) and a hard
+deadline per fault. Every fault is written to the ledger before it is applied; at start-up,
+before it starts its own processes, the agent reverts whatever the ledger still holds (a paused
+process only if it is the very process paused: same pid, same start time). It never signals
+itself, its ancestors, pid 1, kernel threads or protected processes (policy protectedProcesses);
+bare pids and pid files only where the policy's targets.pids allows them. Its managed processes
+die with it, kill -9 included. SIGINT/SIGTERM: revert everything, stop within 2 s.
 
 Options:
   --listen host:port     Address to bind (default 127.0.0.1:7070; port 0 picks one), or
@@ -91,10 +100,25 @@ export const agentCommand: Command = {
     const log = (m: string) => io.stderr.write(`${new Date().toISOString()} ${m}\n`);
 
     const config = values.config ? loadAgentConfig(resolve(io.cwd, values.config)) : undefined;
-    const proxies = await startProxies(
-      { ...config?.proxies, ...parseProxyFlags(values.proxy ?? []) },
-      { log },
-    );
+    const proxyFlags = parseProxyFlags(values.proxy ?? []);
+    // Other agents on this host refuse to signal a process with this name (process-guard.ts).
+    process.title = AGENT_PROCESS_TITLE;
+    // The agent looks names up in these maps at each request; they are filled once the ledger is replayed.
+    const proxies = new Map<string, FaultProxy>();
+    const processes = new Map<string, ManagedProcess>();
+    const agent = createAgentServer({
+      ledgerDir,
+      policy,
+      proxies,
+      processes,
+      log,
+      ...(values.host ? { host: values.host } : {}),
+    });
+    // Before anything of ours starts again: a leftover pause is resumed on the very process the
+    // previous agent stopped, never on a new one that took its name (or its port).
+    await agent.recover();
+    for (const [name, p] of await startProxies({ ...config?.proxies, ...proxyFlags }, { log }))
+      proxies.set(name, p);
     let targets: AgentProcesses;
     try {
       targets = await startAgentProcesses(config ?? { processes: {}, proxies: {} }, {
@@ -105,14 +129,7 @@ export const agentCommand: Command = {
       await stopProxies(proxies);
       throw err;
     }
-    const agent = createAgentServer({
-      ledgerDir,
-      policy,
-      proxies,
-      processes: targets.processes,
-      log,
-      ...(values.host ? { host: values.host } : {}),
-    });
+    for (const [name, p] of targets.processes) processes.set(name, p);
     // Proxies created through the API listen only where the policy's proxyApi.listen allows.
     const { checkProxyListen } = createReachGate(policy);
     const api = values['toxiproxy-api']
@@ -135,7 +152,8 @@ export const agentCommand: Command = {
       const where =
         bound.port === 0 && bound.host.startsWith('unix:') ? bound.host : `${bound.host}:${bound.port}`;
       io.stdout.write(
-        `squall agent listening on ${where} (${'insecure' in security ? 'plain text' : 'mTLS'}), ledger ${ledgerDir}${agent.recoveredAtStart ? `, ${agent.recoveredAtStart} leftover(s) reverted` : ''}\n`,
+        `squall agent listening on ${where} (${'insecure' in security ? 'plain text' : 'mTLS'}), ledger ${ledgerDir}${describeRecovery(await agent.recover())}
+`,
       );
       await new Promise<void>((done) => {
         if (!io.signal) return; // no signal wiring: run until the process ends
@@ -152,6 +170,16 @@ export const agentCommand: Command = {
     return agent.activeFaults() === 0 ? ExitCode.ok : ExitCode.infrastructure;
   },
 };
+
+/** The start-up line's account of the ledger replay (the log has one line per entry). */
+function describeRecovery({ recovered, failed }: Recovery): string {
+  return (
+    (recovered ? `, ${recovered} leftover(s) of a previous agent cleared` : '') +
+    (failed.length
+      ? `, ${failed.length} leftover(s) could NOT be reverted (kept in the ledger; see the log)`
+      : '')
+  );
+}
 
 function parseProxyFlags(flags: string[]): Record<string, { listen: string; upstream: string }> {
   const out: Record<string, { listen: string; upstream: string }> = {};

@@ -65,6 +65,19 @@ export interface FaultContext {
   readonly durationMs: number;
   resolveProcess(target: FaultTarget): ManagedProcess;
   resolveProxy(target: FaultTarget): ProxyHandle;
+  /**
+   * Throws SQUALL_TARGET_PROTECTED when `pid` must never be signalled (the agent itself, its
+   * ancestors, pid ≤ 1, kernel threads, protected processes). Call it right before signalling.
+   */
+  assertMaySignal(pid: number, label: string): void;
+  /**
+   * Keeps `state` with the fault's ledger entry (fsynced before it returns), for `recover`:
+   * call it before the fault takes effect, with what a restarted agent needs to undo exactly
+   * this fault (a pid and its start time, not a name that may mean another process by then).
+   */
+  record(state: Record<string, unknown>): void;
+  /** In `recover`: what `inject` recorded, when it got that far. */
+  readonly recorded?: Readonly<Record<string, unknown>>;
   log(message: string): void;
 }
 
@@ -105,8 +118,9 @@ export interface FaultDriver<P = unknown> {
    * Undo whatever this fault may have left behind when the agent died before reverting it
    * (replayed from the agent's ledger at start-up). Must be safe when the fault was never
    * applied or was already undone. Drivers whose faults die with the agent process omit it.
+   * May resolve with a string saying what it found or did, for the agent's log (else "reverted").
    */
-  recover?(ctx: FaultContext, params: P): Promise<void>;
+  recover?(ctx: FaultContext, params: P): Promise<unknown>;
   /** What the fault would cut off (policy: protected addresses and ports). */
   reach?(params: P, target: FaultTarget): FaultReach;
   /** Why this host cannot run the driver (missing tool or kernel module), or undefined. */

@@ -121,6 +121,8 @@ describe.skipIf(!canUseNetns())('nft drivers between namespaces', () => {
       resolveProxy: () => {
         throw new Error('unused');
       },
+      assertMaySignal: () => {},
+      record: () => {},
       log: () => {},
     };
     await driver.recover!(ctx, params);

@@ -4,11 +4,25 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 
-/**
- * The one-letter state from /proc/<pid>/stat (`R` running, `S` sleeping, `T` stopped, `t` traced,
- * `Z` zombie, ...), or undefined when there is no such process.
- */
-export function procState(pid: number): string | undefined {
+/** What Squall reads of /proc/<pid>/stat (proc(5)): the fields that identify and classify a process. */
+export interface ProcStat {
+  /** Field 2, without its parentheses; the kernel truncates it to 15 bytes. */
+  comm: string;
+  /** Field 3: `R` running, `S` sleeping, `T` stopped, `t` traced, `Z` zombie, ... */
+  state: string;
+  /** Field 4. */
+  ppid: number;
+  /** Field 9: the kernel's PF_* flags (PF_KTHREAD marks a kernel thread). */
+  flags: number;
+  /**
+   * Field 22: when the process started, in clock ticks after boot. With the pid it names one
+   * process for the life of the machine: a reused pid has a later start time.
+   */
+  startTime: number;
+}
+
+/** /proc/<pid>/stat, parsed; undefined when there is no such process (or it cannot be read). */
+export function procStat(pid: number): ProcStat | undefined {
   let stat: string;
   try {
     stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -16,7 +30,24 @@ export function procState(pid: number): string | undefined {
     return undefined;
   }
   // Field 2 (comm) is parenthesised and may itself hold spaces and ')', so split after the last ')'.
-  return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) || undefined;
+  const close = stat.lastIndexOf(')');
+  const rest = stat.slice(close + 2).split(' ');
+  if (close < 0 || rest.length < 20) return undefined;
+  return {
+    comm: stat.slice(stat.indexOf('(') + 1, close),
+    state: rest[0]!,
+    ppid: Number(rest[1]),
+    flags: Number(rest[6]),
+    startTime: Number(rest[19]),
+  };
+}
+
+/**
+ * The one-letter state from /proc/<pid>/stat (`R` running, `S` sleeping, `T` stopped, `t` traced,
+ * `Z` zombie, ...), or undefined when there is no such process.
+ */
+export function procState(pid: number): string | undefined {
+  return procStat(pid)?.state;
 }
 
 /**

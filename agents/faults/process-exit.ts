@@ -21,6 +21,8 @@ export async function injectExit(ctx: FaultContext, params: ExitFaultParams): Pr
   // Only a target named from system.processes has an argv and a supervisor to restart it with.
   const managed = ctx.target.process !== undefined;
   const restarts = managed && params.restart;
+  const label = managed ? `process '${proc.name}' pid ${pid}` : `pid ${pid}`;
+  ctx.assertMaySignal(pid, label);
 
   process.kill(pid, params.signal);
   if (await waitFor(() => !isAlive(pid), params.exitTimeoutMs)) {
@@ -30,7 +32,6 @@ export async function injectExit(ctx: FaultContext, params: ExitFaultParams): Pr
     ctx.log(`pid ${pid} still running ${params.exitTimeoutMs}ms after ${params.signal}`);
   }
 
-  const label = managed ? `process '${proc.name}' pid ${pid}` : `pid ${pid}`;
   return {
     where: `${label} (${params.signal}${restarts ? ', restarted on revert' : ''})`,
     removeCommand: restarts

@@ -115,6 +115,8 @@ describe('stress drivers', () => {
         resolveProxy: () => {
           throw new Error();
         },
+        assertMaySignal: () => {},
+        record: () => {},
         log: () => {},
       },
       driver.params.parse({ size: '8MiB', path: dir }),

@@ -4,7 +4,6 @@
  * managed processes and proxies it was given, validates params with the driver's schema, and
  * keeps every injected fault until it is reverted so `revertAll` can undo what is left.
  */
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { type Leftover, RollbackError, SquallError } from '../../engine/errors.js';
 import { closest } from '../../engine/spec/did-you-mean.js';
@@ -16,12 +15,17 @@ import {
   type ManagedProcess,
   type ProxyHandle,
 } from '../faults/driver.js';
+import { readPidFile } from '../faults/pid-file.js';
 import { isAlive, procArgv } from '../faults/proc.js';
+import { createProcessGuard, type ProcessGuard } from '../faults/process-guard.js';
 import '../faults/index.js';
 
 export interface LocalAgentOptions {
+  /** Looked up at each request, so the map may be filled after the agent is created. */
   processes: Map<string, ManagedProcess>;
   proxies: Map<string, ProxyHandle>;
+  /** What is never signalled; default: the built-in rules and DEFAULT_PROCESS_PROTECTION. */
+  guard?: ProcessGuard;
   log?: (message: string) => void;
 }
 
@@ -32,6 +36,8 @@ export interface InjectRequest {
   /** As written in the experiment (human units); parsed here with the driver's schema. */
   params: unknown;
   durationMs: number;
+  /** Where the driver's `ctx.record` state goes (the gRPC agent's ledger); default: nowhere. */
+  record?: (state: Record<string, unknown>) => void;
 }
 
 /** A fault injected and not yet reverted. */
@@ -65,6 +71,7 @@ const TARGET_KEYS: readonly (keyof FaultTarget)[] = ['process', 'pid', 'pidFile'
 export interface TargetResolver {
   resolveProcess(target: FaultTarget): ManagedProcess;
   resolveProxy(target: FaultTarget): ProxyHandle;
+  assertMaySignal: ProcessGuard['assertMaySignal'];
 }
 
 /** Target resolution shared by the local agent and the gRPC agent (which also needs it for ledger replay). */
@@ -79,7 +86,10 @@ export function createTargetResolver(options: LocalAgentOptions): TargetResolver
     );
   };
 
+  const guard = options.guard ?? createProcessGuard();
   const bareProcess = (pid: number, origin: string): ManagedProcess => {
+    // Before the liveness check: to kill(2), pids ≤ 0 are process groups, not "not found".
+    if (!Number.isInteger(pid) || pid <= 1) guard.assertMaySignal(pid, `pid ${pid}${origin}`);
     if (!isAlive(pid))
       throw new SquallError('SQUALL_TARGET_NOT_FOUND', `no running process with pid ${pid}${origin}`);
     return {
@@ -100,23 +110,7 @@ export function createTargetResolver(options: LocalAgentOptions): TargetResolver
     }
     if (target.pid !== undefined) return bareProcess(target.pid, '');
     if (target.pidFile !== undefined) {
-      let text: string;
-      try {
-        text = readFileSync(target.pidFile, 'utf8');
-      } catch (err) {
-        throw new SquallError(
-          'SQUALL_TARGET_NOT_FOUND',
-          `cannot read pid file ${target.pidFile}: ${(err as Error).message}`,
-        );
-      }
-      const pid = Number(text.trim());
-      if (!Number.isInteger(pid) || pid <= 0) {
-        throw new SquallError(
-          'SQUALL_TARGET_NOT_FOUND',
-          `pid file ${target.pidFile} holds no pid ('${text.trim()}')`,
-        );
-      }
-      return bareProcess(pid, ` (from ${target.pidFile})`);
+      return bareProcess(readPidFile(target.pidFile), ` (from ${target.pidFile})`);
     }
     throw new SquallError('SQUALL_SPEC_INVALID', 'target names no process: give process, pid or pidFile');
   };
@@ -127,13 +121,13 @@ export function createTargetResolver(options: LocalAgentOptions): TargetResolver
     if (!p) throw notFound('proxy', target.proxy, [...options.proxies.keys()], 'system.proxies');
     return p;
   };
-  return { resolveProcess, resolveProxy };
+  return { resolveProcess, resolveProxy, assertMaySignal: (pid, label) => guard.assertMaySignal(pid, label) };
 }
 
 export function createLocalAgent(options: LocalAgentOptions): LocalAgent {
   const log = options.log ?? (() => {});
   const active = new Map<string, ActiveEntry>();
-  const { resolveProcess, resolveProxy } = createTargetResolver(options);
+  const resolver = createTargetResolver(options);
 
   /** Concurrent calls share one attempt; a failed attempt is forgotten so a later call retries. */
   const revertOne = (faultId: string): Promise<void> => {
@@ -191,8 +185,10 @@ export function createLocalAgent(options: LocalAgentOptions): LocalAgent {
         faultId: req.faultId,
         target: req.target,
         durationMs: req.durationMs,
-        resolveProcess,
-        resolveProxy,
+        resolveProcess: resolver.resolveProcess,
+        resolveProxy: resolver.resolveProxy,
+        assertMaySignal: resolver.assertMaySignal,
+        record: req.record ?? (() => {}),
         log: (message) => log(`[${req.faultId}] ${message}`),
       };
       let fault: ActiveFault;
@@ -202,6 +198,7 @@ export function createLocalAgent(options: LocalAgentOptions): LocalAgent {
         if (
           err instanceof SquallError &&
           (err.code === 'SQUALL_TARGET_NOT_FOUND' ||
+            err.code === 'SQUALL_TARGET_PROTECTED' ||
             err.code === 'SQUALL_SPEC_INVALID' ||
             err.code === 'SQUALL_NETEM_UNAVAILABLE')
         ) {

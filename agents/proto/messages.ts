@@ -49,6 +49,7 @@ export interface AgentInfo {
   recovered_at_start: number;
   /** Null from an agent that predates it. */
   resources: Resources | null;
+  unrecovered_at_start: string[];
 }
 
 export interface WireTarget {
@@ -138,7 +139,7 @@ export interface HeartbeatAckMsg {
 
 export interface FaultEventMsg {
   fault_id: string;
-  what: 'deadline_reverted' | 'lease_reverted' | 'revert_failed';
+  what: 'deadline_reverted' | 'lease_reverted' | 'shutdown_reverted' | 'revert_failed';
   message: string;
 }
 

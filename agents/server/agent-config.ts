@@ -20,6 +20,7 @@ import { createManagedProcess, type LocalManagedProcess } from '../../engine/run
 import { ManagedProcessSpec, ProxySpec } from '../../engine/spec/schema.js';
 import type { ManagedProcess } from '../faults/driver.js';
 import { run } from '../faults/exec.js';
+import { readPidFile } from '../faults/pid-file.js';
 import { isAlive } from '../faults/proc.js';
 
 const PidFileProcess = z.strictObject({
@@ -54,10 +55,10 @@ function pidFileProcess(
 ): ManagedProcess {
   const readPid = () => {
     try {
-      const pid = Number(readFileSync(spec.pidFile, 'utf8').trim());
-      return Number.isInteger(pid) && pid > 0 && isAlive(pid) ? pid : undefined;
+      const pid = readPidFile(spec.pidFile);
+      return isAlive(pid) ? pid : undefined;
     } catch {
-      return undefined;
+      return undefined; // no pid file (yet), or not one: the process is not running
     }
   };
   return {

@@ -1,7 +1,10 @@
 /**
  * The gRPC agent (ARCHITECTURE.md, "Agents"). `createAgentServer` returns an unbound server
- * (STYLE.md §4); `listen` first reverts whatever the ledger still holds from a previous agent
- * process, then binds — mTLS by default, plain text only on loopback and only when asked.
+ * (STYLE.md §4); `recover` reverts whatever the ledger still holds from a previous agent
+ * process (`squall agent` calls it before it starts its managed processes; `listen` calls it
+ * if nobody did), then `listen` binds — mTLS by default, plain text only on loopback and only
+ * when asked. `close` reverts everything, ends the sessions, and stops serving within
+ * `shutdownGraceMs` even when a client holds an idle connection open.
  * `squall agent` is the thin entry point that parses flags, binds and handles signals.
  */
 
@@ -13,11 +16,12 @@ import { SquallError } from '../../engine/errors.js';
 import { SQUALL_VERSION } from '../../engine/version.js';
 import type { ManagedProcess, ProxyHandle } from '../faults/driver.js';
 import { faultDrivers } from '../faults/index.js';
+import { createProcessGuard } from '../faults/process-guard.js';
 import { toGrpcError } from '../grpc-status.js';
 import { agentService } from '../proto/load.js';
 import type { AgentEvent, AgentInfo, ControlMessage, DriverInfo, HelloRequest } from '../proto/messages.js';
 import { deviceHolding } from './control-devices.js';
-import { type AutoRevert, createFaultTable } from './fault-table.js';
+import { type AutoRevert, createFaultTable, type Recovery } from './fault-table.js';
 import { openLedger } from './ledger.js';
 import { checkPlainTextListen, isUnixListen, restrictSocket } from './plain-text.js';
 import { createPolicyGate, DEFAULT_POLICY, type Policy } from './policy.js';
@@ -29,8 +33,11 @@ export interface AgentServerOptions {
   /** Directory of the fault ledger (one fsynced file per active fault). */
   ledgerDir: string;
   policy?: Policy;
+  /** Looked up at each request: the caller may fill these maps after `recover()`. */
   processes?: Map<string, ManagedProcess>;
   proxies?: Map<string, ProxyHandle>;
+  /** How long `close` waits for connections to finish before it closes them. Default 2000. */
+  shutdownGraceMs?: number;
   /** Reported in Hello; defaults to the OS hostname. */
   host?: string;
   log?: (message: string) => void;
@@ -49,9 +56,15 @@ export interface TlsMaterial {
 export type AgentSecurity = { tls: TlsMaterial } | { insecure: true };
 
 export interface AgentServer {
-  /** Reverts ledger leftovers, then binds `host:port` (port 0 picks one) or `unix:/path`. */
+  /**
+   * Replays the ledger once (later calls share the first): undoes what a previous agent process
+   * left, acting only on the very processes it paused. What it cannot undo stays in the ledger,
+   * is logged, and is reported in Hello.
+   */
+  recover(): Promise<Recovery>;
+  /** Recovers (if not done yet), then binds `host:port` (port 0 picks one) or `unix:/path`. */
   listen(address: string, security: AgentSecurity): Promise<{ host: string; port: number }>;
-  /** How many ledger leftovers were reverted at start-up. */
+  /** How many ledger leftovers were cleared at start-up. */
   readonly recoveredAtStart: number;
   activeFaults(): number;
   /** Reverts every active fault, then stops serving. */
@@ -90,8 +103,9 @@ export function createAgentServer(options: AgentServerOptions): AgentServer {
   const ledger = openLedger(options.ledgerDir);
   const sessions = new Map<string, LiveSession>();
   const server = new grpc.Server();
-  let recoveredAtStart = 0;
   let plainText = false;
+  let recovery: Promise<Recovery> | undefined;
+  let recovered: Recovery = { recovered: 0, failed: [] };
   const policy = createPolicyGate(policyData);
   /** Only controllers named in the policy; plain text has no identity (plain-text.ts decides where it is allowed). */
   const checkPeer = (call: PeerCall) => {
@@ -99,7 +113,12 @@ export function createAgentServer(options: AgentServerOptions): AgentServer {
   };
   const onAutoRevert = (event: AutoRevert) => sessions.get(event.sessionId)?.notify(event);
   const table = createFaultTable({
-    agent: { processes: options.processes ?? new Map(), proxies: options.proxies ?? new Map(), log },
+    agent: {
+      processes: options.processes ?? new Map(),
+      proxies: options.proxies ?? new Map(),
+      guard: createProcessGuard(policyData.protectedProcesses, { ownUnit: true }),
+      log,
+    },
     ledger,
     policy,
     onAutoRevert,
@@ -156,8 +175,11 @@ export function createAgentServer(options: AgentServerOptions): AgentServer {
             },
             agent_time_ms: clock(),
             active_faults: table.count(),
-            recovered_at_start: recoveredAtStart,
+            recovered_at_start: recovered.recovered,
             resources: hostResources(call.request.statfs_paths),
+            unrecovered_at_start: recovered.failed.map(
+              (f) => `${f.faultId} (${f.kind}): ${f.error} — kept in the agent's ledger`,
+            ),
           }),
         (err) => callback(toGrpcError(err)),
       );
@@ -167,10 +189,22 @@ export function createAgentServer(options: AgentServerOptions): AgentServer {
     },
   });
 
+  const recover = () => {
+    recovery ??= table.recover().then((result) => {
+      recovered = result;
+      if (result.failed.length > 0) {
+        log(`ledger: ${result.failed.length} leftover(s) could not be reverted and stay in ${ledger.dir}`);
+      }
+      return result;
+    });
+    return recovery;
+  };
+
   return {
     get recoveredAtStart() {
-      return recoveredAtStart;
+      return recovered.recovered;
     },
+    recover,
     async listen(address, security) {
       const unix = isUnixListen(address);
       const { host, port } = unix ? { host: address, port: 0 } : splitAddress(address);
@@ -186,11 +220,7 @@ export function createAgentServer(options: AgentServerOptions): AgentServer {
           true, // checkClientCertificate: no client certificate from our CA, no connection
         );
       }
-      const { recovered, failed } = await table.recover();
-      recoveredAtStart = recovered;
-      if (failed.length > 0) {
-        log(`ledger: ${failed.length} leftover(s) could not be reverted and stay in ${ledger.dir}`);
-      }
+      await recover();
       const bound = await new Promise<number>((resolve, reject) =>
         server.bindAsync(
           unix ? address : `${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${port}`,
@@ -218,7 +248,19 @@ export function createAgentServer(options: AgentServerOptions): AgentServer {
     async close() {
       await shards.stopAll();
       await table.revertAll();
-      await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+      for (const session of [...sessions.values()]) session.end();
+      // tryShutdown waits for every connection to close, and a client may hold an idle one
+      // open forever (or never finish its TLS handshake): past the grace period, close them.
+      const graceMs = options.shutdownGraceMs ?? 2000;
+      let timer: NodeJS.Timeout | undefined;
+      const graceful = await Promise.race([
+        new Promise<boolean>((resolve) => server.tryShutdown(() => resolve(true))),
+        new Promise<boolean>((resolve) => {
+          timer = setTimeout(() => resolve(false), graceMs);
+        }),
+      ]);
+      clearTimeout(timer);
+      if (!graceful) log(`shutdown: connections still open after ${graceMs} ms; closing them`);
       server.forceShutdown();
     },
   };

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { SquallError } from '../../engine/errors.js';
 import { type ActiveFault, type FaultContext, type FaultTarget, faultDrivers } from '../faults/driver.js';
 import { createLocalAgent, createTargetResolver, type LocalAgentOptions } from '../local/local-agent.js';
-import { FAULT_ID, type Ledger } from './ledger.js';
+import { FAULT_ID, type Ledger, type LedgerEntry } from './ledger.js';
 import type { PolicyGate } from './policy.js';
 
 /** How long a fault may outlive its planned duration before the agent reverts it on its own. */
@@ -29,8 +29,16 @@ export interface TableInject {
 export interface AutoRevert {
   sessionId: string;
   faultId: string;
-  what: 'deadline_reverted' | 'lease_reverted' | 'revert_failed';
+  what: 'deadline_reverted' | 'lease_reverted' | 'shutdown_reverted' | 'revert_failed';
   message: string;
+}
+
+/** What replaying the ledger at start-up found, entry by entry. */
+export interface Recovery {
+  /** Entries cleared: the driver undid the fault, or found nothing left to undo (its log line says which). */
+  recovered: number;
+  /** Entries that could not be undone; they stay in the ledger. */
+  failed: { faultId: string; kind: string; error: string }[];
 }
 
 interface Entry {
@@ -44,13 +52,15 @@ export interface FaultTable {
   inject(req: TableInject): Promise<{ fault: ActiveFault; deadlineAtMs: number }>;
   /** Reverts one fault and drops its ledger entry; idempotent. */
   revert(faultId: string): Promise<void>;
-  /** Reverts every fault the session injected (lease expired or session over). */
-  revertSession(sessionId: string, why: 'lease_reverted'): Promise<void>;
+  /** Reverts every fault the session injected (lease expired or session over); `reason` is logged and sent. */
+  revertSession(sessionId: string, reason: string): Promise<void>;
+  /** How many faults the session holds. */
+  countOf(sessionId: string): number;
   revertAll(): Promise<void>;
   count(): number;
   sessionOf(faultId: string): string | undefined;
-  /** Replays the ledger: undoes what a previous agent process left. Returns how many were undone. */
-  recover(): Promise<{ recovered: number; failed: { faultId: string; error: string }[] }>;
+  /** Replays the ledger: undoes what a previous agent process left. */
+  recover(): Promise<Recovery>;
 }
 
 export function createFaultTable(options: {
@@ -76,7 +86,11 @@ export function createFaultTable(options: {
     ledger.remove(faultId);
   };
 
-  const autoRevert = async (faultId: string, what: 'deadline_reverted' | 'lease_reverted', why: string) => {
+  const autoRevert = async (
+    faultId: string,
+    what: 'deadline_reverted' | 'lease_reverted' | 'shutdown_reverted',
+    why: string,
+  ) => {
     const entry = entries.get(faultId);
     if (!entry) return;
     try {
@@ -100,7 +114,7 @@ export function createFaultTable(options: {
     driver: NonNullable<ReturnType<typeof faultDrivers.get>>,
     params: unknown,
   ): Promise<{ fault: ActiveFault; deadlineAtMs: number }> => {
-    ledger.write({
+    let entry: LedgerEntry = {
       faultId: req.faultId,
       kind: req.kind,
       target: req.target,
@@ -108,13 +122,19 @@ export function createFaultTable(options: {
       durationMs: req.durationMs,
       recordedAtMs: Date.now(),
       sessionId: req.sessionId,
-    });
+    };
+    ledger.write(entry);
+    // The driver's own record (a pid and its start time) lands in the ledger before the fault does.
+    const record = (state: Record<string, unknown>) => {
+      entry = { ...entry, state };
+      ledger.write(entry);
+    };
     let fault: ActiveFault;
     try {
-      fault = await local.inject({ ...req });
+      fault = await local.inject({ ...req, record });
     } catch (err) {
       // Drivers undo a half-applied fault before throwing; recover() makes sure anyway.
-      await driver.recover?.(contextFor(req.faultId, req.target, req.durationMs), params).catch(() => {});
+      await driver.recover?.(contextFor(entry), params).catch(() => {});
       ledger.remove(req.faultId);
       throw err;
     }
@@ -174,20 +194,18 @@ export function createFaultTable(options: {
 
     revert,
 
-    async revertSession(sessionId, why) {
+    async revertSession(sessionId, reason) {
       const mine = [...entries].filter(([, e]) => e.sessionId === sessionId).map(([id]) => id);
-      for (const faultId of mine.reverse())
-        await autoRevert(faultId, why, 'lease expired (no heartbeat within ttl)');
+      for (const faultId of mine.reverse()) await autoRevert(faultId, 'lease_reverted', reason);
     },
+    countOf: (sessionId) => [...entries.values()].filter((e) => e.sessionId === sessionId).length,
 
     async revertAll() {
-      for (const faultId of [...entries.keys()].reverse()) {
-        try {
-          await revert(faultId);
-        } catch (err) {
-          log(`[${faultId}] revert at shutdown failed (kept in the ledger): ${(err as Error).message}`);
-        }
-      }
+      // autoRevert tells each session what was reverted, before the agent ends its stream.
+      for (const faultId of [...entries.keys()].reverse())
+        await autoRevert(faultId, 'shutdown_reverted', 'the agent is stopping');
+      for (const faultId of entries.keys())
+        log(`[${faultId}] revert at shutdown failed (kept in the ledger for the next start)`);
     },
 
     count: () => entries.size,
@@ -195,20 +213,22 @@ export function createFaultTable(options: {
 
     async recover() {
       let recovered = 0;
-      const failed: { faultId: string; error: string }[] = [];
+      const failed: Recovery['failed'] = [];
       for (const entry of ledger.entries()) {
         const driver = faultDrivers.get(entry.kind);
         try {
           if (!driver) throw new Error(`no driver '${entry.kind}' in this agent`);
           const params = driver.params.parse(entry.params);
-          await driver.recover?.(contextFor(entry.faultId, entry.target, entry.durationMs), params);
+          const found = driver.recover ? await driver.recover(contextFor(entry), params) : undefined;
           ledger.remove(entry.faultId);
           recovered++;
-          log(`[${entry.faultId}] ledger: reverted leftover ${entry.kind} from a previous agent process`);
-        } catch (err) {
-          failed.push({ faultId: entry.faultId, error: (err as Error).message });
           log(
-            `[${entry.faultId}] ledger: could not revert leftover ${entry.kind}: ${(err as Error).message}`,
+            `[${entry.faultId}] ledger: ${entry.kind} left by a previous agent process: ${typeof found === 'string' ? found : driver.recover ? 'reverted' : 'it ended with that process'}`,
+          );
+        } catch (err) {
+          failed.push({ faultId: entry.faultId, kind: entry.kind, error: (err as Error).message });
+          log(
+            `[${entry.faultId}] ledger: could NOT revert ${entry.kind} left by a previous agent process (kept in ${ledger.dir}): ${(err as Error).message}`,
           );
         }
       }
@@ -216,13 +236,18 @@ export function createFaultTable(options: {
     },
   };
 
-  function contextFor(faultId: string, target: FaultTarget, durationMs: number): FaultContext {
+  function contextFor(entry: LedgerEntry): FaultContext {
+    const { faultId, target, durationMs, state } = entry;
     return {
       faultId,
       target,
       durationMs,
       resolveProcess: resolver.resolveProcess,
       resolveProxy: resolver.resolveProxy,
+      assertMaySignal: resolver.assertMaySignal,
+      // Recovery undoes; it records nothing new.
+      record: () => {},
+      ...(state ? { recorded: state } : {}),
       log: (message) => log(`[${faultId}] ${message}`),
     };
   }

@@ -10,45 +10,21 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { connectAgent } from '../../engine/controller/agent-connection.js';
 import { isStopped, waitFor } from '../faults/proc.js';
-import { findPackageRoot } from '../proto/load.js';
 import { createFaultProxy, type FaultProxy } from '../proxy/fault-proxy.js';
+import { startChildAgent, startTs } from '../test-support/agent-child.js';
 import { canUseNetns, createNetnsPair, type NetnsPair } from '../test-support/netns.js';
 import { makeTestPki, type TestPki } from '../test-support/pki.js';
 import { type AgentServer, createAgentServer, readTlsFiles } from './agent-server.js';
+import { parsePolicy } from './policy.js';
 
-const ROOT = findPackageRoot();
 const TTL_MS = 1000;
-
-/** Spawns `node --import tsx <script> ...args`; resolves when a stdout line matches `ready`. */
-async function spawnTs(
-  script: string,
-  args: string[],
-  ready: RegExp,
-): Promise<{ child: ChildProcess; line: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, script), ...args], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr!.on('data', (d) => {
-    stderr += d;
-  });
-  const line = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).on('line', (l) => {
-      if (ready.test(l)) resolve(l);
-    });
-    child.once('exit', (code) => reject(new Error(`${script} exited (${code}) before ready:\n${stderr}`)));
-  });
-  return { child, line };
-}
 
 function echoServer(): Promise<net.Server> {
   const server = net.createServer((s) => s.pipe(s));
@@ -126,6 +102,7 @@ describe('dead-man switch and ledger', () => {
       const agent: AgentServer = createAgentServer({
         ledgerDir: join(dir, 'ledger'),
         proxies: new Map([['api', proxy]]),
+        policy: parsePolicy({ targets: { pids: true } }), // the victim is a bare pid
       });
       cleanup.push(() => agent.close());
       const { port } = await agent.listen('127.0.0.1:0', {
@@ -159,7 +136,7 @@ describe('dead-man switch and ledger', () => {
             ]
           : []),
       ];
-      const { child: controller } = await spawnTs(
+      const { child: controller } = await startTs(
         'agents/test-support/controller-child.ts',
         [
           `127.0.0.1:${port}`,
@@ -211,22 +188,11 @@ describe('dead-man switch and ledger', () => {
     const victim = sleeper();
     cleanup.push(() => victim.kill('SIGKILL'));
     const ledger = join(dir, 'ledger');
-    const agentArgs = [
-      'agent',
-      '--listen',
-      '127.0.0.1:0',
-      '--tls-ca',
-      pki.ca,
-      '--tls-cert',
-      pki.agent.cert,
-      '--tls-key',
-      pki.agent.key,
-      '--ledger',
-      ledger,
-    ];
-    const first = await spawnTs('engine/cli/bin.ts', agentArgs, /listening on/);
+    const policy = join(dir, 'policy.yaml');
+    writeFileSync(policy, 'targets: { pids: true }\n'); // the victim is a bare pid
+    const first = await startChildAgent(pki, dir, { policy });
     cleanup.push(() => first.child.kill('SIGKILL'));
-    const address = /listening on (\S+)/.exec(first.line)![1]!;
+    const { address } = first;
     const tls = { ca: pki.ca, cert: pki.controller.cert, key: pki.controller.key };
     const connection = await connectAgent('agent', { address, tls }, { ttlMs: 60_000 });
     cleanup.push(() => connection.close());
@@ -253,13 +219,13 @@ describe('dead-man switch and ledger', () => {
     if (netns) expect(netns.nftTables(netns.b)).toContain('table inet squall_part-2');
     expect(readdirSync(ledger).length).toBe(netns ? 2 : 1);
 
-    const second = await spawnTs('engine/cli/bin.ts', agentArgs, /listening on/);
+    const second = await startChildAgent(pki, dir, { policy });
     cleanup.push(() => second.child.kill('SIGKILL'));
-    expect(second.line).toContain(`${netns ? 2 : 1} leftover(s) reverted`);
+    expect(second.line).toContain(`${netns ? 2 : 1} leftover(s) of a previous agent cleared`);
     expect(isStopped(victim.pid!)).toBe(false);
     if (netns) expect(netns.nftTables(netns.b)).toEqual([]);
     expect(readdirSync(ledger)).toEqual([]);
     second.child.kill('SIGTERM');
-    expect((await once(second.child, 'exit'))[0]).toBe(0);
+    expect(await second.exited).toBe(0);
   });
 });

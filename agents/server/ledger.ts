@@ -28,6 +28,8 @@ export interface LedgerEntry {
   /** Epoch ms when the agent wrote the entry (just before applying the fault). */
   recordedAtMs: number;
   sessionId: string;
+  /** What the driver recorded before the fault took effect (`ctx.record`), e.g. a pid and its start time. */
+  state?: Record<string, unknown>;
 }
 
 /** Fault ids become file names and nft table names: keep them to a safe alphabet. */

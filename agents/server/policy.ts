@@ -8,6 +8,7 @@
  * ```yaml
  * drivers: ['process.*', 'proxy.*', 'nft.partition']
  * targets: { processes: [broker], proxies: ['*'], hosts: [edge-1], pids: false }
+ * protectedProcesses: { names: [sshd, squall-agent], units: [] }   # process-policy.ts
  * maxDuration: 10m
  * maxConcurrentFaults: 4
  * protected: { addresses: [10.0.0.1, 10.0.0.0/24], ports: [22, 7070] }
@@ -26,6 +27,7 @@ import { shardCountFor } from '../../simulator/shard-plan.js';
 import { DEFAULT_CONTROLLER_NAME } from '../certs/certs.js';
 import type { FaultReach, FaultTarget } from '../faults/driver.js';
 import { createReachGate, type ReachGate, ReachPolicyFields } from './policy-reach.js';
+import { checkPidTarget, PidTargetsSchema, ProtectedProcessesSchema } from './process-policy.js';
 import { shardDevices } from './shard-config.js';
 
 const Names = z.array(z.string().min(1));
@@ -38,10 +40,14 @@ export const PolicySchema = z.strictObject({
       processes: Names.default(['*']),
       proxies: Names.default(['*']),
       hosts: Names.default(['*']),
-      /** Whether bare pids and pid files may be targeted (a name is safer). */
-      pids: z.boolean().default(true),
+      /** Bare pids and pid files (default false: names only); see process-policy.ts. */
+      pids: PidTargetsSchema,
     })
     .prefault({}),
+  // --- process safety (process-policy.ts) ---
+  /** Processes never signalled, on top of the agent itself, its ancestors, pid ≤ 1, kernel threads. */
+  protectedProcesses: ProtectedProcessesSchema,
+  // --- end of process safety ---
   maxDuration: Duration.prefault('10m'),
   maxConcurrentFaults: z.number().int().positive().default(16),
   protected: z
@@ -66,7 +72,7 @@ export const PolicySchema = z.strictObject({
 
 export type Policy = z.infer<typeof PolicySchema>;
 
-/** The default when no policy file is given: everything allowed within the caps above. */
+/** The default when no policy file is given: every driver within the caps above; processes by name only. */
 export const DEFAULT_POLICY: Policy = PolicySchema.parse({});
 
 export function parsePolicy(input: unknown, source = 'policy'): Policy {
@@ -163,9 +169,7 @@ export function createPolicyGate(
       allowTarget('process', policy.targets.processes, req.target.process);
       allowTarget('proxie', policy.targets.proxies, req.target.proxy);
       allowTarget('host', policy.targets.hosts, req.target.host);
-      if (!policy.targets.pids && (req.target.pid !== undefined || req.target.pidFile !== undefined)) {
-        throw deny("targeting by pid or pid file is not allowed by the agent's policy (targets.pids: false)");
-      }
+      checkPidTarget(policy.targets.pids, req.target);
       if (req.durationMs > policy.maxDuration) {
         throw deny(`duration ${req.durationMs}ms exceeds the agent's maxDuration ${policy.maxDuration}ms`);
       }

@@ -1,8 +1,10 @@
 /**
  * One controller session: the lease. The first message opens it (with the ttl the controller
  * asks for, clamped by policy); every message after that renews it. When nothing arrives for
- * the ttl, the agent reverts every fault the session injected — whether the controller was
- * killed, its host lost power, or the network dropped it (Gremlin's dead-man's switch).
+ * the ttl, the agent reverts every fault the session injected — whether the controller is
+ * frozen, its host lost power, or the network dropped it (Gremlin's dead-man's switch). When
+ * the connection itself closes (the controller said goodbye, or died and its kernel closed the
+ * socket), the agent does not wait for the lease: it reverts at once. The log names which.
  * One small handler per message type (STYLE.md §7).
  */
 import { randomUUID } from 'node:crypto';
@@ -44,6 +46,8 @@ export interface SessionDeps {
 export interface LiveSession {
   readonly id: string;
   notify(event: AutoRevert): void;
+  /** Ends the stream from the agent's side (the agent is stopping; its faults are already reverted). */
+  end(): void;
 }
 
 type Call = grpc.ServerDuplexStream<ControlMessage, AgentEvent>;
@@ -59,8 +63,8 @@ export function handleSession(call: Call, deps: SessionDeps): void {
   let lease: NodeJS.Timeout | undefined;
   let ended = false;
   let opening = false;
-  /** The lease ran out: whatever is still being injected must not outlive it. */
-  let expired = false;
+  /** The session is over (lease ran out, connection closed): whatever is still being injected must not outlive it. */
+  let finished = false;
 
   // Only a listed controller may open a session; anything else it sends is never read.
   try {
@@ -80,21 +84,35 @@ export function handleSession(call: Call, deps: SessionDeps): void {
     log(`session ${id ?? '-'} (${peer}): refused ${faultId || requestId}: ${e.code}: ${e.message}`);
     send({ error: { request_id: requestId, fault_id: faultId, code: e.code, message: e.message } });
   };
+  /** Ends the session once, for the reason given: reverts its faults and stops its shards. */
+  const finish = async (reason: string) => {
+    const sessionId = id;
+    if (finished) return;
+    finished = true;
+    if (!sessionId) return;
+    if (lease) clearTimeout(lease);
+    lease = undefined;
+    log(
+      `session ${sessionId} (${peer}): ${reason}; reverting its ${table.countOf(sessionId)} fault(s), stopping its shards`,
+    );
+    await table.revertSession(sessionId, reason); // each revert is sent while the stream is open
+    deps.sessions.delete(sessionId);
+    await deps.shards.stopSession(sessionId);
+  };
   const renew = () => {
-    if (!id || ended || expired) return;
+    if (!id || ended || finished) return;
     if (lease) clearTimeout(lease);
     const sessionId = id;
     lease = setTimeout(() => {
       lease = undefined;
-      log(
-        `session ${sessionId} (${peer}): no heartbeat for ${ttlMs} ms; reverting its faults, stopping its shards`,
-      );
-      expired = true;
       void (async () => {
-        await table.revertSession(sessionId, 'lease_reverted');
-        await deps.shards.stopSession(sessionId);
+        await finish(
+          `no heartbeat for ${ttlMs} ms, the connection still open (controller frozen, overloaded or cut off)`,
+        );
         // Tell a controller that wakes up again that its lease is gone (it must open a new session).
-        if (!ended && !call.destroyed) {
+        const open = !ended && !call.destroyed;
+        ended = true;
+        if (open) {
           call.emit(
             'error',
             toGrpcError(
@@ -105,8 +123,6 @@ export function handleSession(call: Call, deps: SessionDeps): void {
             ),
           );
         }
-        ended = true;
-        deps.sessions.delete(sessionId);
       })();
     }, ttlMs);
   };
@@ -137,6 +153,11 @@ export function handleSession(call: Call, deps: SessionDeps): void {
       deps.sessions.set(id, {
         id,
         notify: (e) => send({ fault_event: { fault_id: e.faultId, what: e.what, message: e.message } }),
+        end: () => {
+          void finish('ended by the agent, which is stopping');
+          ended = true;
+          if (!call.destroyed) call.end();
+        },
       });
       log(`session ${id} opened by ${msg.controller || 'a controller'} (${peer}), ttl ${ttlMs} ms`);
       send({ opened: { session_id: id, ttl_ms: ttlMs, agent_time_ms: deps.clock() } });
@@ -166,7 +187,7 @@ export function handleSession(call: Call, deps: SessionDeps): void {
         durationMs,
         hardDeadlineMs,
       });
-      if (ended || expired) {
+      if (ended || finished) {
         // The session ended (or its lease ran out) while this fault was being applied.
         await table.revert(msg.fault_id);
         throw new SquallError(
@@ -230,7 +251,7 @@ export function handleSession(call: Call, deps: SessionDeps): void {
   };
 
   call.on('data', (message: ControlMessage) => {
-    if (ended || expired) return; // a session whose lease ran out takes nothing more
+    if (ended || finished) return; // a session whose lease ran out takes nothing more
     renew();
     const kind = message.msg;
     const body = (
@@ -261,29 +282,22 @@ export function handleSession(call: Call, deps: SessionDeps): void {
     })();
   });
 
-  const closeSession = (how: 'ended' | 'dropped') => {
-    if (ended && how === 'dropped') return;
+  // The connection closed: nothing the controller injected outlives it. (A controller that falls
+  // silent with the connection open is caught by the lease timer instead.)
+  const closeSession = (reason: string) => {
+    if (ended) return;
     ended = true;
-    if (!id) return;
-    deps.sessions.delete(id);
-    if (how === 'ended') {
-      // The controller said goodbye, or its process died and the kernel closed the connection:
-      // nothing it injected should outlive the session. (A controller that falls silent with the
-      // connection open is caught by the lease timer instead.)
-      if (lease) clearTimeout(lease);
-      void table.revertSession(id, 'lease_reverted');
-      void deps.shards.stopSession(id);
-      if (!call.destroyed) call.end();
-    } else {
-      // Dropped (controller killed, network gone): the lease runs out on its own.
-      log(
-        `session ${id} (${peer}): connection dropped; its faults revert when the lease (${ttlMs} ms) runs out`,
-      );
-    }
+    void finish(reason);
+    if (!call.destroyed) call.end();
   };
-  call.on('end', () => closeSession('ended'));
-  call.on('cancelled', () => closeSession('dropped'));
-  call.on('error', () => closeSession('dropped'));
+  const disconnected = 'the controller disconnected (its connection closed without ending the session)';
+  // A killed controller's connection also ends the stream, with 'cancelled' just after: look
+  // once more before calling it a goodbye.
+  call.on('end', () =>
+    setImmediate(() => closeSession(call.cancelled ? disconnected : 'closed by the controller')),
+  );
+  call.on('cancelled', () => closeSession(disconnected));
+  call.on('error', (err: Error) => closeSession(`the stream failed (${err.message})`));
 }
 
 function fromWireTarget(t: WireTarget | undefined): FaultTarget {

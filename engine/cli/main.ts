@@ -4,7 +4,7 @@
  */
 
 import { ExitCode, exitCodeOf, isSquallError } from '../errors.js';
-import { escapeControlLines, excerpt } from '../escape.js';
+import { escapeControlLines } from '../escape.js';
 import { SQUALL_VERSION } from '../version.js';
 import type { CliIO, Command } from './command.js';
 import { commands } from './commands/index.js';

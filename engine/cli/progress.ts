@@ -124,6 +124,8 @@ export function describeEvent(event: JournalEvent): string | undefined {
       return `REVERT FAILED ${event.leftover.kind} (${event.leftover.faultId}) on ${event.leftover.where}: ${event.leftover.error}`;
     case 'fault.inject_failed':
       return `inject failed ${event.kind} '${event.name}': ${event.error}`;
+    case 'agent.session_lost':
+      return `LOST agent '${event.agent}': ${event.message}${event.handedOver.map((f) => `\n  left to the agent: ${f.kind} '${f.name}' on ${f.where}; by hand: ${f.removeCommand}`).join('')}`;
     case 'guard.tripped':
       return `guard '${event.guard}' tripped: ${event.reason}`;
     case 'abort':

@@ -1,6 +1,10 @@
 /**
  * The controller's side of one agent: Hello (version, drivers, clock), then one Session stream
  * that holds the lease with heartbeats every ttl/3. Implements the runner's `FaultInjector`.
+ * The session is lost when the stream ends or fails, or when nothing comes back for the ttl
+ * (the agent is frozen, overloaded or cut off: its lease is running out too);
+ * `onSessionLost` hears of it once, so the run can stop instead of trusting faults it no
+ * longer controls.
  * The agent's clock offset is estimated NTP-style from every round trip (Hello and heartbeats):
  * offset = agentTime − (sent + received) / 2, keeping the sample with the smallest round trip
  * among the recent ones, since its error is bounded by half that round trip.
@@ -17,11 +21,8 @@ import type {
   WireTarget,
 } from '../../agents/proto/messages.js';
 import type { FleetConfig } from '../../simulator/fleet-spec.js';
-import { type RawTallies, TallyQueue } from '../../simulator/raw-tallies.js';
-import { emptyReading, fromWire, mergeInto, type WireReading } from '../../simulator/readings.js';
 import { SquallError } from '../errors.js';
 import type { FaultInjector } from '../run/runner.js';
-import type { MetricsSource } from '../slo/metrics.js';
 import { SQUALL_VERSION } from '../version.js';
 import {
   type AgentAddressSpec,
@@ -31,6 +32,8 @@ import {
   newAgentClient,
 } from './agent-client.js';
 import { agentIdentity } from './agent-identity.js';
+import { type RemoteShard, startRemoteShard } from './remote-shard.js';
+import { type Heartbeat, startHeartbeat } from './session-heartbeat.js';
 
 export {
   type AgentAddressSpec,
@@ -40,6 +43,7 @@ export {
   helloAgent,
   newAgentClient,
 } from './agent-client.js';
+export type { RemoteShard } from './remote-shard.js';
 
 export interface ConnectOptions {
   /** Relative TLS paths are resolved against this (the experiment file's folder). */
@@ -55,6 +59,18 @@ export interface ConnectOptions {
   onFaultEvent?: (event: { faultId: string; what: string; message: string }) => void;
   /** Filesystems whose size the first Hello asks for (capacity checks of stress.disk). */
   statfsPaths?: readonly string[];
+  /** Called once when the session is lost (not after `close()`). */
+  onSessionLost?: (loss: SessionLoss) => void;
+}
+
+/** A session that ended without the controller asking. */
+export interface SessionLoss {
+  agent: string;
+  address: string;
+  /** SQUALL_AGENT_SESSION_LOST, saying why. */
+  error: SquallError;
+  /** Faults the agent said it reverted itself (deadline, lease, shutdown) before the end. */
+  revertedByAgent: ReadonlySet<string>;
 }
 
 export interface AgentConnection extends FaultInjector {
@@ -78,17 +94,6 @@ export interface AgentConnection extends FaultInjector {
   startShard(shardId: string, config: FleetConfig): Promise<RemoteShard>;
   /** Ends the session; the agent reverts whatever the session still holds. */
   close(): Promise<void>;
-}
-
-/** A fleet shard running on an agent, as a metrics source for the runner. */
-export interface RemoteShard extends MetricsSource {
-  readonly shardId: string;
-  readonly devices: number;
-  /** The slice's dated tallies that arrived since the last call (fleet-split.ts settles them). */
-  drainTallies(): RawTallies | undefined;
-  /** Stops the shard (its last metrics arrive first); `finalSnapshot` then has the simulator's FleetSnapshot. */
-  stop(): Promise<void>;
-  finalSnapshot(): unknown;
 }
 
 const CLOCK_WINDOW = 8;
@@ -144,23 +149,38 @@ export async function connectAgent(
   const shardReadings = new Map<string, (wireJson: string) => void>();
   const revertFailed = new Set<string>();
   let lost: SquallError | undefined;
+  let closing = false;
+  let opened: { session_id: string; ttl_ms: number } | undefined;
   let nextRequest = 1;
-  let seq = 0;
-  let heartbeat: NodeJS.Timeout | undefined;
+  let heartbeat: Heartbeat | undefined;
   let resolveEnded: () => void = () => {};
   const ended = new Promise<void>((r) => {
     resolveEnded = r;
   });
 
   const failAll = (err: SquallError) => {
+    const first = lost === undefined;
     lost ??= err;
-    if (heartbeat) clearInterval(heartbeat);
+    heartbeat?.stop();
     for (const p of pending.values()) p.fail(err);
     pending.clear();
+    if (first && opened && !closing) {
+      options.onSessionLost?.({
+        agent: name,
+        address: spec.address,
+        error: new SquallError(
+          'SQUALL_AGENT_SESSION_LOST',
+          `session to agent '${name}' (${spec.address}) lost: ${err.message}`,
+          { cause: err },
+        ),
+        revertedByAgent: reverted,
+      });
+    }
   };
 
   let onOpened: ((e: { session_id: string; ttl_ms: number }) => void) | undefined;
   call.on('data', (event: AgentEvent) => {
+    heartbeat?.heard();
     switch (event.msg) {
       case 'opened':
         onOpened?.((event as { opened: { session_id: string; ttl_ms: number } }).opened);
@@ -204,11 +224,16 @@ export async function connectAgent(
     resolveEnded();
   });
   call.on('end', () => {
-    failAll(new SquallError('SQUALL_AGENT_UNREACHABLE', `agent '${name}' ended the session`));
+    failAll(
+      new SquallError(
+        'SQUALL_AGENT_UNREACHABLE',
+        `agent '${name}' ended the session (it is stopping, or refused the session)`,
+      ),
+    );
     resolveEnded();
   });
 
-  const opened = await new Promise<{ session_id: string; ttl_ms: number }>((ok, fail) => {
+  opened = await new Promise<{ session_id: string; ttl_ms: number }>((ok, fail) => {
     const timer = setTimeout(
       () =>
         fail(
@@ -236,12 +261,21 @@ export async function connectAgent(
     throw err;
   });
 
-  const heartbeatMs = options.heartbeatMs ?? Math.max(50, Math.floor(opened.ttl_ms / 3));
-  heartbeat = setInterval(() => {
-    if (lost) return;
-    call.write({ heartbeat: { seq: ++seq, controller_time_ms: Date.now() } });
-  }, heartbeatMs);
-  heartbeat.unref();
+  const { ttl_ms: ttlMs, session_id: sessionId } = opened;
+  heartbeat = startHeartbeat({
+    periodMs: options.heartbeatMs ?? Math.max(50, Math.floor(ttlMs / 3)),
+    ttlMs,
+    beat: (seq) => call.write({ heartbeat: { seq, controller_time_ms: Date.now() } }),
+    onSilent: () => {
+      failAll(
+        new SquallError(
+          'SQUALL_AGENT_UNREACHABLE',
+          `no reply from agent '${name}' for ${ttlMs} ms, its lease's ttl (the agent is frozen, overloaded or cut off; its lease expires too)`,
+        ),
+      );
+      call.cancel();
+    },
+  });
 
   const request = (message: ControlMessage, requestId: string): Promise<AgentEvent> =>
     new Promise((ok, fail) => {
@@ -251,14 +285,19 @@ export async function connectAgent(
     });
 
   log(
-    `agent '${name}' at ${spec.address}: squall ${info.version} on ${info.host}, session ${opened.session_id}, ttl ${opened.ttl_ms} ms, clock offset ${best().offsetMs.toFixed(1)} ms`,
+    `agent '${name}' at ${spec.address}: squall ${info.version} on ${info.host}, session ${sessionId}, ttl ${ttlMs} ms, clock offset ${best().offsetMs.toFixed(1)} ms`,
   );
+  if (info.unrecovered_at_start?.length) {
+    log(
+      `agent '${name}' could not revert ${info.unrecovered_at_start.length} fault(s) a previous agent process left (kept in its ledger): ${info.unrecovered_at_start.join('; ')}`,
+    );
+  }
 
   return {
     name,
     info,
-    sessionId: opened.session_id,
-    ttlMs: opened.ttl_ms,
+    sessionId,
+    ttlMs,
     clockOffsetMs: () => best().offsetMs,
     rttMs: () => best().rttMs,
     async inject(req) {
@@ -304,7 +343,7 @@ export async function connectAgent(
             if (err instanceof SquallError && err.code === 'SQUALL_AGENT_UNREACHABLE') {
               throw new SquallError(
                 'SQUALL_ROLLBACK_FAILED',
-                `lost the session to agent '${name}' (${err.message}); a live agent reverts ${faultId} by itself when its lease (${opened.ttl_ms} ms) runs out, a restarted one from its ledger at start-up — check with 'squall agents ping ${spec.address}' (active faults)`,
+                `lost the session to agent '${name}' (${err.message}); a live agent reverts ${faultId} by itself when its lease (${ttlMs} ms) runs out, a restarted one from its ledger at start-up — check with 'squall agents ping ${spec.address}' (active faults)`,
                 { cause: err },
               );
             }
@@ -314,59 +353,21 @@ export async function connectAgent(
         },
       };
     },
-    async startShard(shardId, config) {
-      const requestId = String(nextRequest++);
-      const reading = emptyReading();
-      const tallies = new TallyQueue();
-      // Counters and histograms add up; gauges are levels, so the latest one wins.
-      shardReadings.set(shardId, (json) => {
-        const wire = JSON.parse(json) as WireReading & { tallies?: RawTallies };
-        const next = fromWire(wire);
-        mergeInto(reading, next, false);
-        Object.assign(reading.gauges, next.gauges ?? {});
-        if (wire.tallies) tallies.push(wire.tallies);
-      });
-      let started: AgentEvent;
-      try {
-        started = await request(
-          { start_shard: { request_id: requestId, shard_id: shardId, fleet_json: JSON.stringify(config) } },
-          requestId,
-        );
-      } catch (err) {
-        shardReadings.delete(shardId);
-        throw err;
-      }
-      const devices = (started as { shard_started: { devices: number } }).shard_started.devices;
-      const take = () => {
-        const out = {
-          counters: { ...reading.counters },
-          gauges: { ...reading.gauges },
-          histograms: { ...reading.histograms },
-        };
-        reading.counters = {};
-        reading.histograms = {};
-        return out;
-      };
-      let snapshot: unknown;
-      return {
-        name: 'fleet',
-        shardId,
-        devices,
-        collect: take,
-        drainTallies: () => tallies.drain(),
-        async stop() {
-          const id = String(nextRequest++);
-          const stopped = await request({ stop_shard: { request_id: id, shard_id: shardId } }, id);
-          shardReadings.delete(shardId);
-          snapshot = JSON.parse(
-            (stopped as { shard_stopped: { snapshot_json: string } }).shard_stopped.snapshot_json,
-          );
+    startShard: (shardId, config) =>
+      startRemoteShard(
+        {
+          request: (build) => {
+            const id = String(nextRequest++);
+            return request(build(id), id);
+          },
+          readings: shardReadings,
         },
-        finalSnapshot: () => snapshot,
-      };
-    },
+        shardId,
+        config,
+      ),
     async close() {
-      if (heartbeat) clearInterval(heartbeat);
+      closing = true;
+      heartbeat?.stop();
       if (!lost) {
         call.end();
         await Promise.race([ended, new Promise((r) => setTimeout(r, timeoutMs).unref())]);

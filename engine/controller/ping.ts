@@ -12,6 +12,8 @@ export interface PingResult {
   rttMs: number;
   limits: Limits;
   activeFaults: number;
+  /** Faults a previous agent process left that this one could not revert (kept in its ledger). */
+  unrecoveredAtStart: string[];
   drivers: DriverInfo[];
   /** The names on the certificate the agent presented (mTLS only). */
   certificate?: string;
@@ -45,6 +47,7 @@ export async function pingAgent(
       rttMs: sample.rttMs,
       limits: info.limits,
       activeFaults: info.active_faults,
+      unrecoveredAtStart: info.unrecovered_at_start ?? [],
       drivers: info.drivers,
       ...(spec.tls && identity.presented() ? { certificate: identity.presented()! } : {}),
     };

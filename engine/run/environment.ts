@@ -16,6 +16,7 @@ import {
   type AgentConnection,
   type ConnectOptions,
   connectAgent,
+  type SessionLoss,
 } from '../controller/agent-connection.js';
 import { createDistributedFleet } from '../controller/fleet-split.js';
 import { SquallError } from '../errors.js';
@@ -69,13 +70,25 @@ export function createDefaultEnvironment(extras: EnvironmentExtras = {}): Enviro
       for (const stop of stops.reverse())
         await stop().catch((err: unknown) => log(`teardown: ${(err as Error).message}`));
     };
+    // A lost session is kept until the runner watches (it may happen during setup).
+    const losses: SessionLoss[] = [];
+    let onLost: ((loss: SessionLoss) => void) | undefined;
     try {
       // Connect every remote agent first (version, drivers, clock offset, lease): an unreachable
       // or unauthorised agent fails the run before anything is started or injected.
       // Relative TLS paths under `agents:` are read from the experiment file's folder.
       const remote = await connectAgents(
         experiment.agents ?? {},
-        { baseDir: file ? dirname(file) : process.cwd(), ...extras.agentOptions, log },
+        {
+          baseDir: file ? dirname(file) : process.cwd(),
+          ...extras.agentOptions,
+          onSessionLost: (loss) => {
+            extras.agentOptions?.onSessionLost?.(loss);
+            if (onLost) onLost(loss);
+            else losses.push(loss);
+          },
+          log,
+        },
         statfsPathsByAgent(experiment),
       );
       stops.push(() => Promise.allSettled(remote.map((c) => c.close())));
@@ -158,6 +171,10 @@ export function createDefaultEnvironment(extras: EnvironmentExtras = {}): Enviro
           ...remote.map((c) => [c.name, c] as const),
         ]),
         sources,
+        watchAgents(listener) {
+          onLost = listener;
+          for (const loss of losses.splice(0)) listener(loss);
+        },
         teardown,
       };
     } catch (err) {

@@ -80,6 +80,19 @@ export interface FaultInjectFailedEvent extends Base {
   error: string;
 }
 
+/**
+ * The session to a remote agent ended mid-run (stream closed, or nothing back within the
+ * lease's ttl). The run stops. Faults that agent still held are no longer the controller's to
+ * revert: the agent's lease (alive) or ledger (restarted) reverts them; each is listed here,
+ * with the command that removes it by hand.
+ */
+export interface AgentSessionLostEvent extends Base {
+  type: 'agent.session_lost';
+  agent: string;
+  message: string;
+  handedOver: { faultId: string; name: string; kind: string; where: string; removeCommand: string }[];
+}
+
 /** One metrics slice, histograms summarised (p50/p90/p99/max/count) and encoded for re-merging. */
 export interface MetricsEvent extends Base {
   type: 'metrics';
@@ -178,6 +191,7 @@ export type JournalEvent =
   | FaultRevertedEvent
   | FaultRevertFailedEvent
   | FaultInjectFailedEvent
+  | AgentSessionLostEvent
   | MetricsEvent
   | GuardTripEvent
   | ErrorEvent

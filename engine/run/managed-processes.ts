@@ -4,13 +4,12 @@
  * `<logDir>/<name>.log`, restartable by `process.*` faults, stopped with SIGCONT → SIGTERM →
  * SIGKILL. A process that exits while nobody asked it to is reported to `onUnexpectedExit`
  * (including exits caused by a `process.kill` fault: the runner correlates them with its faults).
+ * Each one dies with the squall process that started it, `kill -9` included (`tied-spawn.ts`),
+ * and is not started when its ready address already answers (`ready-check.ts`).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createWriteStream, type WriteStream } from 'node:fs';
-import http from 'node:http';
-import https from 'node:https';
-import net from 'node:net';
 import { join, resolve } from 'node:path';
 import type { z } from 'zod';
 import type { ManagedProcess } from '../../agents/faults/driver.js';
@@ -18,6 +17,8 @@ import { procState } from '../../agents/faults/proc.js';
 import { SquallError } from '../errors.js';
 import type { ManagedProcessSpec } from '../spec/schema.js';
 import { makePrivateDir, PRIVATE_FILE_MODE } from './private-files.js';
+import { answeringBefore, waitReady } from './ready-check.js';
+import { findExecutable, killOnExit, tiedArgv } from './tied-spawn.js';
 
 export type ManagedProcessConfig = z.output<typeof ManagedProcessSpec>;
 
@@ -62,7 +63,6 @@ export interface ManagedProcessGroup {
 
 const LAST_LINES = 20;
 const TAIL_CHARS = 8192;
-const READY_POLL_MS = 50;
 
 export function createManagedProcess(
   name: string,
@@ -132,11 +132,18 @@ export function createManagedProcess(
       if (isRunning(child)) return;
       makePrivateDir(options.logDir);
       stream ??= createWriteStream(logFile, { flags: 'a', mode: PRIVATE_FILE_MODE });
-      const c = spawn(argv[0]!, argv.slice(1), {
-        cwd: resolve(options.baseDir ?? process.cwd(), config.cwd ?? '.'),
-        env: { ...process.env, ...config.env },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      const taken = await answeringBefore(config.ready);
+      if (taken)
+        throw failure(`process '${name}' was not started: ${taken}; stop it or give '${name}' another port`);
+      const cwd = resolve(options.baseDir ?? process.cwd(), config.cwd ?? '.');
+      const env = { ...process.env, ...config.env };
+      // Resolved here, not by setpriv: a missing command fails start() as spawn's ENOENT would.
+      const file = findExecutable(argv[0]!, env.PATH, cwd);
+      if (!file)
+        throw failure(`process '${name}' could not start (${argv.join(' ')}): spawn ${argv[0]} ENOENT`);
+      const [tool, ...args] = tiedArgv(file, argv.slice(1), log);
+      const c = spawn(tool!, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      killOnExit(c);
       child = c;
       // Exits before ready are failures of start(), not unexpected exits.
       expectedExits.add(c);
@@ -176,7 +183,10 @@ export function createManagedProcess(
         () => `exited (code ${c.exitCode}, signal ${c.signalCode}) before it was ready`,
       );
       const abort = new AbortController();
-      const problem = await Promise.race([early, waitReady(config, options, abort.signal)]);
+      const problem = await Promise.race([
+        early,
+        waitReady(config.ready, options.readyTimeoutMs ?? 10_000, abort.signal),
+      ]);
       abort.abort();
       if (problem) {
         await stopChild(c);
@@ -228,57 +238,6 @@ export async function startManagedProcesses(
     }
   }
   return { processes, stopAll };
-}
-
-/** Resolves undefined when ready, or a description of what did not become ready. */
-async function waitReady(
-  config: ManagedProcessConfig,
-  options: ManagedProcessOptions,
-  signal: AbortSignal,
-): Promise<string | undefined> {
-  const ready = config.ready;
-  if (!ready) return undefined;
-  if ('delay' in ready) {
-    await delay(ready.delay);
-    return undefined;
-  }
-  const timeoutMs = ready.timeout ?? options.readyTimeoutMs ?? 10_000;
-  const deadline = performance.now() + timeoutMs;
-  const probe = 'tcp' in ready ? () => tcpAccepts(ready.tcp) : () => httpAnswers(ready.http);
-  while (!signal.aborted) {
-    if (await probe()) return undefined;
-    if (performance.now() >= deadline) break;
-    await delay(READY_POLL_MS);
-  }
-  return `did not become ready (${'tcp' in ready ? `tcp ${ready.tcp}` : `http ${ready.http}`}) within ${timeoutMs}ms`;
-}
-
-function tcpAccepts(hostPort: string): Promise<boolean> {
-  const i = hostPort.lastIndexOf(':');
-  return new Promise((done) => {
-    const socket = net.connect({ host: hostPort.slice(0, i), port: Number(hostPort.slice(i + 1)) });
-    socket.once('connect', () => {
-      socket.destroy();
-      done(true);
-    });
-    socket.once('error', () => {
-      socket.destroy();
-      done(false);
-    });
-  });
-}
-
-/** Ready when the URL answers 2xx or 3xx; a fresh connection each time (agent: false) so nothing lingers. */
-function httpAnswers(url: string): Promise<boolean> {
-  const client = url.startsWith('https:') ? https : http;
-  return new Promise((done) => {
-    const req = client.get(url, { agent: false, timeout: 1000 }, (res) => {
-      res.resume();
-      done((res.statusCode ?? 0) >= 200 && (res.statusCode ?? 0) < 400);
-    });
-    req.once('timeout', () => req.destroy());
-    req.once('error', () => done(false));
-  });
 }
 
 function delay(ms: number): Promise<void> {

@@ -10,15 +10,18 @@ import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { ActiveFault, FaultTarget } from '../../agents/faults/driver.js';
+import type { SessionLoss } from '../controller/agent-connection.js';
 import { ExitCode, type Leftover, SquallError } from '../errors.js';
 import { type LiveContext, LiveScoreboard, type LiveSlo } from '../slo/live.js';
 import { encodeHistogram, type MetricsSource } from '../slo/metrics.js';
 import type { FaultTiming } from '../slo/recovery.js';
 import type { WindowName } from '../slo/windows.js';
 import { resolveRunbook } from '../spec/runbook.js';
-import type { Experiment, FaultSpec } from '../spec/schema.js';
+import type { Experiment } from '../spec/schema.js';
 import type { SourceMap } from '../spec/source-map.js';
 import { SQUALL_VERSION } from '../version.js';
+import { handOverLostAgent } from './agent-loss.js';
+import { closeWindow, runFault } from './fault-task.js';
 import { openJournal } from './journal.js';
 import type {
   AbortEvent,
@@ -57,6 +60,8 @@ export interface RunEnvironment {
   /** Injectors by agent name; `local` is always present. */
   injectors: Map<string, FaultInjector>;
   sources: MetricsSource[];
+  /** Tells the runner when the session to a remote agent is lost (losses before the call are replayed). */
+  watchAgents?(onLost: (loss: SessionLoss) => void): void;
   teardown(): Promise<void>;
 }
 
@@ -223,6 +228,12 @@ async function execute(options: RunOptions, active: Map<string, ActiveFaultRecor
       file: options.file,
       sliceMs,
       source: options.source,
+    });
+    env.watchAgents?.((loss) => {
+      if (phase === 'rollback' || phase === 'settle' || phase === 'score' || phase === 'done') return;
+      const lost = handOverLostAgent(loss, active, emit);
+      error ??= lost;
+      abortRun({ reason: 'error', detail: lost.message });
     });
     runAbort.signal.throwIfAborted();
     for (const source of env.sources) await source.start?.();
@@ -427,104 +438,6 @@ async function execute(options: RunOptions, active: Map<string, ActiveFaultRecor
   journal.close();
   error = secrets.scrubber.error(error);
   return { exitCode, outcome, journalPath: journal.path, verdict, leftovers, error, aborted: abortInfo };
-}
-
-interface FaultTaskContext {
-  env: RunEnvironment;
-  active: Map<string, ActiveFaultRecord>;
-  emit: ReturnType<typeof openJournal>['append'];
-  signal: AbortSignal;
-  revertPolicy: RevertPolicy;
-  onWindow(window: { name: string; startMs: number; endMs: number; instantaneous: boolean }): void;
-  onFailure(error: SquallError): void;
-}
-
-/** One fault's life: wait for its start, inject, hold for its duration, revert. */
-async function runFault(fault: FaultSpec, windowStartMs: number, ctx: FaultTaskContext): Promise<void> {
-  const plannedMs = windowStartMs + fault.at;
-  try {
-    await sleepUntil(plannedMs, ctx.signal);
-  } catch {
-    return; // aborted before it was due: nothing to inject
-  }
-  const agent = fault.target.agent ?? 'local';
-  const injector = ctx.env.injectors.get(agent);
-  const faultId = `${fault.name}-${randomUUID().slice(0, 8)}`;
-  let injected: ActiveFault;
-  try {
-    if (!injector) throw new SquallError('SQUALL_AGENT_UNREACHABLE', `no connection to agent '${agent}'`);
-    injected = await injector.inject({
-      faultId,
-      kind: fault.kind,
-      target: fault.target,
-      params: fault.params,
-      durationMs: fault.duration ?? 0,
-    });
-  } catch (err) {
-    const error =
-      err instanceof SquallError
-        ? err
-        : new SquallError('SQUALL_FAULT_INJECT_FAILED', `${fault.name}: ${(err as Error).message}`, {
-            cause: err,
-          });
-    ctx.emit(
-      { type: 'fault.inject_failed', name: fault.name, kind: fault.kind, error: error.message },
-      { durable: true },
-    );
-    ctx.onFailure(error);
-    return;
-  }
-  const record: ActiveFaultRecord = {
-    faultId,
-    name: fault.name,
-    kind: fault.kind,
-    agent,
-    injectedAtMs: Date.now(),
-    fault: injected,
-  };
-  ctx.active.set(faultId, record);
-  const injectedEvent = ctx.emit(
-    {
-      type: 'fault.injected',
-      faultId,
-      name: fault.name,
-      kind: fault.kind,
-      agent,
-      target: { ...fault.target },
-      plannedT: plannedMs,
-      durationMs: fault.duration,
-      where: injected.where,
-      ...(injected.clockOffsetMs !== undefined ? { clockOffsetMs: injected.clockOffsetMs } : {}),
-    },
-    { durable: true },
-  );
-  ctx.onWindow({
-    name: fault.name,
-    startMs: injectedEvent.t,
-    endMs: injectedEvent.t + (fault.duration ?? 0),
-    instantaneous: fault.duration === undefined,
-  });
-  // A fault without a duration stays until rollback.
-  if (fault.duration === undefined) return;
-  try {
-    await sleepUntil(plannedMs + fault.duration, ctx.signal);
-  } catch {
-    return; // aborted: rollback reverts it
-  }
-  const result = await revertWithRetry(record, ctx.revertPolicy);
-  if (result.ok) {
-    ctx.active.delete(faultId);
-    ctx.emit(
-      { type: 'fault.reverted', faultId, name: fault.name, kind: fault.kind, attempts: result.attempts },
-      { durable: true },
-    );
-  }
-  // A failed timed revert stays active: rollback tries again and names it if it still fails.
-}
-
-function closeWindow(windows: { name: string; endMs: number; instantaneous: boolean }[], name: string) {
-  const w = windows.find((x) => x.name === name && x.instantaneous);
-  if (w) w.endMs = Date.now();
 }
 
 /** The preflight gate over the preflight window: a breach aborts the run before any injection. */
