@@ -31,7 +31,7 @@ export interface Journal {
 }
 
 export function openJournal(path: string, now: () => number = Date.now): Journal {
-  // Private: a run's journal is the record of what was done to which hosts (docs/security-input.md).
+  // Private: a run's journal is the record of what was done to which hosts (docs/security.md).
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   const fd = openSync(path, 'w', 0o600);
   // The mode above applies only when the file is created; a rerun into the same --out reuses it.

@@ -1,6 +1,6 @@
 /**
  * Files and directories of a run are private to the user who ran it: directories 0700, files
- * 0600 (docs/security-input.md). A journal and its reports say which hosts were faulted, how,
+ * 0600 (docs/security.md). A journal and its reports say which hosts were faulted, how,
  * and what the services answered; managed processes' logs hold whatever those processes print.
  * Modes are set explicitly (not left to the umask), and re-set on a file that already existed.
  */

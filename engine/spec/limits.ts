@@ -3,7 +3,7 @@
  * Each is far above what a real experiment needs (the largest in experiments/ is 5 KB, under 1,000
  * YAML tokens, 235 values, 4 levels deep) and far below what hurts: every hostile input in
  * fixtures/hostile is refused in well under a second and 200 MB (hostile.test.ts measures it).
- * docs/security-input.md lists them for users.
+ * docs/security.md lists them for users.
  */
 
 /** Default cap on a spec file's size; `--max-file-size` raises it. */
