@@ -128,7 +128,7 @@ describe('finding 10: certs init files, names and hints', () => {
       faultId: 'disk-1',
       kind: 'stress.disk',
       target: { host: 'self' },
-      params: { path: target, size: '4KiB', keepFree: '0%' },
+      params: { path: target, size: '4KiB', keepFree: '5%' },
       durationMs: 10_000,
     });
     const [filled] = readdirSync(target);

@@ -10,13 +10,16 @@
  * dir (processes started with `node --import tsx` keep it there by design, like any tool's
  * cache), so children do not recompile everything in each run's fresh temp dir.
  */
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export default function setup(): () => void {
   const outer = tmpdir();
   const dir = mkdtempSync(join(outer, 'squall-tests-'));
+  // Traversable, not listable: tests that run an agent as another user (nobody) hand it a
+  // directory of its own inside this one, which it must be able to reach.
+  chmodSync(dir, 0o711);
   const tsxCache = `tsx-${process.getuid?.() ?? 0}`;
   mkdirSync(join(outer, tsxCache), { recursive: true });
   symlinkSync(join(outer, tsxCache), join(dir, tsxCache));

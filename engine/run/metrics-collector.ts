@@ -41,6 +41,9 @@ export class MetricsCollector {
         const k = `${source.name}.${key}`;
         slice.counters[k] = (slice.counters[k] ?? 0) + value;
       }
+      // Gauges first: a dated maximum for this very slice must raise its gauge, not be overwritten.
+      for (const [key, value] of Object.entries(reading.gauges ?? {}))
+        slice.gauges[`${source.name}.${key}`] = value;
       for (const d of reading.dated ?? []) {
         const target = d.startMs >= slice.startMs ? slice : this.#sliceAt(d.startMs);
         // Dated before the first slice (the ramp, before preflight): not the run's.
@@ -59,8 +62,6 @@ export class MetricsCollector {
             record.maxGauges = { ...record.maxGauges, [k]: Math.max(record.maxGauges?.[k] ?? value, value) };
         }
       }
-      for (const [key, value] of Object.entries(reading.gauges ?? {}))
-        slice.gauges[`${source.name}.${key}`] = value;
       for (const [key, histogram] of Object.entries(reading.histograms ?? {})) {
         const k = `${source.name}.${key}`;
         const existing = slice.histograms[k];

@@ -111,6 +111,14 @@ describe('rpo', () => {
     ]);
     expect(recoveryPoint(slices, [KILL])).toEqual({ valueMs: 2000, status: 'measured' });
   });
+
+  it('counts a loss that began in the slice the fault struck in (injected a few ms after the slice began)', () => {
+    const slices = series([...repeat(10, at(1)), at(1, 5000, 400), ...repeat(19, at(1))]);
+    expect(recoveryPoint(slices, [{ ...KILL, startMs: 10_020, endMs: 10_020 }])).toEqual({
+      valueMs: 5000,
+      status: 'measured',
+    });
+  });
 });
 
 describe('scoring rto and rpo', () => {

@@ -51,8 +51,9 @@ export interface RecoveryPoint {
 export function recoveryPoint(slices: readonly MetricSlice[], faults: readonly FaultTiming[]): RecoveryPoint {
   if (faults.length === 0) return { valueMs: null, status: 'nodata' };
   const fromMs = Math.min(...faults.map((f) => f.startMs));
+  // From the slice holding the fault's start: a loss that began as it struck is dated there.
   const after = maxGauge(
-    slices.filter((s) => s.startMs >= fromMs),
+    slices.filter((s) => s.startMs + s.durationMs > fromMs),
     LOSS_WINDOW_KEY,
   );
   return after === undefined ? { valueMs: null, status: 'nodata' } : { valueMs: after, status: 'measured' };
