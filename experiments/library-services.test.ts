@@ -118,7 +118,7 @@ describe.sequential('experiment library: cloud services', () => {
     expect(r.slo('devices-unaware').value!).toBeLessThanOrEqual(250);
     expect(r.slo('lag-drained').value!).toBeLessThanOrEqual(4000);
     console.log(
-      `slow-consumer: peak lag ${peakLagMs} ms; in the fault ${delivered} delivered of ${published} published; ` +
+      `slow-consumer: peak lag ${peakLagMs} ms; in the fault ${peakPending} pending at most of ${published} published; ` +
         `drained in ${r.slo('lag-drained').value} ms; device PUBACK p99 ${r.slo('devices-unaware').value} ms`,
     );
   }, 60_000);
