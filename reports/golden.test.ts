@@ -54,7 +54,7 @@ describe.each(runs)('golden reports for %s', (name) => {
 });
 
 describe('fixtures', () => {
-  it('cover a passing run, a breached SLO, a guard trip, an infrastructure error, a fleet and a truncated journal', () => {
+  it('cover a passing run, a breached SLO, a guard trip, an infrastructure error, a fleet (dated and from before dating) and a truncated journal', () => {
     const outcome = (n: string) => loadRun(join(FIXTURES, n, 'journal.jsonl')).summary;
     expect(outcome('demo-pass')).toMatchObject({ complete: true, hypothesis: 'holds', exitCode: 0 });
     expect(outcome('demo-breach')).toMatchObject({ complete: true, hypothesis: 'rejected', exitCode: 1 });
@@ -63,5 +63,12 @@ describe('fixtures', () => {
     expect(outcome('demo-guard').guardTrips).toHaveLength(1);
     expect(outcome('process-fails')).toMatchObject({ complete: true, outcome: 'error', exitCode: 4 });
     expect(outcome('fleet-small-queue').keySlis.some((k) => k.source === 'fleet')).toBe(true);
+    // Message counts dated by send time (journal `dated`): the loss is in the fault window, and a
+    // journal from before the dating rule still renders (its loss lands where it was declared).
+    const lost = (n: string) => outcome(n).keySlis.find((k) => k.sli === 'messages_lost')!.windows;
+    expect(lost('fleet-small-queue')).toMatchObject({ baseline: 0, recovery: 0 });
+    expect(lost('fleet-small-queue').fault).toBeGreaterThan(1000);
+    expect(lost('fleet-undated')).toMatchObject({ fault: 0 });
+    expect(lost('fleet-undated').recovery).toBeGreaterThan(1000);
   });
 });
