@@ -23,7 +23,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { main } from '../engine/cli/main.js';
+import { main } from '../engine/app/cli/main.js';
 import { createLocalAgent } from './local/local-agent.js';
 import { captureIo } from './test-support/squall-cli.js';
 

@@ -11,7 +11,7 @@ import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, wri
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../engine/cli/main.js';
+import { main } from '../engine/app/cli/main.js';
 import type { AgentConnection } from '../engine/controller/agent-connection.js';
 import { isStopped } from './faults/proc.js';
 import { connectAcross, createHostLinkedNetns, type HostLinkedNetns } from './test-support/host-netns.js';

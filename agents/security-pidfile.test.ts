@@ -12,8 +12,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDefaultEnvironment } from '../engine/app/environment.js';
 import { type AgentConnection, connectAgent } from '../engine/controller/agent-connection.js';
-import { createDefaultEnvironment } from '../engine/run/environment.js';
 import { createRunner } from '../engine/run/runner.js';
 import { isStopped } from './faults/proc.js';
 import { type AgentServer, createAgentServer, readTlsFiles } from './server/agent-server.js';

@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../engine/cli/main.js';
+import { main } from '../engine/app/cli/main.js';
 import type { AgentConnection } from '../engine/controller/agent-connection.js';
 import { connectAcross, createHostLinkedNetns, type HostLinkedNetns } from './test-support/host-netns.js';
 import { canUseNetns } from './test-support/netns.js';

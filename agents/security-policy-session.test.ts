@@ -14,7 +14,7 @@ import type * as grpc from '@grpc/grpc-js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { newAgentClient } from '../engine/controller/agent-client.js';
 import { type AgentConnection, connectAgent } from '../engine/controller/agent-connection.js';
-import type { SquallError } from '../engine/errors.js';
+import type { SquallError } from '../engine/core/errors.js';
 import type { FleetConfig } from '../simulator/fleet-spec.js';
 import { type AedesBroker, startAedes } from '../simulator/test-support/brokers.js';
 import type { AgentEvent, ControlMessage } from './proto/messages.js';

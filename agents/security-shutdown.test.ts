@@ -15,7 +15,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createDefaultEnvironment } from '../engine/run/environment.js';
+import { createDefaultEnvironment } from '../engine/app/environment.js';
 import { createRunner } from '../engine/run/runner.js';
 import { isAlive, waitFor } from './faults/proc.js';
 import { createFaultProxy } from './proxy/fault-proxy.js';
@@ -117,7 +117,7 @@ phases: { preflight: 100ms, baseline: 30s, recovery: 100ms }
 `,
     );
     const out = join(dir, 'run');
-    const runner = await startTs('engine/cli/bin.ts', ['run', file, '--out', out], /./);
+    const runner = await startTs('engine/app/cli/bin.ts', ['run', file, '--out', out], /./);
     cleanup.push(finish(runner));
     const journal = join(out, 'journal.jsonl');
     let victim = 0;

@@ -51,7 +51,7 @@ function canUseNft(): boolean {
 async function startAgent(args: string[]): Promise<{ child: ChildProcess; address: string }> {
   // Compiled bench runs the compiled CLI; from sources (tsx) the TypeScript one.
   const compiled = import.meta.url.endsWith('.js');
-  const entry = fileURLToPath(new URL(`../engine/cli/bin.${compiled ? 'js' : 'ts'}`, import.meta.url));
+  const entry = fileURLToPath(new URL(`../engine/app/cli/bin.${compiled ? 'js' : 'ts'}`, import.meta.url));
   const child = spawn(process.execPath, [...(compiled ? [] : ['--import', 'tsx']), entry, 'agent', ...args], {
     stdio: ['ignore', 'pipe', 'ignore'],
   });

@@ -7,7 +7,7 @@
  *   npm run bench:fleet-connect-rate   → bench/results/fleet-connect-rate.json
  */
 import { fileURLToPath } from 'node:url';
-import { percentileMs } from '../engine/slo/metrics.js';
+import { percentileMs } from '../engine/core/metrics.js';
 import { DeviceEngine } from '../simulator/device-engine.js';
 import { resolveEngineConfig } from '../simulator/engine-config.js';
 import { forkSelf, machine, nextMessage, writeResult } from './fleet-bench-support.js';

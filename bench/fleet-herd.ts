@@ -26,7 +26,7 @@
  *
  * Heavy: 100k connections and shard processes. Not for a shared 2-core machine during the day.
  */
-import { percentileMs } from '../engine/slo/metrics.js';
+import { percentileMs } from '../engine/core/metrics.js';
 import { nowMs } from '../simulator/clock.js';
 import { parseBrokerUrl } from '../simulator/engine-config.js';
 import { EVENT_BUCKET_MS } from '../simulator/event-buckets.js';

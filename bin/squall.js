@@ -1,3 +1,3 @@
 #!/usr/bin/env node
 // Thin launcher: the CLI is compiled to dist/ by `npm ci` (prepare) or `npm run build`.
-import '../dist/engine/cli/bin.js';
+import '../dist/engine/app/cli/bin.js';

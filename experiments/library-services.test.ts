@@ -8,7 +8,7 @@
  * (the ingest's API) and 18490 (the flood's), as the experiment files name them.
  */
 import { describe, expect, it } from 'vitest';
-import { ExitCode } from '../engine/errors.js';
+import { ExitCode } from '../engine/core/errors.js';
 import { libraryRunner } from './test-support/library-runs.js';
 import { type ExperimentRun, type JournalEvent, total } from './test-support/run-experiment.js';
 

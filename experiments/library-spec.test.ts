@@ -8,7 +8,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { formatSpecIssue } from '../engine/errors.js';
+import { formatSpecIssue } from '../engine/core/errors.js';
 import { loadExperimentText } from '../engine/spec/load.js';
 import { validateExperiment } from '../engine/spec/validate.js';
 import { isSuite } from '../engine/suite/load.js';

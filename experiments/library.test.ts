@@ -11,7 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ExitCode } from '../engine/errors.js';
+import { ExitCode } from '../engine/core/errors.js';
 import { isRoot } from '../testbed/lab/ip.js';
 import { libraryRunner } from './test-support/library-runs.js';
 import { peakGauge, peakPerSecond, total } from './test-support/run-experiment.js';

@@ -5,7 +5,7 @@
  * budget is the one the engine sized from the SLO's own window (`allowedBad`), so the last
  * point is the SLO table's "budget consumed".
  */
-import type { JournalEvent, RunStartEvent, SloResult } from '../engine/run/journal-events.js';
+import type { JournalEvent, RunStartEvent, SloResult } from '../engine/core/journal-events.js';
 import { reportedRatio } from '../engine/slo/budget.js';
 import { allowedBad, subjectOf, tally } from '../engine/slo/evaluate.js';
 import type { SliSubject } from '../engine/slo/measure.js';

@@ -20,7 +20,7 @@ import {
   formatStatus,
   sloObjective,
   sloValue,
-} from './format.js';
+} from '../engine/core/format.js';
 import { mdTable } from './markdown.js';
 import type { RunSummary } from './summary.js';
 

@@ -2,7 +2,7 @@
  * The one line that says why a run stopped, from an error event's message, for the places that
  * have one line (a banner, a JUnit `message` attribute, a PR comment). Squall's messages put the
  * reason on the first line and may add context below it: a managed process that died adds its
- * last log lines (`  | ...`, engine/run/managed-processes.ts). When those hold an error line
+ * last log lines (`  | ...`, agents/local/managed-processes.ts). When those hold an error line
  * (Node's `Error: Cannot find module ...`, Python's `ModuleNotFoundError: ...`, `panic: ...`),
  * that line is what a reader needs, so it is appended; the full message stays in the reports.
  */

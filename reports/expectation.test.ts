@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { parse, type TestSuites } from 'junit2json';
 import { describe, expect, it } from 'vitest';
-import { describeSlo, formatStatus, sloCount, verdictWord } from './format.js';
+import { describeSlo, formatStatus, sloCount, verdictWord } from '../engine/core/format.js';
 import { renderHtml } from './html/page.js';
 import { renderJunit } from './junit.js';
 import { renderMarkdown } from './markdown.js';

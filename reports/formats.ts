@@ -1,5 +1,5 @@
-import { Registry } from '../engine/registry.js';
-import type { JournalEvent } from '../engine/run/journal-events.js';
+import type { JournalEvent } from '../engine/core/journal-events.js';
+import { Registry } from '../engine/core/registry.js';
 import { renderHtml } from './html/page.js';
 import { renderJunit } from './junit.js';
 import type { RenderOptions } from './links.js';

@@ -8,7 +8,7 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { formatSliValue, sloValue } from './format.js';
+import { formatSliValue, sloValue } from '../engine/core/format.js';
 import { reportFormats } from './formats.js';
 import { loadRun } from './write.js';
 

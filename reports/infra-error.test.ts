@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { parse, type TestSuites } from 'junit2json';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../agents/fixtures/free-port.js';
-import { ExitCode } from '../engine/errors.js';
+import { ExitCode } from '../engine/core/errors.js';
 import { errorCause } from './error-cause.js';
 import { reportFormats } from './formats.js';
 import { loadRun } from './write.js';
@@ -68,7 +68,7 @@ describe('a run that ends with an infrastructure error', () => {
     const out = join(tmp, 'run');
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', join(ROOT, 'engine/cli/bin.ts'), 'run', file, '--out', out],
+      ['--import', 'tsx', join(ROOT, 'engine/app/cli/bin.ts'), 'run', file, '--out', out],
       { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let output = '';

@@ -4,8 +4,16 @@
  * (`latency_p99 612.35ms > 500ms during the run window`); the body has every window.
  * Shape: the Ant/Jenkins JUnit schema that GitHub, GitLab, Jenkins and junit2json read.
  */
-import type { SloResult } from '../engine/run/journal-events.js';
-import { asExpected, describeSlo, formatBudget, formatStatus, sloObjective, sloValue } from './format.js';
+
+import {
+  asExpected,
+  describeSlo,
+  formatBudget,
+  formatStatus,
+  sloObjective,
+  sloValue,
+} from '../engine/core/format.js';
+import type { SloResult } from '../engine/core/journal-events.js';
 import type { RunSummary } from './summary.js';
 
 export function escapeXml(text: string): string {

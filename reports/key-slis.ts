@@ -5,9 +5,10 @@
  * window. Computed with the SLO engine's own reader (engine/slo/measure.ts `readSli`) so a key
  * SLI and an SLO over the same SLI and window give the same number.
  */
+
+import type { Histogram, MetricSlice } from '../engine/core/metrics.js';
 import { resolveSli } from '../engine/slo/catalog.js';
 import { readSli } from '../engine/slo/measure.js';
-import type { Histogram, MetricSlice } from '../engine/slo/metrics.js';
 import type { ResolvedSli } from '../engine/slo/sli.js';
 import { metricKey, WINDOW_NAMES, type WindowName } from '../engine/slo/windows.js';
 import type { ReportSlice } from './metric-slices.js';

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../agents/fixtures/free-port.js';
-import { ExitCode } from '../engine/errors.js';
+import { ExitCode } from '../engine/core/errors.js';
 import { reportFormats } from './formats.js';
 import { loadRun } from './write.js';
 
@@ -29,7 +29,7 @@ const render = (name: string, format: string, linkBase?: string) => {
 const targets = (md: string) => [...md.matchAll(/\]\(([^)]+)\)/g)].map((m) => m[1]!);
 
 function squall(args: string[]): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'engine/cli/bin.ts'), ...args], {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'engine/app/cli/bin.ts'), ...args], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

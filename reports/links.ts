@@ -10,7 +10,7 @@
  * runbook file found) and the options, so the same journal and options give the same bytes.
  */
 import { pathToFileURL } from 'node:url';
-import { SquallError } from '../engine/errors.js';
+import { SquallError } from '../engine/core/errors.js';
 import { isUrl } from '../engine/spec/runbook.js';
 import type { RunSummary } from './summary.js';
 

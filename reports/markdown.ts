@@ -2,7 +2,7 @@
  * `summary.md`: compact enough for a PR comment or `$GITHUB_STEP_SUMMARY` (GitHub-flavoured
  * Markdown tables): verdict, SLO table per window, faults, guard trips, link to the HTML.
  */
-import type { SloResult } from '../engine/run/journal-events.js';
+
 import {
   asExpected,
   describeSlo,
@@ -15,7 +15,8 @@ import {
   sloObjective,
   sloValue,
   verdictWord,
-} from './format.js';
+} from '../engine/core/format.js';
+import type { SloResult } from '../engine/core/journal-events.js';
 import { mdLink, type RenderOptions, reportLink, runbookLink } from './links.js';
 import type { RunSummary } from './summary.js';
 

@@ -1,18 +1,18 @@
 /**
- * Metrics events back into the SLO engine's slices (engine/slo/metrics.ts), so reports compute
+ * Metrics events back into the SLO engine's slices (engine/core/metrics.ts), so reports compute
  * SLIs with the same math that scored the run.
  *
  * Decoding an HDR histogram costs ~0.1 ms and ~90 KB; a 30-minute run has 1 800 slices × several
  * histogram keys. So slices come back without histograms, and callers decode only the keys they
  * need, once per slice, merging as they go instead of keeping decoded histograms around.
  */
-import type { MetricsEvent } from '../engine/run/journal-events.js';
+import type { MetricsEvent } from '../engine/core/journal-events.js';
 import {
   createLatencyHistogram,
   decodeHistogram,
   type Histogram,
   type MetricSlice,
-} from '../engine/slo/metrics.js';
+} from '../engine/core/metrics.js';
 import type { WindowName } from '../engine/slo/windows.js';
 import type { PhaseSpan } from './timeline.js';
 

@@ -5,7 +5,7 @@
  * 2 s (perf.test.ts). The result is memoised per events array, so the summary and the HTML of
  * one `writeReports` share it.
  */
-import type { JournalEvent, VerdictEvent } from '../engine/run/journal-events.js';
+import type { JournalEvent, VerdictEvent } from '../engine/core/journal-events.js';
 import { BurnTracker } from './burn.js';
 import { computeKeySlis, type KeySli, keySliRows } from './key-slis.js';
 import { chartBuckets, decodeView, type ReportSlice, toSlices, WindowHistograms } from './metric-slices.js';

@@ -6,7 +6,6 @@
  * as prompts for the humans in the room, never guessed.
  */
 
-import { errorCause } from './error-cause.js';
 import {
   asExpected,
   breachedAsExpected,
@@ -19,7 +18,8 @@ import {
   formatSliValue,
   formatTimestamp,
   verdictWord,
-} from './format.js';
+} from '../engine/core/format.js';
+import { errorCause } from './error-cause.js';
 import { mdLink, type RenderOptions, runbookLink } from './links.js';
 import { fenced, mdTable, SLO_HEAD, sloRows } from './markdown.js';
 import type { RunSummary } from './summary.js';

@@ -1,7 +1,7 @@
 /** Chart series: the burn line ends at the table's number; downsampling keeps what matters. */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { JournalEvent } from '../engine/run/journal-events.js';
+import type { JournalEvent } from '../engine/core/journal-events.js';
 import { scanMetrics } from './metrics-scan.js';
 import { buildCharts, MAX_POINTS } from './series.js';
 import { syntheticFleetJournal } from './test-support/synthetic-journal.js';

@@ -21,10 +21,10 @@
  * the budget of the SLO's own window, so its last point is the table's "budget consumed".
  */
 
-import type { JournalEvent, SloResult, VerdictEvent } from '../engine/run/journal-events.js';
+import { formatObjective } from '../engine/core/format.js';
+import type { JournalEvent, SloResult, VerdictEvent } from '../engine/core/journal-events.js';
+import { parseObjective } from '../engine/core/units.js';
 import { metricKey, sumCounter } from '../engine/slo/windows.js';
-import { parseObjective } from '../engine/spec/units.js';
-import { formatObjective } from './format.js';
 import { metricSources } from './key-slis.js';
 import { bucketEndMs, chartBuckets, MAX_POINTS, type ReportSlice } from './metric-slices.js';
 import { scanMetrics } from './metrics-scan.js';

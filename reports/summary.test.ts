@@ -1,6 +1,6 @@
 /** summary.json from journals that are not whole: never a throw, always a reason. */
 import { describe, expect, it } from 'vitest';
-import type { JournalEvent } from '../engine/run/journal-events.js';
+import type { JournalEvent } from '../engine/core/journal-events.js';
 import { reportFormats } from './formats.js';
 import { buildSummary } from './summary.js';
 

@@ -7,8 +7,7 @@
  * adding a field is not breaking. Consumers key on it. Nothing here reads the clock: the same
  * journal gives the same summary, byte for byte.
  */
-import type { Leftover } from '../engine/errors.js';
-import type { JournalDefect } from '../engine/run/journal.js';
+import type { Leftover } from '../engine/core/errors.js';
 import type {
   FaultInjectedEvent,
   JournalEvent,
@@ -16,7 +15,8 @@ import type {
   RunStartEvent,
   SloResult,
   VerdictEvent,
-} from '../engine/run/journal-events.js';
+} from '../engine/core/journal-events.js';
+import type { JournalDefect } from '../engine/run/journal.js';
 import { errorCause } from './error-cause.js';
 import type { KeySli } from './key-slis.js';
 import { scanMetrics } from './metrics-scan.js';

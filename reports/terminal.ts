@@ -12,7 +12,7 @@ import {
   formatScore,
   formatStatus,
   sloValue,
-} from './format.js';
+} from '../engine/core/format.js';
 import type { RunSummary } from './summary.js';
 
 const OUTCOME_TEXT: Record<RunSummary['outcome'], string> = {
@@ -53,7 +53,7 @@ export function renderTerminal(summary: RunSummary, paths: readonly string[]): s
   if (summary.resilienceScore !== null)
     lines.push(`resilience score: ${formatScore(summary.resilienceScore)}`);
   if (summary.aborted) lines.push(`aborted (${summary.aborted.reason}): ${summary.aborted.detail}`);
-  // A failed rollback's error goes to stderr in full (engine/cli/commands/run.ts).
+  // A failed rollback's error goes to stderr in full (engine/app/commands/run.ts).
   if (summary.outcome !== 'rollback_failed')
     for (const e of summary.errors) lines.push(`${e.code}: ${e.message}`);
   for (const l of summary.leftovers) {

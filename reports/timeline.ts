@@ -7,7 +7,7 @@
  * a phase cut short (abort, error) ends at the `rollback` phase event. The event loop's own
  * phase events lag by a few ms and are only the fallback when the plan is missing.
  */
-import type { JournalEvent, PhaseName, RunStartEvent } from '../engine/run/journal-events.js';
+import type { JournalEvent, PhaseName, RunStartEvent } from '../engine/core/journal-events.js';
 
 export type ScoredPhase = 'preflight' | 'baseline' | 'fault' | 'recovery';
 

@@ -3,10 +3,10 @@
  * so a new one is one file; `squall run` writes every registered format into the run directory.
  */
 import { join } from 'node:path';
-import { SquallError } from '../engine/errors.js';
+import { SquallError } from '../engine/core/errors.js';
+import type { JournalEvent } from '../engine/core/journal-events.js';
+import { writePrivateFile } from '../engine/core/private-files.js';
 import { type JournalDefect, readJournal } from '../engine/run/journal.js';
-import type { JournalEvent } from '../engine/run/journal-events.js';
-import { writePrivateFile } from '../engine/run/private-files.js';
 import { reportFormats } from './formats.js';
 import { buildSummary, type RunSummary } from './summary.js';
 

@@ -16,7 +16,7 @@
  * duplicates and late copies that arrive afterwards are handed out as amendments to their
  * (already final) bucket.
  */
-import type { DatedCounters } from '../engine/slo/metrics.js';
+import type { DatedCounters } from '../engine/core/metrics.js';
 import type { TallyWire } from './dated-tally.js';
 import { DatedTally } from './dated-tally.js';
 import { tenantKey } from './sink-accounting.js';

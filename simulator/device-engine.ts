@@ -8,7 +8,7 @@
  *   device-publish.ts     telemetry PUBLISH, in-flight QoS 1/2, redelivery
  *   device-timers.ts      the device's one timer: publish slot, keepalive, timeouts, backoff
  */
-import type { SourceReading } from '../engine/slo/metrics.js';
+import type { SourceReading } from '../engine/core/metrics.js';
 import { nowMs } from './clock.js';
 import type { TallyWire } from './dated-tally.js';
 import { onSocketClose, onSocketError, onTransportUp, pump } from './device-connection.js';

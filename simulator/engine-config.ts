@@ -5,7 +5,7 @@
  */
 import { isIP } from 'node:net';
 import type { ConnectionOptions } from 'node:tls';
-import { SquallError } from '../engine/errors.js';
+import { SquallError } from '../engine/core/errors.js';
 import type { QoS } from './packets.js';
 import { DEFAULT_RECONNECT, type ReconnectOptions, validateReconnect } from './reconnect.js';
 import { compileTemplate } from './template.js';

@@ -6,7 +6,7 @@
 export interface FleetMetricKey {
   key: string;
   kind: 'counter' | 'gauge' | 'histogram';
-  /** Histograms hold microseconds (engine/slo/metrics.ts). */
+  /** Histograms hold microseconds (engine/core/metrics.ts). */
   unit: 'count' | 'devices' | 'ms' | 'us';
   perTenant: boolean;
   description: string;

@@ -1,8 +1,8 @@
 /**
  * The device engine's counters, gauges and HDR histograms (µs), read as 1 s slices through
- * `collect()` (engine/slo/metrics.ts). Counters are plain fields bumped on the hot path.
+ * `collect()` (engine/core/metrics.ts). Counters are plain fields bumped on the hot path.
  */
-import { createLatencyHistogram, type Histogram, type SourceReading } from '../engine/slo/metrics.js';
+import { createLatencyHistogram, type Histogram, type SourceReading } from '../engine/core/metrics.js';
 
 export const ENGINE_COUNTERS = [
   'connect_attempts',
@@ -29,7 +29,7 @@ export type EngineCounter = (typeof ENGINE_COUNTERS)[number];
 export const ENGINE_HISTOGRAMS = ['connect_latency', 'puback_latency', 'reconnect_time'] as const;
 export type EngineHistogram = (typeof ENGINE_HISTOGRAMS)[number];
 
-import type { ErrorCode } from '../engine/errors.js';
+import type { ErrorCode } from '../engine/core/errors.js';
 import { EventBuckets } from './event-buckets.js';
 
 /** Why connects failed, by cause, for the messages of issue 3 §8. */

@@ -5,7 +5,7 @@
  * SQUALL_FLEET_SUBSCRIBE_FAILED; a sink that cannot connect says why the way a device's connect
  * failure would (the sink talks to the same broker).
  */
-import { SquallError } from '../engine/errors.js';
+import { SquallError } from '../engine/core/errors.js';
 import type { DeviceEngineConfig } from './engine-config.js';
 import { CAUSE_CODE } from './fleet-metrics.js';
 import type { FleetConfig } from './fleet-spec.js';

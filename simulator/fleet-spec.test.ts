@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { SquallError } from '../engine/errors.js';
+import { SquallError } from '../engine/core/errors.js';
 import { resolveEngineConfig } from './engine-config.js';
 import { FleetSpec, toFleetConfig, topicFilterOf } from './fleet-spec.js';
 

@@ -36,8 +36,8 @@
 import { readFileSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { z } from 'zod';
-import { SquallError } from '../engine/errors.js';
-import { Duration, DurationAtLeast, Percent, Rate } from '../engine/spec/unit-schemas.js';
+import { SquallError } from '../engine/core/errors.js';
+import { Duration, DurationAtLeast, Percent, Rate } from '../engine/core/unit-schemas.js';
 import type { BrokerTarget, DeviceEngineInput, DeviceGroupInput } from './engine-config.js';
 import { parseBrokerUrl } from './engine-config.js';
 import { RECONNECT_STRATEGIES } from './reconnect.js';

@@ -16,7 +16,7 @@
  * ledger counts it lost, and `shard_unsent` counts it.
  */
 import type { ChildProcess } from 'node:child_process';
-import type { MetricsSource, SourceReading } from '../engine/slo/metrics.js';
+import type { MetricsSource, SourceReading } from '../engine/core/metrics.js';
 import { nowMs } from './clock.js';
 import { arrivalTally, DeliveryLedger, sentTally } from './delivery-ledger.js';
 import { DeviceEngine, type EngineSnapshot } from './device-engine.js';

@@ -9,7 +9,7 @@
  *      the proxy's measured timer lateness, which a loaded machine adds on top).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { percentileMs } from '../engine/slo/metrics.js';
+import { percentileMs } from '../engine/core/metrics.js';
 import { DeviceEngine } from './device-engine.js';
 import { type DeviceEngineInput, resolveEngineConfig } from './engine-config.js';
 import { createSink, type Sink } from './sink.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SquallError } from '../engine/errors.js';
+import { SquallError } from '../engine/core/errors.js';
 import {
   COMPACT_HEADER_BYTES,
   createCompactCodec,

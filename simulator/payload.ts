@@ -11,7 +11,7 @@
  * JSON template: any text with `{index}`, `{seq}`, `{ts}`, `{tenant}` and optionally `{pad}`
  * (filled with `x` up to `payloadBytes`). Decoding matches the template as a pattern.
  */
-import { SquallError } from '../engine/errors.js';
+import { SquallError } from '../engine/core/errors.js';
 
 export const COMPACT_MAGIC = 0x53;
 export const COMPACT_HEADER_BYTES = 17;

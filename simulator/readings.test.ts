@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createLatencyHistogram, recordLatencyMs } from '../engine/slo/metrics.js';
+import { createLatencyHistogram, recordLatencyMs } from '../engine/core/metrics.js';
 import { emptyReading, fromWire, mergeInto, toWire } from './readings.js';
 
 describe('readings', () => {

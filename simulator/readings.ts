@@ -1,7 +1,7 @@
 /**
  * Merging metric readings from several places (shards, engine + sink) and moving them over
  * IPC: counters add, gauges add (except `*_ms` maxima), histograms add; histograms travel as
- * HDR compressed base64 (engine/slo/metrics.ts).
+ * HDR compressed base64 (engine/core/metrics.ts).
  */
 import {
   createLatencyHistogram,
@@ -9,7 +9,7 @@ import {
   encodeHistogram,
   type Histogram,
   type SourceReading,
-} from '../engine/slo/metrics.js';
+} from '../engine/core/metrics.js';
 import { SINK_COUNTERS } from './sink-accounting.js';
 
 /** A reading with every part present (what merging accumulates into). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SquallError } from '../engine/errors.js';
+import { SquallError } from '../engine/core/errors.js';
 import { createRng } from './prng.js';
 import { createReconnectPolicy, DEFAULT_RECONNECT, GIVE_UP, type ReconnectOptions } from './reconnect.js';
 

@@ -11,7 +11,7 @@
  *   immediate            sleep = 0
  *   none                 never reconnect
  */
-import { SquallError } from '../engine/errors.js';
+import { SquallError } from '../engine/core/errors.js';
 import type { Rng } from './prng.js';
 
 export const RECONNECT_STRATEGIES = [

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { percentileMs } from '../engine/slo/metrics.js';
+import { percentileMs } from '../engine/core/metrics.js';
 import { SEEN_WINDOW_SEQS, SinkAccounting, tenantKey } from './sink-accounting.js';
 
 const GRACE = 1000;

@@ -15,7 +15,7 @@
  * than the window is matched against the device's open gaps, else counted as a duplicate.
  * End-to-end latency = arrival time − send time, in µs histograms per tenant and overall.
  */
-import { createLatencyHistogram, type Histogram, type SourceReading } from '../engine/slo/metrics.js';
+import { createLatencyHistogram, type Histogram, type SourceReading } from '../engine/core/metrics.js';
 import type { DatedTally } from './dated-tally.js';
 
 export const SEEN_WINDOW_SEQS = 128;

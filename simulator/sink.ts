@@ -8,7 +8,7 @@
  * subscribes at each, one engine per broker, all feeding one accounting: a message delivered
  * via either broker counts once, and a second copy is a duplicate.
  */
-import { SquallError } from '../engine/errors.js';
+import { SquallError } from '../engine/core/errors.js';
 import { nowMs } from './clock.js';
 import type { TallyWire } from './dated-tally.js';
 import { arrivalTally } from './delivery-ledger.js';

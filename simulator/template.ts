@@ -2,7 +2,7 @@
  * `{index}`, `{tenant}`, `{group}` ... templates compiled once into literal parts and slots,
  * so rendering per device is string concatenation, not a regex replace.
  */
-import { SquallError } from '../engine/errors.js';
+import { SquallError } from '../engine/core/errors.js';
 
 export interface TemplateVars {
   index: number;

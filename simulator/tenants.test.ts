@@ -1,6 +1,6 @@
 /** Tenant assignment: shares hold over any contiguous index run; pinned groups take their whole range. */
 import { describe, expect, it } from 'vitest';
-import { SquallError } from '../engine/errors.js';
+import { SquallError } from '../engine/core/errors.js';
 import { createTenantMap } from './tenants.js';
 
 const countOf = (map: ReturnType<typeof createTenantMap>, from: number, to: number) => {

@@ -9,7 +9,7 @@
  * The ranges are global indexes, fixed before the fleet is split, so every shard and the sink
  * agree.
  */
-import { SquallError } from '../engine/errors.js';
+import { SquallError } from '../engine/core/errors.js';
 
 export interface TenantShare {
   name: string;

@@ -4,7 +4,7 @@
  * `process.kill` of a role kills that process; `restart()` brings it back where it was.
  */
 import type { ManagedProcess } from '../agents/faults/driver.js';
-import { SquallError } from '../engine/errors.js';
+import { SquallError } from '../engine/core/errors.js';
 import { type CloudCluster, type CloudClusterOptions, startCloudCluster } from './cloud/cluster.js';
 import { isAlive } from './stop-child.js';
 

@@ -18,7 +18,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { SquallError } from '../../engine/errors.js';
+import { SquallError } from '../../engine/core/errors.js';
 import {
   checkCertName,
   checkHostName,

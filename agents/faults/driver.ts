@@ -5,7 +5,7 @@
  * the fault's own revert.
  */
 import type { z } from 'zod';
-import { Registry } from '../../engine/registry.js';
+import { Registry } from '../../engine/core/registry.js';
 import type { CapacityProblem, HostCapacity } from './capacity.js';
 
 /** What a fault is aimed at, as written in the experiment's `target:` block. */

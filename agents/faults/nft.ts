@@ -6,7 +6,7 @@
  */
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { SquallError } from '../../engine/errors.js';
+import { SquallError } from '../../engine/core/errors.js';
 import type { ActiveFault, FaultContext, FaultReach } from './driver.js';
 import { onHost, onHostText, run } from './exec.js';
 

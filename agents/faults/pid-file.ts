@@ -5,7 +5,7 @@
  * appear in a message or a log (a refusal says what was expected instead).
  */
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
-import { SquallError } from '../../engine/errors.js';
+import { SquallError } from '../../engine/core/errors.js';
 
 /** A pid file holds one decimal number and a newline: 64 bytes is generous. */
 export const PID_FILE_MAX_BYTES = 64;

@@ -13,7 +13,7 @@
  */
 import { readFileSync, readlinkSync } from 'node:fs';
 import { basename } from 'node:path';
-import { SquallError } from '../../engine/errors.js';
+import { SquallError } from '../../engine/core/errors.js';
 import { type ProcStat, procStat } from './proc.js';
 
 export interface ProcessProtection {

@@ -6,8 +6,8 @@
 import { hostname } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { z } from 'zod';
-import { SquallError } from '../../engine/errors.js';
-import { parseSizeBytes, type UnitError } from '../../engine/spec/units.js';
+import { SquallError } from '../../engine/core/errors.js';
+import { parseSizeBytes, type UnitError } from '../../engine/core/units.js';
 
 const SIZE = /^\s*(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$/;
 

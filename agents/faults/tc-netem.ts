@@ -5,7 +5,7 @@
  * proxy (proxy.latency) or nft.loss, which need no kernel module.
  */
 import { z } from 'zod';
-import { SquallError } from '../../engine/errors.js';
+import { SquallError } from '../../engine/core/errors.js';
 import { Duration, Percent } from '../../engine/spec/schema.js';
 import { defineFaultDriver, type FaultContext } from './driver.js';
 import { run } from './exec.js';

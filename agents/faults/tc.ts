@@ -4,7 +4,7 @@
  * Deleting the root qdisc gives the device back its default one.
  */
 import { z } from 'zod';
-import { SquallError } from '../../engine/errors.js';
+import { SquallError } from '../../engine/core/errors.js';
 import type { ActiveFault, FaultContext } from './driver.js';
 import { onHost, onHostText, run } from './exec.js';
 

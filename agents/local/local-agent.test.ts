@@ -3,11 +3,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { RollbackError, type SquallError } from '../../engine/errors.js';
-import { createManagedProcess, type LocalManagedProcess } from '../../engine/run/managed-processes.js';
+import { RollbackError, type SquallError } from '../../engine/core/errors.js';
 import { FIXTURES_DIR, freePort } from '../fixtures/free-port.js';
 import { createFaultProxy, type FaultProxy } from '../proxy/fault-proxy.js';
 import { createLocalAgent, type InjectRequest } from './local-agent.js';
+import { createManagedProcess, type LocalManagedProcess } from './managed-processes.js';
 
 const req = (over: Partial<InjectRequest>): InjectRequest => ({
   faultId: 'f1',

@@ -5,8 +5,8 @@
  * keeps every injected fault until it is reverted so `revertAll` can undo what is left.
  */
 import { z } from 'zod';
-import { type Leftover, RollbackError, SquallError } from '../../engine/errors.js';
-import { closest } from '../../engine/spec/did-you-mean.js';
+import { closest } from '../../engine/core/did-you-mean.js';
+import { type Leftover, RollbackError, SquallError } from '../../engine/core/errors.js';
 import {
   type ActiveFault,
   type FaultContext,

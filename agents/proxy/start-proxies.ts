@@ -2,7 +2,7 @@
  * Starts the experiment's `system.proxies` for the local agent, all or none: if one cannot
  * listen, the ones already started are stopped before the error propagates.
  */
-import { SquallError } from '../../engine/errors.js';
+import { SquallError } from '../../engine/core/errors.js';
 import { createFaultProxy, type FaultProxy } from './fault-proxy.js';
 
 export interface ProxySpecs {

@@ -15,7 +15,7 @@
  * Proxy-wide effects (`down`: Toxiproxy's `enabled: false`) use `scope: 'proxy'` instead.
  */
 import type { z } from 'zod';
-import { Registry } from '../../engine/registry.js';
+import { Registry } from '../../engine/core/registry.js';
 import type { ToxicSpec } from '../faults/driver.js';
 
 export type ToxicTypeName = ToxicSpec['type'];

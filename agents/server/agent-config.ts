@@ -15,13 +15,13 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { SquallError } from '../../engine/errors.js';
-import { createManagedProcess, type LocalManagedProcess } from '../../engine/run/managed-processes.js';
+import { SquallError } from '../../engine/core/errors.js';
 import { ManagedProcessSpec, ProxySpec } from '../../engine/spec/schema.js';
 import type { ManagedProcess } from '../faults/driver.js';
 import { run } from '../faults/exec.js';
 import { readPidFile } from '../faults/pid-file.js';
 import { isAlive } from '../faults/proc.js';
+import { createManagedProcess, type LocalManagedProcess } from '../local/managed-processes.js';
 
 const PidFileProcess = z.strictObject({
   pidFile: z.string().min(1),

@@ -5,7 +5,7 @@
  * per-fault bookkeeping are the local agent's (`createLocalAgent`), reused as is.
  */
 import { z } from 'zod';
-import { SquallError } from '../../engine/errors.js';
+import { SquallError } from '../../engine/core/errors.js';
 import { type ActiveFault, type FaultContext, type FaultTarget, faultDrivers } from '../faults/driver.js';
 import { createLocalAgent, createTargetResolver, type LocalAgentOptions } from '../local/local-agent.js';
 import { FAULT_ID, type Ledger, type LedgerEntry } from './ledger.js';

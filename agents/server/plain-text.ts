@@ -14,7 +14,7 @@
  */
 import { chmodSync, readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { SquallError } from '../../engine/errors.js';
+import { SquallError } from '../../engine/core/errors.js';
 
 export const UNIX_PREFIX = 'unix:';
 

@@ -14,7 +14,7 @@
  */
 import { BlockList, isIP } from 'node:net';
 import { z } from 'zod';
-import { SquallError } from '../../engine/errors.js';
+import { SquallError } from '../../engine/core/errors.js';
 import type { FaultReach } from '../faults/driver.js';
 
 const Names = z.array(z.string().min(1));

@@ -21,7 +21,7 @@ import { readFileSync } from 'node:fs';
 import { BlockList, isIP } from 'node:net';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { SquallError } from '../../engine/errors.js';
+import { SquallError } from '../../engine/core/errors.js';
 import { Duration } from '../../engine/spec/schema.js';
 import { shardCountFor } from '../../simulator/shard-plan.js';
 import { DEFAULT_CONTROLLER_NAME } from '../certs/certs.js';

@@ -7,7 +7,7 @@
  * still run in `createFleet`.
  */
 import { z } from 'zod';
-import { SquallError } from '../../engine/errors.js';
+import { SquallError } from '../../engine/core/errors.js';
 import type { FleetConfig } from '../../simulator/fleet-spec.js';
 
 /** Most bytes of `fleet_json` the agent parses. */

@@ -4,7 +4,7 @@
  * its session: when the session ends or its lease runs out, the shard stops — an agent never
  * keeps simulating devices for a controller that is gone.
  */
-import { SquallError } from '../../engine/errors.js';
+import { SquallError } from '../../engine/core/errors.js';
 import { createFleet, type Fleet } from '../../simulator/fleet.js';
 import type { FleetConfig } from '../../simulator/fleet-spec.js';
 import { toWire } from '../../simulator/readings.js';

@@ -1,5 +1,5 @@
 /**
- * Test helper: real squall processes (`node --import tsx engine/cli/bin.ts ...`) the test can
+ * Test helper: real squall processes (`node --import tsx engine/app/cli/bin.ts ...`) the test can
  * signal, freeze and kill — an agent whose log is its stderr, or a runner. With `wrappers`, the
  * agent runs under that many small node processes, so the test can target the agent's parent
  * and grandparent without ever touching the test runner itself.
@@ -55,7 +55,7 @@ export function startSquall(
   ready: RegExp,
   options: { wrappers?: number; cwd?: string; prefix?: string[] } = {},
 ): Promise<SquallChild> {
-  return startTs('engine/cli/bin.ts', args, ready, options);
+  return startTs('engine/app/cli/bin.ts', args, ready, options);
 }
 
 /** Runs `node --import tsx <script> <args>` (script relative to the package root); resolves when a stdout line matches `ready`. */

@@ -1,5 +1,5 @@
 /**
- * Test helper: the real `squall` CLI in a child process (`node --import tsx engine/cli/bin.ts`),
+ * Test helper: the real `squall` CLI in a child process (`node --import tsx engine/app/cli/bin.ts`),
  * optionally under a wrapper such as `setpriv --reuid=nobody ...` or `ip netns exec ns`.
  * `runSquall` waits for the exit; `startSquallAgent` resolves once the agent says it listens.
  */
@@ -7,10 +7,10 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import type { CliIO } from '../../engine/cli/command.js';
+import type { CliIO } from '../../engine/app/cli/command.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const BIN = `${ROOT}engine/cli/bin.ts`;
+const BIN = `${ROOT}engine/app/cli/bin.ts`;
 
 export interface CliResult {
   code: number;

@@ -10,8 +10,8 @@ import * as grpc from '@grpc/grpc-js';
 import { fromGrpcError } from '../../agents/grpc-status.js';
 import { agentService } from '../../agents/proto/load.js';
 import type { AgentInfo, HelloRequest } from '../../agents/proto/messages.js';
-import { SquallError } from '../errors.js';
-import { SQUALL_VERSION } from '../version.js';
+import { SquallError } from '../core/errors.js';
+import { SQUALL_VERSION } from '../core/version.js';
 import { AgentIdentityError, agentIdentity, type IdentityCheck } from './agent-identity.js';
 import { diagnoseTls, speaksTls } from './tls-diagnose.js';
 

@@ -21,9 +21,9 @@ import type {
   WireTarget,
 } from '../../agents/proto/messages.js';
 import type { FleetConfig } from '../../simulator/fleet-spec.js';
-import { SquallError } from '../errors.js';
+import { SquallError } from '../core/errors.js';
+import { SQUALL_VERSION } from '../core/version.js';
 import type { FaultInjector } from '../run/runner.js';
-import { SQUALL_VERSION } from '../version.js';
 import {
   type AgentAddressSpec,
   type ClockSample,

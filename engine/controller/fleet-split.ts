@@ -10,8 +10,8 @@ import { DeliveryLedger } from '../../simulator/delivery-ledger.js';
 import type { FleetConfig } from '../../simulator/fleet-spec.js';
 import { emptyReading, mergeInto } from '../../simulator/readings.js';
 import { createTenantMap } from '../../simulator/tenants.js';
-import { SquallError } from '../errors.js';
-import type { MetricsSource, SourceReading } from '../slo/metrics.js';
+import { SquallError } from '../core/errors.js';
+import type { MetricsSource, SourceReading } from '../core/metrics.js';
 import type { AgentConnection, RemoteShard } from './agent-connection.js';
 
 /** Splits `config` into `parts` slices of (almost) equal device counts. */

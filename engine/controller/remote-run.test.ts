@@ -12,7 +12,7 @@ import { freePort } from '../../agents/fixtures/free-port.js';
 import { createFaultProxy, type FaultProxy } from '../../agents/proxy/fault-proxy.js';
 import { type AgentServer, createAgentServer, readTlsFiles } from '../../agents/server/agent-server.js';
 import { makeTestPki, type TestPki } from '../../agents/test-support/pki.js';
-import { createDefaultEnvironment } from '../run/environment.js';
+import { createDefaultEnvironment } from '../app/environment.js';
 import { createRunner } from '../run/runner.js';
 import { type Harness, startHarness } from '../run/test-support/harness.js';
 import { Experiment } from '../spec/schema.js';

@@ -7,7 +7,7 @@ import type { AgentEvent, ControlMessage } from '../../agents/proto/messages.js'
 import type { FleetConfig } from '../../simulator/fleet-spec.js';
 import { type RawTallies, TallyQueue } from '../../simulator/raw-tallies.js';
 import { emptyReading, fromWire, mergeInto, type WireReading } from '../../simulator/readings.js';
-import type { MetricsSource } from '../slo/metrics.js';
+import type { MetricsSource } from '../core/metrics.js';
 
 /** A fleet shard running on an agent, as a metrics source for the runner. */
 export interface RemoteShard extends MetricsSource {

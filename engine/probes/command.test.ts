@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isAlive } from '../../agents/faults/proc.js';
-import type { MetricsSource } from '../slo/metrics.js';
+import type { MetricsSource } from '../core/metrics.js';
 import { Probe } from '../spec/schema.js';
 import { probeKinds } from './index.js';
 

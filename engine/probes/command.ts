@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { z } from 'zod';
-import { secretText } from '../spec/unit-schemas.js';
+import { secretText } from '../core/unit-schemas.js';
 import { type Attempt, createPeriodicProbe } from './periodic.js';
 import { defineProbeKind } from './probe.js';
 

@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import http from 'node:http';
 import type net from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { MetricsSource } from '../slo/metrics.js';
+import type { MetricsSource } from '../core/metrics.js';
 import { Probe } from '../spec/schema.js';
 import { probeKinds } from './index.js';
 

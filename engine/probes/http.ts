@@ -7,7 +7,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { z } from 'zod';
-import { secretText } from '../spec/unit-schemas.js';
+import { secretText } from '../core/unit-schemas.js';
 import { type Attempt, createPeriodicProbe } from './periodic.js';
 import { defineProbeKind } from './probe.js';
 

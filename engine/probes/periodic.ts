@@ -5,8 +5,8 @@
  * attempt is counted once when it finishes (its own timeout bounds it). So `total` counts
  * finished attempts and a hung target shows as `errors`/`timeouts`, not as a pile of requests.
  */
-import type { MetricsSource, SourceReading } from '../slo/metrics.js';
-import { createLatencyHistogram, recordLatencyMs } from '../slo/metrics.js';
+import type { MetricsSource, SourceReading } from '../core/metrics.js';
+import { createLatencyHistogram, recordLatencyMs } from '../core/metrics.js';
 import type { ProbeSpec } from '../spec/schema.js';
 
 export interface Attempt {

@@ -3,8 +3,8 @@
  * metrics contract the fleet does. One file per probe kind, registered by name.
  */
 import type { z } from 'zod';
-import { Registry } from '../registry.js';
-import type { MetricsSource } from '../slo/metrics.js';
+import type { MetricsSource } from '../core/metrics.js';
+import { Registry } from '../core/registry.js';
 import type { ProbeSpec } from '../spec/schema.js';
 
 export interface ProbeKind<P = unknown> {

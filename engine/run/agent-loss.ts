@@ -7,7 +7,7 @@
  * so rollback does not report them as reverted (nor retry what cannot answer).
  */
 import type { SessionLoss } from '../controller/agent-connection.js';
-import { SquallError } from '../errors.js';
+import { SquallError } from '../core/errors.js';
 import type { openJournal } from './journal.js';
 import type { ActiveFaultRecord } from './rollback.js';
 

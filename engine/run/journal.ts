@@ -16,7 +16,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { dirname } from 'node:path';
-import type { JournalEvent, JournalEventInput } from './journal-events.js';
+import type { JournalEvent, JournalEventInput } from '../core/journal-events.js';
 
 export interface Journal {
   readonly path: string;

@@ -4,14 +4,15 @@
  * Dated counters (a source's counts for an earlier slice, metrics.ts) are added to the slice
  * they are dated to; the amendments to slices already closed are kept for the journal.
  */
+
+import type { MetricsEvent } from '../core/journal-events.js';
 import {
   createLatencyHistogram,
   type DatedCounters,
   type Histogram,
   type MetricSlice,
   type MetricsSource,
-} from '../slo/metrics.js';
-import type { MetricsEvent } from './journal-events.js';
+} from '../core/metrics.js';
 
 export class MetricsCollector {
   readonly slices: MetricSlice[] = [];

@@ -5,7 +5,7 @@
  * that ends at the planned end of the run is read while the fleet still runs, not after the
  * teardown started (which would score the teardown as an outage).
  */
-import type { MetricSlice } from '../slo/metrics.js';
+import type { MetricSlice } from '../core/metrics.js';
 import type { MetricsCollector } from './metrics-collector.js';
 import { sleepUntil } from './timing.js';
 

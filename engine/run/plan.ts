@@ -7,9 +7,9 @@
  * at `baseline + at`.
  */
 
-import { escapeControlLines } from '../escape.js';
+import { escapeControlLines } from '../core/escape.js';
+import { formatDurationMs } from '../core/units.js';
 import type { Experiment, TargetSpec } from '../spec/schema.js';
-import { formatDurationMs } from '../spec/units.js';
 
 export type PlannedPhaseName = 'preflight' | 'baseline' | 'fault' | 'recovery';
 

@@ -6,7 +6,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { type ExperimentRun, runExperiment } from '../../experiments/test-support/run-experiment.js';
-import { ExitCode } from '../errors.js';
+import { ExitCode } from '../core/errors.js';
 
 const runs: ExperimentRun[] = [];
 afterAll(() => {

@@ -9,9 +9,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { SpecError, SquallError } from '../errors.js';
+import { createDefaultEnvironment } from '../app/environment.js';
+import { SpecError, SquallError } from '../core/errors.js';
 import { loadExperimentText } from '../spec/load.js';
-import { createDefaultEnvironment } from './environment.js';
 import { isSecretField, literalSecrets, REDACTED, redactSpec, Scrubber } from './redact.js';
 import { createRunner } from './runner.js';
 

@@ -13,7 +13,7 @@
  *   Values shorter than 4 characters are not scrubbed from free text (they would cut every
  *   occurrence of `1` or `yes`); they are still redacted in their own fields.
  */
-import type { SquallError } from '../errors.js';
+import type { SquallError } from '../core/errors.js';
 import type { Experiment } from '../spec/schema.js';
 import { hasSecretRef, mapStrings, resolveSecretRefs } from '../spec/secret-refs.js';
 import type { FieldPath, SourceMap } from '../spec/source-map.js';

@@ -5,7 +5,7 @@
  */
 
 import type { ActiveFault } from '../../agents/faults/driver.js';
-import type { Leftover } from '../errors.js';
+import type { Leftover } from '../core/errors.js';
 import { sleepMs } from './timing.js';
 
 /** A fault the runner has injected and not yet reverted. */

@@ -7,10 +7,10 @@ import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { defineFaultDriver, faultDrivers } from '../../agents/faults/driver.js';
-import { installSignalHandlers } from '../cli/signals.js';
-import { ExitCode } from '../errors.js';
+import { installSignalHandlers } from '../app/cli/signals.js';
+import { ExitCode } from '../core/errors.js';
+import type { JournalEvent } from '../core/journal-events.js';
 import { readJournal } from './journal.js';
-import type { JournalEvent } from './journal-events.js';
 import { experimentYaml, type Harness, httpGet, runYaml, startHarness } from './test-support/harness.js';
 
 let h: Harness;

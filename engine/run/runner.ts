@@ -11,18 +11,7 @@ import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { ActiveFault, FaultTarget } from '../../agents/faults/driver.js';
 import type { SessionLoss } from '../controller/agent-connection.js';
-import { ExitCode, type Leftover, SquallError } from '../errors.js';
-import { type LiveContext, LiveScoreboard, type LiveSlo } from '../slo/live.js';
-import { encodeHistogram, type MetricsSource } from '../slo/metrics.js';
-import type { FaultTiming } from '../slo/recovery.js';
-import type { WindowName } from '../slo/windows.js';
-import { resolveRunbook } from '../spec/runbook.js';
-import type { Experiment } from '../spec/schema.js';
-import type { SourceMap } from '../spec/source-map.js';
-import { SQUALL_VERSION } from '../version.js';
-import { handOverLostAgent } from './agent-loss.js';
-import { closeWindow, runFault } from './fault-task.js';
-import { openJournal } from './journal.js';
+import { ExitCode, type Leftover, SquallError } from '../core/errors.js';
 import type {
   AbortEvent,
   JournalEvent,
@@ -30,7 +19,18 @@ import type {
   PhaseName,
   RunEndEvent,
   VerdictEvent,
-} from './journal-events.js';
+} from '../core/journal-events.js';
+import { encodeHistogram, type MetricsSource } from '../core/metrics.js';
+import { SQUALL_VERSION } from '../core/version.js';
+import { type LiveContext, LiveScoreboard, type LiveSlo } from '../slo/live.js';
+import type { FaultTiming } from '../slo/recovery.js';
+import type { WindowName } from '../slo/windows.js';
+import { resolveRunbook } from '../spec/runbook.js';
+import type { Experiment } from '../spec/schema.js';
+import type { SourceMap } from '../spec/source-map.js';
+import { handOverLostAgent } from './agent-loss.js';
+import { closeWindow, runFault } from './fault-task.js';
+import { openJournal } from './journal.js';
 import { MetricsCollector, sliceToEvent } from './metrics-collector.js';
 import { MetricsLoop } from './metrics-loop.js';
 import { buildPlan } from './plan.js';

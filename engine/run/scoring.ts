@@ -4,14 +4,14 @@
  * experiment, not every slice.
  */
 
+import type { SloResult } from '../core/journal-events.js';
+import type { MetricSlice } from '../core/metrics.js';
 import { planBurnRateGuard } from '../slo/budget.js';
 import { evaluateBurnRateGuard, evaluateThresholdGuard, parseGuardCondition } from '../slo/guards.js';
-import type { MetricSlice } from '../slo/metrics.js';
 import type { FaultTiming } from '../slo/recovery.js';
 import { scoreRun, steadyState } from '../slo/score.js';
 import type { Span } from '../slo/windows.js';
 import type { Experiment, GuardSpec } from '../spec/schema.js';
-import type { SloResult } from './journal-events.js';
 import { buildPlan } from './plan.js';
 
 /** Phase spans as the run goes; a window not reached yet is absent. */

@@ -31,8 +31,9 @@
  * `e2e_latency` per tenant, so delivery, loss, duplicates, order and e2e latency work per tenant;
  * the rest is fleet-wide and reads as nodata for a tenant.
  */
-import { Registry } from '../registry.js';
-import { closest } from '../spec/did-you-mean.js';
+
+import { closest } from '../core/did-you-mean.js';
+import { Registry } from '../core/registry.js';
 import type { ResolvedSli, SliDefinition } from './sli.js';
 
 /** The marker a percentile family carries in its name. */

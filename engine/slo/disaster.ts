@@ -19,7 +19,7 @@
  *   rate; the count is `messages_lost`. 0 when no data was lost; nodata without faults or
  *   without a sink.
  */
-import type { MetricSlice } from './metrics.js';
+import type { MetricSlice } from '../core/metrics.js';
 import { type FaultTiming, type RecoveryCriterion, type TimeToRecover, timeToRecover } from './recovery.js';
 import { maxGauge } from './windows.js';
 

@@ -21,14 +21,14 @@
  *   spent inside it; in the SLO's own window this is (1 − SLI)/(1 − target)); its `burnRate`
  *   = (bad/total in the window) / (1 − target). Both are null when the own window is nodata.
  */
-import { SquallError } from '../errors.js';
-import type { SloWindowResult } from '../run/journal-events.js';
+import { SquallError } from '../core/errors.js';
+import type { SloWindowResult } from '../core/journal-events.js';
+import type { MetricSlice } from '../core/metrics.js';
+import { meets, type Objective } from '../core/units.js';
 import type { SloSpec } from '../spec/schema.js';
-import { meets, type Objective } from '../spec/units.js';
 import { budgetRatio, reportedRatio } from './budget.js';
 import { resolveSli, unknownSliMessage } from './catalog.js';
 import { readSli, type SliSubject } from './measure.js';
-import type { MetricSlice } from './metrics.js';
 import type { ResolvedSli, SliMeasureKind, SliUnit } from './sli.js';
 import { type PhaseBoundaries, slicesIn, type WindowName } from './windows.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { SquallError } from '../errors.js';
-import { parseObjective } from '../spec/units.js';
+import { SquallError } from '../core/errors.js';
+import { parseObjective } from '../core/units.js';
 import { planBurnRateGuard } from './budget.js';
 import { evaluateBurnRateGuard, evaluateThresholdGuard, parseGuardCondition } from './guards.js';
 import { repeat, type SliceSpec, series, sloSpec } from './test-support/slices.js';

@@ -10,14 +10,14 @@
  * probe that runs every 5 s has data in one slice of five, and a fleet with no traffic must not
  * abort a run, but the latest slice with data must itself meet the condition.
  */
-import { SquallError } from '../errors.js';
-import type { Objective } from '../spec/units.js';
-import { meets, parseObjective } from '../spec/units.js';
+import { SquallError } from '../core/errors.js';
+import type { MetricSlice } from '../core/metrics.js';
+import type { Objective } from '../core/units.js';
+import { meets, parseObjective } from '../core/units.js';
 import { type BurnRateGuardPlan, budgetRatio, burnRateGuardFires } from './budget.js';
 import { resolveSli, unknownSliMessage } from './catalog.js';
 import { allowedErrorRate, type SloMath, subjectOf, tally } from './evaluate.js';
 import { readSli } from './measure.js';
-import type { MetricSlice } from './metrics.js';
 import { slicesIn } from './windows.js';
 
 export interface ThresholdGuard {

@@ -17,11 +17,12 @@
  *   must not re-merge 1 800 histograms every second); counters are summed each time (cheap,
  *   and dated counts amend past slices, metrics.ts).
  */
+
+import { createLatencyHistogram, type Histogram, type MetricSlice } from '../core/metrics.js';
+import { meets } from '../core/units.js';
 import type { SloSpec } from '../spec/schema.js';
-import { meets } from '../spec/units.js';
 import { resolveSli } from './catalog.js';
 import { statusThreshold, subjectOf, tally } from './evaluate.js';
-import { createLatencyHistogram, type Histogram, type MetricSlice } from './metrics.js';
 import type { FaultTiming } from './recovery.js';
 import { scoreRun } from './score.js';
 import { metricKey, type Span, slicesIn, type WindowName } from './windows.js';

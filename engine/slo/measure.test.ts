@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { parseObjective } from '../spec/units.js';
+import { createLatencyHistogram, recordLatencyMs } from '../core/metrics.js';
+import { parseObjective } from '../core/units.js';
 import { resolveSli } from './catalog.js';
 import { countAtOrBelowUs, readSli, type SliSubject } from './measure.js';
-import { createLatencyHistogram, recordLatencyMs } from './metrics.js';
 import { series, slice } from './test-support/slices.js';
 import { mergeHistograms, slicesIn } from './windows.js';
 

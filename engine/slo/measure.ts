@@ -19,11 +19,11 @@
  * No events (total = 0, an empty histogram, no slice carrying the key) is `nodata`: value null.
  */
 
-import type { Comparator, Objective } from '../spec/units.js';
-import { meets } from '../spec/units.js';
+import type { MetricSlice } from '../core/metrics.js';
+import { type Histogram, percentileMs } from '../core/metrics.js';
+import type { Comparator, Objective } from '../core/units.js';
+import { meets } from '../core/units.js';
 import { isFleetSource } from './catalog.js';
-import type { MetricSlice } from './metrics.js';
-import { type Histogram, percentileMs } from './metrics.js';
 import type { ResolvedSli, SliMeasure, SliMeasureKind } from './sli.js';
 import { durationS, maxGauge, mergeHistograms, metricKey, sumCounter, sumGaugeSeconds } from './windows.js';
 

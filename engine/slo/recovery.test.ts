@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { SquallError } from '../errors.js';
-import { UnitError } from '../spec/units.js';
+import { SquallError } from '../core/errors.js';
+import { UnitError } from '../core/units.js';
 import { type RecoveryCriterion, recoverFrom, recoveryCriterion, timeToRecover } from './recovery.js';
 import { repeat, type SliceSpec, series } from './test-support/slices.js';
 

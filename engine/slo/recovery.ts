@@ -16,11 +16,11 @@
  *   source when `success_ratio >= 99%`; `stable: 5s`. Override with
  *   `params: { of: delivery_ratio, source: fleet, objective: '>= 99.9%', stable: 10s }`.
  */
-import { SquallError } from '../errors.js';
-import { meets, type Objective, parseDurationMs, parseObjective, UnitError } from '../spec/units.js';
+import { SquallError } from '../core/errors.js';
+import type { MetricSlice } from '../core/metrics.js';
+import { meets, type Objective, parseDurationMs, parseObjective, UnitError } from '../core/units.js';
 import { isFleetSource, resolveSli, unknownSliMessage } from './catalog.js';
 import { readSli, type SliSubject } from './measure.js';
-import type { MetricSlice } from './metrics.js';
 
 export const DEFAULT_RECOVERY_STABLE_MS = 5000;
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { SquallError } from '../errors.js';
-import type { SloResult } from '../run/journal-events.js';
+import { SquallError } from '../core/errors.js';
+import type { SloResult } from '../core/journal-events.js';
 import { resilienceScore, scoreRun, steadyState, verdictOf } from './score.js';
 import { repeat, type SliceSpec, series, sloSpec } from './test-support/slices.js';
 import type { PhaseBoundaries } from './windows.js';

@@ -21,9 +21,10 @@
  *   compliance 0 and a note.
  * - Budget numbers are finite in the result (`REPORTED_RATIO_CAP`, budget.ts).
  */
-import type { SloResult, SloWindowResult } from '../run/journal-events.js';
+import type { SloResult, SloWindowResult } from '../core/journal-events.js';
+import type { MetricSlice } from '../core/metrics.js';
+import { meets } from '../core/units.js';
 import type { Expectation, SloSpec } from '../spec/schema.js';
-import { meets } from '../spec/units.js';
 import { recoveryPoint, recoveryTime } from './disaster.js';
 import {
   compliance,
@@ -34,7 +35,6 @@ import {
   subjectOf,
   tally,
 } from './evaluate.js';
-import type { MetricSlice } from './metrics.js';
 import { checkedAtPreflight } from './preflight.js';
 import { type FaultTiming, recoveryCriterion, timeToRecover } from './recovery.js';
 import type { Derivation } from './sli.js';

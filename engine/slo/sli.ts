@@ -3,7 +3,7 @@
  * families such as `e2e_latency_pNN` resolve `e2e_latency_p99` to percentile 99.
  * The catalogue and the evaluation live in `catalog.ts` and `evaluate.ts`.
  */
-import type { ObjectiveUnit } from '../spec/units.js';
+import type { ObjectiveUnit } from '../core/units.js';
 
 export type SliUnit = ObjectiveUnit | 'per_s';
 

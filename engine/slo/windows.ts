@@ -4,7 +4,7 @@
  * and one with 10 000 must not weigh the same).
  */
 import { tenantKey } from '../../simulator/sink-accounting.js';
-import { createLatencyHistogram, type Histogram, type MetricSlice } from './metrics.js';
+import { createLatencyHistogram, type Histogram, type MetricSlice } from '../core/metrics.js';
 
 export type WindowName = 'run' | 'baseline' | 'fault' | 'recovery';
 

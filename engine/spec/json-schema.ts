@@ -4,7 +4,7 @@
  * and probe kinds as enums with each kind's params schema, SLI names as completions.
  * `experiments/schema.json` is this, written by `npm run schema`.
  */
-import '../catalog.js';
+import '../app/catalogs.js';
 import { z } from 'zod';
 import { faultDrivers } from '../../agents/faults/driver.js';
 import { probeKinds } from '../probes/probe.js';

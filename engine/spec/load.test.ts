@@ -5,7 +5,7 @@ import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { faultDrivers } from '../../agents/faults/driver.js';
-import { formatSpecIssue, SpecError, SquallError } from '../errors.js';
+import { formatSpecIssue, SpecError, SquallError } from '../core/errors.js';
 import { probeKinds } from '../probes/probe.js';
 import { knownSliNames } from '../slo/catalog.js';
 import { loadExperimentFile, loadExperimentText } from './load.js';

@@ -3,7 +3,7 @@
  * cross-field and registry checks (`validate.ts`). Every problem found is collected and
  * thrown at once as a SpecError, each issue positioned as `file:line:col field.path: message`.
  */
-import { SpecError, type SpecIssue } from '../errors.js';
+import { SpecError, type SpecIssue } from '../core/errors.js';
 import { readSpecFile } from './read-spec.js';
 import { checkRunbook } from './runbook.js';
 import { Experiment } from './schema.js';

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { formatSpecIssue, SpecError } from '../errors.js';
+import { formatSpecIssue, SpecError } from '../core/errors.js';
 import { decodeUtf8, readSpecFile } from './read-spec.js';
 
 const lineOf = (fn: () => unknown): string => {

@@ -5,7 +5,7 @@
  * column instead of silently becoming U+FFFD. A leading byte order mark is dropped.
  */
 import { open } from 'node:fs/promises';
-import { SpecError } from '../errors.js';
+import { SpecError } from '../core/errors.js';
 import { DEFAULT_MAX_FILE_BYTES, formatByteLimit } from './limits.js';
 
 export type SpecFileKind = 'experiment' | 'suite';

@@ -7,9 +7,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { CliIO } from '../cli/command.js';
-import { main } from '../cli/main.js';
-import { SpecError } from '../errors.js';
+import type { CliIO } from '../app/cli/command.js';
+import { main } from '../app/cli/main.js';
+import { SpecError } from '../core/errors.js';
 import { loadExperimentFile } from './load.js';
 import { resolveRunbook } from './runbook.js';
 

@@ -8,7 +8,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import type { SpecIssue } from '../errors.js';
+import type { SpecIssue } from '../core/errors.js';
 import type { SourceMap } from './source-map.js';
 
 /** The runbook file a run used: its absolute path, and its path in the repository (POSIX). */

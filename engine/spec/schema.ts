@@ -14,8 +14,8 @@ import {
   Percent,
   Rate,
   secretText,
-} from './unit-schemas.js';
-import { describeInput } from './units.js';
+} from '../core/unit-schemas.js';
+import { describeInput } from '../core/units.js';
 
 export { Duration, ObjectiveText, Offset, Percent, Rate };
 

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { formatSpecIssue, SpecError } from '../errors.js';
+import { formatSpecIssue, SpecError } from '../core/errors.js';
 import { loadExperimentText } from './load.js';
 import { hasSecretRef, resolveSecretRefs } from './secret-refs.js';
 

@@ -15,8 +15,8 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import { SpecError, type SpecIssue } from '../errors.js';
-import { excerpt } from '../escape.js';
+import { SpecError, type SpecIssue } from '../core/errors.js';
+import { excerpt } from '../core/escape.js';
 import { type FieldPath, noSourceMap, type SourceMap } from './source-map.js';
 
 // `${scheme:rest}`, optionally escaped with a leading `$`. Schemes are lower-case words, so

@@ -3,7 +3,7 @@
  * `file:line:col field.path: message`. Paths use the syntax people read in messages:
  * dots between keys and `[i]` for list items (`faults[0].duration`).
  */
-import type { SpecIssue } from '../errors.js';
+import type { SpecIssue } from '../core/errors.js';
 
 export type PathSegment = string | number;
 export type FieldPath = readonly PathSegment[];

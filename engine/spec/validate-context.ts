@@ -1,6 +1,7 @@
 /** What the cross-field checks share: the parsed parts, the source map, the issue list. */
-import type { SpecIssue } from '../errors.js';
-import { closest } from './did-you-mean.js';
+
+import { closest } from '../core/did-you-mean.js';
+import type { SpecIssue } from '../core/errors.js';
 import type { Experiment, FaultSpec, GuardSpec, ProbeSpec, SloSpec } from './schema.js';
 import type { FieldPath, SourceMap } from './source-map.js';
 

@@ -1,10 +1,10 @@
 /** Fault and probe checks: registered kinds, their params, targets, and the schedule. */
 import { localCapacity } from '../../agents/faults/capacity.js';
 import { type FaultDriver, faultDrivers } from '../../agents/faults/driver.js';
+import { formatDurationMs } from '../core/units.js';
 import { probeKinds } from '../probes/probe.js';
 import type { FaultSpec, ProbeSpec } from './schema.js';
 import type { FieldPath } from './source-map.js';
-import { formatDurationMs } from './units.js';
 import { add, type Ctx, notDeclared } from './validate-context.js';
 import { friendlyZodError, specIssuesFromZod } from './zod-issues.js';
 

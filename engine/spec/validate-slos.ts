@@ -7,13 +7,14 @@
  * and must be a percentage. We require it rather than default it, because no default reads
  * right: the objective cannot be both the slice threshold and the share of good slices.
  */
+
+import { type Objective, parseObjective, UnitError } from '../core/units.js';
 import { isFleetSource, resolveSli, sliSourceProblem, unknownSliMessage } from '../slo/catalog.js';
 import { guardMathProblems, sloMathProblems } from '../slo/check.js';
 import { preflightImpossible } from '../slo/preflight.js';
 import type { ResolvedSli } from '../slo/sli.js';
 import type { GuardSpec, SloSpec } from './schema.js';
 import type { FieldPath } from './source-map.js';
-import { type Objective, parseObjective, UnitError } from './units.js';
 import { add, type Ctx, notDeclared } from './validate-context.js';
 
 /** SLI known, objective units right for it, source able to provide it, timeslices complete. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { faultDrivers } from '../../agents/faults/driver.js';
-import { formatSpecIssue } from '../errors.js';
+import { formatSpecIssue } from '../core/errors.js';
 import { Experiment, type ExperimentInput } from './schema.js';
 import { partialExperiment, validateExperiment } from './validate.js';
 

@@ -5,8 +5,8 @@
  * positioned through the file's source map. The checks live in `validate-faults.ts` and
  * `validate-slos.ts` (which documents the timeslices decision).
  */
-import '../catalog.js';
-import type { SpecIssue } from '../errors.js';
+import '../app/catalogs.js';
+import type { SpecIssue } from '../core/errors.js';
 import {
   Experiment,
   Fault,

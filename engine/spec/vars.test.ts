@@ -1,6 +1,6 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: these strings are experiment text; ${var} is the syntax under test.
 import { describe, expect, it } from 'vitest';
-import { SquallError } from '../errors.js';
+import { SquallError } from '../core/errors.js';
 import { applyVarOverrides, parseVarValue, substituteVars, undefinedVarMessage } from './vars.js';
 
 describe('substituteVars', () => {

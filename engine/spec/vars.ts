@@ -6,9 +6,9 @@
  * is interpolated as text. `$${name}` writes a literal `${name}`.
  */
 
-import { SquallError } from '../errors.js';
-import { excerpt } from '../escape.js';
-import { closest } from './did-you-mean.js';
+import { closest } from '../core/did-you-mean.js';
+import { SquallError } from '../core/errors.js';
+import { excerpt } from '../core/escape.js';
 import { MAX_VAR_CHARS } from './limits.js';
 import { parseYamlBounded } from './yaml-parse.js';
 

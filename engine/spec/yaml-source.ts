@@ -13,8 +13,8 @@ import {
   type ParsedNode,
   type YAMLError,
 } from 'yaml';
-import { SpecError, type SpecIssue } from '../errors.js';
-import { excerpt } from '../escape.js';
+import { SpecError, type SpecIssue } from '../core/errors.js';
+import { excerpt } from '../core/escape.js';
 import { MAX_EXPANDED_VALUES, MAX_NESTING, MAX_SUBSTITUTED_CHARS } from './limits.js';
 import { type FieldPath, formatPath, type Position, RecordedSourceMap } from './source-map.js';
 import { applyVarOverrides, substituteVars, undefinedVarMessage } from './vars.js';

@@ -4,9 +4,9 @@
  * mapping that lacks them. Used for the experiment schema and for driver/probe params alike.
  */
 import type { z } from 'zod';
-import type { SpecIssue } from '../errors.js';
-import { excerpt } from '../escape.js';
-import { closest } from './did-you-mean.js';
+import { closest } from '../core/did-you-mean.js';
+import type { SpecIssue } from '../core/errors.js';
+import { excerpt } from '../core/escape.js';
 import type { FieldPath, PathSegment, SourceMap } from './source-map.js';
 
 type Issue = z.core.$ZodIssue;

@@ -1,8 +1,8 @@
 /** `squall validate` and `squall run --dry-run` on suite files, in process (nothing runs). */
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import type { CliIO } from '../cli/command.js';
-import { main } from '../cli/main.js';
+import type { CliIO } from '../app/cli/command.js';
+import { main } from '../app/cli/main.js';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 

@@ -7,7 +7,7 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { ExitCode } from '../errors.js';
+import { ExitCode } from '../core/errors.js';
 import { loadSuiteFile } from './load.js';
 import { runSuiteCli, type SuiteRun } from './test-support/run-cli.js';
 

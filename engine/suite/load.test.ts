@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { formatSpecIssue, SpecError } from '../errors.js';
+import { formatSpecIssue, SpecError } from '../core/errors.js';
 import { knownSliNames } from '../slo/catalog.js';
 import { isSuite, loadSuiteFile } from './load.js';
 

@@ -6,8 +6,8 @@
  * ...`); issues inside an experiment keep that file's own positions.
  */
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { isSquallError, SpecError, type SpecIssue } from '../errors.js';
-import { excerpt } from '../escape.js';
+import { isSquallError, SpecError, type SpecIssue } from '../core/errors.js';
+import { excerpt } from '../core/escape.js';
 import { experimentFromSource, type LoadedExperiment } from '../spec/load.js';
 import { readSpecFile } from '../spec/read-spec.js';
 import { checkRunbook } from '../spec/runbook.js';

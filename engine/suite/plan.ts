@@ -1,8 +1,8 @@
 /** A suite's plan: every experiment's timeline and blast radius, in order, with the pauses. */
 
-import { escapeControlLines } from '../escape.js';
+import { escapeControlLines } from '../core/escape.js';
+import { formatDurationMs } from '../core/units.js';
 import { buildPlan, type Plan, renderPlan } from '../run/plan.js';
-import { formatDurationMs } from '../spec/units.js';
 import type { LoadedSuite } from './load.js';
 
 export type SuitePlanStep =

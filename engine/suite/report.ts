@@ -3,9 +3,13 @@
  * experiment: `summary.json` (SuiteSummary), `summary.md` (a PR comment or CI step summary),
  * `report.html` (self-contained, links to each experiment's own report) and `junit.xml` with
  * one `<testsuite>` per experiment (a skipped experiment is one skipped testcase). The same
- * formatters as a single run's reports (reports/format.ts), so numbers read the same.
+ * formatters as a single run's reports (engine/core/format.ts), so numbers read the same.
  */
 import { join } from 'node:path';
+import { STYLES } from '../../reports/html/styles.js';
+import { escapeXml as esc, junitTestsuite, renderCase } from '../../reports/junit.js';
+import { cell, mdTable, SLO_HEAD, sloRows } from '../../reports/markdown.js';
+import type { RunSummary } from '../../reports/summary.js';
 import {
   asExpected,
   describeSlo,
@@ -16,12 +20,8 @@ import {
   formatStatus,
   formatTimestamp,
   sloValue,
-} from '../../reports/format.js';
-import { STYLES } from '../../reports/html/styles.js';
-import { escapeXml as esc, junitTestsuite, renderCase } from '../../reports/junit.js';
-import { cell, mdTable, SLO_HEAD, sloRows } from '../../reports/markdown.js';
-import type { RunSummary } from '../../reports/summary.js';
-import { writePrivateFile } from '../run/private-files.js';
+} from '../core/format.js';
+import { writePrivateFile } from '../core/private-files.js';
 import {
   buildSuiteSummary,
   type SuiteExperimentSummary,

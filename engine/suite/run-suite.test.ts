@@ -10,7 +10,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ExitCode } from '../errors.js';
+import { ExitCode } from '../core/errors.js';
 import { type OutputWatcher, runSuiteCli, type SuiteRun } from './test-support/run-cli.js';
 
 const DEMO = new URL('../../experiments/demo-latency.yaml', import.meta.url).pathname;

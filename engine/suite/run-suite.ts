@@ -13,8 +13,8 @@
  */
 import { join } from 'node:path';
 import { writeReports } from '../../reports/write.js';
-import { ExitCode } from '../errors.js';
-import { makePrivateDir } from '../run/private-files.js';
+import { ExitCode } from '../core/errors.js';
+import { makePrivateDir } from '../core/private-files.js';
 import type { EnvironmentFactory, Runner, RunOptions, RunResult } from '../run/runner.js';
 import { createRunner } from '../run/runner.js';
 import { sleepUntil } from '../run/timing.js';

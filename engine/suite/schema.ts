@@ -15,8 +15,8 @@
  *   continueOnFailure: true                 # default false: stop after the first failure
  */
 import { z } from 'zod';
+import { describeInput } from '../core/units.js';
 import { Duration, Metadata } from '../spec/schema.js';
-import { describeInput } from '../spec/units.js';
 
 const VarValue = z.union([z.string(), z.number(), z.boolean()]);
 

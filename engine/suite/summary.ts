@@ -6,8 +6,8 @@
  */
 
 import type { RunSummary } from '../../reports/summary.js';
-import { ExitCode } from '../errors.js';
-import type { SloResult } from '../run/journal-events.js';
+import { ExitCode } from '../core/errors.js';
+import type { SloResult } from '../core/journal-events.js';
 
 export const SUITE_SUMMARY_SCHEMA_VERSION = 1;
 

@@ -1,6 +1,6 @@
 /**
  * Runs a library experiment the way CI does: the real CLI in a child process
- * (`node --import tsx engine/cli/bin.ts run <file> --var ... --out <tmp>`), then reads back
+ * (`node --import tsx engine/app/cli/bin.ts run <file> --var ... --out <tmp>`), then reads back
  * what it wrote: exit code, `summary.json` and the journal's events.
  */
 import { spawn } from 'node:child_process';
@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
-const BIN = join(ROOT, 'engine/cli/bin.ts');
+const BIN = join(ROOT, 'engine/app/cli/bin.ts');
 
 /** One journal line; only the fields these tests read are typed. */
 export interface JournalEvent {

@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { formatNumber } from '../format.js';
+import { formatNumber } from '../../engine/core/format.js';
 import { loadRun } from '../write.js';
 import { renderHtml } from './page.js';
 

@@ -3,7 +3,7 @@
  * day's projector, a CI artifact, or a PDF. Tables come from the summary (the same numbers as
  * every other format, through format.ts); charts from the journal's metrics (series.ts).
  */
-import type { JournalEvent, SloResult } from '../../engine/run/journal-events.js';
+
 import {
   asExpected,
   breachedAsExpected,
@@ -20,7 +20,8 @@ import {
   formatTimestamp,
   sloValue,
   verdictWord,
-} from '../format.js';
+} from '../../engine/core/format.js';
+import type { JournalEvent, SloResult } from '../../engine/core/journal-events.js';
 import { escapeXml as esc } from '../junit.js';
 import { type RenderOptions, runbookLink } from '../links.js';
 import { MAX_POINTS } from '../metric-slices.js';

@@ -7,7 +7,13 @@
  * labels are cut with `…` (the whole text in a tooltip), edge labels are anchored inwards, and
  * the left margin is sized for the longest label (`leftMargin`).
  */
-import { formatBudget, formatMs, formatNumber, formatOffset, formatSliValue } from '../format.js';
+import {
+  formatBudget,
+  formatMs,
+  formatNumber,
+  formatOffset,
+  formatSliValue,
+} from '../../engine/core/format.js';
 import { escapeXml } from '../junit.js';
 import type { Chart, ChartUnit } from '../series.js';
 

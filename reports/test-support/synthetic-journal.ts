@@ -2,20 +2,20 @@
  * A SYNTHETIC journal of a 100 000-device, 30-minute run, for the report performance test.
  * Synthetic because the fleet simulator cannot yet drive 100k devices through `squall run`
  * (it is being built), and because a real one would take 30 minutes; the events have the shape
- * and size a real run writes (engine/run/journal-events.ts, keys from engine/slo/catalog.ts):
+ * and size a real run writes (engine/core/journal-events.ts, keys from engine/slo/catalog.ts):
  * one metrics event per second with the fleet counters and gauges, per-tenant counters
  * (`fleet.delivered{tenant=acme}`), and seven HDR histograms (connect, puback, e2e, reconnect,
  * e2e per tenant) encoded as the runner encodes them. The fleet drops to 40 % connected when
  * the broker is killed and reconnects over a minute; e2e latency and loss rise meanwhile.
  */
-import type { JournalEvent } from '../../engine/run/journal-events.js';
+import type { JournalEvent } from '../../engine/core/journal-events.js';
 import {
   createLatencyHistogram,
   encodeHistogram,
   type Histogram,
   type MetricSlice,
   recordLatencyMs,
-} from '../../engine/slo/metrics.js';
+} from '../../engine/core/metrics.js';
 import { scoreRun } from '../../engine/slo/score.js';
 import { Slo } from '../../engine/spec/schema.js';
 

@@ -10,7 +10,7 @@ prefix=${1:-docs/screenshots/report-after}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT INT TERM
 # The experiment is a negative control: exit 1 (or 0 once it reads "breached as expected").
-npx tsx engine/cli/bin.ts run experiments/edge-partition-small-queue.yaml --out "$tmp/fleet" >"$tmp/run.log" 2>&1 || true
+npx tsx engine/app/cli/bin.ts run experiments/edge-partition-small-queue.yaml --out "$tmp/fleet" >"$tmp/run.log" 2>&1 || true
 if [ ! -s "$tmp/fleet/journal.jsonl" ]; then
   cat "$tmp/run.log" >&2
   echo "screenshots: the fleet run wrote no journal" >&2

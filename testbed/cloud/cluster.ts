@@ -3,7 +3,7 @@
  * workers behind one port, routes publishes between them and holds the cluster's sessions;
  * this module is the caller's handle on it.
  */
-import { SquallError } from '../../engine/errors.js';
+import { SquallError } from '../../engine/core/errors.js';
 import { entryPoint, forkEntry } from '../entry.js';
 import type { ControllerToPrimary, PrimaryOptions, PrimaryToController, WorkerInfo } from './protocol.js';
 

@@ -5,7 +5,7 @@
  * and durability levels are measured in testbed/README.md.
  */
 import Database from 'better-sqlite3';
-import { SquallError } from '../../engine/errors.js';
+import { SquallError } from '../../engine/core/errors.js';
 
 /** What happens to a message arriving at a full queue. */
 export type OverflowPolicy = 'drop-oldest' | 'drop-newest' | 'back-pressure';

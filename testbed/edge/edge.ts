@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { ManagedProcess } from '../../agents/faults/driver.js';
-import { SquallError } from '../../engine/errors.js';
+import { SquallError } from '../../engine/core/errors.js';
 import { entryPoint, forkEntry } from '../entry.js';
 import { livePid, notExited, reaped, stopChild } from '../stop-child.js';
 import type { EdgeGatewayOptions, EdgeGatewayStats } from './gateway.js';

@@ -1,7 +1,7 @@
 /** Thin wrappers over iproute2 and nft for the lab topology (root only). */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { SquallError } from '../../engine/errors.js';
+import { SquallError } from '../../engine/core/errors.js';
 
 const run = promisify(execFile);
 

@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { SquallError } from '../../engine/errors.js';
+import { SquallError } from '../../engine/core/errors.js';
 import { removeFromSharedDir, writeInSharedDir } from '../shared-dir.js';
 import { isRoot, listLinks, listNetns, netnsPids, sh, shQuiet } from './ip.js';
 

@@ -6,7 +6,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import type { ManagedProcess } from '../../agents/faults/driver.js';
-import { SquallError } from '../../engine/errors.js';
+import { SquallError } from '../../engine/core/errors.js';
 import { type EntryPoint, forkEntry } from '../entry.js';
 import { livePid, notExited, reaped, stopChild } from '../stop-child.js';
 

@@ -1,6 +1,6 @@
 /** Runs `squall testbed up <args>` as the real CLI would (signals bound), for testbed-command.test.ts. */
-import { installSignalHandlers } from '../../engine/cli/signals.js';
-import { testbedCommand } from '../cli/testbed-command.js';
+import { installSignalHandlers } from '../../engine/app/cli/signals.js';
+import { testbedCommand } from '../../engine/app/commands/testbed.js';
 
 const signals = installSignalHandlers({ stderr: process.stderr, exit: (code) => process.exit(code) });
 const code = await testbedCommand.run(['up', ...process.argv.slice(2)], {

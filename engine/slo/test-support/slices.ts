@@ -1,7 +1,8 @@
 /** Builders for hand-computed SLO test vectors: slices on a 1 s grid from t = 0, SLOs with defaults. */
+
+import { createLatencyHistogram, type MetricSlice, recordLatencyMs } from '../../core/metrics.js';
+import { parseObjective } from '../../core/units.js';
 import type { SloSpec } from '../../spec/schema.js';
-import { parseObjective } from '../../spec/units.js';
-import { createLatencyHistogram, type MetricSlice, recordLatencyMs } from '../metrics.js';
 
 export interface SliceSpec {
   counters?: Record<string, number>;

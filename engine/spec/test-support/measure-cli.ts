@@ -9,7 +9,7 @@
  *
  *   node --expose-gc --import tsx measure-cli.ts < [{"argv":["validate","x.yaml"],"cwd":"/tmp/d"}]
  */
-import { main } from '../../cli/main.js';
+import { main } from '../../app/cli/main.js';
 
 interface Job {
   argv: string[];

@@ -1,6 +1,6 @@
 /**
  * Runs `squall run <suite>` the way CI does, the real CLI in a child process
- * (`node --import tsx engine/cli/bin.ts run <file> --out <tmp>`), and reads back the suite's
+ * (`node --import tsx engine/app/cli/bin.ts run <file> --out <tmp>`), and reads back the suite's
  * combined reports. `onOutput` sees the output as it comes, e.g. to send SIGINT mid-run.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { SuiteSummary } from '../summary.js';
 
 const ROOT = new URL('../../../', import.meta.url).pathname;
-const BIN = join(ROOT, 'engine/cli/bin.ts');
+const BIN = join(ROOT, 'engine/app/cli/bin.ts');
 
 export interface SuiteRun {
   code: number;

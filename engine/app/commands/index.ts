@@ -1,0 +1,25 @@
+import type { Command } from '../cli/command.js';
+import { agentCommand } from './agent.js';
+import { agentsCommand } from './agents.js';
+import { certsCommand } from './certs.js';
+import { fleetCommand } from './fleet.js';
+import { planCommand } from './plan.js';
+import { reportCommand } from './report.js';
+import { runCommand } from './run.js';
+import { schemaCommand } from './schema.js';
+import { testbedCommand } from './testbed.js';
+import { validateCommand } from './validate.js';
+
+/** Every `squall` sub-command, in the order `--help` lists them. */
+export const commands: readonly Command[] = [
+  runCommand,
+  validateCommand,
+  planCommand,
+  schemaCommand,
+  fleetCommand,
+  reportCommand,
+  testbedCommand,
+  agentCommand,
+  agentsCommand,
+  certsCommand,
+];

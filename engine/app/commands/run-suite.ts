@@ -1,0 +1,86 @@
+/**
+ * `squall run <suite.yaml>`: the run command for `kind: Suite` files. Validates the suite and
+ * every experiment in it first, then runs them in order with their pauses, each into
+ * `<out>/NN-<name>/`, and writes the combined report into `<out>`. Exit code: the worst of the
+ * experiments'. Ctrl-C stops the current experiment (rolled back) and skips the rest.
+ */
+import { resolve } from 'node:path';
+import { ExitCode } from '../../core/errors.js';
+import { makePrivateDir } from '../../core/private-files.js';
+import { formatDurationMs } from '../../core/units.js';
+import { buildPlan, renderPlan } from '../../run/plan.js';
+import { describeActive } from '../../run/rollback.js';
+import type { LoadedSuite, SuiteExperimentStep } from '../../suite/load.js';
+import { renderSuitePlan } from '../../suite/plan.js';
+import { suiteWord, writeSuiteReports } from '../../suite/report.js';
+import { runSuite } from '../../suite/run-suite.js';
+import type { CliIO } from '../cli/command.js';
+import { ProgressDisplay } from '../cli/progress.js';
+import { defaultEnvironment } from '../environment.js';
+
+export interface SuiteRunFlags {
+  out?: string;
+  junit?: string;
+  /** `--link-base`, for each experiment's reports (reports/links.ts). */
+  linkBase?: string;
+  json?: boolean;
+  dryRun?: boolean;
+}
+
+/** Runs a suite that loaded cleanly (suite and every experiment validated). */
+export async function runLoadedSuite(loaded: LoadedSuite, flags: SuiteRunFlags, io: CliIO) {
+  const experiments = loaded.steps.filter((s): s is SuiteExperimentStep => s.kind === 'experiment');
+  const say = (text: string) => (flags.json ? io.stderr : io.stdout).write(text);
+  if (flags.dryRun) {
+    io.stdout.write(renderSuitePlan(loaded));
+    io.stdout.write('\ndry run: nothing was injected.\n');
+    return ExitCode.ok;
+  }
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const outDir = resolve(io.cwd, flags.out ?? `runs/${loaded.suite.metadata.name}-${stamp}`);
+  makePrivateDir(outDir);
+  const display = new ProgressDisplay(io.stderr);
+  say(`suite ${loaded.suite.metadata.name}: ${experiments.length} experiments\n`);
+  const record = await runSuite({
+    suite: loaded,
+    outDir,
+    environment: defaultEnvironment,
+    linkBase: flags.linkBase,
+    signal: io.signal,
+    onExperiment: (step, index, total, runner) => {
+      io.setActiveFaultReporter?.(() => describeActive(runner.activeFaults()));
+      say(`\n=== [${index}/${total}] ${step.name} (${step.label})\n`);
+      if (!flags.json) io.stdout.write(renderPlan(buildPlan(step.experiment)));
+    },
+    onExperimentEnd: (_step, entry) => {
+      display.done();
+      say(`=== ${entry.name}: ${entry.outcome} (exit ${entry.exitCode})\n`);
+    },
+    onPause: (pauseMs, next) => say(`\n--- pause ${formatDurationMs(pauseMs)} before ${next}\n`),
+    onProgress: (p) => display.progress(p),
+    onEvent: (e) => display.event(e),
+  });
+  io.setActiveFaultReporter?.(() => []);
+  const { summary, paths } = writeSuiteReports(record, outDir, {
+    junitPath: flags.junit ? resolve(io.cwd, flags.junit) : undefined,
+  });
+  if (flags.json) {
+    io.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+    return summary.exitCode;
+  }
+  const lines = ['', 'experiment                   verdict          exit  time'];
+  for (const e of summary.experiments) {
+    const verdict = e.status === 'skipped' ? 'skipped' : (e.outcome ?? '');
+    lines.push(
+      `${e.name.padEnd(28)} ${verdict.padEnd(16)} ${String(e.exitCode ?? '—').padEnd(5)} ${e.durationMs === null ? '—' : formatDurationMs(e.durationMs)}`,
+    );
+    if (e.skipReason && e === summary.experiments.find((x) => x.skipReason))
+      lines.push(`  skipped: ${e.skipReason}`);
+  }
+  lines.push(
+    `${suiteWord(summary)}: ${summary.counts.passed}/${summary.counts.experiments} experiments passed (exit ${summary.exitCode})`,
+    ...paths.map((p) => `  ${p}`),
+  );
+  io.stdout.write(`${lines.join('\n')}\n`);
+  return summary.exitCode;
+}
