@@ -90,14 +90,17 @@ function fromHtml(html: string): Map<string, Read> {
   return out;
 }
 
-/** junit.xml: the objective from each testcase name; the value from a failure message. */
+/** junit.xml: the objective from each testcase name; the value from a failure message (or an expected breach's system-out). */
 async function fromJunit(xml: string): Promise<Map<string, Partial<Read>>> {
   const parsed = (await parse(xml)) as TestSuites;
   const out = new Map<string, Partial<Read>>();
   for (const c of parsed.testsuite![0]!.testcase ?? []) {
-    const name = /^([^:]+): \S+ (.*) \(\w+\)$/.exec(c.name ?? '');
+    // The window may carry a note: `(run, expected to breach)`.
+    const name = /^([^:]+): \S+ (.*) \(\w+(?:, [^)]+)?\)$/.exec(c.name ?? '');
     if (!name || c.classname?.endsWith('.slo') !== true) continue;
-    const message = c.failure?.[0]?.message;
+    // An expected breach passes: its reading is in system-out instead of a failure.
+    const expected = String(c['system-out']?.[0] ?? '').replace(/^breached as expected: /, '');
+    const message = c.failure?.[0]?.message ?? (expected || undefined);
     const value = message ? /^\S+ (.+?) (?:>=|<=|==|!=|>|<) /.exec(message)?.[1] : undefined;
     out.set(name[1]!, { objective: name[2]!, value });
   }
