@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import type { ManagedProcess } from '../agents/faults/driver.js';
+import type { ManagedProcess } from '../engine/core/faults.js';
 import { createFaultProxy, type FaultProxy } from '../agents/proxy/fault-proxy.js';
 import { SquallError } from '../engine/core/errors.js';
 import { startCloudCluster } from './cloud/cluster.js';

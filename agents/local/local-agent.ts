@@ -7,18 +7,11 @@
 import { z } from 'zod';
 import { closest } from '../../engine/core/did-you-mean.js';
 import { type Leftover, RollbackError, SquallError } from '../../engine/core/errors.js';
-import {
-  type ActiveFault,
-  type FaultContext,
-  type FaultTarget,
-  faultDrivers,
-  type ManagedProcess,
-  type ProxyHandle,
-} from '../faults/driver.js';
+import { type ActiveFault, type FaultContext, type FaultTarget, type ManagedProcess, type ProxyHandle } from '../../engine/core/faults.js';
+import { faultDrivers } from '../faults/catalog.js';
 import { readPidFile } from '../faults/pid-file.js';
 import { isAlive, procArgv } from '../faults/proc.js';
 import { createProcessGuard, type ProcessGuard } from '../faults/process-guard.js';
-import '../faults/index.js';
 
 export interface LocalAgentOptions {
   /** Looked up at each request, so the map may be filled after the agent is created. */

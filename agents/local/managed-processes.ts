@@ -15,7 +15,7 @@ import type { z } from 'zod';
 import { SquallError } from '../../engine/core/errors.js';
 import { makePrivateDir, PRIVATE_FILE_MODE } from '../../engine/core/private-files.js';
 import type { ManagedProcessSpec } from '../../engine/spec/schema.js';
-import type { ManagedProcess } from '../faults/driver.js';
+import type { ManagedProcess } from '../../engine/core/faults.js';
 import { procState } from '../faults/proc.js';
 import { answeringBefore, waitReady } from './ready-check.js';
 import { findExecutable, killOnExit, tiedArgv } from './tied-spawn.js';

@@ -6,10 +6,10 @@
 import { once } from 'node:events';
 import net from 'node:net';
 import { z } from 'zod';
-import type { ProxyHandle, ToxicSpec } from '../faults/driver.js';
+import type { ProxyHandle, ToxicSpec } from '../../engine/core/faults.js';
 import { type ActiveStreamToxic, ProxyConnection } from './connection.js';
-import { type ProxyControl, type StreamDirection, toxicTypes } from './toxic.js';
-import './toxics/index.js';
+import { toxicTypes } from './toxics/catalog.js';
+import { type ProxyControl, type StreamDirection } from './toxic.js';
 
 export interface FaultProxyOptions {
   name: string;

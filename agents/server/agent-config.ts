@@ -17,7 +17,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { SquallError } from '../../engine/core/errors.js';
 import { ManagedProcessSpec, ProxySpec } from '../../engine/spec/schema.js';
-import type { ManagedProcess } from '../faults/driver.js';
+import type { ManagedProcess } from '../../engine/core/faults.js';
 import { run } from '../faults/exec.js';
 import { readPidFile } from '../faults/pid-file.js';
 import { isAlive } from '../faults/proc.js';

@@ -11,8 +11,8 @@ import { randomUUID } from 'node:crypto';
 import { isIP } from 'node:net';
 import type * as grpc from '@grpc/grpc-js';
 import { SquallError } from '../../engine/core/errors.js';
-import type { FaultTarget } from '../faults/driver.js';
-import { toGrpcError } from '../grpc-status.js';
+import type { FaultTarget } from '../../engine/core/faults.js';
+import { toGrpcError } from '../proto/grpc-status.js';
 import type {
   AgentEvent,
   ControlMessage,

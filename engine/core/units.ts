@@ -4,7 +4,7 @@
  * `UnitError` whose message says what was expected; the spec loader positions it.
  */
 
-import { MAX_DURATION_MS } from '../spec/limits.js';
+import { MAX_DURATION_MS } from './limits.js';
 import { excerpt } from './escape.js';
 
 export class UnitError extends Error {}

@@ -4,7 +4,7 @@
  * the runner.
  */
 import { randomUUID } from 'node:crypto';
-import type { ActiveFault } from '../../agents/faults/driver.js';
+import type { ActiveFault } from '../core/faults.js';
 import { SquallError } from '../core/errors.js';
 import type { FaultSpec } from '../spec/schema.js';
 import type { openJournal } from './journal.js';

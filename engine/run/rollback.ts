@@ -4,7 +4,7 @@
  * injection so stacked faults unwind like a stack.
  */
 
-import type { ActiveFault } from '../../agents/faults/driver.js';
+import type { ActiveFault } from '../core/faults.js';
 import type { Leftover } from '../core/errors.js';
 import { sleepMs } from './timing.js';
 

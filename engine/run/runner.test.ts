@@ -6,7 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { defineFaultDriver, faultDrivers } from '../../agents/faults/driver.js';
+import { defineFaultDriver } from '../core/faults.js';
+import { faultDrivers } from '../../agents/faults/catalog.js';
 import { installSignalHandlers } from '../app/cli/signals.js';
 import { ExitCode } from '../core/errors.js';
 import type { JournalEvent } from '../core/journal-events.js';

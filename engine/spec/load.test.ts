@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { faultDrivers } from '../../agents/faults/driver.js';
+import { faultDrivers } from '../../agents/faults/catalog.js';
 import { formatSpecIssue, SpecError, SquallError } from '../core/errors.js';
-import { probeKinds } from '../probes/probe.js';
+import { probeKinds } from '../probes/catalog.js';
 import { knownSliNames } from '../slo/catalog.js';
 import { loadExperimentFile, loadExperimentText } from './load.js';
 

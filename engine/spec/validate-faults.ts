@@ -1,8 +1,9 @@
 /** Fault and probe checks: registered kinds, their params, targets, and the schedule. */
 import { localCapacity } from '../../agents/faults/capacity.js';
-import { type FaultDriver, faultDrivers } from '../../agents/faults/driver.js';
+import { type FaultDriver } from '../core/faults.js';
+import { faultDrivers } from '../../agents/faults/catalog.js';
 import { formatDurationMs } from '../core/units.js';
-import { probeKinds } from '../probes/probe.js';
+import { probeKinds } from '../probes/catalog.js';
 import type { FaultSpec, ProbeSpec } from './schema.js';
 import type { FieldPath } from './source-map.js';
 import { add, type Ctx, notDeclared } from './validate-context.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { faultDrivers } from '../../agents/faults/driver.js';
+import { faultDrivers } from '../../agents/faults/catalog.js';
 import { formatSpecIssue } from '../core/errors.js';
 import { Experiment, type ExperimentInput } from './schema.js';
 import { partialExperiment, validateExperiment } from './validate.js';

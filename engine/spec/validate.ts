@@ -5,7 +5,6 @@
  * positioned through the file's source map. The checks live in `validate-faults.ts` and
  * `validate-slos.ts` (which documents the timeslices decision).
  */
-import '../app/catalogs.js';
 import type { SpecIssue } from '../core/errors.js';
 import {
   Experiment,

@@ -7,7 +7,7 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { ManagedProcess } from '../../agents/faults/driver.js';
+import type { ManagedProcess } from '../../engine/core/faults.js';
 import { SquallError } from '../../engine/core/errors.js';
 import { entryPoint, forkEntry } from '../entry.js';
 import { livePid, notExited, reaped, stopChild } from '../stop-child.js';

@@ -4,7 +4,7 @@
  */
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { ManagedProcess } from '../../../agents/faults/driver.js';
+import type { ManagedProcess } from '../../core/faults.js';
 import { AGENT_PROCESS_TITLE } from '../../../agents/faults/process-guard.js';
 import type { FaultProxy } from '../../../agents/proxy/fault-proxy.js';
 import { startProxies, stopProxies } from '../../../agents/proxy/start-proxies.js';

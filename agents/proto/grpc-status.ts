@@ -4,7 +4,7 @@
  * controller turns any gRPC error back into a `SquallError` with a stable code.
  */
 import * as grpc from '@grpc/grpc-js';
-import { ERROR_CODES, type ErrorCode, SquallError } from '../engine/core/errors.js';
+import { ERROR_CODES, type ErrorCode, SquallError } from '../../engine/core/errors.js';
 
 const CODE_METADATA = 'squall-code';
 
