@@ -22,8 +22,7 @@ import { stressCpu } from './stress-cpu.js';
 import { stressDisk } from './stress-disk.js';
 import { stressMemory } from './stress-memory.js';
 import { tcBandwidth } from './tc-bandwidth.js';
-import { tcDelay } from './tc-netem.js';
-import { tcLoss } from './tc-netem.js';
+import { tcDelay, tcLoss } from './tc-netem.js';
 import { toxiproxyDown } from './toxiproxy-down.js';
 import { toxiproxyToxic } from './toxiproxy-toxic.js';
 

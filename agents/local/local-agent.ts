@@ -7,7 +7,13 @@
 import { z } from 'zod';
 import { closest } from '../../engine/core/did-you-mean.js';
 import { type Leftover, RollbackError, SquallError } from '../../engine/core/errors.js';
-import { type ActiveFault, type FaultContext, type FaultTarget, type ManagedProcess, type ProxyHandle } from '../../engine/core/faults.js';
+import type {
+  ActiveFault,
+  FaultContext,
+  FaultTarget,
+  ManagedProcess,
+  ProxyHandle,
+} from '../../engine/core/faults.js';
 import { faultDrivers } from '../faults/catalog.js';
 import { readPidFile } from '../faults/pid-file.js';
 import { isAlive, procArgv } from '../faults/proc.js';

@@ -8,8 +8,8 @@ import net from 'node:net';
 import { z } from 'zod';
 import type { ProxyHandle, ToxicSpec } from '../../engine/core/faults.js';
 import { type ActiveStreamToxic, ProxyConnection } from './connection.js';
+import type { ProxyControl, StreamDirection } from './toxic.js';
 import { toxicTypes } from './toxics/catalog.js';
-import { type ProxyControl, type StreamDirection } from './toxic.js';
 
 export interface FaultProxyOptions {
   name: string;

@@ -15,8 +15,8 @@
  * Proxy-wide effects (`down`: Toxiproxy's `enabled: false`) use `scope: 'proxy'` instead.
  */
 import type { z } from 'zod';
-import { Registry } from '../../engine/core/registry.js';
 import type { ToxicSpec } from '../../engine/core/faults.js';
+import { Registry } from '../../engine/core/registry.js';
 
 export type ToxicTypeName = ToxicSpec['type'];
 export type StreamDirection = 'upstream' | 'downstream';

@@ -84,3 +84,8 @@ export interface MetricsSource {
   settle?(untilMs: number): Promise<void>;
   stop?(): Promise<void> | void;
 }
+
+/** Key of a per-tenant metric: `delivered{tenant=acme}`. One place, so the SLI catalogue can use it. */
+export function tenantKey(metric: string, tenant: string): string {
+  return `${metric}{tenant=${tenant}}`;
+}
