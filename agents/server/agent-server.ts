@@ -85,8 +85,6 @@ export function readTlsFiles(paths: { ca: string; cert: string; key: string }): 
   return { ca: read('CA', paths.ca), cert: read('certificate', paths.cert), key: read('key', paths.key) };
 }
 
-export { isLoopback } from './plain-text.js';
-
 export function splitAddress(address: string): { host: string; port: number } {
   const i = address.lastIndexOf(':');
   const port = Number(address.slice(i + 1));

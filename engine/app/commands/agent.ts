@@ -13,16 +13,12 @@ import {
   loadAgentConfig,
   startAgentProcesses,
 } from '../../../agents/server/agent-config.js';
-import {
-  createAgentServer,
-  isLoopback,
-  readTlsFiles,
-  splitAddress,
-} from '../../../agents/server/agent-server.js';
+import { createAgentServer, readTlsFiles, splitAddress } from '../../../agents/server/agent-server.js';
 import type { Recovery } from '../../../agents/server/fault-table.js';
 import { checkPlainTextListen } from '../../../agents/server/plain-text.js';
 import { DEFAULT_POLICY, loadPolicyFile } from '../../../agents/server/policy.js';
 import { createReachGate } from '../../../agents/server/policy-reach.js';
+import { isLoopback } from '../../core/addresses.js';
 import { ExitCode, SquallError } from '../../core/errors.js';
 import type { ManagedProcess } from '../../core/faults.js';
 import type { Command } from '../cli/command.js';
