@@ -16,7 +16,6 @@
  */
 import type { z } from 'zod';
 import type { ToxicSpec } from '../../engine/core/faults.js';
-import { Registry } from '../../engine/core/registry.js';
 
 export type ToxicTypeName = ToxicSpec['type'];
 export type StreamDirection = 'upstream' | 'downstream';

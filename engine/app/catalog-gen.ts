@@ -51,12 +51,12 @@ export const CATALOG_FOLDERS: readonly CatalogFolder[] = [
     registryFrom: '../core/registry.js',
   },
   {
-    dir: 'reports',
+    dir: 'reports/formats',
     markers: ['defineReportFormat'],
-    type: { name: 'ReportFormat', from: './format.js' },
+    type: { name: 'ReportFormat', from: '../format.js' },
     what: 'report format',
     exportName: 'reportFormats',
-    registryFrom: '../engine/core/registry.js',
+    registryFrom: '../../engine/core/registry.js',
   },
 ];
 
@@ -100,7 +100,7 @@ export function catalogText(root: string, folder: CatalogFolder): string {
     ``,
     `/** Every ${folder.what} Squall ships, by name. */`,
     `export const ${folder.exportName} = new Registry<${type}>('${folder.what}', [`,
-    ...entries.map((e) => `  ${e.name} as ${type},`),
+    ...entries.map((e) => `  ${e.name}${folder.type.generic ? ` as ${type}` : ''},`),
     `]);`,
     ``,
   ].join('\n');

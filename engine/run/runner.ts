@@ -10,7 +10,7 @@ import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ExitCode, type Leftover, SquallError } from '../core/errors.js';
-import type { ActiveFault, FaultInjector, FaultTarget, SessionLoss } from '../core/faults.js';
+import type { FaultInjector, SessionLoss } from '../core/faults.js';
 import type {
   AbortEvent,
   JournalEvent,
