@@ -1,6 +1,6 @@
 /**
- * The local agent: runs fault drivers in the runner's own process until the gRPC agents land,
- * behind the same inject/revert shape the gRPC agent will host. It resolves targets against the
+ * The local agent: runs fault drivers in the runner's own process, behind the same inject/revert
+ * shape a gRPC agent hosts (agents/server wraps one of these). It resolves targets against the
  * managed processes and proxies it was given, validates params with the driver's schema, and
  * keeps every injected fault until it is reverted so `revertAll` can undo what is left.
  */

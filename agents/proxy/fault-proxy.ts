@@ -22,7 +22,7 @@ export interface FaultProxyOptions {
   log?: (message: string) => void;
 }
 
-/** A toxic as listed by the proxy (Toxiproxy's shape, for its HTTP API later). */
+/** A toxic as listed by the proxy, in Toxiproxy's shape (its HTTP API, toxiproxy-api.ts, serves it). */
 export interface ToxicInfo {
   name: string;
   type: ToxicSpec['type'];

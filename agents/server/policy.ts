@@ -1,8 +1,8 @@
 /**
  * The agent's policy: an allow-list the agent enforces whatever the controller asks
- * (ARCHITECTURE.md, "Agents"). Drivers and targets are allow-listed, duration and concurrency
- * capped, and protected addresses and ports (always including the agent's own control port and
- * the controller's address) can never be cut off. A refusal is a `SquallError` with code
+ * (docs/security.md). Drivers and targets are allow-listed, duration and concurrency capped,
+ * and protected addresses and ports (always including the agent's own control port and the
+ * controller's address) can never be cut off. A refusal is a `SquallError` with code
  * `SQUALL_AGENT_POLICY_DENIED` and the rule that refused it.
  *
  * ```yaml

@@ -1,6 +1,6 @@
 /**
- * The metrics contract between whatever measures (the runner's probes now, the fleet simulator
- * and agents later) and SLO scoring: a series of slices, normally one per second. Counters are
+ * The metrics contract between whatever measures (probes, the fleet simulator, fleet shards on
+ * agents) and SLO scoring: a series of slices, normally one per second. Counters are
  * deltas within the slice (so windows sum raw counts, never average ratios); gauges are
  * sampled values; latencies go into per-slice HDR histograms that windows merge.
  *
