@@ -9,6 +9,7 @@ import { nftLoss } from './nft-loss.js';
 import { nftPartition } from './nft-partition.js';
 import { processKill } from './process-kill.js';
 import { processPause } from './process-pause.js';
+import { processRestart } from './process-restart.js';
 import { processTerminate } from './process-terminate.js';
 import { proxyBandwidth } from './proxy-bandwidth.js';
 import { proxyDown } from './proxy-down.js';
@@ -33,6 +34,7 @@ export const faultDrivers = new Registry<FaultDriver<unknown>>('fault kind', [
   nftPartition as FaultDriver<unknown>,
   processKill as FaultDriver<unknown>,
   processPause as FaultDriver<unknown>,
+  processRestart as FaultDriver<unknown>,
   processTerminate as FaultDriver<unknown>,
   proxyBandwidth as FaultDriver<unknown>,
   proxyDown as FaultDriver<unknown>,
