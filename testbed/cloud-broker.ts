@@ -3,7 +3,7 @@
  * one shape, so the testbed starts its primary (`cloud-broker`) and its standby
  * (`cloud-standby`) the same way: on loopback, or on a lab host listening on the MQTT port.
  */
-import type { ManagedProcess } from '../agents/faults/driver.js';
+import type { ManagedProcess } from '../engine/core/faults.js';
 import type { CloudBrokerKind } from '../engine/spec/testbed-names.js';
 import { startCloudCluster } from './cloud/cluster.js';
 import type { LabHost } from './lab/topology.js';

@@ -4,10 +4,10 @@
  * with the checks: "is it a URL", broker URLs, and the testbed's broker names.
  */
 import { describe, expect, it } from 'vitest';
+import { loadExperimentText } from '../app/load.js';
 import { formatSpecIssue, SpecError } from '../core/errors.js';
 import { brokerUrlProblem, parseBrokerUrl, withDefaultScheme } from './broker-url.js';
 import { DEVICE_DEFAULTS, defaultClientId, FLEET_DEFAULTS, FleetSpec } from './fleet-spec.js';
-import { loadExperimentText } from './load.js';
 import { testbedBrokerNames, testbedProxyNames } from './testbed-names.js';
 import { hasUrlScheme } from './url-scheme.js';
 
