@@ -95,8 +95,6 @@ const TOTALS = `
   GROUP BY s.slo`;
 
 interface Point {
-  slo: string;
-  n: number;
   run_id: string;
   started_at: number;
   sli: string;
@@ -110,15 +108,16 @@ interface Point {
   budget_consumed: number | null;
 }
 
-/** Each SLO's newest two results, up to the end of the period. */
+/**
+ * One SLO's newest two results up to the end of the period: the experiment's runs walked newest
+ * first (runs_by_experiment), so it stops after two however long the history is.
+ */
 const LAST_TWO = `
-  SELECT * FROM (
-    SELECT s.slo, s.sli, s.objective, s.unit, s.expect, s.window_name, s.position, s.status, s.value,
-      s.budget_consumed, r.id AS run_id, r.started_at,
-      ROW_NUMBER() OVER (PARTITION BY s.slo ORDER BY r.started_at DESC, r.id DESC) AS n
-    FROM runs r JOIN slo_results s ON s.run_id = r.id AND s.own_window = 1
-    WHERE r.experiment = @experiment AND r.state = 'finished' AND r.started_at <= @nowMs
-  ) WHERE n <= 2`;
+  SELECT s.sli, s.objective, s.unit, s.expect, s.window_name, s.position, s.status, s.value,
+    s.budget_consumed, r.id AS run_id, r.started_at
+  FROM runs r JOIN slo_results s ON s.run_id = r.id AND s.slo = @slo AND s.own_window = 1
+  WHERE r.experiment = @experiment AND r.state = 'finished' AND r.started_at <= @nowMs
+  ORDER BY r.started_at DESC, r.id DESC LIMIT 2`;
 
 function point(p: Point): SloRunPoint {
   return {
@@ -140,11 +139,10 @@ export function sloBudgets(
   const nowMs = options.nowMs ?? Date.now();
   const sinceMs = nowMs - days * DAY_MS;
   const totals = db.prepare(TOTALS).all({ experiment, sinceMs }) as Totals[];
-  const points = db.prepare(LAST_TWO).all({ experiment, nowMs }) as Point[];
+  const lastTwo = db.prepare(LAST_TWO);
   const slos = totals.flatMap((t): (SloBudget & { position: number })[] => {
-    const newest = points.find((p) => p.slo === t.slo && p.n === 1);
+    const [newest, before] = lastTwo.all({ experiment, nowMs, slo: t.slo }) as Point[];
     if (!newest) return [];
-    const before = points.find((p) => p.slo === t.slo && p.n === 2);
     const latest = point(newest);
     const previous = before ? point(before) : null;
     const good = t.good ?? 0;

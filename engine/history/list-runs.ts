@@ -95,7 +95,8 @@ export function listRuns(db: Database.Database, filter: RunFilter = {}): History
   add('r.state = @state', 'state', filter.state);
   add('r.suite = @suite', 'suite', filter.suite);
   add('r.started_at >= @sinceMs', 'sinceMs', filter.sinceMs);
-  add('r.id IN (SELECT run_id FROM run_tags WHERE tag = @tag)', 'tag', filter.tag);
+  // EXISTS, not IN: the newest runs are walked in order and each checked, until the limit.
+  add('EXISTS (SELECT 1 FROM run_tags t WHERE t.run_id = r.id AND t.tag = @tag)', 'tag', filter.tag);
   const sql = `SELECT ${RUN_COLUMNS} FROM runs r ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
     ORDER BY r.started_at DESC, r.id DESC LIMIT @limit`;
   return (db.prepare(sql).all(params) as RunRecord[]).map(toRun);

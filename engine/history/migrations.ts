@@ -47,8 +47,9 @@ export const MIGRATIONS: readonly Migration[] = [
         squall_version TEXT,
         recorded_by TEXT NOT NULL CHECK (recorded_by IN ('run', 'import'))
       );
-      CREATE INDEX runs_by_start ON runs (started_at);
-      CREATE INDEX runs_by_experiment ON runs (experiment, started_at);
+      -- Newest first, ties by id: the order every list and trend reads in, so LIMIT stops early.
+      CREATE INDEX runs_by_start ON runs (started_at, id);
+      CREATE INDEX runs_by_experiment ON runs (experiment, started_at, id);
       CREATE INDEX runs_running ON runs (state) WHERE state = 'running';
       CREATE TABLE run_tags (
         run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,

@@ -59,7 +59,7 @@ Options:
   --days N           trend: only runs of the last N days; budget: the period (default ${DEFAULT_BUDGET_DAYS})
   -h, --help         This help
 
-Exit codes: 0 done · 2 bad input, or a directory import could not use · 4 the database cannot be read
+Exit codes: 0 done · 2 bad input, or a path import could not use · 4 the database cannot be read or written
 
 Examples:
   squall history import runs/demo-pass runs/demo-breach

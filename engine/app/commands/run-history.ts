@@ -9,9 +9,9 @@ export const HISTORY_FLAG_OPTIONS = {
 } as const;
 
 /** The help lines of those flags, for `squall run` (option column 19 wide). */
-export const HISTORY_FLAG_HELP = `  --history PATH     Record the run in this history database (default
-                     $SQUALL_HOME/history.db, else ~/.local/share/squall/history.db; see squall history)
-  --no-history       Do not record the run`;
+export const HISTORY_FLAG_HELP = `  --history PATH     Record the run in this history database (see squall history; default
+                     $SQUALL_HOME/history.db, else ~/.local/share/squall/history.db)
+  --no-history       Do not record the run in the history`;
 
 export interface HistoryFlags {
   history?: string;

@@ -68,6 +68,9 @@ export async function runLoadedSuite(loaded: LoadedSuite, flags: SuiteRunFlags, 
       display.event(e);
       history.event(e);
     },
+  }).catch((err: unknown) => {
+    history.close();
+    throw err;
   });
   const recordedIn = recorded > 0 ? history.path : undefined;
   history.close();

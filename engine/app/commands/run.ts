@@ -107,7 +107,10 @@ export const runCommand: Command = {
       },
     });
     io.setActiveFaultReporter?.(() => describeActive(runner.activeFaults()));
-    const result = await runner.run();
+    const result = await runner.run().catch((err: unknown) => {
+      history.close();
+      throw err;
+    });
     display.done();
     const written = writeReports(result.journalPath, outDir, {
       junitPath: values.junit ? resolve(io.cwd, values.junit) : undefined,
