@@ -19,7 +19,7 @@ import { main } from '../engine/app/cli/main.js';
 import { helloAgent, newAgentClient } from '../engine/controller/agent-client.js';
 import { connectAgent } from '../engine/controller/agent-connection.js';
 import type { SquallError } from '../engine/core/errors.js';
-import { fromGrpcError } from './grpc-status.js';
+import { fromGrpcError } from './proto/grpc-status.js';
 import type { AgentEvent, ControlMessage } from './proto/messages.js';
 import { type AgentServer, createAgentServer, readTlsFiles } from './server/agent-server.js';
 import { rejection } from './test-support/rejection.js';

@@ -4,7 +4,7 @@
  * fleet (`system.brokers`), and — in lab mode — each host's namespace (a fault's `target.host`)
  * and address (an `nft.partition` peer); stop it all on teardown.
  */
-import type { ManagedProcess, ProxyHandle } from '../agents/faults/driver.js';
+import type { ManagedProcess, ProxyHandle } from '../engine/core/faults.js';
 import { startTestbed, type Testbed, type TestbedOptions } from './testbed.js';
 
 export interface EmbeddedTestbed {

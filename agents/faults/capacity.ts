@@ -8,27 +8,7 @@
 import { statfsSync } from 'node:fs';
 import { availableParallelism, totalmem } from 'node:os';
 import { isAbsolute } from 'node:path';
-
-/** A filesystem's size, as statfs(2) reports it to an unprivileged caller. */
-export interface FilesystemSize {
-  totalBytes: number;
-  freeBytes: number;
-}
-
-export interface HostCapacity {
-  /** How messages name the host: `this machine`, `agent 'edge-1'`. */
-  readonly name: string;
-  readonly cpus: number;
-  readonly totalMemoryBytes: number;
-  /** The filesystem holding `path`; undefined when the path does not exist or was not asked for. */
-  filesystem(path: string): FilesystemSize | undefined;
-}
-
-/** A param a driver refuses, by its key under `params`. */
-export interface CapacityProblem {
-  param: string;
-  message: string;
-}
+import type { FilesystemSize, HostCapacity } from '../../engine/core/faults.js';
 
 /** statfs of `path`, or undefined when it does not exist (or is not absolute). */
 export function statFilesystem(path: string): FilesystemSize | undefined {

@@ -3,7 +3,7 @@
  * refusals), optionally only for some peers. Its own table, deleted exactly on revert.
  */
 import { z } from 'zod';
-import { defineFaultDriver } from './driver.js';
+import { defineFaultDriver } from '../../engine/core/faults.js';
 import {
   Address,
   applyTable,

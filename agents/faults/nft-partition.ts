@@ -4,7 +4,7 @@
  * Its own table `inet squall_<faultId>`, deleted exactly on revert.
  */
 import { z } from 'zod';
-import { defineFaultDriver } from './driver.js';
+import { defineFaultDriver } from '../../engine/core/faults.js';
 import {
   Address,
   applyTable,

@@ -7,8 +7,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLocalAgent } from '../local/local-agent.js';
 import { canUseNetns, createNetnsPair, type NetnsPair } from '../test-support/netns.js';
-import { faultDrivers } from './driver.js';
-import './index.js';
+import { faultDrivers } from './catalog.js';
 
 describe.skipIf(!canUseNetns())('nft drivers between namespaces', () => {
   let net: NetnsPair;

@@ -7,7 +7,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { SquallError } from '../../engine/core/errors.js';
-import type { ActiveFault, FaultContext, FaultReach } from './driver.js';
+import type { ActiveFault, FaultContext, FaultReach } from '../../engine/core/faults.js';
 import { onHost, onHostText, run } from './exec.js';
 
 /** An IPv4/IPv6 address or CIDR range, checked strictly (these go into an nft script). */

@@ -3,7 +3,7 @@
  * exited, and on revert start a managed process again (a bare pid or pid file has nothing to
  * restart from, so its revert only logs).
  */
-import type { ActiveFault, FaultContext } from './driver.js';
+import type { ActiveFault, FaultContext } from '../../engine/core/faults.js';
 import { isAlive, shellQuote, waitFor } from './proc.js';
 
 export interface ExitFaultParams {

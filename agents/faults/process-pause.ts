@@ -7,7 +7,7 @@
  * a restarted agent resumes exactly that process, never whatever carries the name by then.
  */
 import { z } from 'zod';
-import { defineFaultDriver } from './driver.js';
+import { defineFaultDriver } from '../../engine/core/faults.js';
 import { isStopped, procStat, procState, waitFor } from './proc.js';
 
 /** Stopping and continuing take effect within a scheduler tick; a second is generous. */

@@ -3,7 +3,7 @@
  * (ECONNREFUSED) until the revert, which listens again on the same address.
  */
 import { z } from 'zod';
-import { defineFaultDriver } from './driver.js';
+import { defineFaultDriver } from '../../engine/core/faults.js';
 
 export const proxyDown = defineFaultDriver({
   name: 'proxy.down',

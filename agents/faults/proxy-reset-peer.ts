@@ -1,5 +1,5 @@
 /** `proxy.reset_peer`: reset connections through a fault proxy (TCP RST) after `timeout` (Toxiproxy `reset_peer`). */
-import { Duration } from '../../engine/spec/schema.js';
+import { Duration } from '../../engine/core/unit-schemas.js';
 import { defineProxyToxicDriver } from './proxy-toxic.js';
 
 export const proxyResetPeer = defineProxyToxicDriver({

@@ -1,6 +1,6 @@
 /** `proxy.slicer`: cut data through a fault proxy into small pieces with a delay between them (Toxiproxy `slicer`). */
 import { z } from 'zod';
-import { Duration } from '../../engine/spec/schema.js';
+import { Duration } from '../../engine/core/unit-schemas.js';
 import { defineProxyToxicDriver } from './proxy-toxic.js';
 
 export const proxySlicer = defineProxyToxicDriver({

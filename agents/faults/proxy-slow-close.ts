@@ -1,5 +1,5 @@
 /** `proxy.slow_close`: delay the close of connections through a fault proxy (Toxiproxy `slow_close`). */
-import { Duration } from '../../engine/spec/schema.js';
+import { Duration } from '../../engine/core/unit-schemas.js';
 import { defineProxyToxicDriver } from './proxy-toxic.js';
 
 export const proxySlowClose = defineProxyToxicDriver({

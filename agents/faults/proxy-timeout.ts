@@ -2,7 +2,7 @@
  * `proxy.timeout`: a blackhole in the proxy — data stops; after `timeout` the connection is
  * closed, or with `0s` it hangs until the fault ends (Toxiproxy `timeout`).
  */
-import { Duration } from '../../engine/spec/schema.js';
+import { Duration } from '../../engine/core/unit-schemas.js';
 import { defineProxyToxicDriver } from './proxy-toxic.js';
 
 export const proxyTimeout = defineProxyToxicDriver({

@@ -8,8 +8,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLocalAgent } from '../local/local-agent.js';
-import { faultDrivers } from './driver.js';
-import './index.js';
+import { faultDrivers } from './catalog.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

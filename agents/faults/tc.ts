@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { SquallError } from '../../engine/core/errors.js';
-import type { ActiveFault, FaultContext } from './driver.js';
+import type { ActiveFault, FaultContext } from '../../engine/core/faults.js';
 import { onHost, onHostText, run } from './exec.js';
 
 export const SQUALL_HANDLE = '5157:';

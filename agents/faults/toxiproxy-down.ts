@@ -1,6 +1,6 @@
 /** `toxiproxy.down`: disable a proxy in a real Toxiproxy server (`enabled: false`); revert enables it again. */
 import { z } from 'zod';
-import { defineFaultDriver } from './driver.js';
+import { defineFaultDriver } from '../../engine/core/faults.js';
 import { shellQuote } from './proc.js';
 import { ApiUrl, describeError, toxiproxyAt } from './toxiproxy.js';
 

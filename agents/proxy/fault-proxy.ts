@@ -6,10 +6,10 @@
 import { once } from 'node:events';
 import net from 'node:net';
 import { z } from 'zod';
-import type { ProxyHandle, ToxicSpec } from '../faults/driver.js';
+import type { ProxyHandle, ToxicSpec } from '../../engine/core/faults.js';
 import { type ActiveStreamToxic, ProxyConnection } from './connection.js';
-import { type ProxyControl, type StreamDirection, toxicTypes } from './toxic.js';
-import './toxics/index.js';
+import type { ProxyControl, StreamDirection } from './toxic.js';
+import { toxicTypes } from './toxics/catalog.js';
 
 export interface FaultProxyOptions {
   name: string;
@@ -22,7 +22,7 @@ export interface FaultProxyOptions {
   log?: (message: string) => void;
 }
 
-/** A toxic as listed by the proxy (Toxiproxy's shape, for its HTTP API later). */
+/** A toxic as listed by the proxy, in Toxiproxy's shape (its HTTP API, toxiproxy-api.ts, serves it). */
 export interface ToxicInfo {
   name: string;
   type: ToxicSpec['type'];

@@ -10,11 +10,11 @@ import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
-import type { ToxicSpec } from '../faults/driver.js';
-import { isLoopback } from '../server/plain-text.js';
+import { isLoopback } from '../../engine/core/addresses.js';
+import type { ToxicSpec } from '../../engine/core/faults.js';
 import { readCappedBody, refuseRequest } from './api-guard.js';
 import { createFaultProxy, type FaultProxy } from './fault-proxy.js';
-import { toxicTypes } from './toxic.js';
+import { toxicTypes } from './toxics/catalog.js';
 
 /** The Toxiproxy version this API mimics (reported by /version). */
 export const TOXIPROXY_API_VERSION = '2.9.0-squall';

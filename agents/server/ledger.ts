@@ -16,7 +16,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import type { FaultTarget } from '../faults/driver.js';
+import type { FaultTarget } from '../../engine/core/faults.js';
 
 /** What the ledger keeps of one fault: enough for its driver to undo it without the agent's memory. */
 export interface LedgerEntry {

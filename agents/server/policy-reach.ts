@@ -15,7 +15,7 @@
 import { BlockList, isIP } from 'node:net';
 import { z } from 'zod';
 import { SquallError } from '../../engine/core/errors.js';
-import type { FaultReach } from '../faults/driver.js';
+import type { FaultReach } from '../../engine/core/faults.js';
 
 const Names = z.array(z.string().min(1));
 

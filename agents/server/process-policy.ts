@@ -21,7 +21,7 @@ import { realpathSync } from 'node:fs';
 import { isAbsolute, normalize } from 'node:path';
 import { z } from 'zod';
 import { SquallError } from '../../engine/core/errors.js';
-import type { FaultTarget } from '../faults/driver.js';
+import type { FaultTarget } from '../../engine/core/faults.js';
 import { DEFAULT_PROCESS_PROTECTION } from '../faults/process-guard.js';
 
 const AbsoluteGlob = z

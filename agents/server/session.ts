@@ -5,14 +5,14 @@
  * frozen, its host lost power, or the network dropped it (Gremlin's dead-man's switch). When
  * the connection itself closes (the controller said goodbye, or died and its kernel closed the
  * socket), the agent does not wait for the lease: it reverts at once. The log names which.
- * One small handler per message type (STYLE.md §7).
+ * One small handler per message type.
  */
 import { randomUUID } from 'node:crypto';
 import { isIP } from 'node:net';
 import type * as grpc from '@grpc/grpc-js';
 import { SquallError } from '../../engine/core/errors.js';
-import type { FaultTarget } from '../faults/driver.js';
-import { toGrpcError } from '../grpc-status.js';
+import type { FaultTarget } from '../../engine/core/faults.js';
+import { toGrpcError } from '../proto/grpc-status.js';
 import type {
   AgentEvent,
   ControlMessage,

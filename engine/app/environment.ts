@@ -5,8 +5,8 @@
  * after the run.
  */
 import { dirname, join } from 'node:path';
-import type { ManagedProcess, ProxyHandle } from '../../agents/faults/driver.js';
 import { createLocalAgent } from '../../agents/local/local-agent.js';
+import { startManagedProcesses } from '../../agents/local/managed-processes.js';
 import { startProxies, stopProxies } from '../../agents/proxy/start-proxies.js';
 import { createFleet } from '../../simulator/fleet.js';
 import { type FleetConfig, type FleetSpec, toFleetConfig } from '../../simulator/fleet-spec.js';
@@ -16,15 +16,13 @@ import {
   type AgentConnection,
   type ConnectOptions,
   connectAgent,
-  type SessionLoss,
 } from '../controller/agent-connection.js';
 import { createDistributedFleet } from '../controller/fleet-split.js';
 import { SquallError } from '../core/errors.js';
-import './catalogs.js';
-import { startManagedProcesses } from '../../agents/local/managed-processes.js';
+import type { FaultInjector, ManagedProcess, ProxyHandle, SessionLoss } from '../core/faults.js';
 import type { MetricsSource } from '../core/metrics.js';
-import { probeKinds } from '../probes/probe.js';
-import type { EnvironmentFactory, FaultInjector, RunEnvironment } from '../run/runner.js';
+import { probeKinds } from '../probes/catalog.js';
+import type { EnvironmentFactory, RunEnvironment } from '../run/runner.js';
 import type { TestbedSpec } from '../spec/schema.js';
 import { noSourceMap } from '../spec/source-map.js';
 import { checkRemoteCapacity, statfsPathsByAgent } from './remote-capacity.js';

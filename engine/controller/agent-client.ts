@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { fromGrpcError } from '../../agents/grpc-status.js';
+import { fromGrpcError } from '../../agents/proto/grpc-status.js';
 import { agentService } from '../../agents/proto/load.js';
 import type { AgentInfo, HelloRequest } from '../../agents/proto/messages.js';
 import { SquallError } from '../core/errors.js';

@@ -11,8 +11,7 @@
  */
 import { hostname } from 'node:os';
 import type * as grpc from '@grpc/grpc-js';
-import type { ActiveFault, FaultTarget } from '../../agents/faults/driver.js';
-import { fromGrpcError, squallCode } from '../../agents/grpc-status.js';
+import { fromGrpcError, squallCode } from '../../agents/proto/grpc-status.js';
 import type {
   AgentEvent,
   AgentInfo,
@@ -22,8 +21,8 @@ import type {
 } from '../../agents/proto/messages.js';
 import type { FleetConfig } from '../../simulator/fleet-spec.js';
 import { SquallError } from '../core/errors.js';
+import type { ActiveFault, FaultInjector, FaultTarget, SessionLoss } from '../core/faults.js';
 import { SQUALL_VERSION } from '../core/version.js';
-import type { FaultInjector } from '../run/runner.js';
 import {
   type AgentAddressSpec,
   type ClockSample,
@@ -61,16 +60,6 @@ export interface ConnectOptions {
   statfsPaths?: readonly string[];
   /** Called once when the session is lost (not after `close()`). */
   onSessionLost?: (loss: SessionLoss) => void;
-}
-
-/** A session that ended without the controller asking. */
-export interface SessionLoss {
-  agent: string;
-  address: string;
-  /** SQUALL_AGENT_SESSION_LOST, saying why. */
-  error: SquallError;
-  /** Faults the agent said it reverted itself (deadline, lease, shutdown) before the end. */
-  revertedByAgent: ReadonlySet<string>;
 }
 
 export interface AgentConnection extends FaultInjector {

@@ -1,6 +1,6 @@
 /**
- * A registry keyed by name: fault drivers, probes, SLIs and report formats each live in one.
- * Adding an entry is one file that calls `register`; nothing switches on names.
+ * A registry keyed by name: fault drivers, toxics, probes and report formats each live in one,
+ * built from the folder's generated catalog (engine/app/catalog-gen.ts); nothing switches on names.
  */
 import { closest } from './did-you-mean.js';
 
@@ -10,7 +10,12 @@ export interface Named {
 
 export class Registry<T extends Named> {
   readonly #entries = new Map<string, T>();
-  constructor(readonly what: string) {}
+  constructor(
+    readonly what: string,
+    entries: Iterable<T> = [],
+  ) {
+    for (const entry of entries) this.register(entry);
+  }
 
   register(entry: T): T {
     if (this.#entries.has(entry.name)) throw new Error(`${this.what} '${entry.name}' is registered twice`);

@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { reportFormats } from '../../reports/formats.js';
+import { reportFormats } from '../../reports/formats/catalog.js';
 import type { RunSummary } from '../../reports/summary.js';
 import type { RunStartEvent } from '../core/journal-events.js';
 import { allowedBadOf } from './allowance.js';

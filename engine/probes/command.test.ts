@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isAlive } from '../../agents/faults/proc.js';
 import type { MetricsSource } from '../core/metrics.js';
 import { Probe } from '../spec/schema.js';
-import { probeKinds } from './index.js';
+import { probeKinds } from './catalog.js';
 
 function createProbe(input: Record<string, unknown>): MetricsSource {
   const spec = Probe.parse({ name: 'cmd', kind: 'command', ...input });

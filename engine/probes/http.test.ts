@@ -4,7 +4,7 @@ import type net from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { MetricsSource } from '../core/metrics.js';
 import { Probe } from '../spec/schema.js';
-import { probeKinds } from './index.js';
+import { probeKinds } from './catalog.js';
 
 /** Parses the probe as the experiment loader would, then creates it. */
 function createProbe(input: Record<string, unknown>): MetricsSource {

@@ -23,7 +23,6 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { freePort } from '../../agents/fixtures/free-port.js';
 import { type MosquittoBroker, startMosquitto } from '../../simulator/test-support/brokers.js';
-import '../app/catalogs.js';
 import { createDefaultEnvironment } from '../app/environment.js';
 import { ExitCode } from '../core/errors.js';
 import type { JournalEvent, MetricsEvent, VerdictEvent } from '../core/journal-events.js';

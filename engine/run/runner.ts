@@ -9,9 +9,8 @@ import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
-import type { ActiveFault, FaultTarget } from '../../agents/faults/driver.js';
-import type { SessionLoss } from '../controller/agent-connection.js';
 import { ExitCode, type Leftover, SquallError } from '../core/errors.js';
+import type { FaultInjector, SessionLoss } from '../core/faults.js';
 import type {
   AbortEvent,
   JournalEvent,
@@ -43,17 +42,6 @@ import {
 } from './rollback.js';
 import { type PhaseBounds, scoring } from './scoring.js';
 import { sleepUntil } from './timing.js';
-
-/** What applies a fault: the in-process local agent now, a gRPC agent client later. */
-export interface FaultInjector {
-  inject(request: {
-    faultId: string;
-    kind: string;
-    target: FaultTarget;
-    params: unknown;
-    durationMs: number;
-  }): Promise<ActiveFault>;
-}
 
 /** Everything the experiment's `system:` section stands up, and how to take it down again. */
 export interface RunEnvironment {

@@ -4,7 +4,7 @@
  * median lateness to ~0.03 ms but, on a loaded 2-core machine, the busy process gets
  * descheduled and the p99 goes from ~3 ms to 10–80 ms (bench/runner-jitter), so we do not spin.
  */
-import { MAX_TIMER_MS } from '../spec/limits.js';
+import { MAX_TIMER_MS } from '../core/limits.js';
 
 /** Resolves at `dueMs` (epoch ms) or rejects with the signal's reason when aborted first. */
 export function sleepUntil(dueMs: number, signal?: AbortSignal, now: () => number = Date.now): Promise<void> {

@@ -6,7 +6,7 @@
  */
 import { open } from 'node:fs/promises';
 import { SpecError } from '../core/errors.js';
-import { DEFAULT_MAX_FILE_BYTES, formatByteLimit } from './limits.js';
+import { DEFAULT_MAX_FILE_BYTES, formatByteLimit } from '../core/limits.js';
 
 export type SpecFileKind = 'experiment' | 'suite';
 

@@ -9,7 +9,7 @@
 import { closest } from '../core/did-you-mean.js';
 import { SquallError } from '../core/errors.js';
 import { excerpt } from '../core/escape.js';
-import { MAX_VAR_CHARS } from './limits.js';
+import { MAX_VAR_CHARS } from '../core/limits.js';
 import { parseYamlBounded } from './yaml-parse.js';
 
 export type VarValue = string | number | boolean;

@@ -7,7 +7,7 @@
  * and C1 controls: YAML 1.2 §5.1 c-printable) are refused first, at their position.
  */
 import { Composer, type Document, Lexer, LineCounter, Parser, YAMLParseError } from 'yaml';
-import { MAX_NESTING, MAX_YAML_TOKENS } from './limits.js';
+import { MAX_NESTING, MAX_YAML_TOKENS } from '../core/limits.js';
 
 /** A bound was hit at `offset` (a character offset into the text). */
 export class YamlLimitError extends Error {

@@ -15,7 +15,7 @@ import {
 } from 'yaml';
 import { SpecError, type SpecIssue } from '../core/errors.js';
 import { excerpt } from '../core/escape.js';
-import { MAX_EXPANDED_VALUES, MAX_NESTING, MAX_SUBSTITUTED_CHARS } from './limits.js';
+import { MAX_EXPANDED_VALUES, MAX_NESTING, MAX_SUBSTITUTED_CHARS } from '../core/limits.js';
 import { type FieldPath, formatPath, type Position, RecordedSourceMap } from './source-map.js';
 import { applyVarOverrides, substituteVars, undefinedVarMessage } from './vars.js';
 import { parseYamlBounded, positionIn, YamlLimitError } from './yaml-parse.js';

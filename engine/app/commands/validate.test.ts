@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { faultDrivers } from '../../../agents/faults/driver.js';
+import { faultDrivers } from '../../../agents/faults/catalog.js';
 import { SquallError } from '../../core/errors.js';
 import type { CliIO } from '../cli/command.js';
 import { validateCommand } from './validate.js';

@@ -11,7 +11,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { createFaultProxy, type FaultProxy } from '../../../agents/proxy/fault-proxy.js';
-import '../../app/catalogs.js';
 import { createDefaultEnvironment } from '../../app/environment.js';
 import { Experiment } from '../../spec/schema.js';
 import { createRunner, type RunOptions, type RunResult } from '../runner.js';

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { faultDrivers } from '../../agents/faults/driver.js';
-import { probeKinds } from '../probes/probe.js';
+import { faultDrivers } from '../../agents/faults/catalog.js';
+import { probeKinds } from '../probes/catalog.js';
 import { experimentJsonSchema, experimentJsonSchemaText } from './json-schema.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: walking generated JSON; the assertions are the types.

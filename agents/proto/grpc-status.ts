@@ -1,10 +1,10 @@
 /**
- * The one place where gRPC status codes and Squall error codes meet (STYLE.md §1). The agent
+ * The one place where gRPC status codes and Squall error codes meet. The agent
  * turns a `SquallError` into a gRPC error carrying the code in `squall-code` metadata; the
  * controller turns any gRPC error back into a `SquallError` with a stable code.
  */
 import * as grpc from '@grpc/grpc-js';
-import { ERROR_CODES, type ErrorCode, SquallError } from '../engine/core/errors.js';
+import { ERROR_CODES, type ErrorCode, SquallError } from '../../engine/core/errors.js';
 
 const CODE_METADATA = 'squall-code';
 

@@ -4,12 +4,11 @@
  * and probe kinds as enums with each kind's params schema, SLI names as completions.
  * `experiments/schema.json` is this, written by `npm run schema`.
  */
-import '../app/catalogs.js';
 import { z } from 'zod';
-import { faultDrivers } from '../../agents/faults/driver.js';
-import { probeKinds } from '../probes/probe.js';
+import { faultDrivers } from '../../agents/faults/catalog.js';
+import { probeKinds } from '../probes/catalog.js';
 import { knownSliNames } from '../slo/catalog.js';
-import { Experiment } from './schema.js';
+import { Experiment } from '../spec/schema.js';
 
 type JsonObject = Record<string, unknown>;
 

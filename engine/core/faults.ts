@@ -1,12 +1,34 @@
 /**
- * The fault driver contract (STYLE.md §2, after Toxiproxy's toxics): one small interface,
- * one file per driver, a registry keyed by `kind` (`driver.action`). The runner never
- * switches on kinds; it validates params at spec load and calls `inject`, which returns
- * the fault's own revert.
+ * The fault contract, at the bottom so every layer can name it without importing a driver:
+ * a driver is one small interface in one file (after Toxiproxy's toxics), looked up by `kind`
+ * (`driver.action`) in the catalog the composition root builds (engine/app/catalogs.ts). The
+ * runner never switches on kinds: it validates params when the file loads and asks an injector
+ * (the local agent, or a gRPC agent through engine/controller) to inject, which returns the
+ * fault's own revert. docs/architecture.md, "Extensions".
  */
 import type { z } from 'zod';
-import { Registry } from '../../engine/core/registry.js';
-import type { CapacityProblem, HostCapacity } from './capacity.js';
+import type { SquallError } from './errors.js';
+
+/** A filesystem's size, as statfs(2) reports it to an unprivileged caller. */
+export interface FilesystemSize {
+  totalBytes: number;
+  freeBytes: number;
+}
+
+export interface HostCapacity {
+  /** How messages name the host: `this machine`, `agent 'edge-1'`. */
+  readonly name: string;
+  readonly cpus: number;
+  readonly totalMemoryBytes: number;
+  /** The filesystem holding `path`; undefined when the path does not exist or was not asked for. */
+  filesystem(path: string): FilesystemSize | undefined;
+}
+
+/** A param a driver refuses, by its key under `params`. */
+export interface CapacityProblem {
+  param: string;
+  message: string;
+}
 
 /** What a fault is aimed at, as written in the experiment's `target:` block. */
 export interface FaultTarget {
@@ -51,7 +73,8 @@ export interface ProxyHandle {
 
 /** A toxic, Toxiproxy-shaped (name, type, stream, toxicity, attributes). */
 export interface ToxicSpec {
-  type: 'latency' | 'down' | 'bandwidth' | 'timeout' | 'reset_peer' | 'slow_close' | 'slicer' | 'limit_data';
+  /** A type the proxy implements (agents/proxy/toxics/catalog.ts); an unknown one is refused there. */
+  type: string;
   stream?: 'upstream' | 'downstream';
   toxicity?: number;
   attributes?: Record<string, number>;
@@ -107,7 +130,7 @@ export interface FaultDriver<P = unknown> {
   readonly name: string;
   /** One line for `--help` and plan output. */
   readonly summary: string;
-  /** Parameters, validated when the experiment file loads (STYLE.md §3). */
+  /** Parameters, validated when the experiment file loads, so a typo fails `squall validate`. */
   readonly params: z.ZodType<P>;
   /** Which `target` keys the driver needs (at least one of them). */
   readonly targets: readonly (keyof FaultTarget)[];
@@ -128,16 +151,39 @@ export interface FaultDriver<P = unknown> {
   /**
    * Params that ask for more than the host has (cores, memory, disk), checked before anything
    * runs: at validate time against this machine for the local agent, at run start against what
-   * a remote agent reported in Hello (capacity.ts). Empty when the params fit.
+   * a remote agent reported in Hello (agents/faults/capacity.ts). Empty when the params fit.
    */
   checkCapacity?(params: P, host: HostCapacity): CapacityProblem[];
   /** Paths whose filesystem `checkCapacity` needs (stress.disk's `path`), asked of remote agents. */
   capacityPaths?(params: P): string[];
 }
 
-/** Every fault driver Squall knows. Driver files register themselves on import. */
-export const faultDrivers = new Registry<FaultDriver<unknown>>('fault kind');
+/** One fault to apply, as the runner hands it to an injector. */
+export interface InjectRequest {
+  faultId: string;
+  kind: string;
+  target: FaultTarget;
+  /** As written in the experiment (human units); parsed by the injector with the driver's schema. */
+  params: unknown;
+  durationMs: number;
+}
 
+/** What applies a fault: the in-process local agent, or a remote agent over gRPC. */
+export interface FaultInjector {
+  inject(request: InjectRequest): Promise<ActiveFault>;
+}
+
+/** A session to a remote injector that ended without the controller asking. */
+export interface SessionLoss {
+  agent: string;
+  address: string;
+  /** SQUALL_AGENT_SESSION_LOST, saying why. */
+  error: SquallError;
+  /** Faults the agent said it reverted itself (deadline, lease, shutdown) before the end. */
+  revertedByAgent: ReadonlySet<string>;
+}
+
+/** Types a driver's params for its file; the catalog (agents/faults/catalog.ts) lists it. */
 export function defineFaultDriver<P>(driver: FaultDriver<P>): FaultDriver<P> {
-  return faultDrivers.register(driver as FaultDriver<unknown>) as FaultDriver<P>;
+  return driver;
 }
