@@ -66,7 +66,10 @@ export class MetricsCollector {
           if (histogram.totalCount === 0) continue;
           const k = `${source.name}.${key}`;
           mergeInto(target.histograms, k, histogram);
-          if (record) mergeInto((record.histograms ??= {}), k, histogram);
+          if (record) {
+            record.histograms ??= {};
+            mergeInto(record.histograms, k, histogram);
+          }
         }
       }
       for (const [key, histogram] of Object.entries(reading.histograms ?? {}))
