@@ -73,6 +73,16 @@ export function createDefaultEnvironment(extras: EnvironmentExtras = {}): Enviro
     const losses: SessionLoss[] = [];
     let onLost: ((loss: SessionLoss) => void) | undefined;
     try {
+      // Probe kinds first: a probe this machine cannot run (k6 not installed) fails the run
+      // before any agent is connected or anything is started.
+      const probeContext = { runDir, baseDir: file ? dirname(file) : process.cwd(), sliceMs, log };
+      const probes = experiment.probes.map((probe) => {
+        const kind = probeKinds.get(probe.kind);
+        if (!kind) throw new SquallError('SQUALL_PROBE_FAILED', probeKinds.unknownMessage(probe.kind));
+        const params = kind.params.parse(probe.params);
+        kind.checkHost?.(probe, params, probeContext);
+        return { probe, kind, params };
+      });
       // Connect every remote agent first (version, drivers, clock offset, lease): an unreachable
       // or unauthorised agent fails the run before anything is started or injected.
       // Relative TLS paths under `agents:` are read from the experiment file's folder.
@@ -112,11 +122,9 @@ export function createDefaultEnvironment(extras: EnvironmentExtras = {}): Enviro
       const proxies = await startProxies(experiment.system.proxies, { log });
       stops.push(() => stopProxies(proxies));
 
-      const sources: MetricsSource[] = experiment.probes.map((probe) => {
-        const kind = probeKinds.get(probe.kind);
-        if (!kind) throw new SquallError('SQUALL_PROBE_FAILED', probeKinds.unknownMessage(probe.kind));
-        return kind.create(probe, kind.params.parse(probe.params));
-      });
+      const sources: MetricsSource[] = probes.map(({ probe, kind, params }) =>
+        kind.create(probe, params, probeContext),
+      );
       if (experiment.fleet) {
         const brokers = { ...(testbed?.brokers ?? {}), ...(experiment.system.brokers ?? {}) };
         const parsed = toFleetConfig(experiment.fleet, brokers, file ? dirname(file) : process.cwd());

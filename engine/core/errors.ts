@@ -59,6 +59,14 @@ export const ERROR_CODES = {
     summary: 'A managed process failed to start or died.',
   },
   SQUALL_PROBE_FAILED: { exit: ExitCode.infrastructure, summary: 'A probe is misconfigured and cannot run.' },
+  SQUALL_K6_NOT_FOUND: {
+    exit: ExitCode.infrastructure,
+    summary: "A k6 probe's binary is not on PATH (or not at its `k6:` path); install k6.",
+  },
+  SQUALL_K6_SUMMARY_INVALID: {
+    exit: ExitCode.invalidInput,
+    summary: 'The file given to `squall report --import-k6` is not a k6 end-of-test summary.',
+  },
   SQUALL_NETEM_UNAVAILABLE: {
     exit: ExitCode.infrastructure,
     summary: 'The kernel has no sch_netem; use proxy.latency / proxy.loss instead.',

@@ -82,7 +82,7 @@ describe('parseK6Line', () => {
       'counter, gauge, rate or trend',
     ],
   ])('names what is wrong with %s', (line, problem) => {
-    expect(parseK6Line(line)).toEqual({ problem: expect.stringContaining(problem) });
+    expect(parseK6Line(line)).toEqual({ kind: 'problem', problem: expect.stringContaining(problem) });
   });
 
   it('skips blank lines', () => expect(parseK6Line('  ')).toBeUndefined());

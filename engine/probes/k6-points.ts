@@ -48,40 +48,44 @@ export interface K6Point {
 
 export type K6Line =
   | { kind: 'metric'; name: string; type: K6MetricType; contains: string }
-  | { kind: 'point'; point: K6Point };
+  | { kind: 'point'; point: K6Point }
+  /** A line that is not what k6 writes: what is wrong with it. */
+  | { kind: 'problem'; problem: string };
 
 const METRIC_TYPES = new Set<string>(['counter', 'gauge', 'rate', 'trend']);
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** One line of the file: a metric, a point, `undefined` for a blank line, or what is wrong with it. */
-export function parseK6Line(line: string): K6Line | { problem: string } | undefined {
+/** One line of the file: a metric, a point, what is wrong with it, or `undefined` for a blank line. */
+export function parseK6Line(line: string): K6Line | undefined {
   if (line.trim() === '') return undefined;
   let parsed: unknown;
   try {
     parsed = JSON.parse(line);
   } catch {
-    return { problem: 'not JSON' };
+    return { kind: 'problem', problem: 'not JSON' };
   }
   if (!isObject(parsed) || !isObject(parsed.data) || typeof parsed.metric !== 'string')
-    return { problem: 'expected {"type", "data": {...}, "metric"}' };
+    return { kind: 'problem', problem: 'expected {"type", "data": {...}, "metric"}' };
   const { data, metric } = parsed;
   if (parsed.type === 'Metric') {
     const type = data.type;
     if (typeof type !== 'string' || !METRIC_TYPES.has(type))
       return {
+        kind: 'problem',
         problem: `metric '${metric}': type ${JSON.stringify(type)} is not counter, gauge, rate or trend`,
       };
     const name = typeof data.name === 'string' ? data.name : metric;
     return { kind: 'metric', name, type: type as K6MetricType, contains: String(data.contains ?? 'default') };
   }
   if (parsed.type !== 'Point')
-    return { problem: `type ${JSON.stringify(parsed.type)} is not Metric or Point` };
+    return { kind: 'problem', problem: `type ${JSON.stringify(parsed.type)} is not Metric or Point` };
   const timeMs = typeof data.time === 'string' ? Date.parse(data.time) : Number.NaN;
-  if (!Number.isFinite(timeMs)) return { problem: `point of '${metric}': time is not an RFC 3339 timestamp` };
+  if (!Number.isFinite(timeMs))
+    return { kind: 'problem', problem: `point of '${metric}': time is not an RFC 3339 timestamp` };
   if (typeof data.value !== 'number' || !Number.isFinite(data.value))
-    return { problem: `point of '${metric}': value is not a number` };
+    return { kind: 'problem', problem: `point of '${metric}': value is not a number` };
   const tags: Record<string, string> = {};
   if (isObject(data.tags)) for (const [k, v] of Object.entries(data.tags)) tags[k] = String(v);
   return { kind: 'point', point: { metric, timeMs, value: data.value, tags } };
