@@ -16,6 +16,7 @@ import type {
   SloResult,
   VerdictEvent,
 } from '../engine/core/journal-events.js';
+import type { K6Summary } from '../engine/core/k6-summary.js';
 import type { JournalDefect } from '../engine/run/journal.js';
 import { errorCause } from './error-cause.js';
 import type { KeySli } from './key-slis.js';
@@ -50,6 +51,8 @@ export interface RunSummary {
   phases: { phase: ScoredPhase; startOffsetMs: number; durationMs: number }[];
   slos: SloResult[];
   keySlis: KeySli[];
+  /** A k6 end-of-test summary put beside the run by `squall report --import-k6`; absent otherwise. */
+  k6?: K6Summary;
   faults: {
     faultId: string;
     name: string;
