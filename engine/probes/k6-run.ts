@@ -65,7 +65,10 @@ export function createK6Source(spec: ProbeSpec, params: K6RunParams, ctx: ProbeC
     const parsed = parseK6Line(line);
     if (!parsed || parsed.kind === 'metric') return;
     if (parsed.kind === 'problem') {
-      if (malformed++ === 0) ctx.log(`k6 probe '${name}': skipping a line of ${outFile}: ${parsed.problem}`);
+      if (malformed++ === 0)
+        ctx.log(
+          `k6 probe '${name}': skipping a line of ${outFile} that could not be read: ${parsed.problem}`,
+        );
       return;
     }
     points++;
@@ -90,7 +93,8 @@ export function createK6Source(spec: ProbeSpec, params: K6RunParams, ctx: ProbeC
       .then(
         () => undefined,
         (err: unknown) => {
-          if (!readFailed) ctx.log(`k6 probe '${name}': cannot read ${outFile}: ${(err as Error).message}`);
+          if (!readFailed)
+            ctx.log(`k6 probe '${name}': could not read ${outFile}: ${(err as Error).message}`);
           readFailed = true;
         },
       )
@@ -152,7 +156,7 @@ export function createK6Source(spec: ProbeSpec, params: K6RunParams, ctx: ProbeC
         });
         child!.once('error', (err) => {
           exit = { code: null, signal: null };
-          ctx.log(`k6 probe '${name}': cannot start ${binary}: ${err.message}`);
+          ctx.log(`k6 probe '${name}': could not start ${binary}: ${err.message}`);
           r(exit);
         });
       });
@@ -163,7 +167,7 @@ export function createK6Source(spec: ProbeSpec, params: K6RunParams, ctx: ProbeC
       void exited.then((e) => {
         if (!stopping)
           ctx.log(
-            `k6 probe '${name}': k6 exited (code ${e.code}, signal ${e.signal}) before the run ended; its metrics stop here (log: ${logFile})`,
+            `k6 probe '${name}': k6 exited unexpectedly (code ${e.code}, signal ${e.signal}) before the run ended; its metrics stop here (log: ${logFile})`,
           );
       });
       timer = setInterval(() => void readNow(), POLL_MS);
@@ -203,7 +207,7 @@ export function createK6Source(spec: ProbeSpec, params: K6RunParams, ctx: ProbeC
         signalGroup('SIGINT');
         if (!(await waitExit(params.stopTimeout))) {
           ctx.log(
-            `k6 probe '${name}': k6 did not stop within ${params.stopTimeout} ms of SIGINT; killing it`,
+            `k6 probe '${name}': k6 failed to stop within ${params.stopTimeout} ms of SIGINT; killing it`,
           );
           signalGroup('SIGKILL');
           await waitExit(KILL_WAIT_MS);
