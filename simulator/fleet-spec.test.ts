@@ -18,7 +18,7 @@ reconnect: { strategy: full-jitter, base: 1s, cap: 60s }
 `;
 
 describe('fleet spec', () => {
-  it('parses the ARCHITECTURE.md example into engine units', () => {
+  it('parses the example fleet section into engine units', () => {
     const spec = FleetSpec.parse(parseYaml(ARCHITECTURE_EXAMPLE));
     const config = toFleetConfig(spec, { cloud: 'mqtt://127.0.0.1:1883' });
     expect(config.engine).toMatchObject({

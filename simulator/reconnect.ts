@@ -64,7 +64,7 @@ export interface ReconnectPolicy {
   attemptAfterDrop(attemptBefore: number, upForMs: number): number;
 }
 
-/** Checks options up front (STYLE.md §3) and returns the policy. */
+/** Checks options up front and returns the policy. */
 export function createReconnectPolicy(options: ReconnectOptions, rng: Rng): ReconnectPolicy {
   validateReconnect(options);
   const { strategy, baseMs, capMs, maxAttempts, resetAfterMs } = options;

@@ -6,9 +6,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import type { ManagedProcess } from '../engine/core/faults.js';
 import { createFaultProxy, type FaultProxy } from '../agents/proxy/fault-proxy.js';
 import { SquallError } from '../engine/core/errors.js';
+import type { ManagedProcess } from '../engine/core/faults.js';
 import { startCloudCluster } from './cloud/cluster.js';
 import type { OverflowPolicy } from './edge/disk-queue.js';
 import { type EdgeGatewayHandle, startEdgeGateway } from './edge/edge.js';

@@ -1,6 +1,7 @@
 /**
- * The gRPC agent (ARCHITECTURE.md, "Agents"). `createAgentServer` returns an unbound server
- * (STYLE.md §4); `recover` reverts whatever the ledger still holds from a previous agent
+ * The gRPC agent (docs/security.md). `createAgentServer` returns an unbound server (a library
+ * does not listen; the `agent` command binds it); `recover` reverts whatever the ledger still
+ * holds from a previous agent
  * process (`squall agent` calls it before it starts its managed processes; `listen` calls it
  * if nobody did), then `listen` binds — mTLS by default, plain text only on loopback and only
  * when asked. `close` reverts everything, ends the sessions, and stops serving within
@@ -13,8 +14,8 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import * as grpc from '@grpc/grpc-js';
 import { SquallError } from '../../engine/core/errors.js';
-import { SQUALL_VERSION } from '../../engine/core/version.js';
 import type { ManagedProcess, ProxyHandle } from '../../engine/core/faults.js';
+import { SQUALL_VERSION } from '../../engine/core/version.js';
 import { faultDrivers } from '../faults/catalog.js';
 import { createProcessGuard } from '../faults/process-guard.js';
 import { toGrpcError } from '../proto/grpc-status.js';
@@ -84,8 +85,6 @@ export function readTlsFiles(paths: { ca: string; cert: string; key: string }): 
   };
   return { ca: read('CA', paths.ca), cert: read('certificate', paths.cert), key: read('key', paths.key) };
 }
-
-export { isLoopback } from './plain-text.js';
 
 export function splitAddress(address: string): { host: string; port: number } {
   const i = address.lastIndexOf(':');

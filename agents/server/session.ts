@@ -5,7 +5,7 @@
  * frozen, its host lost power, or the network dropped it (Gremlin's dead-man's switch). When
  * the connection itself closes (the controller said goodbye, or died and its kernel closed the
  * socket), the agent does not wait for the lease: it reverts at once. The log names which.
- * One small handler per message type (STYLE.md §7).
+ * One small handler per message type.
  */
 import { randomUUID } from 'node:crypto';
 import { isIP } from 'node:net';

@@ -4,10 +4,11 @@
  * filesystems asked about), after connecting and before anything is started or injected. A
  * fault that asks for more is a spec error (exit 2), positioned when the source map is known.
  */
-import type { HostCapacity } from '../core/faults.js';
+
 import { faultDrivers } from '../../agents/faults/catalog.js';
 import type { AgentInfo } from '../../agents/proto/messages.js';
 import { SpecError, type SpecIssue } from '../core/errors.js';
+import type { HostCapacity } from '../core/faults.js';
 import type { Experiment } from '../spec/schema.js';
 import type { SourceMap } from '../spec/source-map.js';
 

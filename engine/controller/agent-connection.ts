@@ -11,7 +11,6 @@
  */
 import { hostname } from 'node:os';
 import type * as grpc from '@grpc/grpc-js';
-import type { ActiveFault, FaultTarget } from '../core/faults.js';
 import { fromGrpcError, squallCode } from '../../agents/proto/grpc-status.js';
 import type {
   AgentEvent,
@@ -22,8 +21,8 @@ import type {
 } from '../../agents/proto/messages.js';
 import type { FleetConfig } from '../../simulator/fleet-spec.js';
 import { SquallError } from '../core/errors.js';
+import type { ActiveFault, FaultInjector, FaultTarget, SessionLoss } from '../core/faults.js';
 import { SQUALL_VERSION } from '../core/version.js';
-import type { FaultInjector, SessionLoss } from '../core/faults.js';
 import {
   type AgentAddressSpec,
   type ClockSample,

@@ -1,9 +1,6 @@
 /** Fault and probe checks: registered kinds, their params, targets, and the schedule. */
-import { localCapacity } from '../../agents/faults/capacity.js';
-import { type FaultDriver } from '../core/faults.js';
-import { faultDrivers } from '../../agents/faults/catalog.js';
+import type { FaultDriver } from '../core/faults.js';
 import { formatDurationMs } from '../core/units.js';
-import { probeKinds } from '../probes/catalog.js';
 import type { FaultSpec, ProbeSpec } from './schema.js';
 import type { FieldPath } from './source-map.js';
 import { add, type Ctx, notDeclared } from './validate-context.js';
@@ -12,9 +9,9 @@ import { friendlyZodError, specIssuesFromZod } from './zod-issues.js';
 /** Kind registered, params valid for the driver, target declared, schedule within the run. */
 export function checkFault(ctx: Ctx, fault: FaultSpec, i: number): void {
   const at = (...rest: (string | number)[]): FieldPath => ['faults', i, ...rest];
-  const driver = faultDrivers.get(fault.kind);
+  const driver = ctx.catalogs.faults.get(fault.kind);
   if (!driver) {
-    add(ctx, at('kind'), faultDrivers.unknownMessage(fault.kind));
+    add(ctx, at('kind'), ctx.catalogs.faults.unknownMessage(fault.kind));
   } else {
     checkDriver(ctx, driver, fault, i);
   }
@@ -36,7 +33,7 @@ function checkDriver(ctx: Ctx, driver: FaultDriver, fault: FaultSpec, i: number)
     );
   } else if (isLocal(fault) && driver.checkCapacity) {
     // The local agent is this machine; a remote agent's capacity is checked at run start.
-    for (const problem of driver.checkCapacity(parsed.data, localCapacity())) {
+    for (const problem of driver.checkCapacity(parsed.data, ctx.catalogs.localCapacity())) {
       add(ctx, [...base, problem.param], `${driver.name}: ${problem.message}`);
     }
   }
@@ -142,9 +139,9 @@ function checkSchedule(ctx: Ctx, fault: FaultSpec, i: number): void {
 
 /** Kind registered and params valid for it. */
 export function checkProbe(ctx: Ctx, probe: ProbeSpec, i: number): void {
-  const kind = probeKinds.get(probe.kind);
+  const kind = ctx.catalogs.probes.get(probe.kind);
   if (!kind) {
-    add(ctx, ['probes', i, 'kind'], probeKinds.unknownMessage(probe.kind));
+    add(ctx, ['probes', i, 'kind'], ctx.catalogs.probes.unknownMessage(probe.kind));
     return;
   }
   const parsed = kind.params.safeParse(probe.params, { error: friendlyZodError });

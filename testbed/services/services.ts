@@ -8,8 +8,9 @@
  * The proxy lets `proxy.latency` (and the other `proxy.*` faults) make the dependency slow or
  * unreachable without root; `process.pause` / `process.kill` act on either process.
  */
-import type { ManagedProcess } from '../../engine/core/faults.js';
+
 import { createFaultProxy, type FaultProxy } from '../../agents/proxy/fault-proxy.js';
+import type { ManagedProcess } from '../../engine/core/faults.js';
 import { entryPoint } from '../entry.js';
 import { type BreakerOptions, DEFAULT_BREAKER } from './downstream-client.js';
 import { type ServiceProcess, startServiceProcess } from './service-process.js';
