@@ -5,9 +5,10 @@
  */
 
 import { OVERFLOW_POLICIES, type OverflowPolicy } from '../../../testbed/edge/disk-queue.js';
-import { isAlive, readTestbedStates, testbedDown } from '../../../testbed/teardown.js';
+import { readTestbedStates, testbedDown } from '../../../testbed/teardown.js';
 import { type CloudBrokerKind, startTestbed } from '../../../testbed/testbed.js';
 import { ExitCode, SquallError } from '../../core/errors.js';
+import { pidExists } from '../../core/processes.js';
 import type { CliIO, Command } from '../cli/command.js';
 import { parseFlags, unknownName } from '../cli/flags.js';
 
@@ -136,7 +137,7 @@ export const testbedCommand: Command = {
         const states = await readTestbedStates();
         if (states.length === 0) io.stdout.write('no testbed running\n');
         for (const s of states) {
-          const live = isAlive(s.ownerPid)
+          const live = pidExists(s.ownerPid)
             ? 'running'
             : `owner ${s.ownerPid} gone (run 'squall testbed down')`;
           io.stdout.write(`${s.id} (${s.mode}) ${live}\n`);
