@@ -4,10 +4,11 @@
  * filesystems asked about), after connecting and before anything is started or injected. A
  * fault that asks for more is a spec error (exit 2), positioned when the source map is known.
  */
-import type { HostCapacity } from '../core/faults.js';
+
 import { faultDrivers } from '../../agents/faults/catalog.js';
-import type { AgentInfo } from '../../agents/proto/messages.js';
+import type { AgentInfo__Output } from '../../agents/proto/generated/squall/agent/v1/AgentInfo.js';
 import { SpecError, type SpecIssue } from '../core/errors.js';
+import type { HostCapacity } from '../core/faults.js';
 import type { Experiment } from '../spec/schema.js';
 import type { SourceMap } from '../spec/source-map.js';
 
@@ -34,7 +35,7 @@ export function statfsPathsByAgent(experiment: Experiment): Map<string, string[]
 }
 
 /** What an agent's Hello says it has; undefined when the agent predates the report. */
-export function capacityOf(name: string, info: AgentInfo): HostCapacity | undefined {
+export function capacityOf(name: string, info: AgentInfo__Output): HostCapacity | undefined {
   const r = info.resources;
   if (!r) return undefined;
   return {
@@ -54,7 +55,7 @@ export function capacityOf(name: string, info: AgentInfo): HostCapacity | undefi
  */
 export function checkRemoteCapacity(
   experiment: Experiment,
-  agents: readonly { name: string; info: AgentInfo }[],
+  agents: readonly { name: string; info: AgentInfo__Output }[],
   source: SourceMap,
   log: (message: string) => void,
 ): void {
