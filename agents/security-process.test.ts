@@ -15,7 +15,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type AgentConnection, connectAgent, helloAgent, newAgentClient } from '../engine/controller/agent-connection.js';
+import {
+  type AgentConnection,
+  connectAgent,
+  helloAgent,
+  newAgentClient,
+} from '../engine/controller/agent-connection.js';
 import { procState, waitFor } from './faults/proc.js';
 import {
   answerOf,

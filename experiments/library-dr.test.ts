@@ -18,8 +18,8 @@
  * Needs: Node only (no root, no mosquitto). ~25 s.
  */
 import { describe, expect, it } from 'vitest';
+import { loadExperimentFile } from '../engine/app/load.js';
 import { ExitCode } from '../engine/core/errors.js';
-import { loadExperimentFile } from '../engine/spec/load.js';
 import { libraryRunner } from './test-support/library-runs.js';
 import { total } from './test-support/run-experiment.js';
 

@@ -8,11 +8,10 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
+import { loadExperimentText, validateExperiment } from '../engine/app/load.js';
 import { formatSpecIssue } from '../engine/core/errors.js';
-import { loadExperimentText } from '../engine/spec/load.js';
-import { validateExperiment } from '../engine/spec/validate.js';
 import { isSuite } from '../engine/suite/load.js';
-import { toFleetConfig } from '../simulator/fleet-spec.js';
+import { toFleetConfig } from '../simulator/fleet-config.js';
 
 const ROOT = new URL('../', import.meta.url).pathname;
 // Suites (gameday.yaml) are checked with their experiments by engine/suite/load.test.ts.

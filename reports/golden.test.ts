@@ -9,7 +9,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { formatSliValue, sloValue } from '../engine/core/format.js';
-import { reportFormats } from './formats.js';
+import { reportFormats } from './formats/catalog.js';
 import { loadRun } from './write.js';
 
 const FIXTURES = join(import.meta.dirname, 'fixtures');

@@ -14,7 +14,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../agents/fixtures/free-port.js';
 import { ExitCode } from '../engine/core/errors.js';
 import { errorCause } from './error-cause.js';
-import { reportFormats } from './formats.js';
+import { reportFormats } from './formats/catalog.js';
 import { loadRun } from './write.js';
 
 const ROOT = new URL('../', import.meta.url).pathname;

@@ -13,7 +13,7 @@ import type { ResolvedSli } from '../engine/slo/sli.js';
 import { metricKey, WINDOW_NAMES, type WindowName } from '../engine/slo/windows.js';
 import type { ReportSlice } from './metric-slices.js';
 
-/** Which SLIs are key, per kind of source (STYLE.md §9: a table, not an if-chain). */
+/** Which SLIs are key, per kind of source (a table, not an if-chain). */
 const KEY_SLIS = {
   probe: ['success_ratio', 'latency_p50', 'latency_p99', 'throughput'],
   fleet: [

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../agents/fixtures/free-port.js';
 import { ExitCode } from '../engine/core/errors.js';
-import { reportFormats } from './formats.js';
+import { reportFormats } from './formats/catalog.js';
 import { loadRun } from './write.js';
 
 const ROOT = new URL('../', import.meta.url).pathname;

@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { parse, type TestSuites } from 'junit2json';
 import { describe, expect, it } from 'vitest';
-import { reportFormats } from './formats.js';
+import { reportFormats } from './formats/catalog.js';
 import { renderTerminal } from './terminal.js';
 import { loadRun } from './write.js';
 

@@ -1,7 +1,7 @@
 /** summary.json from journals that are not whole: never a throw, always a reason. */
 import { describe, expect, it } from 'vitest';
 import type { JournalEvent } from '../engine/core/journal-events.js';
-import { reportFormats } from './formats.js';
+import { reportFormats } from './formats/catalog.js';
 import { buildSummary } from './summary.js';
 
 const start = {

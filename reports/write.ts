@@ -7,7 +7,7 @@ import { SquallError } from '../engine/core/errors.js';
 import type { JournalEvent } from '../engine/core/journal-events.js';
 import { writePrivateFile } from '../engine/core/private-files.js';
 import { type JournalDefect, readJournal } from '../engine/run/journal.js';
-import { reportFormats } from './formats.js';
+import { reportFormats } from './formats/catalog.js';
 import { buildSummary, type RunSummary } from './summary.js';
 
 export interface LoadedRun {

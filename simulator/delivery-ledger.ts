@@ -17,9 +17,9 @@
  * (already final) bucket.
  */
 import type { DatedCounters } from '../engine/core/metrics.js';
+import { tenantKey } from '../engine/core/metrics.js';
 import type { TallyWire } from './dated-tally.js';
 import { DatedTally } from './dated-tally.js';
-import { tenantKey } from './sink-accounting.js';
 
 /** What devices count per bucket (by tenant). */
 export const SENT_COUNTERS = ['expected'] as const;

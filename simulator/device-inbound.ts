@@ -1,6 +1,6 @@
 /**
  * Bytes in: frames cut from each read (a partial frame waits in a sparse carry map), then one
- * small handler per packet type (STYLE.md §7). Hot packets (PUBLISH, acks, PINGRESP) are read
+ * small handler per packet type. Hot packets (PUBLISH, acks, PINGRESP) are read
  * in place; CONNACK without properties too; SUBACK and DISCONNECT go through mqtt-packet.
  * Acks produced while reading one chunk are written in one batch.
  */

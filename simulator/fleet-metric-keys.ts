@@ -1,6 +1,6 @@
 /**
  * The keys the `fleet` MetricsSource reports (`fleet.<key>` in the journal), as data for the
- * SLI catalogue (STYLE.md §9). Per-tenant variants of sink counters and `e2e_latency` use
+ * SLI catalogue. Per-tenant variants of sink counters and `e2e_latency` use
  * `tenantKey(metric, tenant)` → `delivered{tenant=acme}` when a fleet has several tenants.
  */
 export interface FleetMetricKey {

@@ -1,8 +1,8 @@
 /**
  * `createFleet(config)`: devices (in this process, or sharded over child processes each below
  * the open-files limit and on its own loopback source address) plus a sink, exposed as the
- * `fleet` MetricsSource the runner reads once a slice. Pure of argv and process globals
- * (STYLE.md §4): the CLI and the runner bind it.
+ * `fleet` MetricsSource the runner reads once a slice. Pure of argv and process
+ * globals: the CLI and the runner bind it.
  *
  * Message counts are dated by send time (docs/measurement.md): devices count the telemetry
  * slots they use, the sink counts what arrives, both by the bucket of the send time, and the
@@ -22,9 +22,9 @@ import { arrivalTally, DeliveryLedger, sentTally } from './delivery-ledger.js';
 import { DeviceEngine, type EngineSnapshot } from './device-engine.js';
 import { type DeviceEngineInput, resolveEngineConfig } from './engine-config.js';
 import { EventSeries } from './event-buckets.js';
+import type { FleetConfig } from './fleet-config.js';
 import type { FailureCause } from './fleet-metrics.js';
 import { startFleetSink } from './fleet-sink.js';
-import type { FleetConfig } from './fleet-spec.js';
 import type { RawTallies } from './raw-tallies.js';
 import { emptyReading, type FullReading, fromWire, mergeInto, withoutMessageCounters } from './readings.js';
 import { projectCrashedSlots } from './shard-loss.js';

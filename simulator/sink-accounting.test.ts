@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { percentileMs } from '../engine/core/metrics.js';
-import { SEEN_WINDOW_SEQS, SinkAccounting, tenantKey } from './sink-accounting.js';
+import { percentileMs, tenantKey } from '../engine/core/metrics.js';
+import { SEEN_WINDOW_SEQS, SinkAccounting } from './sink-accounting.js';
 
 const GRACE = 1000;
 function sink(tenants = ['default'], tenantOf = (_i: number) => 0) {

@@ -15,7 +15,12 @@
  * than the window is matched against the device's open gaps, else counted as a duplicate.
  * End-to-end latency = arrival time − send time, in µs histograms per tenant and overall.
  */
-import { createLatencyHistogram, type Histogram, type SourceReading } from '../engine/core/metrics.js';
+import {
+  createLatencyHistogram,
+  type Histogram,
+  type SourceReading,
+  tenantKey,
+} from '../engine/core/metrics.js';
 import type { DatedTally } from './dated-tally.js';
 
 export const SEEN_WINDOW_SEQS = 128;
@@ -63,11 +68,6 @@ interface Gap {
   spanMs: number;
   /** Send time of the last seq before the gap (NaN when the gap starts at seq 0). */
   beforeMs: number;
-}
-
-/** Key of a per-tenant metric: `delivered{tenant=acme}`. One place, so the SLI catalogue can use it. */
-export function tenantKey(metric: string, tenant: string): string {
-  return `${metric}{tenant=${tenant}}`;
 }
 
 export class SinkAccounting {

@@ -7,8 +7,8 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { ManagedProcess } from '../engine/core/faults.js';
 import { SquallError } from '../engine/core/errors.js';
+import type { ManagedProcess } from '../engine/core/faults.js';
 import { freePort, waitForPort, waitForPortIn } from './ports.js';
 import { stopChild } from './stop-child.js';
 

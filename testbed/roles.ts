@@ -3,8 +3,9 @@
  * `cloud-worker-<i>` (aedes mode), `cloud-standby` (with a standby), `edge-<i>`.
  * `process.kill` of a role kills that process; `restart()` brings it back where it was.
  */
-import type { ManagedProcess } from '../engine/core/faults.js';
+
 import { SquallError } from '../engine/core/errors.js';
+import type { ManagedProcess } from '../engine/core/faults.js';
 import { type CloudCluster, type CloudClusterOptions, startCloudCluster } from './cloud/cluster.js';
 import { isAlive } from './stop-child.js';
 

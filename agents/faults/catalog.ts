@@ -9,6 +9,7 @@ import { nftLoss } from './nft-loss.js';
 import { nftPartition } from './nft-partition.js';
 import { processKill } from './process-kill.js';
 import { processPause } from './process-pause.js';
+import { processRestart } from './process-restart.js';
 import { processTerminate } from './process-terminate.js';
 import { proxyBandwidth } from './proxy-bandwidth.js';
 import { proxyDown } from './proxy-down.js';
@@ -22,8 +23,7 @@ import { stressCpu } from './stress-cpu.js';
 import { stressDisk } from './stress-disk.js';
 import { stressMemory } from './stress-memory.js';
 import { tcBandwidth } from './tc-bandwidth.js';
-import { tcDelay } from './tc-netem.js';
-import { tcLoss } from './tc-netem.js';
+import { tcDelay, tcLoss } from './tc-netem.js';
 import { toxiproxyDown } from './toxiproxy-down.js';
 import { toxiproxyToxic } from './toxiproxy-toxic.js';
 
@@ -34,6 +34,7 @@ export const faultDrivers = new Registry<FaultDriver<unknown>>('fault kind', [
   nftPartition as FaultDriver<unknown>,
   processKill as FaultDriver<unknown>,
   processPause as FaultDriver<unknown>,
+  processRestart as FaultDriver<unknown>,
   processTerminate as FaultDriver<unknown>,
   proxyBandwidth as FaultDriver<unknown>,
   proxyDown as FaultDriver<unknown>,

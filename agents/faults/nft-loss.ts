@@ -3,8 +3,8 @@
  * `peers` or all traffic, per direction. Its own table, deleted exactly on revert.
  */
 import { z } from 'zod';
-import { Percent } from '../../engine/core/unit-schemas.js';
 import { defineFaultDriver } from '../../engine/core/faults.js';
+import { Percent } from '../../engine/core/unit-schemas.js';
 import {
   Address,
   applyTable,

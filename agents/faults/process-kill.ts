@@ -1,7 +1,7 @@
 /** `process.kill`: send SIGKILL (or `signal`) to a process; a managed one is restarted on revert. */
 import { z } from 'zod';
-import { Duration } from '../../engine/core/unit-schemas.js';
 import { defineFaultDriver } from '../../engine/core/faults.js';
+import { Duration } from '../../engine/core/unit-schemas.js';
 import { injectExit } from './process-exit.js';
 
 /** Signals that end a process; SIGSTOP belongs to `process.pause`, which can undo it. */

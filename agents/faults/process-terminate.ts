@@ -1,7 +1,7 @@
 /** `process.terminate`: SIGTERM, a graceful shutdown request; a managed process is restarted on revert. */
 import { z } from 'zod';
-import { Duration } from '../../engine/core/unit-schemas.js';
 import { defineFaultDriver } from '../../engine/core/faults.js';
+import { Duration } from '../../engine/core/unit-schemas.js';
 import { injectExit } from './process-exit.js';
 
 const Params = z.strictObject({

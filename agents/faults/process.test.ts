@@ -4,10 +4,10 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ActiveFault } from '../../engine/core/faults.js';
 import { FIXTURES_DIR, freePort } from '../fixtures/free-port.js';
 import { createLocalAgent } from '../local/local-agent.js';
 import { createManagedProcess, type LocalManagedProcess } from '../local/managed-processes.js';
-import type { ActiveFault } from '../../engine/core/faults.js';
 import { isAlive, isStopped, procState } from './proc.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -3,8 +3,8 @@
  * delayed by latency ± jitter, order preserved; `both` adds one toxic per direction.
  */
 import { z } from 'zod';
-import { Duration, Percent } from '../../engine/core/unit-schemas.js';
 import { defineFaultDriver, type ToxicSpec } from '../../engine/core/faults.js';
+import { Duration, Percent } from '../../engine/core/unit-schemas.js';
 
 const Params = z.strictObject({
   latency: Duration,

@@ -5,8 +5,8 @@
  * direction(s) of the proxy, and removes exactly those toxics on revert.
  */
 import { z } from 'zod';
-import { Percent } from '../../engine/core/unit-schemas.js';
 import { defineFaultDriver, type FaultDriver, type ToxicSpec } from '../../engine/core/faults.js';
+import { Percent } from '../../engine/core/unit-schemas.js';
 
 /** Fields every such driver takes besides its own. */
 export const StreamFields = {

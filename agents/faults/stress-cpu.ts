@@ -5,8 +5,8 @@
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import { z } from 'zod';
-import { Percent } from '../../engine/core/unit-schemas.js';
 import { defineFaultDriver } from '../../engine/core/faults.js';
+import { Percent } from '../../engine/core/unit-schemas.js';
 import { requireSelf, startCpuWorker } from './stress.js';
 
 const Params = z.strictObject({

@@ -7,10 +7,9 @@ import { constants } from 'node:fs';
 import { open, rm } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import { z } from 'zod';
+import { defineFaultDriver, type FaultContext, type FilesystemSize } from '../../engine/core/faults.js';
 import { Percent } from '../../engine/core/unit-schemas.js';
-import { type FilesystemSize } from '../../engine/core/faults.js';
 import { statFilesystem } from './capacity.js';
-import { defineFaultDriver, type FaultContext } from '../../engine/core/faults.js';
 import { shellQuote } from './proc.js';
 import { formatBytes, requireSelf, Size } from './stress.js';
 

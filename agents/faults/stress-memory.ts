@@ -5,9 +5,9 @@
  */
 import { freemem, totalmem } from 'node:os';
 import { z } from 'zod';
+import { defineFaultDriver } from '../../engine/core/faults.js';
 import { Percent } from '../../engine/core/unit-schemas.js';
 import { formatCapacityBytes } from './capacity.js';
-import { defineFaultDriver } from '../../engine/core/faults.js';
 import { formatBytes, requireSelf, Size, startMemoryWorker } from './stress.js';
 
 const KEEP_FREE_BYTES = 256 * 1024 ** 2;

@@ -3,8 +3,8 @@
  * The root qdisc is the fault's own (handle 5157:); revert deletes exactly it.
  */
 import { z } from 'zod';
-import { Duration } from '../../engine/core/unit-schemas.js';
 import { defineFaultDriver } from '../../engine/core/faults.js';
+import { Duration } from '../../engine/core/unit-schemas.js';
 import { run } from './exec.js';
 import { applyRoot, Device, deleteRoot, Rate } from './tc.js';
 

@@ -6,8 +6,8 @@
  */
 import { z } from 'zod';
 import { SquallError } from '../../engine/core/errors.js';
-import { Duration, Percent } from '../../engine/core/unit-schemas.js';
 import { defineFaultDriver, type FaultContext } from '../../engine/core/faults.js';
+import { Duration, Percent } from '../../engine/core/unit-schemas.js';
 import { run } from './exec.js';
 import { applyRoot, Device, deleteRoot } from './tc.js';
 

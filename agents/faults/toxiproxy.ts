@@ -23,7 +23,3 @@ export function toxiproxyAt(url: string): Client {
 export function describeError(url: string, proxy: string, err: unknown): Error {
   return new Error(`Toxiproxy at ${url}, proxy '${proxy}': ${(err as Error).message}`, { cause: err });
 }
-
-export async function toxiproxyUnavailable(): Promise<string | undefined> {
-  return undefined; // reachability depends on each fault's url; checked at injection
-}

@@ -1,13 +1,19 @@
 /**
- * The local agent: runs fault drivers in the runner's own process until the gRPC agents land,
- * behind the same inject/revert shape the gRPC agent will host. It resolves targets against the
+ * The local agent: runs fault drivers in the runner's own process, behind the same inject/revert
+ * shape a gRPC agent hosts (agents/server wraps one of these). It resolves targets against the
  * managed processes and proxies it was given, validates params with the driver's schema, and
  * keeps every injected fault until it is reverted so `revertAll` can undo what is left.
  */
 import { z } from 'zod';
 import { closest } from '../../engine/core/did-you-mean.js';
 import { type Leftover, RollbackError, SquallError } from '../../engine/core/errors.js';
-import { type ActiveFault, type FaultContext, type FaultTarget, type ManagedProcess, type ProxyHandle } from '../../engine/core/faults.js';
+import type {
+  ActiveFault,
+  FaultContext,
+  FaultTarget,
+  ManagedProcess,
+  ProxyHandle,
+} from '../../engine/core/faults.js';
 import { faultDrivers } from '../faults/catalog.js';
 import { readPidFile } from '../faults/pid-file.js';
 import { isAlive, procArgv } from '../faults/proc.js';

@@ -1,5 +1,5 @@
 /**
- * The one place where gRPC status codes and Squall error codes meet (STYLE.md §1). The agent
+ * The one place where gRPC status codes and Squall error codes meet. The agent
  * turns a `SquallError` into a gRPC error carrying the code in `squall-code` metadata; the
  * controller turns any gRPC error back into a `SquallError` with a stable code.
  */

@@ -8,8 +8,8 @@ import net from 'node:net';
 import { z } from 'zod';
 import type { ProxyHandle, ToxicSpec } from '../../engine/core/faults.js';
 import { type ActiveStreamToxic, ProxyConnection } from './connection.js';
+import type { ProxyControl, StreamDirection } from './toxic.js';
 import { toxicTypes } from './toxics/catalog.js';
-import { type ProxyControl, type StreamDirection } from './toxic.js';
 
 export interface FaultProxyOptions {
   name: string;
@@ -22,7 +22,7 @@ export interface FaultProxyOptions {
   log?: (message: string) => void;
 }
 
-/** A toxic as listed by the proxy (Toxiproxy's shape, for its HTTP API later). */
+/** A toxic as listed by the proxy, in Toxiproxy's shape (its HTTP API, toxiproxy-api.ts, serves it). */
 export interface ToxicInfo {
   name: string;
   type: ToxicSpec['type'];

@@ -5,7 +5,8 @@
  * Each direction of each proxied connection (`upstream` = client → upstream server,
  * `downstream` = upstream server → client) is a chain of stages, one per toxic in the order the
  * toxics were added. A stage receives chunks and end-of-stream, and hands them on through its
- * `out`, now or later. The remaining Toxiproxy toxics fit as one stage each:
+ * `out`, now or later. Each of Toxiproxy's stream toxics is one stage (latency delays each
+ * chunk), as here:
  *   bandwidth  – hold chunks until `size / rate` has elapsed (slice big ones);
  *   slicer     – split a chunk into several `out.push` calls with `delay` between;
  *   timeout    – hold everything, then `connection.close()` after `timeout` ms;
@@ -15,10 +16,6 @@
  * Proxy-wide effects (`down`: Toxiproxy's `enabled: false`) use `scope: 'proxy'` instead.
  */
 import type { z } from 'zod';
-import { Registry } from '../../engine/core/registry.js';
-import type { ToxicSpec } from '../../engine/core/faults.js';
-
-export type ToxicTypeName = ToxicSpec['type'];
 export type StreamDirection = 'upstream' | 'downstream';
 
 /** A piece of the byte stream, stamped when the proxy read it (or when a previous toxic released it). */
@@ -62,7 +59,7 @@ export interface ToxicStage {
 }
 
 interface ToxicTypeBase<A> {
-  readonly name: ToxicTypeName;
+  readonly name: string;
   readonly summary: string;
   /** Validates Toxiproxy-named attributes (e.g. latency: `latency`, `jitter` in ms). */
   readonly attributes: z.ZodType<A>;

@@ -1,6 +1,7 @@
 /**
- * The gRPC agent (ARCHITECTURE.md, "Agents"). `createAgentServer` returns an unbound server
- * (STYLE.md §4); `recover` reverts whatever the ledger still holds from a previous agent
+ * The gRPC agent (docs/security.md). `createAgentServer` returns an unbound server (a library
+ * does not listen; the `agent` command binds it); `recover` reverts whatever the ledger still
+ * holds from a previous agent
  * process (`squall agent` calls it before it starts its managed processes; `listen` calls it
  * if nobody did), then `listen` binds — mTLS by default, plain text only on loopback and only
  * when asked. `close` reverts everything, ends the sessions, and stops serving within
@@ -86,8 +87,6 @@ export function readTlsFiles(paths: { ca: string; cert: string; key: string }): 
   };
   return { ca: read('CA', paths.ca), cert: read('certificate', paths.cert), key: read('key', paths.key) };
 }
-
-export { isLoopback } from './plain-text.js';
 
 export function splitAddress(address: string): { host: string; port: number } {
   const i = address.lastIndexOf(':');

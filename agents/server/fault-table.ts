@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { SquallError } from '../../engine/core/errors.js';
-import { type ActiveFault, type FaultContext, type FaultTarget } from '../../engine/core/faults.js';
+import type { ActiveFault, FaultContext, FaultTarget } from '../../engine/core/faults.js';
 import { faultDrivers } from '../faults/catalog.js';
 import { createLocalAgent, createTargetResolver, type LocalAgentOptions } from '../local/local-agent.js';
 import { FAULT_ID, type Ledger, type LedgerEntry } from './ledger.js';

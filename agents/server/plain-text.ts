@@ -12,18 +12,15 @@
  *   0700), and the socket itself is made 0600. Only the agent's own user (and root) can connect.
  * - anywhere else plain text is refused outright.
  */
+
 import { chmodSync, readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { isLoopback } from '../../engine/core/addresses.js';
 import { SquallError } from '../../engine/core/errors.js';
 
 export const UNIX_PREFIX = 'unix:';
 
 export const isUnixListen = (address: string) => address.startsWith(UNIX_PREFIX);
-
-export function isLoopback(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, '');
-  return h === 'localhost' || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h);
-}
 
 /** Why this process counts as privileged (euid 0, or effective capabilities), or undefined. */
 export function privilege(): string | undefined {

@@ -1,8 +1,8 @@
 /**
  * The agent's policy: an allow-list the agent enforces whatever the controller asks
- * (ARCHITECTURE.md, "Agents"). Drivers and targets are allow-listed, duration and concurrency
- * capped, and protected addresses and ports (always including the agent's own control port and
- * the controller's address) can never be cut off. A refusal is a `SquallError` with code
+ * (docs/security.md). Drivers and targets are allow-listed, duration and concurrency capped,
+ * and protected addresses and ports (always including the agent's own control port and the
+ * controller's address) can never be cut off. A refusal is a `SquallError` with code
  * `SQUALL_AGENT_POLICY_DENIED` and the rule that refused it.
  *
  * ```yaml
@@ -22,10 +22,10 @@ import { BlockList, isIP } from 'node:net';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { SquallError } from '../../engine/core/errors.js';
+import type { FaultReach, FaultTarget } from '../../engine/core/faults.js';
 import { Duration } from '../../engine/core/unit-schemas.js';
 import { shardCountFor } from '../../simulator/shard-plan.js';
 import { DEFAULT_CONTROLLER_NAME } from '../certs/certs.js';
-import type { FaultReach, FaultTarget } from '../../engine/core/faults.js';
 import { createReachGate, type ReachGate, ReachPolicyFields } from './policy-reach.js';
 import { checkPidTarget, PidTargetsSchema, ProtectedProcessesSchema } from './process-policy.js';
 import { shardDevices } from './shard-config.js';

@@ -51,12 +51,12 @@ export const CATALOG_FOLDERS: readonly CatalogFolder[] = [
     registryFrom: '../core/registry.js',
   },
   {
-    dir: 'reports',
+    dir: 'reports/formats',
     markers: ['defineReportFormat'],
-    type: { name: 'ReportFormat', from: './format.js' },
+    type: { name: 'ReportFormat', from: '../format.js' },
     what: 'report format',
     exportName: 'reportFormats',
-    registryFrom: '../engine/core/registry.js',
+    registryFrom: '../../engine/core/registry.js',
   },
 ];
 
@@ -86,9 +86,10 @@ export function catalogText(root: string, folder: CatalogFolder): string {
   const imports = [
     { from: folder.registryFrom, line: `import { Registry } from '${folder.registryFrom}';` },
     { from: folder.type.from, line: `import type { ${folder.type.name} } from '${folder.type.from}';` },
-    ...entries.map((e) => {
-      const from = `./${e.file.replace(/\.ts$/, '.js')}`;
-      return { from, line: `import { ${e.name} } from '${from}';` };
+    ...[...new Set(entries.map((e) => e.file))].map((file) => {
+      const from = `./${file.replace(/\.ts$/, '.js')}`;
+      const names = entries.filter((e) => e.file === file).map((e) => e.name);
+      return { from, line: `import { ${names.sort().join(', ')} } from '${from}';` };
     }),
   ].sort((a, b) => importRank(a.from) - importRank(b.from) || (a.from < b.from ? -1 : 1));
   return [
@@ -100,7 +101,7 @@ export function catalogText(root: string, folder: CatalogFolder): string {
     ``,
     `/** Every ${folder.what} Squall ships, by name. */`,
     `export const ${folder.exportName} = new Registry<${type}>('${folder.what}', [`,
-    ...entries.map((e) => `  ${e.name} as ${type},`),
+    ...entries.map((e) => `  ${e.name}${folder.type.generic ? ` as ${type}` : ''},`),
     `]);`,
     ``,
   ].join('\n');

@@ -5,21 +5,25 @@
  * after the run.
  */
 import { dirname, join } from 'node:path';
-import type { ManagedProcess, ProxyHandle } from '../core/faults.js';
 import { createLocalAgent } from '../../agents/local/local-agent.js';
+import { startManagedProcesses } from '../../agents/local/managed-processes.js';
 import { startProxies, stopProxies } from '../../agents/proxy/start-proxies.js';
 import { createFleet } from '../../simulator/fleet.js';
-import { type FleetConfig, type FleetSpec, toFleetConfig } from '../../simulator/fleet-spec.js';
+import { type FleetConfig, toFleetConfig } from '../../simulator/fleet-config.js';
 import { startEmbeddedTestbed } from '../../testbed/engine-hook.js';
-import { type AgentAddressSpec, type AgentConnection, type ConnectOptions, connectAgent } from '../controller/agent-connection.js';
-import { type SessionLoss } from '../core/faults.js';
+import {
+  type AgentAddressSpec,
+  type AgentConnection,
+  type ConnectOptions,
+  connectAgent,
+} from '../controller/agent-connection.js';
 import { createDistributedFleet } from '../controller/fleet-split.js';
 import { SquallError } from '../core/errors.js';
-import { startManagedProcesses } from '../../agents/local/managed-processes.js';
+import type { FaultInjector, ManagedProcess, ProxyHandle, SessionLoss } from '../core/faults.js';
 import type { MetricsSource } from '../core/metrics.js';
 import { probeKinds } from '../probes/catalog.js';
 import type { EnvironmentFactory, RunEnvironment } from '../run/runner.js';
-import type { FaultInjector } from '../core/faults.js';
+import type { FleetSpec } from '../spec/fleet-spec.js';
 import type { TestbedSpec } from '../spec/schema.js';
 import { noSourceMap } from '../spec/source-map.js';
 import { checkRemoteCapacity, statfsPathsByAgent } from './remote-capacity.js';

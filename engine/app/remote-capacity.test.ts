@@ -13,8 +13,8 @@ import { type AgentServer, createAgentServer, readTlsFiles } from '../../agents/
 import { makeTestPki, type TestPki } from '../../agents/test-support/pki.js';
 import { helloAgent, newAgentClient } from '../controller/agent-client.js';
 import { createRunner } from '../run/runner.js';
-import { loadExperimentText } from '../spec/load.js';
 import { createDefaultEnvironment } from './environment.js';
+import { loadExperimentText } from './load.js';
 import { capacityOf } from './remote-capacity.js';
 
 describe('stress caps against what a remote agent reports in Hello', () => {

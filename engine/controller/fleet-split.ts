@@ -1,5 +1,5 @@
 /**
- * Splitting a fleet across agents (ARCHITECTURE.md "Beyond one machine"): each agent runs a
+ * Splitting a fleet across agents: each agent runs a
  * contiguous slice of the device indexes, so device `i` is the same device whichever host runs
  * it (its client id, tenant and payload sequence come from the global index). The first slice
  * keeps the sink, so end-to-end accounting happens in one place; the others only publish.

@@ -4,7 +4,7 @@
  */
 import { escapeControl, excerpt } from './escape.js';
 
-/** Process exit codes (ARCHITECTURE.md, "Run lifecycle"). */
+/** Process exit codes (docs/architecture.md, "One run, end to end"). */
 export const ExitCode = {
   ok: 0,
   sloBreached: 1,
@@ -44,10 +44,6 @@ export const ERROR_CODES = {
   SQUALL_PREFLIGHT_FAILED: {
     exit: ExitCode.aborted,
     summary: 'Steady state did not hold before injection; nothing was injected.',
-  },
-  SQUALL_ABORTED: {
-    exit: ExitCode.aborted,
-    summary: 'The run was aborted by a guard or the operator and rolled back.',
   },
   SQUALL_AGENT_UNREACHABLE: { exit: ExitCode.infrastructure, summary: 'An agent could not be reached.' },
   SQUALL_TARGET_NOT_FOUND: {

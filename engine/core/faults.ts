@@ -73,7 +73,8 @@ export interface ProxyHandle {
 
 /** A toxic, Toxiproxy-shaped (name, type, stream, toxicity, attributes). */
 export interface ToxicSpec {
-  type: 'latency' | 'down' | 'bandwidth' | 'timeout' | 'reset_peer' | 'slow_close' | 'slicer' | 'limit_data';
+  /** A type the proxy implements (agents/proxy/toxics/catalog.ts); an unknown one is refused there. */
+  type: string;
   stream?: 'upstream' | 'downstream';
   toxicity?: number;
   attributes?: Record<string, number>;

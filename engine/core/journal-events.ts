@@ -1,5 +1,5 @@
 /**
- * The journal's one event union (STYLE.md §6). `journal.jsonl` holds one event per line and is
+ * The journal's one event union. `journal.jsonl` holds one event per line and is
  * the only input reports need. Every event carries `t` (epoch ms, controller clock) and `seq`.
  */
 import type { Leftover } from './errors.js';

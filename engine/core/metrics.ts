@@ -1,6 +1,6 @@
 /**
- * The metrics contract between whatever measures (the runner's probes now, the fleet simulator
- * and agents later) and SLO scoring: a series of slices, normally one per second. Counters are
+ * The metrics contract between whatever measures (probes, the fleet simulator, fleet shards on
+ * agents) and SLO scoring: a series of slices, normally one per second. Counters are
  * deltas within the slice (so windows sum raw counts, never average ratios); gauges are
  * sampled values; latencies go into per-slice HDR histograms that windows merge.
  *
@@ -83,4 +83,9 @@ export interface MetricsSource {
    */
   settle?(untilMs: number): Promise<void>;
   stop?(): Promise<void> | void;
+}
+
+/** Key of a per-tenant metric: `delivered{tenant=acme}`. One place, so the SLI catalogue can use it. */
+export function tenantKey(metric: string, tenant: string): string {
+  return `${metric}{tenant=${tenant}}`;
 }

@@ -4,8 +4,8 @@
  * `UnitError` whose message says what was expected; the spec loader positions it.
  */
 
-import { MAX_DURATION_MS } from './limits.js';
 import { excerpt } from './escape.js';
+import { MAX_DURATION_MS } from './limits.js';
 
 export class UnitError extends Error {}
 

@@ -6,8 +6,9 @@
  * lives, its ledger when it restarts — and named in the journal with their removal commands,
  * so rollback does not report them as reverted (nor retry what cannot answer).
  */
-import type { SessionLoss } from '../core/faults.js';
+
 import { SquallError } from '../core/errors.js';
+import type { SessionLoss } from '../core/faults.js';
 import type { openJournal } from './journal.js';
 import type { ActiveFaultRecord } from './rollback.js';
 

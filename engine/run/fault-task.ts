@@ -4,8 +4,8 @@
  * the runner.
  */
 import { randomUUID } from 'node:crypto';
-import type { ActiveFault } from '../core/faults.js';
 import { SquallError } from '../core/errors.js';
+import type { ActiveFault } from '../core/faults.js';
 import type { FaultSpec } from '../spec/schema.js';
 import type { openJournal } from './journal.js';
 import { type ActiveFaultRecord, type RevertPolicy, revertWithRetry } from './rollback.js';

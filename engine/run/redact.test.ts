@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createDefaultEnvironment } from '../app/environment.js';
+import { loadExperimentText } from '../app/load.js';
 import { SpecError, SquallError } from '../core/errors.js';
-import { loadExperimentText } from '../spec/load.js';
 import { isSecretField, literalSecrets, REDACTED, redactSpec, Scrubber } from './redact.js';
 import { createRunner } from './runner.js';
 

@@ -4,8 +4,8 @@
  * injection so stacked faults unwind like a stack.
  */
 
-import type { ActiveFault } from '../core/faults.js';
 import type { Leftover } from '../core/errors.js';
+import type { ActiveFault } from '../core/faults.js';
 import { sleepMs } from './timing.js';
 
 /** A fault the runner has injected and not yet reverted. */

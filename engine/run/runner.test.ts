@@ -6,10 +6,10 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { defineFaultDriver } from '../core/faults.js';
 import { faultDrivers } from '../../agents/faults/catalog.js';
 import { installSignalHandlers } from '../app/cli/signals.js';
 import { ExitCode } from '../core/errors.js';
+import { defineFaultDriver } from '../core/faults.js';
 import type { JournalEvent } from '../core/journal-events.js';
 import { readJournal } from './journal.js';
 import { experimentYaml, type Harness, httpGet, runYaml, startHarness } from './test-support/harness.js';

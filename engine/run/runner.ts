@@ -9,9 +9,8 @@ import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
-import type { ActiveFault, FaultTarget } from '../core/faults.js';
-import type { FaultInjector, SessionLoss } from '../core/faults.js';
 import { ExitCode, type Leftover, SquallError } from '../core/errors.js';
+import type { FaultInjector, SessionLoss } from '../core/faults.js';
 import type {
   AbortEvent,
   JournalEvent,

@@ -1,5 +1,5 @@
 /**
- * The SLI catalogue: one row per built-in SLI (STYLE.md §9), resolved by name.
+ * The SLI catalogue: one row per built-in SLI, resolved by name.
  *
  * Metric keys a source must produce (slice keys are `<source>.<metric>`, metrics.ts):
  *

@@ -1,5 +1,5 @@
 /**
- * Load-time checks only the SLO math knows about (STYLE.md §3: a typo fails `squall validate`,
+ * Load-time checks only the SLO math knows about (so a typo fails `squall validate`,
  * never minute 40 of a game day). engine/spec/validate.ts already checks SLI names, sources,
  * objective units and the timeslices fields; these add what depends on how an SLI is computed:
  * the recovery params of `time_to_recover` and `rto`, params given to SLIs that take none, timeslices or guards on a

@@ -1,6 +1,6 @@
 /**
  * Reading an SLI over a set of slices: its value, and the good/total events OpenSLO's
- * `occurrences` budgeting counts. One reader per measure kind, in a table (STYLE.md §9).
+ * `occurrences` budgeting counts. One reader per measure kind, in a table.
  *
  * Events per measure (what one "occurrence" is):
  * - `ratio`: the counters themselves (`delivered` of `expected`).

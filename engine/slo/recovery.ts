@@ -24,7 +24,7 @@ import { readSli, type SliSubject } from './measure.js';
 
 export const DEFAULT_RECOVERY_STABLE_MS = 5000;
 
-/** The default "recovered" SLI by kind of source (data, not branches: STYLE.md §9). */
+/** The default "recovered" SLI by kind of source (data, not branches). */
 export const DEFAULT_RECOVERY_SLI = {
   fleet: { of: 'connected_ratio', objective: '>= 99%' },
   probe: { of: 'success_ratio', objective: '>= 99%' },

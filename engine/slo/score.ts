@@ -145,7 +145,7 @@ function scoreRecoveryPoint(slo: SloSpec, input: ScoreInput): SloResult {
 
 type DerivedScorer = (slo: SloSpec, input: ScoreInput, notes: SloNote[]) => SloResult;
 
-/** One scorer per SLI measured from the timeline (STYLE.md §9: a table, not a branch per name). */
+/** One scorer per SLI measured from the timeline (a table, not a branch per name). */
 const DERIVED: Readonly<Record<Derivation, DerivedScorer>> = {
   time_to_recover: (slo, input, notes) => scoreRecovery(slo, input, notes, false),
   rto: (slo, input, notes) => scoreRecovery(slo, input, notes, true),

@@ -1,5 +1,5 @@
 /**
- * SLI definitions, kept as data (STYLE.md §9). A definition names the metric keys it reads;
+ * SLI definitions, kept as data. A definition names the metric keys it reads;
  * families such as `e2e_latency_pNN` resolve `e2e_latency_p99` to percentile 99.
  * The catalogue and the evaluation live in `catalog.ts` and `evaluate.ts`.
  */

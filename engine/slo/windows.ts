@@ -3,8 +3,7 @@
  * raw counts and merge histograms; they never average per-slice ratios (a slice with 10 events
  * and one with 10 000 must not weigh the same).
  */
-import { tenantKey } from '../../simulator/sink-accounting.js';
-import { createLatencyHistogram, type Histogram, type MetricSlice } from '../core/metrics.js';
+import { createLatencyHistogram, type Histogram, type MetricSlice, tenantKey } from '../core/metrics.js';
 
 export type WindowName = 'run' | 'baseline' | 'fault' | 'recovery';
 

@@ -5,10 +5,10 @@ import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { faultDrivers } from '../../agents/faults/catalog.js';
+import { loadExperimentFile, loadExperimentText } from '../app/load.js';
 import { formatSpecIssue, SpecError, SquallError } from '../core/errors.js';
 import { probeKinds } from '../probes/catalog.js';
 import { knownSliNames } from '../slo/catalog.js';
-import { loadExperimentFile, loadExperimentText } from './load.js';
 
 const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url));
 const invalidDir = join(fixtures, 'invalid');

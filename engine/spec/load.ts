@@ -4,6 +4,7 @@
  * thrown at once as a SpecError, each issue positioned as `file:line:col field.path: message`.
  */
 import { SpecError, type SpecIssue } from '../core/errors.js';
+import type { SpecCatalogs } from './catalogs.js';
 import { readSpecFile } from './read-spec.js';
 import { checkRunbook } from './runbook.js';
 import { Experiment } from './schema.js';
@@ -25,6 +26,8 @@ export interface LoadedExperiment {
 }
 
 export interface LoadOptions {
+  /** What fault kinds, probe kinds and SLO checks the file is checked against (engine/app/spec-catalogs.ts). */
+  catalogs: SpecCatalogs;
   /** `--var name=value` overrides, values as typed on the command line (read as YAML scalars). */
   vars?: Record<string, string>;
   /** How issues name the file (e.g. the path as the user typed it); default: the path read. */
@@ -41,7 +44,7 @@ export interface LoadOptions {
  * the size cap or not UTF-8), or SquallError
  * SQUALL_VAR_INVALID when an override names a variable the file does not declare.
  */
-export async function loadExperimentFile(path: string, opts: LoadOptions = {}): Promise<LoadedExperiment> {
+export async function loadExperimentFile(path: string, opts: LoadOptions): Promise<LoadedExperiment> {
   const text = await readSpecFile(path, opts.label ?? path, 'experiment', { maxBytes: opts.maxFileBytes });
   return { ...loadExperimentText(text, opts.label ?? path, { ...opts, path }), file: path };
 }
@@ -49,26 +52,31 @@ export async function loadExperimentFile(path: string, opts: LoadOptions = {}): 
 export { readSpecFile } from './read-spec.js';
 
 /** As `loadExperimentFile`, for text already in memory; `file` names it in issues (`label` is ignored). */
-export function loadExperimentText(text: string, file: string, opts: LoadOptions = {}): LoadedExperiment {
-  return experimentFromSource(readYamlSource(text, file, opts.vars), file, opts.path);
+export function loadExperimentText(text: string, file: string, opts: LoadOptions): LoadedExperiment {
+  return experimentFromSource(readYamlSource(text, file, opts.vars), file, opts.catalogs, opts.path);
 }
 
 /**
  * As `loadExperimentText`, for a file already read as YAML (one parse when the kind is checked
  * first). `path`: where the file is on disk, for checks relative to it (`metadata.runbook`).
  */
-export function experimentFromSource(yaml: YamlSource, file: string, path?: string): LoadedExperiment {
+export function experimentFromSource(
+  yaml: YamlSource,
+  file: string,
+  catalogs: SpecCatalogs,
+  path?: string,
+): LoadedExperiment {
   const { value, source, vars, issues: walkIssues } = yaml;
   // Secret references are only checked for form here; they are resolved when the run starts.
   const issues: SpecIssue[] = [...walkIssues, ...secretRefIssues(value, source)];
   const parsed = Experiment.safeParse(value, { error: friendlyZodError });
   if (parsed.success) {
-    issues.push(...checkExperiment(parsed.data, source));
+    issues.push(...checkExperiment(parsed.data, source, catalogs));
     if (path) issues.push(...checkRunbook(path, parsed.data.metadata.runbook, source));
   } else {
     issues.push(...specIssuesFromZod(parsed.error.issues, { schema: Experiment, input: value, source }));
     // Still run the cross-field checks on the parts that did parse, so one run shows everything.
-    issues.push(...checkExperiment(partialExperiment(value), source));
+    issues.push(...checkExperiment(partialExperiment(value), source, catalogs));
   }
   if (issues.length > 0 || !parsed.success) {
     // A field holding an undefined `${var}` is reported once, as that, not again as a bad value.

@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { CliIO } from '../app/cli/command.js';
 import { main } from '../app/cli/main.js';
+import { loadExperimentFile } from '../app/load.js';
 import { SpecError } from '../core/errors.js';
-import { loadExperimentFile } from './load.js';
 import { resolveRunbook } from './runbook.js';
 
 const repo = mkdtempSync(join(tmpdir(), 'squall-runbook-'));

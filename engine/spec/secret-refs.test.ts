@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { loadExperimentText } from '../app/load.js';
 import { formatSpecIssue, SpecError } from '../core/errors.js';
-import { loadExperimentText } from './load.js';
 import { hasSecretRef, resolveSecretRefs } from './secret-refs.js';
 
 const HEAD =

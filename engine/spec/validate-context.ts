@@ -2,6 +2,7 @@
 
 import { closest } from '../core/did-you-mean.js';
 import type { SpecIssue } from '../core/errors.js';
+import type { SpecCatalogs } from './catalogs.js';
 import type { Experiment, FaultSpec, GuardSpec, ProbeSpec, SloSpec } from './schema.js';
 import type { FieldPath, SourceMap } from './source-map.js';
 
@@ -26,6 +27,7 @@ export interface Ctx {
   parts: ExperimentParts;
   source: SourceMap;
   issues: SpecIssue[];
+  catalogs: SpecCatalogs;
 }
 
 /** Records an issue at `path` (its value, or the nearest written ancestor). */

@@ -1,20 +1,18 @@
 /** Fault and probe checks: registered kinds, their params, targets, and the schedule. */
-import { localCapacity } from '../../agents/faults/capacity.js';
-import { type FaultDriver } from '../core/faults.js';
-import { faultDrivers } from '../../agents/faults/catalog.js';
+import type { FaultDriver } from '../core/faults.js';
 import { formatDurationMs } from '../core/units.js';
-import { probeKinds } from '../probes/catalog.js';
 import type { FaultSpec, ProbeSpec } from './schema.js';
 import type { FieldPath } from './source-map.js';
+import { testbedProxyNames } from './testbed-names.js';
 import { add, type Ctx, notDeclared } from './validate-context.js';
 import { friendlyZodError, specIssuesFromZod } from './zod-issues.js';
 
 /** Kind registered, params valid for the driver, target declared, schedule within the run. */
 export function checkFault(ctx: Ctx, fault: FaultSpec, i: number): void {
   const at = (...rest: (string | number)[]): FieldPath => ['faults', i, ...rest];
-  const driver = faultDrivers.get(fault.kind);
+  const driver = ctx.catalogs.faults.get(fault.kind);
   if (!driver) {
-    add(ctx, at('kind'), faultDrivers.unknownMessage(fault.kind));
+    add(ctx, at('kind'), ctx.catalogs.faults.unknownMessage(fault.kind));
   } else {
     checkDriver(ctx, driver, fault, i);
   }
@@ -36,7 +34,7 @@ function checkDriver(ctx: Ctx, driver: FaultDriver, fault: FaultSpec, i: number)
     );
   } else if (isLocal(fault) && driver.checkCapacity) {
     // The local agent is this machine; a remote agent's capacity is checked at run start.
-    for (const problem of driver.checkCapacity(parsed.data, localCapacity())) {
+    for (const problem of driver.checkCapacity(parsed.data, ctx.catalogs.localCapacity())) {
       add(ctx, [...base, problem.param], `${driver.name}: ${problem.message}`);
     }
   }
@@ -97,15 +95,10 @@ function checkTargetNames(ctx: Ctx, fault: FaultSpec, i: number): void {
     }
   }
   if (proxy !== undefined) {
-    // With `uplinkProxy`, the testbed adds one proxy per gateway: edge-<i>-uplink.
-    const uplinks =
-      system.testbed?.uplinkProxy === true
-        ? Array.from({ length: system.testbed.gateways }, (_, i) => `edge-${i + 1}-uplink`)
-        : [];
-    // And `cloud-sink` with `sinkProxy`, `ingest-downstream` with `ingest` (testbed/testbed.ts).
-    if (system.testbed?.sinkProxy) uplinks.push('cloud-sink');
-    if (system.testbed?.ingest) uplinks.push('ingest-downstream');
-    const declared = [...Object.keys(system.proxies ?? {}), ...uplinks];
+    const declared = [
+      ...Object.keys(system.proxies ?? {}),
+      ...(system.testbed ? testbedProxyNames(system.testbed) : []),
+    ];
     if (!declared.includes(proxy)) {
       add(ctx, ['faults', i, 'target', 'proxy'], notDeclared('proxy', proxy, declared, 'system.proxies'));
     }
@@ -142,9 +135,9 @@ function checkSchedule(ctx: Ctx, fault: FaultSpec, i: number): void {
 
 /** Kind registered and params valid for it. */
 export function checkProbe(ctx: Ctx, probe: ProbeSpec, i: number): void {
-  const kind = probeKinds.get(probe.kind);
+  const kind = ctx.catalogs.probes.get(probe.kind);
   if (!kind) {
-    add(ctx, ['probes', i, 'kind'], probeKinds.unknownMessage(probe.kind));
+    add(ctx, ['probes', i, 'kind'], ctx.catalogs.probes.unknownMessage(probe.kind));
     return;
   }
   const parsed = kind.params.safeParse(probe.params, { error: friendlyZodError });

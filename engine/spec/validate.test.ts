@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { faultDrivers } from '../../agents/faults/catalog.js';
+import { validateExperiment } from '../app/load.js';
 import { formatSpecIssue } from '../core/errors.js';
 import { Experiment, type ExperimentInput } from './schema.js';
-import { partialExperiment, validateExperiment } from './validate.js';
+import { partialExperiment } from './validate.js';
 
 function experiment(extra: Partial<ExperimentInput>): Experiment {
   return Experiment.parse({

@@ -2,10 +2,12 @@
  * Checks that need more than one field or a registry, run after the zod schema: duplicate
  * names, fault kinds and their params, targets that name declared agents/processes/proxies,
  * faults that outlast the run, SLIs and objective units, probe kinds, guards. Every issue is
- * positioned through the file's source map. The checks live in `validate-faults.ts` and
- * `validate-slos.ts` (which documents the timeslices decision).
+ * positioned through the file's source map. The checks live in `validate-faults.ts`; those of
+ * SLOs and guards in engine/slo/validate-slos.ts (which documents the timeslices decision),
+ * handed in through `SpecCatalogs.checks`.
  */
 import type { SpecIssue } from '../core/errors.js';
+import type { SpecCatalogs } from './catalogs.js';
 import {
   Experiment,
   Fault,
@@ -21,20 +23,27 @@ import { noSourceMap, type SourceMap } from './source-map.js';
 import { add, type Ctx, type ExperimentParts } from './validate-context.js';
 import { checkFault, checkProbe } from './validate-faults.js';
 import { checkFleet } from './validate-fleet.js';
-import { checkExpectation, checkGuard, checkSlo } from './validate-slos.js';
 
 export type { ExperimentParts } from './validate-context.js';
 
 /** Checks a fully parsed experiment; returns every issue (empty when it is valid). */
-export function validateExperiment(experiment: Experiment, source: SourceMap = noSourceMap()): SpecIssue[] {
-  return checkExperiment(experiment, source);
+export function validateExperiment(
+  experiment: Experiment,
+  catalogs: SpecCatalogs,
+  source: SourceMap = noSourceMap(),
+): SpecIssue[] {
+  return checkExperiment(experiment, source, catalogs);
 }
 
 /** As `validateExperiment`, also for an experiment that only partly parsed (`partialExperiment`). */
-export function checkExperiment(input: Experiment | ExperimentParts, source: SourceMap): SpecIssue[] {
+export function checkExperiment(
+  input: Experiment | ExperimentParts,
+  source: SourceMap,
+  catalogs: SpecCatalogs,
+): SpecIssue[] {
   const parts = 'broken' in input ? input : fromExperiment(input);
   const issues: SpecIssue[] = [];
-  const ctx: Ctx = { parts, source, issues };
+  const ctx: Ctx = { parts, source, issues, catalogs };
   checkDuplicates(ctx);
   checkFleet(ctx);
   parts.faults.forEach((fault, i) => {
@@ -43,13 +52,7 @@ export function checkExperiment(input: Experiment | ExperimentParts, source: Sou
   parts.probes.forEach((probe, i) => {
     if (probe) checkProbe(ctx, probe, i);
   });
-  parts.slos.forEach((slo, i) => {
-    if (slo) checkSlo(ctx, slo, i);
-  });
-  parts.guards.forEach((guard, i) => {
-    if (guard) checkGuard(ctx, guard, i);
-  });
-  checkExpectation(ctx);
+  for (const check of catalogs.checks) check(ctx);
   return issues;
 }
 

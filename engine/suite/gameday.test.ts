@@ -7,8 +7,8 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
+import { loadSuiteFile } from '../app/load.js';
 import { ExitCode } from '../core/errors.js';
-import { loadSuiteFile } from './load.js';
 import { runSuiteCli, type SuiteRun } from './test-support/run-cli.js';
 
 const GAMEDAY = new URL('../../experiments/gameday.yaml', import.meta.url).pathname;

@@ -14,13 +14,13 @@ export type LoadedSpec =
   | { kind: 'Experiment'; experiment: LoadedExperiment };
 
 /** Reads and validates a suite (with every experiment it lists) or an experiment; SpecError otherwise. */
-export async function loadSpecFile(
-  path: string,
-  opts: LoadOptions & LoadSuiteOptions = {},
-): Promise<LoadedSpec> {
+export async function loadSpecFile(path: string, opts: LoadOptions & LoadSuiteOptions): Promise<LoadedSpec> {
   const label = opts.label ?? path;
   const text = await readSpecFile(path, label, 'experiment', { maxBytes: opts.maxFileBytes });
   const yaml = readYamlSource(text, label, opts.vars);
   if (isSuite(yaml.value)) return { kind: 'Suite', suite: await suiteFromSource(yaml, path, opts) };
-  return { kind: 'Experiment', experiment: { ...experimentFromSource(yaml, label, path), file: path } };
+  return {
+    kind: 'Experiment',
+    experiment: { ...experimentFromSource(yaml, label, opts.catalogs, path), file: path },
+  };
 }

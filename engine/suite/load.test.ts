@@ -2,9 +2,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { loadSuiteFile } from '../app/load.js';
 import { formatSpecIssue, SpecError } from '../core/errors.js';
 import { knownSliNames } from '../slo/catalog.js';
-import { isSuite, loadSuiteFile } from './load.js';
+import { isSuite } from './load.js';
 
 const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url));
 const invalidDir = join(fixtures, 'invalid');

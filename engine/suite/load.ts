@@ -8,6 +8,7 @@
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { isSquallError, SpecError, type SpecIssue } from '../core/errors.js';
 import { excerpt } from '../core/escape.js';
+import type { SpecCatalogs } from '../spec/catalogs.js';
 import { experimentFromSource, type LoadedExperiment } from '../spec/load.js';
 import { readSpecFile } from '../spec/read-spec.js';
 import { checkRunbook } from '../spec/runbook.js';
@@ -43,6 +44,8 @@ export interface LoadedSuite {
 }
 
 export interface LoadSuiteOptions {
+  /** What each experiment is checked against (engine/app/spec-catalogs.ts). */
+  catalogs: SpecCatalogs;
   /** `--var name=value` overrides of the suite's own vars. */
   vars?: Record<string, string>;
   /** How issues name the suite file; default the path read. */
@@ -55,7 +58,7 @@ export interface LoadSuiteOptions {
  * Reads and validates a suite and every experiment it lists. Throws SpecError with every
  * issue (the suite's first, sorted by position; then each experiment's, in suite order).
  */
-export async function loadSuiteFile(path: string, opts: LoadSuiteOptions = {}): Promise<LoadedSuite> {
+export async function loadSuiteFile(path: string, opts: LoadSuiteOptions): Promise<LoadedSuite> {
   const label = opts.label ?? path;
   const text = await readSpecFile(path, label, 'suite', { maxBytes: opts.maxFileBytes });
   return suiteFromSource(readYamlSource(text, label, opts.vars), path, opts);
@@ -65,7 +68,7 @@ export async function loadSuiteFile(path: string, opts: LoadSuiteOptions = {}): 
 export async function suiteFromSource(
   yaml: YamlSource,
   path: string,
-  opts: LoadSuiteOptions = {},
+  opts: LoadSuiteOptions,
 ): Promise<LoadedSuite> {
   const label = opts.label ?? path;
   const { value, source, issues: walkIssues } = yaml;
@@ -200,7 +203,7 @@ function loadListed(
       const text = await readSpecFile(file, label, 'experiment', { maxBytes: opts.maxFileBytes });
       const yaml = readYamlSource(text, label, vars);
       if (isSuite(yaml.value)) return 'suite' as const;
-      return { ...experimentFromSource(yaml, label, file), file };
+      return { ...experimentFromSource(yaml, label, opts.catalogs, file), file };
     })();
     memo.set(key, loading);
   }

@@ -12,6 +12,7 @@
  * Pure of argv and process globals, like createRunner: the CLI passes the signal in.
  */
 import { join } from 'node:path';
+import type { SuiteEntryResult, SuiteRecord } from '../../reports/suite-summary.js';
 import { writeReports } from '../../reports/write.js';
 import { ExitCode } from '../core/errors.js';
 import { makePrivateDir } from '../core/private-files.js';
@@ -19,7 +20,6 @@ import type { EnvironmentFactory, Runner, RunOptions, RunResult } from '../run/r
 import { createRunner } from '../run/runner.js';
 import { sleepUntil } from '../run/timing.js';
 import type { LoadedSuite, SuiteExperimentStep } from './load.js';
-import type { SuiteEntryResult, SuiteRecord } from './summary.js';
 
 export interface SuiteRunOptions {
   suite: LoadedSuite;

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { renderSuiteJunit, renderSuiteMarkdown } from '../../reports/suite-render.js';
+import { buildSuiteSummary, type SuiteEntryResult, type SuiteRecord } from '../../reports/suite-summary.js';
 import type { RunSummary } from '../../reports/summary.js';
-import { renderSuiteJunit, renderSuiteMarkdown } from './report.js';
-import { buildSuiteSummary, type SuiteEntryResult, type SuiteRecord } from './summary.js';
 
 /** Real run summaries from the report golden fixtures. */
 const fixture = (name: string) =>

@@ -5,8 +5,8 @@
  * so whoever calls it finds it where it was).
  */
 import type { ChildProcess } from 'node:child_process';
-import type { ManagedProcess } from '../../engine/core/faults.js';
 import { SquallError } from '../../engine/core/errors.js';
+import type { ManagedProcess } from '../../engine/core/faults.js';
 import { type EntryPoint, forkEntry } from '../entry.js';
 import { livePid, notExited, reaped, stopChild } from '../stop-child.js';
 

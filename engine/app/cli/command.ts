@@ -1,6 +1,6 @@
 /**
  * The shape of a `squall` sub-command. Commands are pure of process globals: they get argv
- * and an IO object, return an exit code, and never call `process.exit` (STYLE.md §4).
+ * and an IO object, return an exit code, and never call `process.exit`.
  */
 export interface CliIO {
   stdout: { write(chunk: string): unknown; isTTY?: boolean; columns?: number };

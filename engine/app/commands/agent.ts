@@ -4,7 +4,6 @@
  */
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { ManagedProcess } from '../../core/faults.js';
 import { AGENT_PROCESS_TITLE } from '../../../agents/faults/process-guard.js';
 import type { FaultProxy } from '../../../agents/proxy/fault-proxy.js';
 import { startProxies, stopProxies } from '../../../agents/proxy/start-proxies.js';
@@ -14,17 +13,14 @@ import {
   loadAgentConfig,
   startAgentProcesses,
 } from '../../../agents/server/agent-config.js';
-import {
-  createAgentServer,
-  isLoopback,
-  readTlsFiles,
-  splitAddress,
-} from '../../../agents/server/agent-server.js';
+import { createAgentServer, readTlsFiles, splitAddress } from '../../../agents/server/agent-server.js';
 import type { Recovery } from '../../../agents/server/fault-table.js';
 import { checkPlainTextListen } from '../../../agents/server/plain-text.js';
 import { DEFAULT_POLICY, loadPolicyFile } from '../../../agents/server/policy.js';
 import { createReachGate } from '../../../agents/server/policy-reach.js';
+import { isLoopback } from '../../core/addresses.js';
 import { ExitCode, SquallError } from '../../core/errors.js';
+import type { ManagedProcess } from '../../core/faults.js';
 import type { Command } from '../cli/command.js';
 import { parseFlags } from '../cli/flags.js';
 

@@ -2,11 +2,11 @@
 import { resolve } from 'node:path';
 import { ExitCode, SquallError } from '../../core/errors.js';
 import { buildPlan, renderPlan } from '../../run/plan.js';
-import { loadSpecFile } from '../../suite/kind.js';
 import type { LoadedSuite } from '../../suite/load.js';
 import { buildSuitePlan, renderSuitePlan } from '../../suite/plan.js';
 import type { CliIO, Command } from '../cli/command.js';
 import { parseFlags } from '../cli/flags.js';
+import { loadSpecFile } from '../load.js';
 import { orReportIssues, parseSpecFlags, SPEC_FLAG_HELP, SPEC_FLAG_OPTIONS } from './vars.js';
 
 const help = `Usage: squall plan <file> [options]

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { compareSummaries, renderComparison } from '../../../reports/compare.js';
-import { reportFormats } from '../../../reports/formats.js';
+import { reportFormats } from '../../../reports/formats/catalog.js';
 import { parseLinkBase } from '../../../reports/links.js';
 import type { RunSummary } from '../../../reports/summary.js';
 import { loadRun, writeReports } from '../../../reports/write.js';

@@ -5,6 +5,7 @@
  * experiments'. Ctrl-C stops the current experiment (rolled back) and skips the rest.
  */
 import { resolve } from 'node:path';
+import { suiteWord } from '../../../reports/suite-render.js';
 import { ExitCode } from '../../core/errors.js';
 import { makePrivateDir } from '../../core/private-files.js';
 import { formatDurationMs } from '../../core/units.js';
@@ -12,7 +13,7 @@ import { buildPlan, renderPlan } from '../../run/plan.js';
 import { describeActive } from '../../run/rollback.js';
 import type { LoadedSuite, SuiteExperimentStep } from '../../suite/load.js';
 import { renderSuitePlan } from '../../suite/plan.js';
-import { suiteWord, writeSuiteReports } from '../../suite/report.js';
+import { writeSuiteReports } from '../../suite/report.js';
 import { runSuite } from '../../suite/run-suite.js';
 import type { CliIO } from '../cli/command.js';
 import { ProgressDisplay } from '../cli/progress.js';

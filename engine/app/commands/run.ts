@@ -8,11 +8,11 @@ import { makePrivateDir } from '../../core/private-files.js';
 import { buildPlan, renderPlan } from '../../run/plan.js';
 import { describeActive } from '../../run/rollback.js';
 import { createRunner } from '../../run/runner.js';
-import { loadSpecFile } from '../../suite/kind.js';
 import type { Command } from '../cli/command.js';
 import { parseFlags } from '../cli/flags.js';
 import { ProgressDisplay } from '../cli/progress.js';
 import { defaultEnvironment } from '../environment.js';
+import { loadSpecFile } from '../load.js';
 import { runLoadedSuite } from './run-suite.js';
 import { orReportIssues, parseSpecFlags, SPEC_FLAG_HELP, SPEC_FLAG_OPTIONS } from './vars.js';
 

@@ -2,8 +2,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { experimentJsonSchemaText } from '../json-schema.js';
 import type { CliIO } from '../cli/command.js';
+import { experimentJsonSchemaText } from '../json-schema.js';
 import { schemaCommand } from './schema.js';
 
 function io(cwd: string): CliIO & { out: () => string } {

@@ -2,9 +2,9 @@
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { ExitCode, SquallError } from '../../core/errors.js';
-import { experimentJsonSchemaText } from '../json-schema.js';
 import type { Command } from '../cli/command.js';
 import { parseFlags } from '../cli/flags.js';
+import { experimentJsonSchemaText } from '../json-schema.js';
 
 const help = `Usage: squall schema [options]
 

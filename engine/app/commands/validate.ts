@@ -1,9 +1,9 @@
 /** `squall validate <files...>`: load and check experiment files without running anything. */
 import { relative, resolve } from 'node:path';
 import { ExitCode, formatSpecIssue, SpecError, type SpecIssue, SquallError } from '../../core/errors.js';
-import { loadSpecFile } from '../../suite/kind.js';
 import type { CliIO, Command } from '../cli/command.js';
 import { parseFlags } from '../cli/flags.js';
+import { loadSpecFile } from '../load.js';
 import {
   parseSpecFlags,
   SPEC_FLAG_HELP,

@@ -2,8 +2,8 @@
 
 import { formatSpecIssue, isSquallError, SpecError, type SpecIssue, SquallError } from '../../core/errors.js';
 import { excerpt } from '../../core/escape.js';
-import { parseSizeBytes, UnitError } from '../../core/units.js';
 import { DEFAULT_MAX_FILE_BYTES, formatByteLimit } from '../../core/limits.js';
+import { parseSizeBytes, UnitError } from '../../core/units.js';
 import type { CliIO } from '../cli/command.js';
 
 /** For `parseArgs`' options. */

@@ -5,9 +5,9 @@
  * Bump SUITE_SUMMARY_SCHEMA_VERSION on a breaking change; adding a field is not breaking.
  */
 
-import type { RunSummary } from '../../reports/summary.js';
-import { ExitCode } from '../core/errors.js';
-import type { SloResult } from '../core/journal-events.js';
+import { ExitCode } from '../engine/core/errors.js';
+import type { SloResult } from '../engine/core/journal-events.js';
+import type { RunSummary } from './summary.js';
 
 export const SUITE_SUMMARY_SCHEMA_VERSION = 1;
 

@@ -9,13 +9,13 @@
  */
 
 import { type Objective, parseObjective, UnitError } from '../core/units.js';
-import { isFleetSource, resolveSli, sliSourceProblem, unknownSliMessage } from '../slo/catalog.js';
-import { guardMathProblems, sloMathProblems } from '../slo/check.js';
-import { preflightImpossible } from '../slo/preflight.js';
-import type { ResolvedSli } from '../slo/sli.js';
-import type { GuardSpec, SloSpec } from './schema.js';
-import type { FieldPath } from './source-map.js';
-import { add, type Ctx, notDeclared } from './validate-context.js';
+import type { GuardSpec, SloSpec } from '../spec/schema.js';
+import type { FieldPath } from '../spec/source-map.js';
+import { add, type Ctx, notDeclared } from '../spec/validate-context.js';
+import { isFleetSource, resolveSli, sliSourceProblem, unknownSliMessage } from './catalog.js';
+import { guardMathProblems, sloMathProblems } from './check.js';
+import { preflightImpossible } from './preflight.js';
+import type { ResolvedSli } from './sli.js';
 
 /** SLI known, objective units right for it, source able to provide it, timeslices complete. */
 export function checkSlo(ctx: Ctx, slo: SloSpec, i: number): void {
@@ -194,4 +194,15 @@ export function checkExpectation(ctx: Ctx): void {
         : "expect: breached applies to SLOs without an expect of their own, and every SLO here says expect: met; remove the experiment's expect, or set expect: breached on the SLOs that must breach",
     );
   }
+}
+
+/** Every SLO, every guard, then the run's expectation: the checks engine/spec runs through its catalogs. */
+export function checkSlosAndGuards(ctx: Ctx): void {
+  ctx.parts.slos.forEach((slo, i) => {
+    if (slo) checkSlo(ctx, slo, i);
+  });
+  ctx.parts.guards.forEach((guard, i) => {
+    if (guard) checkGuard(ctx, guard, i);
+  });
+  checkExpectation(ctx);
 }
