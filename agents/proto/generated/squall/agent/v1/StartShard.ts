@@ -2,9 +2,8 @@
 
 
 /**
- * Run part of a fleet on this agent (ARCHITECTURE.md "Beyond one machine"): the devices with
- * global indexes [first_index, first_index + devices) of the controller's fleet. The shard lives
- * inside the session: when the lease ends, the shard stops.
+ * Run a slice of the controller's fleet on this agent (docs/measurement.md, "A fleet across
+ * hosts"). The shard lives inside the session: when the lease ends, the shard stops.
  */
 export interface StartShard {
   'request_id'?: (string);
@@ -16,9 +15,8 @@ export interface StartShard {
 }
 
 /**
- * Run part of a fleet on this agent (ARCHITECTURE.md "Beyond one machine"): the devices with
- * global indexes [first_index, first_index + devices) of the controller's fleet. The shard lives
- * inside the session: when the lease ends, the shard stops.
+ * Run a slice of the controller's fleet on this agent (docs/measurement.md, "A fleet across
+ * hosts"). The shard lives inside the session: when the lease ends, the shard stops.
  */
 export interface StartShard__Output {
   'request_id': (string);
