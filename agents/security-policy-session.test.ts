@@ -14,7 +14,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { newAgentClient } from '../engine/controller/agent-client.js';
 import { type AgentConnection, connectAgent } from '../engine/controller/agent-connection.js';
 import type { SquallError } from '../engine/core/errors.js';
-import type { FleetConfig } from '../simulator/fleet-spec.js';
+import type { FleetConfig } from '../simulator/fleet-config.js';
 import { type AedesBroker, startAedes } from '../simulator/test-support/brokers.js';
 import type { AgentEvent__Output } from './proto/generated/squall/agent/v1/AgentEvent.js';
 import type { ControlMessage } from './proto/generated/squall/agent/v1/ControlMessage.js';

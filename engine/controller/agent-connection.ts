@@ -6,7 +6,7 @@
  * heartbeats (clock-estimate.ts).
  */
 import type { AgentInfo__Output } from '../../agents/proto/generated/squall/agent/v1/AgentInfo.js';
-import type { FleetConfig } from '../../simulator/fleet-spec.js';
+import type { FleetConfig } from '../../simulator/fleet-config.js';
 import type { ActiveFault, FaultInjector, SessionLoss } from '../core/faults.js';
 import { type AgentAddressSpec, explainTlsFailure, helloAgent, newAgentClient } from './agent-client.js';
 import { agentIdentity } from './agent-identity.js';

@@ -3,7 +3,7 @@
  * agent's session, its metrics arriving over the same stream about once a second and merged
  * until the runner collects them.
  */
-import type { FleetConfig } from '../../simulator/fleet-spec.js';
+import type { FleetConfig } from '../../simulator/fleet-config.js';
 import { type RawTallies, TallyQueue } from '../../simulator/raw-tallies.js';
 import { emptyReading, fromWire, mergeInto, type WireReading } from '../../simulator/readings.js';
 import type { MetricsSource } from '../core/metrics.js';
