@@ -61,8 +61,10 @@ export interface RunState {
   metrics?: MetricsLoop;
   leftovers: Leftover[];
   verdict?: VerdictEvent;
-  /** Stops listening to the operator's signal (once the environment is down). */
+  /** Stops listening to the operator's signal and controls (once the environment is down). */
   detachOperatorAbort(): void;
+  /** Stops journaling the operator's actions into this run (set once `run.start` is written). */
+  detachControls?: () => void;
 }
 
 export function createRunState(options: RunOptions, active: Map<string, ActiveFaultRecord>): RunState {
@@ -80,10 +82,17 @@ export function createRunState(options: RunOptions, active: Map<string, ActiveFa
     options.onEvent?.(stamped as JournalEvent);
     return stamped;
   };
-  const onOperatorAbort = () => {
-    const r = options.signal?.reason as Partial<AbortReason> | undefined;
-    abortRun(state, { reason: r?.reason ?? 'signal', detail: r?.detail ?? 'aborted by the operator' });
+  const abortFrom = (signal: AbortSignal) => () => {
+    const r = signal.reason as Partial<AbortReason> | undefined;
+    abortRun(state, {
+      reason: r?.reason ?? 'signal',
+      detail: r?.detail ?? 'aborted by the operator',
+      ...(r?.by !== undefined && { by: r.by }),
+    });
   };
+  const onOperatorAbort = options.signal ? abortFrom(options.signal) : () => {};
+  const controls = options.controls;
+  const onControlsAbort = controls ? abortFrom(controls.signal) : () => {};
   const state: RunState = {
     options,
     experiment,
@@ -110,11 +119,17 @@ export function createRunState(options: RunOptions, active: Map<string, ActiveFa
     phaseLog: [],
     phase: 'setup',
     leftovers: [],
-    detachOperatorAbort: () => options.signal?.removeEventListener('abort', onOperatorAbort),
+    detachOperatorAbort: () => {
+      options.signal?.removeEventListener('abort', onOperatorAbort);
+      controls?.signal.removeEventListener('abort', onControlsAbort);
+      state.detachControls?.();
+    },
   };
   // An abort before the run starts is journaled before `run.start`, as it happened.
   if (options.signal?.aborted) onOperatorAbort();
   options.signal?.addEventListener('abort', onOperatorAbort, { once: true });
+  if (controls?.signal.aborted) onControlsAbort();
+  controls?.signal.addEventListener('abort', onControlsAbort, { once: true });
   // Every scheduled fault waits on these signals; hundreds of listeners are expected, not a leak.
   setMaxListeners(0, state.timeline.signal, state.runAbort.signal);
   state.runAbort.signal.addEventListener('abort', () => state.timeline.abort(state.runAbort.signal.reason), {
@@ -127,7 +142,15 @@ export function createRunState(options: RunOptions, active: Map<string, ActiveFa
 export function abortRun(state: RunState, info: AbortReason): void {
   if (state.aborted) return;
   state.aborted = info;
-  state.emit({ type: 'abort', reason: info.reason, detail: info.detail }, { durable: true });
+  state.emit(
+    {
+      type: 'abort',
+      reason: info.reason,
+      detail: info.detail,
+      ...(info.by !== undefined && { by: info.by }),
+    },
+    { durable: true },
+  );
   state.runAbort.abort(info);
 }
 

@@ -3,6 +3,7 @@
  * the options of one run, its live progress and its result. engine/run/runner.ts re-exports
  * these, so callers import them from there.
  */
+
 import type { ExitCode, Leftover, SquallError } from '../core/errors.js';
 import type { FaultInjector, SessionLoss } from '../core/faults.js';
 import type {
@@ -16,6 +17,7 @@ import type { MetricsSource } from '../core/metrics.js';
 import type { LiveSlo } from '../slo/live.js';
 import type { Experiment } from '../spec/schema.js';
 import type { SourceMap } from '../spec/source-map.js';
+import type { RunControls } from './controls.js';
 import type { ActiveFaultRecord, RevertPolicy } from './rollback.js';
 
 /** Everything the experiment's `system:` section stands up, and how to take it down again. */
@@ -56,6 +58,8 @@ export interface RunProgress {
 export interface AbortReason {
   reason: AbortEvent['reason'];
   detail: string;
+  /** Who aborted (an operator's abort). */
+  by?: string;
 }
 
 export interface RunOptions {
@@ -70,6 +74,8 @@ export interface RunOptions {
   environment: EnvironmentFactory;
   /** Operator abort (the CLI aborts it on SIGINT/SIGTERM); `reason` may be an AbortReason. */
   signal?: AbortSignal;
+  /** The operator's abort, pause and notes (controls.ts); every action is journaled with who took it. */
+  controls?: RunControls;
   onProgress?: (progress: RunProgress) => void;
   onEvent?: (event: JournalEvent) => void;
   /** Length of a metrics slice; 1000 ms unless a test wants it shorter. */

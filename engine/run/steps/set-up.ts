@@ -24,6 +24,8 @@ export function journalRunStart(state: RunState): void {
     host: hostname(),
     plan: state.durations,
   });
+  // The operator's actions from here on (and any taken while the run waited) are this run's.
+  state.detachControls = options.controls?.attach((event) => state.emit(event));
 }
 
 export async function setUp(state: RunState): Promise<void> {

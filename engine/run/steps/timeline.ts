@@ -54,6 +54,8 @@ export async function faultWindow(state: RunState): Promise<void> {
         emit: state.emit,
         signal: state.timeline.signal,
         revertPolicy: state.revertPolicy,
+        controls: state.options.controls,
+        windowEndMs: bounds[1],
         onWindow: (w) => state.faultWindows.push(w),
         onFailure: (err) => failRun(state, err),
       }),
