@@ -3,6 +3,13 @@
  * trusting that a signal was delivered. proc(5): /proc/<pid>/stat, /proc/<pid>/cmdline.
  */
 import { readdirSync, readFileSync } from 'node:fs';
+import type { DriverPrivileges } from '../../engine/core/faults.js';
+
+/**
+ * Signalling a process of another user (a pid or pid file on the host): CAP_KILL, and the host's
+ * pid namespace to see it at all. The agent's own managed processes need neither.
+ */
+export const SIGNAL_PRIVILEGES: DriverPrivileges = { capabilities: ['KILL'], hostNamespaces: ['pid'] };
 
 /** What Squall reads of /proc/<pid>/stat (proc(5)): the fields that identify and classify a process. */
 export interface ProcStat {

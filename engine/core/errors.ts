@@ -124,6 +124,11 @@ export const ERROR_CODES = {
     exit: ExitCode.infrastructure,
     summary: "The agent heard no heartbeat for the lease's ttl and reverted the session's faults.",
   },
+  SQUALL_DEPLOY_INVALID: {
+    exit: ExitCode.invalidInput,
+    summary:
+      'squall deploy render cannot render working manifests from these inputs (certificates, policy, suite).',
+  },
   SQUALL_INTERNAL: {
     exit: ExitCode.infrastructure,
     summary: 'A bug in Squall; please report it with the journal.',

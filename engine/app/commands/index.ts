@@ -2,6 +2,7 @@ import type { Command } from '../cli/command.js';
 import { agentCommand } from './agent.js';
 import { agentsCommand } from './agents.js';
 import { certsCommand } from './certs.js';
+import { deployCommand } from './deploy.js';
 import { fleetCommand } from './fleet.js';
 import { planCommand } from './plan.js';
 import { reportCommand } from './report.js';
@@ -22,4 +23,5 @@ export const commands: readonly Command[] = [
   agentCommand,
   agentsCommand,
   certsCommand,
+  deployCommand,
 ];
