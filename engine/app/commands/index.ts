@@ -4,6 +4,7 @@ import { agentsCommand } from './agents.js';
 import { certsCommand } from './certs.js';
 import { deployCommand } from './deploy.js';
 import { fleetCommand } from './fleet.js';
+import { historyCommand } from './history.js';
 import { planCommand } from './plan.js';
 import { reportCommand } from './report.js';
 import { runCommand } from './run.js';
@@ -19,6 +20,7 @@ export const commands: readonly Command[] = [
   schemaCommand,
   fleetCommand,
   reportCommand,
+  historyCommand,
   testbedCommand,
   agentCommand,
   agentsCommand,

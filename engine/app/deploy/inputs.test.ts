@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { createPolicyGate, parsePolicy } from '../../../agents/server/policy.js';
-import type { FleetConfig } from '../../../simulator/fleet-spec.js';
+import type { FleetConfig } from '../../../simulator/fleet-config.js';
 import { shardCountFor } from '../../../simulator/shard-plan.js';
 import { splitFleet } from '../../controller/fleet-split.js';
 import { isSquallError } from '../../core/errors.js';
