@@ -18,6 +18,7 @@ import { isSquallError } from '../../core/errors.js';
 import { loadSpecFile } from '../load.js';
 import { HEALTH_PORT, PATHS } from './common.js';
 import { fleetSizing } from './fleet-shards.js';
+import { withProtectedPorts } from './policy-text.js';
 import { renderDeployment } from './render.js';
 import {
   FIXTURES,
@@ -121,6 +122,25 @@ describe('fleet shards: what the pods will accept', () => {
     expect(rest2).toEqual(rest1);
     expect(p2).toEqual({ ...p1, ports: [...p1.ports, HEALTH_PORT] });
     expect(rendered).toContain('# What keeps the node in the cluster');
+  });
+});
+
+describe("the operator's policy text, with the health port protected", () => {
+  it.each([
+    ['no protected block', 'drivers: [nft.*]\n', [HEALTH_PORT]],
+    ['ports already listed', 'protected: { ports: [22, 7071] }\n', [22, HEALTH_PORT]],
+    ['other ports', 'protected:\n  addresses: [10.0.0.1]\n  ports: [22]\n', [22, HEALTH_PORT]],
+    ['comments only (the default policy)', '# nothing here yet\n', [HEALTH_PORT]],
+  ])('%s', (_what, text, ports) => {
+    const out = withProtectedPorts(text, 'p.yaml', [HEALTH_PORT]);
+    expect(parsePolicy(parse(out)).protected.ports).toEqual(ports);
+    if (text.startsWith('#')) expect(out).toContain('# nothing here yet');
+  });
+
+  it('a policy the agent would refuse is refused here, naming the file', () => {
+    expect(() => withProtectedPorts('drivers: nft.*\n', 'p.yaml', [HEALTH_PORT])).toThrow(
+      /p\.yaml: invalid policy/,
+    );
   });
 });
 
