@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { defineFaultDriver } from '../../engine/core/faults.js';
 import { isStopped, procStat, procState } from '../../engine/core/processes.js';
 import { waitUntil } from '../../engine/core/wait.js';
+import { SIGNAL_PRIVILEGES } from './signal-privileges.js';
 
 /** Stopping and continuing take effect within a scheduler tick; a second is generous. */
 const STATE_CHANGE_TIMEOUT_MS = 2000;
@@ -41,6 +42,7 @@ export const processPause = defineFaultDriver({
   summary: 'Freeze a process with SIGSTOP; SIGCONT when the fault ends.',
   params: z.strictObject({}),
   targets: ['process', 'pid', 'pidFile'],
+  privileges: SIGNAL_PRIVILEGES,
   async inject(ctx) {
     const proc = ctx.resolveProcess(ctx.target);
     const pid = proc.pid();

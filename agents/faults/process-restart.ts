@@ -23,6 +23,8 @@ export const processRestart = defineFaultDriver({
   params: Params,
   // Only a process from system.processes has an argv to start again.
   targets: ['process'],
+  // Its own children: no capability, no host namespace (docs/security.md).
+  privileges: {},
   instantaneous: true,
   async inject(ctx, p) {
     const proc = ctx.resolveProcess(ctx.target);
