@@ -10,6 +10,7 @@ import {
   byFamily,
   Direction,
   l4,
+  NFT_PRIVILEGES,
   nftUnavailable,
   Port,
   Protocol,
@@ -52,4 +53,5 @@ export const nftBlackhole = defineFaultDriver({
   recover: (ctx) => recoverTable(ctx),
   reach: (p) => reachOf(p.peers, p.ports),
   unavailable: nftUnavailable,
+  privileges: NFT_PRIVILEGES,
 });

@@ -10,6 +10,7 @@ import {
   applyTable,
   byFamily,
   Direction,
+  NFT_PRIVILEGES,
   nftUnavailable,
   reachOf,
   recoverTable,
@@ -52,4 +53,5 @@ export const nftLoss = defineFaultDriver({
   recover: (ctx) => recoverTable(ctx),
   reach: (p) => reachOf(p.peers ?? ['0.0.0.0/0', '::/0'], undefined),
   unavailable: nftUnavailable,
+  privileges: NFT_PRIVILEGES,
 });

@@ -11,6 +11,7 @@ import {
   byFamily,
   Direction,
   l4,
+  NFT_PRIVILEGES,
   nftUnavailable,
   Port,
   Protocol,
@@ -55,4 +56,5 @@ export const nftPartition = defineFaultDriver({
   recover: (ctx) => recoverTable(ctx),
   reach: (p) => reachOf(p.peers, p.ports),
   unavailable: nftUnavailable,
+  privileges: NFT_PRIVILEGES,
 });

@@ -7,7 +7,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { SquallError } from '../../engine/core/errors.js';
-import type { ActiveFault, FaultContext, FaultReach } from '../../engine/core/faults.js';
+import type { ActiveFault, DriverPrivileges, FaultContext, FaultReach } from '../../engine/core/faults.js';
 import { onHost, onHostText, run } from './exec.js';
 
 /** An IPv4/IPv6 address or CIDR range, checked strictly (these go into an nft script). */
@@ -86,6 +86,12 @@ export async function deleteTable(host: string | undefined, table: string): Prom
 export function recoverTable(ctx: FaultContext): Promise<void> {
   return deleteTable(ctx.target.host, tableName(ctx.faultId));
 }
+
+/**
+ * nftables tables live in a network namespace: CAP_NET_ADMIN there, and the host's own
+ * namespace when the host's traffic is what should be cut (docs/security.md).
+ */
+export const NFT_PRIVILEGES: DriverPrivileges = { capabilities: ['NET_ADMIN'], hostNamespaces: ['network'] };
 
 export async function nftUnavailable(): Promise<string | undefined> {
   try {

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { defineFaultDriver } from '../../engine/core/faults.js';
 import { Duration } from '../../engine/core/unit-schemas.js';
 import { injectExit } from './process-exit.js';
+import { SIGNAL_PRIVILEGES } from './signal-privileges.js';
 
 /** Signals that end a process; SIGSTOP belongs to `process.pause`, which can undo it. */
 const ExitSignal = z.enum([
@@ -27,6 +28,7 @@ export const processKill = defineFaultDriver({
   summary: 'Kill a process (SIGKILL by default); a managed process is restarted when the fault ends.',
   params: Params,
   targets: ['process', 'pid', 'pidFile'],
+  privileges: SIGNAL_PRIVILEGES,
   instantaneous: true,
   inject: (ctx, p) => injectExit(ctx, { signal: p.signal, restart: p.restart, exitTimeoutMs: p.exitTimeout }),
 });

@@ -8,7 +8,9 @@
  */
 import { z } from 'zod';
 import { defineFaultDriver } from '../../engine/core/faults.js';
-import { isStopped, procStat, procState, waitFor } from './proc.js';
+import { isStopped, procStat, procState } from '../../engine/core/processes.js';
+import { waitUntil } from '../../engine/core/wait.js';
+import { SIGNAL_PRIVILEGES } from './signal-privileges.js';
 
 /** Stopping and continuing take effect within a scheduler tick; a second is generous. */
 const STATE_CHANGE_TIMEOUT_MS = 2000;
@@ -29,7 +31,7 @@ function sameProcess(identity: PausedIdentity): 'same' | 'gone' | 'other' {
 
 async function resume(pid: number): Promise<string> {
   process.kill(pid, 'SIGCONT');
-  if (!(await waitFor(() => !isStopped(pid), STATE_CHANGE_TIMEOUT_MS))) {
+  if (!(await waitUntil(() => !isStopped(pid), { timeoutMs: STATE_CHANGE_TIMEOUT_MS }))) {
     throw new Error(`pid ${pid} is still stopped (state ${procState(pid)}) after SIGCONT`);
   }
   return procState(pid) ?? 'gone';
@@ -40,6 +42,7 @@ export const processPause = defineFaultDriver({
   summary: 'Freeze a process with SIGSTOP; SIGCONT when the fault ends.',
   params: z.strictObject({}),
   targets: ['process', 'pid', 'pidFile'],
+  privileges: SIGNAL_PRIVILEGES,
   async inject(ctx) {
     const proc = ctx.resolveProcess(ctx.target);
     const pid = proc.pid();
@@ -52,7 +55,7 @@ export const processPause = defineFaultDriver({
     ctx.record({ ...identity });
 
     process.kill(pid, 'SIGSTOP');
-    if (!(await waitFor(() => isStopped(pid), STATE_CHANGE_TIMEOUT_MS))) {
+    if (!(await waitUntil(() => isStopped(pid), { timeoutMs: STATE_CHANGE_TIMEOUT_MS }))) {
       // Do not leave a half-applied fault behind.
       process.kill(pid, 'SIGCONT');
       throw new Error(`${label} did not stop after SIGSTOP (state ${procState(pid) ?? 'gone'})`);

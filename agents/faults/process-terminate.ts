@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { defineFaultDriver } from '../../engine/core/faults.js';
 import { Duration } from '../../engine/core/unit-schemas.js';
 import { injectExit } from './process-exit.js';
+import { SIGNAL_PRIVILEGES } from './signal-privileges.js';
 
 const Params = z.strictObject({
   restart: z.boolean().default(true),
@@ -15,6 +16,7 @@ export const processTerminate = defineFaultDriver({
   summary: 'Ask a process to exit (SIGTERM); a managed process is restarted when the fault ends.',
   params: Params,
   targets: ['process', 'pid', 'pidFile'],
+  privileges: SIGNAL_PRIVILEGES,
   instantaneous: true,
   inject: (ctx, p) =>
     injectExit(ctx, { signal: 'SIGTERM', restart: p.restart, exitTimeoutMs: p.exitTimeout }),

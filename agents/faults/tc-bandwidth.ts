@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { defineFaultDriver } from '../../engine/core/faults.js';
 import { Duration } from '../../engine/core/unit-schemas.js';
 import { run } from './exec.js';
-import { applyRoot, Device, deleteRoot, Rate } from './tc.js';
+import { applyRoot, Device, deleteRoot, Rate, TC_PRIVILEGES } from './tc.js';
 
 const Params = z.strictObject({
   device: Device,
@@ -31,6 +31,7 @@ export const tcBandwidth = defineFaultDriver({
     ),
   recover: (ctx, p) => deleteRoot(ctx.target.host, p.device),
   reach: (p) => ({ devices: [p.device] }),
+  privileges: TC_PRIVILEGES,
   async unavailable() {
     try {
       await run(['tc', '-V']);

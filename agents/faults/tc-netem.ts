@@ -6,10 +6,10 @@
  */
 import { z } from 'zod';
 import { SquallError } from '../../engine/core/errors.js';
-import { defineFaultDriver, type FaultContext } from '../../engine/core/faults.js';
+import { type DriverPrivileges, defineFaultDriver, type FaultContext } from '../../engine/core/faults.js';
 import { Duration, Percent } from '../../engine/core/unit-schemas.js';
 import { run } from './exec.js';
-import { applyRoot, Device, deleteRoot } from './tc.js';
+import { applyRoot, Device, deleteRoot, TC_PRIVILEGES } from './tc.js';
 
 let probe: Promise<string | undefined> | undefined;
 
@@ -58,6 +58,15 @@ async function requireNetem(kind: string): Promise<void> {
   }
 }
 
+/**
+ * The netem probe creates a throwaway network namespace (`ip netns add` mounts): CAP_SYS_ADMIN
+ * on top of tc's own; without it both drivers report themselves unavailable (docs/security.md).
+ */
+const NETEM_PRIVILEGES: DriverPrivileges = {
+  ...TC_PRIVILEGES,
+  capabilities: [...(TC_PRIVILEGES.capabilities ?? []), 'SYS_ADMIN'],
+};
+
 const recoverDevice = (ctx: FaultContext, p: { device: string }) => deleteRoot(ctx.target.host, p.device);
 
 export const tcDelay = defineFaultDriver({
@@ -77,6 +86,7 @@ export const tcDelay = defineFaultDriver({
   recover: (ctx, p) => recoverDevice(ctx, p),
   reach: (p) => ({ devices: [p.device] }),
   unavailable: netemUnavailable,
+  privileges: NETEM_PRIVILEGES,
 });
 
 export const tcLoss = defineFaultDriver({
@@ -96,4 +106,5 @@ export const tcLoss = defineFaultDriver({
   recover: (ctx, p) => recoverDevice(ctx, p),
   reach: (p) => ({ devices: [p.device] }),
   unavailable: netemUnavailable,
+  privileges: NETEM_PRIVILEGES,
 });

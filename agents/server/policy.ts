@@ -93,8 +93,10 @@ export function loadPolicyFile(path: string): Policy {
   return parsePolicy(parseYaml(text), path);
 }
 
-const matches = (patterns: readonly string[], name: string) =>
+/** Whether a `drivers:`-style list (`*`, `prefix.*`, exact names) allows `name`. */
+export const allowsName = (patterns: readonly string[], name: string) =>
   patterns.some((p) => p === '*' || p === name || (p.endsWith('.*') && name.startsWith(p.slice(0, -1))));
+const matches = allowsName;
 
 const deny = (message: string) => new SquallError('SQUALL_AGENT_POLICY_DENIED', message);
 

@@ -148,6 +148,11 @@ export const ERROR_CODES = {
     exit: ExitCode.invalidInput,
     summary: 'A directory given to `squall history import` holds no journal that can be imported.',
   },
+  SQUALL_DEPLOY_INVALID: {
+    exit: ExitCode.invalidInput,
+    summary:
+      'squall deploy render cannot render working manifests from these inputs (certificates, policy, suite).',
+  },
   SQUALL_INTERNAL: {
     exit: ExitCode.infrastructure,
     summary: 'A bug in Squall; please report it with the journal.',

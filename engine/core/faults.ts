@@ -125,6 +125,28 @@ export interface FaultReach {
   urls?: string[];
 }
 
+/**
+ * Linux capabilities a driver may need, by the names Kubernetes and systemd use without `CAP_`
+ * (capabilities(7)). A union, so a typo in a driver file does not compile.
+ */
+export type LinuxCapability = 'NET_ADMIN' | 'KILL' | 'SYS_ADMIN' | 'SYS_PTRACE' | 'NET_BIND_SERVICE';
+
+/**
+ * What the agent's process needs from its host to run a driver (docs/security.md, "Running an
+ * agent without root"). Each driver says it in its own file, so a new driver brings its
+ * privilege with it: the agent's Kubernetes manifests (`squall deploy render`) and its systemd
+ * unit grant the union over the drivers a policy allows, and nothing else. Omitted: nothing.
+ */
+export interface DriverPrivileges {
+  readonly capabilities?: readonly LinuxCapability[];
+  /**
+   * Namespaces of the host the driver must share to reach what it faults: `network` for
+   * nftables and qdiscs on the host's interfaces, `pid` to see and signal the host's processes.
+   * A driver that works on what the agent hosts itself (its proxies, its own CPU) needs none.
+   */
+  readonly hostNamespaces?: readonly ('network' | 'pid')[];
+}
+
 export interface FaultDriver<P = unknown> {
   /** `driver.action`, e.g. `process.pause`. */
   readonly name: string;
@@ -146,6 +168,8 @@ export interface FaultDriver<P = unknown> {
   recover?(ctx: FaultContext, params: P): Promise<unknown>;
   /** What the fault would cut off (policy: protected addresses and ports). */
   reach?(params: P, target: FaultTarget): FaultReach;
+  /** Capabilities and host namespaces the agent needs for this driver (none when omitted). */
+  readonly privileges?: DriverPrivileges;
   /** Why this host cannot run the driver (missing tool or kernel module), or undefined. */
   unavailable?(): Promise<string | undefined>;
   /**

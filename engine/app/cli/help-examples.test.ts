@@ -13,7 +13,7 @@
  *   runs are engine/app/cli/cli.test.ts's and the experiment library tests').
  * - Fixed ports and remote addresses become the test's own: `fleet` examples use an aedes on
  *   port 0, at most 200 devices, for 1 s; `agent` listens on port 0 (a unix socket in a private
- *   scratch directory); `agents ping` pings an agent
+ *   scratch directory), its `--health` too; `agents ping` pings an agent
  *   this test started (mTLS, or plain text on loopback for --insecure).
  * - What runs until Ctrl-C is stopped as Ctrl-C does, once it says it is up: `agent` through the
  *   CLI's abort signal, `testbed up` (a child process, the user's other shell) by `testbed down`,
@@ -211,6 +211,8 @@ async function runExample(example: string, ctx: Context): Promise<void> {
   }
   if (name === 'agent') {
     setFlag(argv, '--listen', ownAddress(flagValue(argv, '--listen')!, ctx.cwd));
+    const health = flagValue(argv, '--health');
+    if (health !== undefined) setFlag(argv, '--health', ownAddress(health, ctx.cwd));
     const agent = await runUntilCtrlC(argv, ctx.cwd, /squall agent listening on /);
     const stopped = await agent.stop();
     expect(stopped.code, `${example}\n${stopped.err}`).toBe(0);

@@ -15,6 +15,7 @@ import {
 } from '../../../agents/server/agent-config.js';
 import { createAgentServer, readTlsFiles, splitAddress } from '../../../agents/server/agent-server.js';
 import type { Recovery } from '../../../agents/server/fault-table.js';
+import { createHealthServer } from '../../../agents/server/health.js';
 import { checkPlainTextListen } from '../../../agents/server/plain-text.js';
 import { DEFAULT_POLICY, loadPolicyFile } from '../../../agents/server/policy.js';
 import { createReachGate } from '../../../agents/server/policy-reach.js';
@@ -61,6 +62,10 @@ Options:
                          policy's proxyApi.listen allows (loopback by default) and are
                          targetable by proxy.* faults
   --host name            Name reported to controllers (default: the OS hostname)
+  --health host:port     Also serve plain-HTTP GET /livez and /readyz (ready once the ledger is
+                         replayed and the gRPC port listens), for Kubernetes probes; they say
+                         nothing but up and ready. Protect its port in the policy, or a fault
+                         that cuts it gets the agent restarted mid-fault
   -h, --help             This help
 
 Exit codes: 0 stopped by a signal, every fault reverted · 2 bad flags, TLS files or policy ·
@@ -71,6 +76,7 @@ Examples:
   squall agent --listen 0.0.0.0:7070 --tls-ca certs/ca.pem --tls-cert certs/edge-1.pem \\
     --tls-key certs/edge-1.key --policy docs/agent-policy.yaml
   squall agent --listen unix:/run/squall/agent.sock --insecure
+  squall agent --listen unix:/run/squall/agent.sock --insecure --health 127.0.0.1:7071
 `;
 
 export const agentCommand: Command = {
@@ -105,76 +111,98 @@ export const agentCommand: Command = {
     const log = (m: string) => io.stderr.write(`${new Date().toISOString()} ${m}\n`);
 
     const config = values.config ? loadAgentConfig(resolve(io.cwd, values.config)) : undefined;
-    const proxyFlags = parseProxyFlags(values.proxy ?? []);
-    // Other agents on this host refuse to signal a process with this name (process-guard.ts).
-    process.title = AGENT_PROCESS_TITLE;
-    // The agent looks names up in these maps at each request; they are filled once the ledger is replayed.
-    const proxies = new Map<string, FaultProxy>();
-    const processes = new Map<string, ManagedProcess>();
-    const agent = createAgentServer({
-      ledgerDir,
-      policy,
-      proxies,
-      processes,
-      log,
-      ...(values.host ? { host: values.host } : {}),
-    });
-    // Before anything of ours starts again: a leftover pause is resumed on the very process the
-    // previous agent stopped, never on a new one that took its name (or its port).
-    await agent.recover();
-    for (const [name, p] of await startProxies({ ...config?.proxies, ...proxyFlags }, { log }))
-      proxies.set(name, p);
-    let targets: AgentProcesses;
-    try {
-      targets = await startAgentProcesses(config ?? { processes: {}, proxies: {} }, {
-        logDir: join(ledgerDir, '..', 'logs'),
-        log,
-      });
-    } catch (err) {
-      await stopProxies(proxies);
-      throw err;
+    // Up before the ledger replay, so a long replay is not mistaken for a hung agent.
+    let ready = false;
+    const health = values.health ? createHealthServer(() => ready) : undefined;
+    if (health) {
+      const at = splitAddress(values.health!);
+      const bound = await health.listen(at.host, at.port);
+      io.stdout.write(`health on http://${hostPort(bound.host, bound.port)} (/livez, /readyz)\n`);
     }
-    for (const [name, p] of targets.processes) processes.set(name, p);
-    // Proxies created through the API listen only where the policy's proxyApi.listen allows.
-    const { checkProxyListen } = createReachGate(policy);
-    const api = values['toxiproxy-api']
-      ? createToxiproxyApi({ proxies, log, checkListen: checkProxyListen })
-      : undefined;
     try {
-      if (api) {
-        const at = splitAddress(values['toxiproxy-api']!);
-        if (!isLoopback(at.host)) {
-          // Toxiproxy's API has no authentication: only local tools may reach it.
-          throw new SquallError(
-            'SQUALL_AGENT_INSECURE',
-            `--toxiproxy-api must be a loopback address (it has no authentication), not '${at.host}'`,
-          );
-        }
-        const bound = await api.listen(at.host, at.port);
-        io.stdout.write(`Toxiproxy API on http://${bound.host}:${bound.port}\n`);
-      }
-      const bound = await agent.listen(listen, security);
-      const where =
-        bound.port === 0 && bound.host.startsWith('unix:') ? bound.host : `${bound.host}:${bound.port}`;
-      io.stdout.write(
-        `squall agent listening on ${where} (${'insecure' in security ? 'plain text' : 'mTLS'}), ledger ${ledgerDir}${describeRecovery(await agent.recover())}
-`,
-      );
-      await new Promise<void>((done) => {
-        if (!io.signal) return; // no signal wiring: run until the process ends
-        if (io.signal.aborted) done();
-        io.signal.addEventListener('abort', () => done(), { once: true });
-      });
-      log('stopping: reverting every active fault');
+      return await serve();
     } finally {
-      await api?.close();
-      await agent.close();
-      await stopProxies(proxies);
-      await targets.stopAll();
+      ready = false;
+      await health?.close();
     }
-    return agent.activeFaults() === 0 ? ExitCode.ok : ExitCode.infrastructure;
+
+    async function serve(): Promise<number> {
+      const proxyFlags = parseProxyFlags(values.proxy ?? []);
+      // Other agents on this host refuse to signal a process with this name (process-guard.ts).
+      process.title = AGENT_PROCESS_TITLE;
+      // The agent looks names up in these maps at each request; they are filled once the ledger is replayed.
+      const proxies = new Map<string, FaultProxy>();
+      const processes = new Map<string, ManagedProcess>();
+      const agent = createAgentServer({
+        ledgerDir,
+        policy,
+        proxies,
+        processes,
+        log,
+        ...(values.host ? { host: values.host } : {}),
+      });
+      // Before anything of ours starts again: a leftover pause is resumed on the very process the
+      // previous agent stopped, never on a new one that took its name (or its port).
+      await agent.recover();
+      for (const [name, p] of await startProxies({ ...config?.proxies, ...proxyFlags }, { log }))
+        proxies.set(name, p);
+      let targets: AgentProcesses;
+      try {
+        targets = await startAgentProcesses(config ?? { processes: {}, proxies: {} }, {
+          logDir: join(ledgerDir, '..', 'logs'),
+          log,
+        });
+      } catch (err) {
+        await stopProxies(proxies);
+        throw err;
+      }
+      for (const [name, p] of targets.processes) processes.set(name, p);
+      // Proxies created through the API listen only where the policy's proxyApi.listen allows.
+      const { checkProxyListen } = createReachGate(policy);
+      const api = values['toxiproxy-api']
+        ? createToxiproxyApi({ proxies, log, checkListen: checkProxyListen })
+        : undefined;
+      try {
+        if (api) {
+          const at = splitAddress(values['toxiproxy-api']!);
+          if (!isLoopback(at.host)) {
+            // Toxiproxy's API has no authentication: only local tools may reach it.
+            throw new SquallError(
+              'SQUALL_AGENT_INSECURE',
+              `--toxiproxy-api must be a loopback address (it has no authentication), not '${at.host}'`,
+            );
+          }
+          const bound = await api.listen(at.host, at.port);
+          io.stdout.write(`Toxiproxy API on http://${bound.host}:${bound.port}\n`);
+        }
+        const bound = await agent.listen(listen, security);
+        ready = true;
+        const where =
+          bound.port === 0 && bound.host.startsWith('unix:') ? bound.host : `${bound.host}:${bound.port}`;
+        io.stdout.write(
+          `squall agent listening on ${where} (${'insecure' in security ? 'plain text' : 'mTLS'}), ledger ${ledgerDir}${describeRecovery(await agent.recover())}
+`,
+        );
+        await new Promise<void>((done) => {
+          if (!io.signal) return; // no signal wiring: run until the process ends
+          if (io.signal.aborted) done();
+          io.signal.addEventListener('abort', () => done(), { once: true });
+        });
+        ready = false;
+        log('stopping: reverting every active fault');
+      } finally {
+        await api?.close();
+        await agent.close();
+        await stopProxies(proxies);
+        await targets.stopAll();
+      }
+      return agent.activeFaults() === 0 ? ExitCode.ok : ExitCode.infrastructure;
+    }
   },
 };
+
+const hostPort = (host: string, port: number) =>
+  host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 
 /** The start-up line's account of the ledger replay (the log has one line per entry). */
 function describeRecovery({ recovered, failed }: Recovery): string {
@@ -216,6 +244,7 @@ function parse(argv: string[]) {
       host: { type: 'string' },
       'toxiproxy-api': { type: 'string' },
       config: { type: 'string' },
+      health: { type: 'string' },
     },
     false,
   );

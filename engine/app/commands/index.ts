@@ -2,6 +2,7 @@ import type { Command } from '../cli/command.js';
 import { agentCommand } from './agent.js';
 import { agentsCommand } from './agents.js';
 import { certsCommand } from './certs.js';
+import { deployCommand } from './deploy.js';
 import { fleetCommand } from './fleet.js';
 import { historyCommand } from './history.js';
 import { planCommand } from './plan.js';
@@ -24,4 +25,5 @@ export const commands: readonly Command[] = [
   agentCommand,
   agentsCommand,
   certsCommand,
+  deployCommand,
 ];
