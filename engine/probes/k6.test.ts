@@ -9,9 +9,9 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { isAlive } from '../../agents/faults/proc.js';
 import { SquallError } from '../core/errors.js';
 import type { MetricsSource } from '../core/metrics.js';
+import { isRunning } from '../core/processes.js';
 import { Probe } from '../spec/schema.js';
 import { probeKinds } from './catalog.js';
 import type { ProbeContext } from './probe.js';
@@ -195,7 +195,7 @@ describe('k6 probe: running k6', () => {
     const source = create({ env: { STANDIN_LAG_MS: '0' } });
     await source.start!();
     const pid = Number(/pid (\d+)/.exec(logs.join('\n'))?.[1] ?? Number.NaN);
-    expect(isAlive(pid)).toBe(true);
+    expect(isRunning(pid)).toBe(true);
     process.kill(pid, 'SIGTERM');
     await expect
       .poll(() =>
