@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { FleetSpec } from '../../simulator/fleet-spec.js';
+import { SEVERITY_LEVELS } from '../core/severity.js';
 import {
   Duration,
   DurationAtLeast,
@@ -237,6 +238,10 @@ export const Slo = z.strictObject({
   expect: Expectation.optional().meta({
     description:
       "'breached': a negative control; the run passes (exit 0, 'breached as expected') only if this SLO breaches. Default: the experiment's expect, else 'met'.",
+  }),
+  severity: z.enum(SEVERITY_LEVELS).optional().meta({
+    description:
+      'How bad a breach of this SLO is (docs/incidents.md): P1 pages the on-call, P2 goes to chat and a ticket, P3 to chat, P4 nowhere. Default: P3.',
   }),
 });
 
