@@ -4,7 +4,7 @@
  * `<out>/NN-<name>/`, and writes the combined report into `<out>`. Exit code: the worst of the
  * experiments'. Ctrl-C stops the current experiment (rolled back) and skips the rest.
  */
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { suiteWord } from '../../../reports/suite-render.js';
 import { ExitCode } from '../../core/errors.js';
 import { makePrivateDir } from '../../core/private-files.js';
@@ -18,6 +18,7 @@ import { runSuite } from '../../suite/run-suite.js';
 import type { CliIO } from '../cli/command.js';
 import { ProgressDisplay } from '../cli/progress.js';
 import { defaultEnvironment } from '../environment.js';
+import { openRunNotifier } from './notify-flag.js';
 
 export interface SuiteRunFlags {
   out?: string;
@@ -26,6 +27,8 @@ export interface SuiteRunFlags {
   linkBase?: string;
   json?: boolean;
   dryRun?: boolean;
+  /** `--notify FILE` (notify-flag.ts). */
+  notify?: string;
 }
 
 /** Runs a suite that loaded cleanly (suite and every experiment validated). */
@@ -37,6 +40,8 @@ export async function runLoadedSuite(loaded: LoadedSuite, flags: SuiteRunFlags, 
     io.stdout.write('\ndry run: nothing was injected.\n');
     return ExitCode.ok;
   }
+  const notify = await openRunNotifier(flags.notify, io);
+  if (notify === 'invalid') return ExitCode.invalidInput;
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const outDir = resolve(io.cwd, flags.out ?? `runs/${loaded.suite.metadata.name}-${stamp}`);
   makePrivateDir(outDir);
@@ -55,11 +60,15 @@ export async function runLoadedSuite(loaded: LoadedSuite, flags: SuiteRunFlags, 
     },
     onExperimentEnd: (_step, entry) => {
       display.done();
+      notify?.runEnded(join(outDir, entry.dir, 'journal.jsonl'));
       say(`=== ${entry.name}: ${entry.outcome} (exit ${entry.exitCode})\n`);
     },
     onPause: (pauseMs, next) => say(`\n--- pause ${formatDurationMs(pauseMs)} before ${next}\n`),
     onProgress: (p) => display.progress(p),
-    onEvent: (e) => display.event(e),
+    onEvent: (e) => {
+      display.event(e);
+      notify?.observe(e);
+    },
   });
   io.setActiveFaultReporter?.(() => []);
   const { summary, paths } = writeSuiteReports(record, outDir, {
@@ -67,6 +76,7 @@ export async function runLoadedSuite(loaded: LoadedSuite, flags: SuiteRunFlags, 
   });
   if (flags.json) {
     io.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+    await notify?.close();
     return summary.exitCode;
   }
   const lines = ['', 'experiment                   verdict          exit  time'];
@@ -83,5 +93,6 @@ export async function runLoadedSuite(loaded: LoadedSuite, flags: SuiteRunFlags, 
     ...paths.map((p) => `  ${p}`),
   );
   io.stdout.write(`${lines.join('\n')}\n`);
+  await notify?.close();
   return summary.exitCode;
 }

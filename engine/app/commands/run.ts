@@ -13,6 +13,7 @@ import { parseFlags } from '../cli/flags.js';
 import { ProgressDisplay } from '../cli/progress.js';
 import { defaultEnvironment } from '../environment.js';
 import { loadSpecFile } from '../load.js';
+import { NOTIFY_FLAG_HELP, openRunNotifier } from './notify-flag.js';
 import { runLoadedSuite } from './run-suite.js';
 import { orReportIssues, parseSpecFlags, SPEC_FLAG_HELP, SPEC_FLAG_OPTIONS } from './vars.js';
 
@@ -31,6 +32,7 @@ ${SPEC_FLAG_HELP}
   --link-base URL    Link repository files (the runbook) as URL/<path>, e.g.
                      https://github.com/org/repo/blob/<sha>, so summary.md works as a PR comment
   --json             Print the run summary as JSON on stdout (progress goes to stderr)
+${NOTIFY_FLAG_HELP}
   --dry-run          Validate and print the plan; inject nothing
   -h, --help         This help
 
@@ -69,6 +71,7 @@ export const runCommand: Command = {
         linkBase,
         json: values.json,
         dryRun: values['dry-run'],
+        notify: values.notify,
       };
       return runLoadedSuite(spec.suite, flags, io);
     }
@@ -80,6 +83,8 @@ export const runCommand: Command = {
       io.stdout.write('\ndry run: nothing was injected.\n');
       return ExitCode.ok;
     }
+    const notify = await openRunNotifier(values.notify, io);
+    if (notify === 'invalid') return ExitCode.invalidInput;
     const stamp = new Date().toISOString().replace(/[:.]/g, '-');
     const outDir = resolve(io.cwd, values.out ?? `runs/${experiment.metadata.name}-${stamp}`);
     makePrivateDir(outDir);
@@ -94,7 +99,10 @@ export const runCommand: Command = {
       environment: defaultEnvironment,
       signal: io.signal,
       onProgress: (p) => display.progress(p),
-      onEvent: (e) => display.event(e),
+      onEvent: (e) => {
+        display.event(e);
+        notify?.observe(e);
+      },
     });
     io.setActiveFaultReporter?.(() => describeActive(runner.activeFaults()));
     const result = await runner.run();
@@ -108,6 +116,8 @@ export const runCommand: Command = {
     else io.stdout.write(escapeControlLines(renderTerminal(written.summary, written.paths)));
     if (result.exitCode === ExitCode.rollbackFailed)
       io.stderr.write(`${escapeControlLines(result.error?.message ?? '')}\n`);
+    notify?.runEnded(result.journalPath);
+    await notify?.close();
     return result.exitCode;
   },
 };
@@ -120,5 +130,6 @@ function parseArgsOrThrow(argv: string[]) {
     'link-base': { type: 'string' },
     json: { type: 'boolean' },
     'dry-run': { type: 'boolean' },
+    notify: { type: 'string' },
   });
 }
