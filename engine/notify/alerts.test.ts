@@ -202,7 +202,7 @@ describe('alerts of a run end', () => {
       outcome: 'slo_breached',
       runbook: 'runbooks/demo.md',
     });
-    expect(end.title).toBe('demo: FAILED (P2 major)');
+    expect(end.title).toBe('demo: FAILED');
     // The negative control that breached as expected raises nothing.
     expect(labels(end)).toEqual([
       { status: 'firing', alertname: 'SquallSloBreached', experiment: 'demo', slo: 'fast', severity: 'P2' },

@@ -235,7 +235,7 @@ export function runEndNotification(run: LoadedRun): Notification | undefined {
     status: level === 'P4' ? 'resolved' : 'firing',
     severity: level,
     outcome: s.outcome,
-    title: `${ctx.experiment}: ${verdictWord(s)} (${level} ${SEVERITY_INFO[level].name})`,
+    title: `${ctx.experiment}: ${verdictWord(s)}`,
     reasons: s.severity.reasons.map((r) => r.text),
     at: endedAt,
     alerts,

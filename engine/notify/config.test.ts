@@ -8,7 +8,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { formatSpecIssue, SpecError } from '../core/errors.js';
+import { main } from '../app/cli/main.js';
+import { ExitCode, formatSpecIssue, SpecError } from '../core/errors.js';
 import { loadNotifyConfig } from './config.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'squall-notify-config-'));
@@ -141,5 +142,31 @@ routes: [{ severity: P1, receivers: [chat] }]
       code: 'SQUALL_NOTIFY_CONFIG_INVALID',
       message: expect.stringContaining('cannot read the notification config file: no such file'),
     });
+  });
+});
+
+describe('squall run --notify', () => {
+  const ROOT = new URL('../../', import.meta.url).pathname;
+  async function dryRun(notify: string) {
+    let err = '';
+    const code = await main(['run', 'experiments/demo-latency.yaml', '--dry-run', '--notify', notify], {
+      stdout: { write: () => true },
+      stderr: { write: (c: string) => (err += c) },
+      cwd: ROOT,
+      env: {},
+    });
+    return { code, err };
+  }
+
+  it('checks the config before anything runs, --dry-run too: a bad one is exit 2, positioned', async () => {
+    const bad = join(dir, 'bad-run.yaml');
+    writeFileSync(bad, `${HEAD}receivers:\n  chat: { kind: slak, url: "http://127.0.0.1:1" }\n`);
+    expect(await dryRun(bad)).toEqual({
+      code: ExitCode.invalidInput,
+      err: `${bad}:4:17 receivers.chat.kind: unknown receiver kind 'slak' (did you mean 'slack'?); known: alertmanager, slack, webhook\n`,
+    });
+    const good = join(dir, 'good-run.yaml');
+    writeFileSync(good, `${HEAD}receivers:\n  chat: { kind: slack, url: "http://127.0.0.1:1" }\n`);
+    expect(await dryRun(good)).toEqual({ code: ExitCode.ok, err: '' });
   });
 });

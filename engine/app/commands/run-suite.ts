@@ -35,13 +35,14 @@ export interface SuiteRunFlags {
 export async function runLoadedSuite(loaded: LoadedSuite, flags: SuiteRunFlags, io: CliIO) {
   const experiments = loaded.steps.filter((s): s is SuiteExperimentStep => s.kind === 'experiment');
   const say = (text: string) => (flags.json ? io.stderr : io.stdout).write(text);
+  const notify = await openRunNotifier(flags.notify, io);
+  if (notify === 'invalid') return ExitCode.invalidInput;
   if (flags.dryRun) {
     io.stdout.write(renderSuitePlan(loaded));
     io.stdout.write('\ndry run: nothing was injected.\n');
+    await notify?.close();
     return ExitCode.ok;
   }
-  const notify = await openRunNotifier(flags.notify, io);
-  if (notify === 'invalid') return ExitCode.invalidInput;
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const outDir = resolve(io.cwd, flags.out ?? `runs/${loaded.suite.metadata.name}-${stamp}`);
   makePrivateDir(outDir);

@@ -33,7 +33,7 @@ ${SPEC_FLAG_HELP}
                      https://github.com/org/repo/blob/<sha>, so summary.md works as a PR comment
   --json             Print the run summary as JSON on stdout (progress goes to stderr)
 ${NOTIFY_FLAG_HELP}
-  --dry-run          Validate and print the plan; inject nothing
+  --dry-run          Validate the file (and the --notify config), print the plan; inject nothing
   -h, --help         This help
 
 Exit codes: 0 SLOs met · 1 SLO breached · 2 invalid input · 3 aborted and rolled back ·
@@ -78,13 +78,14 @@ export const runCommand: Command = {
     const loaded = spec.experiment;
     const experiment = loaded.experiment;
     const plan = buildPlan(experiment);
+    const notify = await openRunNotifier(values.notify, io);
+    if (notify === 'invalid') return ExitCode.invalidInput;
     if (values['dry-run']) {
       io.stdout.write(renderPlan(plan));
       io.stdout.write('\ndry run: nothing was injected.\n');
+      await notify?.close();
       return ExitCode.ok;
     }
-    const notify = await openRunNotifier(values.notify, io);
-    if (notify === 'invalid') return ExitCode.invalidInput;
     const stamp = new Date().toISOString().replace(/[:.]/g, '-');
     const outDir = resolve(io.cwd, values.out ?? `runs/${experiment.metadata.name}-${stamp}`);
     makePrivateDir(outDir);
