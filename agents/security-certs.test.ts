@@ -13,14 +13,13 @@ import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../engine/app/cli/main.js';
 import { helloAgent, newAgentClient } from '../engine/controller/agent-client.js';
 import { connectAgent } from '../engine/controller/agent-connection.js';
 import type { SquallError } from '../engine/core/errors.js';
+import type { AgentEvent__Output } from './proto/generated/squall/agent/v1/AgentEvent.js';
 import { fromGrpcError } from './proto/grpc-status.js';
-import type { AgentEvent, ControlMessage } from './proto/messages.js';
 import { type AgentServer, createAgentServer, readTlsFiles } from './server/agent-server.js';
 import { rejection } from './test-support/rejection.js';
 import { captureIo, controllerTlsIn, runSquall } from './test-support/squall-cli.js';
@@ -92,11 +91,9 @@ describe('finding 2: certificates have roles, agents accept listed controllers o
       expect(hello.message).toContain("controller certificate 'intruder' is not in the agent's policy");
       expect(hello.message).toContain('controllers: squall-controller');
       // Session on its own (no Hello first): refused before any message is read.
-      const call = (
-        client as unknown as { Session(): grpc.ClientDuplexStream<ControlMessage, AgentEvent> }
-      ).Session();
-      const events: AgentEvent[] = [];
-      call.on('data', (e: AgentEvent) => events.push(e));
+      const call = client.Session();
+      const events: AgentEvent__Output[] = [];
+      call.on('data', (e) => events.push(e));
       const failed = new Promise<SquallError>((resolve) =>
         call.on('error', (e) => resolve(fromGrpcError(e, 'edge-1'))),
       );

@@ -10,14 +10,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type * as grpc from '@grpc/grpc-js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { newAgentClient } from '../engine/controller/agent-client.js';
 import { type AgentConnection, connectAgent } from '../engine/controller/agent-connection.js';
 import type { SquallError } from '../engine/core/errors.js';
-import type { FleetConfig } from '../simulator/fleet-spec.js';
+import type { FleetConfig } from '../simulator/fleet-config.js';
 import { type AedesBroker, startAedes } from '../simulator/test-support/brokers.js';
-import type { AgentEvent, ControlMessage } from './proto/messages.js';
+import type { AgentEvent__Output } from './proto/generated/squall/agent/v1/AgentEvent.js';
+import type { ControlMessage } from './proto/generated/squall/agent/v1/ControlMessage.js';
 import { createFaultProxy, type FaultProxy } from './proxy/fault-proxy.js';
 import { type AgentServer, createAgentServer, readTlsFiles } from './server/agent-server.js';
 import { type Policy, parsePolicy } from './server/policy.js';
@@ -26,12 +26,10 @@ import { makeTestPki, type TestPki } from './test-support/pki.js';
 /** A bare session on its own stream, to send what our controller never would. */
 async function rawSession(address: string, tls: { ca: string; cert: string; key: string }) {
   const client = newAgentClient('edge-1', { address, tls }, process.cwd());
-  const call = (
-    client as unknown as { Session(): grpc.ClientDuplexStream<ControlMessage, AgentEvent> }
-  ).Session();
-  const events: AgentEvent[] = [];
+  const call = client.Session();
+  const events: AgentEvent__Output[] = [];
   const waiters: (() => void)[] = [];
-  call.on('data', (e: AgentEvent) => {
+  call.on('data', (e) => {
     events.push(e);
     for (const w of waiters.splice(0)) w();
   });
@@ -39,9 +37,9 @@ async function rawSession(address: string, tls: { ca: string; cert: string; key:
   const next = async (msg: string, requestId: string) => {
     for (;;) {
       const hit = events.find((e) => {
-        const body = (e as unknown as Record<string, { request_id?: string }>)[e.msg ?? ''];
+        const body = e.msg ? e[e.msg] : undefined;
         const kind = msg === '*' || e.msg === msg || e.msg === 'error';
-        return kind && (msg === 'opened' || body?.request_id === requestId);
+        return kind && (msg === 'opened' || (body && 'request_id' in body && body.request_id === requestId));
       });
       if (hit) return hit;
       await new Promise<void>((r) => waiters.push(r));
@@ -62,7 +60,7 @@ async function rawSession(address: string, tls: { ca: string; cert: string; key:
   };
 }
 
-const errorOf = (e: AgentEvent) => (e as Extract<AgentEvent, { error: unknown }>).error;
+const errorOf = (e: AgentEvent__Output) => e.error!;
 
 function fleet(broker: AedesBroker, devices: number, extra: Partial<FleetConfig> = {}): FleetConfig {
   return {

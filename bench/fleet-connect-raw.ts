@@ -23,15 +23,14 @@
  *
  *   npm run bench:fleet-connect-raw   → bench/results/fleet-connect-raw.json
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
 import net from 'node:net';
-import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { createFleet } from '../simulator/fleet.js';
 import { encodeConnect } from '../simulator/packets.js';
-import { BENCH_SRC_DIR, forkSelf, machine, nextMessage, writeResult } from './fleet-bench-support.js';
+import { compileCFloor, type Measured, runC } from './connect-raw-native.js';
+import { forkSelf, machine, nextMessage, writeResult } from './fleet-bench-support.js';
 
 const SELF = fileURLToPath(import.meta.url);
 const DEVICES = Number(process.env.FLEET_BENCH_DEVICES ?? 10_000);
@@ -42,19 +41,6 @@ const NODE_VARIANTS = ['raw', 'lean', 'mqttjs', 'floor'] as const;
 const C_VARIANTS = ['c-raw', 'c-mqtt'] as const;
 type Variant = (typeof NODE_VARIANTS)[number] | (typeof C_VARIANTS)[number];
 const CONNACK = Buffer.from([0x20, 0x02, 0x00, 0x00]);
-
-interface Measured {
-  variant: Variant;
-  devices: number;
-  connected: number;
-  /** Attempts that failed (error or close before connected), retried. */
-  errors: number;
-  wallMs: number;
-  connectsPerS: number;
-  /** Client process CPU (user + system) from the first connect to the last. */
-  cpuSeconds: number;
-  connectsPerCoreS: number;
-}
 
 interface Row extends Measured {
   round: number;
@@ -231,55 +217,6 @@ async function mqttjs(port: number): Promise<Measured> {
 
 // ── the C floor ───────────────────────────────────────────────────────────────────────────
 
-/** Compiles bench/native/connect-floor.c; undefined (with the reason printed) without a compiler. */
-function compileCFloor(): string | undefined {
-  const out = join(mkdtempSync(join(tmpdir(), 'squall-connect-floor-')), 'connect-floor');
-  const source = join(BENCH_SRC_DIR, 'native', 'connect-floor.c');
-  try {
-    execFileSync(process.env.CC ?? 'cc', ['-O2', '-o', out, source], { stdio: 'pipe' });
-    return out;
-  } catch (err) {
-    console.log(`C floor skipped: could not compile ${source} (${(err as Error).message.split('\n')[0]})`);
-    return undefined;
-  }
-}
-
-/** Runs one C variant; resolves when it has printed its result (the process keeps its sockets). */
-function runC(
-  binary: string,
-  variant: 'c-raw' | 'c-mqtt',
-  port: number,
-): { child: ChildProcess; result: Promise<Measured> } {
-  const mode = variant === 'c-raw' ? 'raw' : 'mqtt';
-  const child = spawn(
-    binary,
-    [mode, '127.0.0.1', String(port), String(DEVICES), String(IN_FLIGHT), ...SOURCES],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  const result = new Promise<Measured>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      if (!out.includes('\n')) return;
-      const r = JSON.parse(out) as { connected: number; errors: number; wallMs: number; cpuSeconds: number };
-      resolve({
-        variant,
-        devices: DEVICES,
-        connected: r.connected,
-        errors: r.errors,
-        wallMs: Math.round(r.wallMs),
-        connectsPerS: Math.round(r.connected / (r.wallMs / 1000)),
-        cpuSeconds: r.cpuSeconds,
-        connectsPerCoreS: Math.round(r.connected / r.cpuSeconds),
-      });
-    });
-    child.once('exit', (code) => reject(new Error(`${variant} exited with ${code}`)));
-  });
-  return { child, result };
-}
-
 // ── orchestration ─────────────────────────────────────────────────────────────────────────
 
 const median = (xs: number[]) => {
@@ -319,7 +256,7 @@ async function main(): Promise<void> {
       let child: ChildProcess;
       let r: Measured;
       if (variant === 'c-raw' || variant === 'c-mqtt') {
-        const run = runC(cFloor!, variant, port);
+        const run = runC(cFloor!, variant, port, { devices: DEVICES, inFlight: IN_FLIGHT, sources: SOURCES });
         child = run.child;
         r = await run.result;
       } else {

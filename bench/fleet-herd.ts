@@ -27,11 +27,11 @@
  * Heavy: 100k connections and shard processes. Not for a shared 2-core machine during the day.
  */
 import { percentileMs } from '../engine/core/metrics.js';
+import { parseBrokerUrl } from '../engine/spec/broker-url.js';
+import type { ReconnectStrategyName } from '../engine/spec/fleet-parts.js';
 import { nowMs } from '../simulator/clock.js';
-import { parseBrokerUrl } from '../simulator/engine-config.js';
 import { EVENT_BUCKET_MS } from '../simulator/event-buckets.js';
 import { createFleet } from '../simulator/fleet.js';
-import type { ReconnectStrategyName } from '../simulator/reconnect.js';
 import { type BenchMosquitto, machine, startBenchMosquitto, writeResult } from './fleet-bench-support.js';
 
 const DEVICES = Number(process.env.FLEET_BENCH_DEVICES ?? 100_000);

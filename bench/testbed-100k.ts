@@ -19,7 +19,7 @@
  * Heavy at full scale: not for a shared 2-core machine while others work.
  */
 import { loadavg } from 'node:os';
-import { parseBrokerUrl } from '../simulator/engine-config.js';
+import { parseBrokerUrl } from '../engine/spec/broker-url.js';
 import { createFleet } from '../simulator/fleet.js';
 import { startCloudCluster } from '../testbed/cloud/cluster.js';
 import { machine, writeResult } from './fleet-bench-support.js';

@@ -11,7 +11,7 @@ import { parse as parseYaml } from 'yaml';
 import { loadExperimentText, validateExperiment } from '../engine/app/load.js';
 import { formatSpecIssue } from '../engine/core/errors.js';
 import { isSuite } from '../engine/suite/load.js';
-import { toFleetConfig } from '../simulator/fleet-spec.js';
+import { toFleetConfig } from '../simulator/fleet-config.js';
 
 const ROOT = new URL('../', import.meta.url).pathname;
 // Suites (gameday.yaml) are checked with their experiments by engine/suite/load.test.ts.

@@ -11,7 +11,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { SquallError } from '../engine/core/errors.js';
-import { isUrl } from '../engine/spec/runbook.js';
+import { hasUrlScheme } from '../engine/spec/url-scheme.js';
 import type { RunSummary } from './summary.js';
 
 export interface RenderOptions {
@@ -41,7 +41,7 @@ const encodePath = (path: string) => path.split('/').map(encodeURIComponent).joi
 /** The runbook as a link, or null when the experiment names none. */
 export function runbookLink(s: RunSummary, options: RenderOptions = {}): Link | null {
   if (!s.runbook) return null;
-  if (isUrl(s.runbook)) return { text: s.runbook, href: s.runbook };
+  if (hasUrlScheme(s.runbook)) return { text: s.runbook, href: s.runbook };
   const file = s.runbookFile;
   if (!file) return { text: s.runbook, href: null };
   if (options.linkBase && file.repoPath)

@@ -11,10 +11,11 @@
  * Plain TCP devices send CONNECT while connecting, so they go CONNECTING → CONNECTED.
  */
 import type net from 'node:net';
+import type { BrokerTarget } from '../engine/spec/broker-url.js';
 import { nowMs } from './clock.js';
 import type { DatedTally } from './dated-tally.js';
 import { sentTally } from './delivery-ledger.js';
-import type { BrokerTarget, DeviceEngineConfig, DeviceGroupConfig } from './engine-config.js';
+import type { DeviceEngineConfig, DeviceGroupConfig } from './engine-config.js';
 import { type FailureCause, FleetMetrics } from './fleet-metrics.js';
 import { createCompactCodec, createJsonCodec, type PayloadCodec } from './payload.js';
 import { createRng } from './prng.js';

@@ -1,11 +1,14 @@
 /**
  * The device engine's configuration, in code units (ms, bytes, per-second rates). The
- * experiment's `fleet:` section (fleet-spec.ts) and the `squall fleet` flags both turn into
- * this; `resolveEngineConfig` fills defaults and validates once, before anything connects.
+ * experiment's `fleet:` section and the `squall fleet` flags both turn into this, through the
+ * one fleet schema (engine/spec/fleet-spec.ts) and fleet-config.ts; `resolveEngineConfig` fills
+ * what an input built in code leaves out with the schema's defaults (engine-only knobs such as
+ * tickMs have their own) and validates once, before anything connects.
  */
-import { isIP } from 'node:net';
-import type { ConnectionOptions } from 'node:tls';
 import { SquallError } from '../engine/core/errors.js';
+import type { BrokerTarget } from '../engine/spec/broker-url.js';
+import { TelemetrySpec } from '../engine/spec/fleet-parts.js';
+import { DEVICE_DEFAULTS, defaultClientId, FLEET_DEFAULTS } from '../engine/spec/fleet-spec.js';
 import type { QoS } from './packets.js';
 import { DEFAULT_RECONNECT, type ReconnectOptions, validateReconnect } from './reconnect.js';
 import { compileTemplate } from './template.js';
@@ -59,13 +62,6 @@ export interface DeviceGroupConfig {
   failover?: BrokerTarget[];
   /** Consecutive failed connects at one endpoint before moving to the next; default: the engine's. */
   failoverAfter?: number;
-}
-
-export interface BrokerTarget {
-  host: string;
-  port: number;
-  /** Set for mqtts://; the options go to tls.connect. */
-  tls?: ConnectionOptions;
 }
 
 /** Called for each PUBLISH a device receives; the buffer is only valid during the call. */
@@ -138,16 +134,23 @@ export type DeviceEngineInput = Partial<Omit<DeviceEngineConfig, 'groups' | 'rec
   reconnect?: Partial<ReconnectOptions>;
 };
 
-export const DEFAULT_TELEMETRY: TelemetryConfig = {
-  intervalMs: 10_000,
-  qos: 0,
-  payloadBytes: 64,
-  topic: 't/{tenant}/{index}',
-  phase: 'spread',
-  retain: false,
-  offline: 'drop',
-  maxInflight: 64,
-};
+/** A parsed `telemetry:` section in the engine's units. */
+export function telemetryConfigOf(t: TelemetrySpec): TelemetryConfig {
+  return {
+    intervalMs: t.every,
+    qos: t.qos,
+    payloadBytes: t.payloadBytes,
+    topic: t.topic,
+    phase: t.phase,
+    payloadTemplate: t.payload === 'compact' ? undefined : t.payload,
+    retain: t.retain,
+    offline: t.offline,
+    maxInflight: t.maxInflight,
+  };
+}
+
+/** The schema's telemetry defaults; the interval (a spec must give one) is the engine's own, 10 s. */
+export const DEFAULT_TELEMETRY: TelemetryConfig = telemetryConfigOf(TelemetrySpec.parse({ every: '10s' }));
 
 const invalid = (message: string) => new SquallError('SQUALL_FLEET_CONFIG_INVALID', message);
 
@@ -155,17 +158,17 @@ export function resolveEngineConfig(input: DeviceEngineInput): DeviceEngineConfi
   if (input.groups.length === 0) throw invalid('a fleet needs at least one device group');
   const groups = input.groups.map((g, i): DeviceGroupConfig => {
     const name = g.name ?? (input.groups.length === 1 ? 'default' : `group${i}`);
-    const clean = g.clean ?? true;
+    const clean = g.clean ?? DEVICE_DEFAULTS.clean;
     const group: DeviceGroupConfig = {
       name,
       count: g.count ?? 1,
-      protocolVersion: g.protocolVersion ?? 4,
-      clientId: g.clientId ?? `squall-${name}-{index}`,
+      protocolVersion: g.protocolVersion ?? DEVICE_DEFAULTS.protocol,
+      clientId: g.clientId ?? defaultClientId(name),
       username: g.username,
       password: g.password,
       clean,
       sessionExpiryS: g.sessionExpiryS ?? (clean ? 0 : 3600),
-      keepaliveS: g.keepaliveS ?? 60,
+      keepaliveS: g.keepaliveS ?? DEVICE_DEFAULTS.keepaliveMs / 1000,
       will: g.will,
       telemetry: g.telemetry ? { ...DEFAULT_TELEMETRY, ...g.telemetry } : undefined,
       subscriptions: g.subscriptions ?? [],
@@ -182,17 +185,17 @@ export function resolveEngineConfig(input: DeviceEngineInput): DeviceEngineConfi
   const config: DeviceEngineConfig = {
     broker: input.broker,
     failover: input.failover ?? [],
-    failoverAfter: input.failoverAfter ?? 3,
+    failoverAfter: input.failoverAfter ?? DEVICE_DEFAULTS.failoverAfter,
     groups,
     tenants: input.tenants ?? [],
     pinnedTenants: input.pinnedTenants ?? [],
     firstIndex: input.firstIndex ?? 0,
-    connectRatePerS: input.connectRatePerS ?? 1000,
-    maxInflightConnects: input.maxInflightConnects ?? 1000,
+    connectRatePerS: input.connectRatePerS ?? FLEET_DEFAULTS.rampUp,
+    maxInflightConnects: input.maxInflightConnects ?? FLEET_DEFAULTS.maxConnecting,
     maxInflightReconnects: input.maxInflightReconnects ?? 15_000,
-    connectTimeoutMs: input.connectTimeoutMs ?? 30_000,
+    connectTimeoutMs: input.connectTimeoutMs ?? FLEET_DEFAULTS.connectTimeout,
     reconnect,
-    seed: input.seed ?? 1,
+    seed: input.seed ?? FLEET_DEFAULTS.seed,
     localAddresses: input.localAddresses ?? [],
     tickMs: input.tickMs ?? 5,
     bucketMs: input.bucketMs ?? 1000,
@@ -238,25 +241,4 @@ function validateGroup(g: DeviceGroupConfig): void {
     if (!(t.maxInflight >= 1 && t.maxInflight <= 65_535))
       throw invalid(`${where}: maxInflight must be 1..65535`);
   }
-}
-
-/** `mqtt://host:port`, `mqtts://host:port`, `tcp://`, `host:port` → a broker target. */
-export function parseBrokerUrl(url: string, tls?: ConnectionOptions): BrokerTarget {
-  const withScheme = /^[a-z]+:\/\//.test(url) ? url : `mqtt://${url}`;
-  let parsed: URL;
-  try {
-    parsed = new URL(withScheme);
-  } catch {
-    throw invalid(`broker: expected a URL such as mqtt://127.0.0.1:1883, got '${url}'`);
-  }
-  const secure = parsed.protocol === 'mqtts:' || parsed.protocol === 'ssl:' || parsed.protocol === 'tls:';
-  if (!secure && parsed.protocol !== 'mqtt:' && parsed.protocol !== 'tcp:') {
-    throw invalid(`broker: scheme must be mqtt:// or mqtts://, got '${parsed.protocol}//'`);
-  }
-  const host = parsed.hostname.replace(/^\[|\]$/g, '');
-  const port = parsed.port ? Number(parsed.port) : secure ? 8883 : 1883;
-  // SNI carries a name, never an address (RFC 6066 §3; Node warns DEP0123 for an IP).
-  return secure
-    ? { host, port, tls: { ...(isIP(host) ? {} : { servername: host }), ...tls } }
-    : { host, port };
 }

@@ -7,10 +7,11 @@
  */
 
 import { afterEach, describe, expect, it } from 'vitest';
+import { FleetSpec } from '../engine/spec/fleet-spec.js';
 import { ackAfterHandoff } from '../testbed/cloud/ack-after-handoff.js';
 import { nowMs } from './clock.js';
 import { createFleet, type Fleet } from './fleet.js';
-import { FleetSpec, toFleetConfig } from './fleet-spec.js';
+import { toFleetConfig } from './fleet-config.js';
 import { type AedesBroker, startAedes } from './test-support/brokers.js';
 
 let brokers: AedesBroker[] = [];

@@ -7,8 +7,8 @@
  */
 import { SquallError } from '../engine/core/errors.js';
 import type { DeviceEngineConfig } from './engine-config.js';
+import type { FleetConfig } from './fleet-config.js';
 import { CAUSE_CODE } from './fleet-metrics.js';
-import type { FleetConfig } from './fleet-spec.js';
 import { createSink, type Sink, type SinkOptions } from './sink.js';
 
 export type FleetSinkConfig = Exclude<FleetConfig['sink'], false>;

@@ -6,8 +6,9 @@
 import mqtt from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 import { nowMs } from './clock.js';
-import { createFleet, type Fleet, type ShardCrash } from './fleet.js';
-import type { FleetConfig } from './fleet-spec.js';
+import { createFleet, type Fleet } from './fleet.js';
+import type { FleetConfig } from './fleet-config.js';
+import type { ShardCrash } from './fleet-snapshot.js';
 import { type AedesBroker, startAedes } from './test-support/brokers.js';
 
 let broker: AedesBroker | undefined;

@@ -22,9 +22,9 @@ import { arrivalTally, DeliveryLedger, sentTally } from './delivery-ledger.js';
 import { DeviceEngine, type EngineSnapshot } from './device-engine.js';
 import { type DeviceEngineInput, resolveEngineConfig } from './engine-config.js';
 import { EventSeries } from './event-buckets.js';
-import type { FailureCause } from './fleet-metrics.js';
+import type { FleetConfig } from './fleet-config.js';
 import { startFleetSink } from './fleet-sink.js';
-import type { FleetConfig } from './fleet-spec.js';
+import { type FleetSnapshot, fleetSnapshot, type ShardCrash } from './fleet-snapshot.js';
 import type { RawTallies } from './raw-tallies.js';
 import { emptyReading, type FullReading, fromWire, mergeInto, withoutMessageCounters } from './readings.js';
 import { projectCrashedSlots } from './shard-loss.js';
@@ -32,17 +32,8 @@ import { planShards, type ShardSlice, shardCountFor, shardEngineInput } from './
 import { spawnShardProcess, stopShardProcess } from './shard-process.js';
 import type { ShardMessage } from './shard-protocol.js';
 import type { Sink } from './sink.js';
-import type { SinkCounter } from './sink-accounting.js';
 import { createTenantMap } from './tenants.js';
 import { sinkReach } from './topic-match.js';
-
-export interface ShardCrash {
-  shard: number;
-  firstIndex: number;
-  devices: number;
-  exitCode: number | null;
-  signal: NodeJS.Signals | null;
-}
 
 export interface FleetOptions {
   onShardCrash?: (crash: ShardCrash) => void;
@@ -51,20 +42,6 @@ export interface FleetOptions {
    * out settled message counts. `part`: one slice of a fleet split across agents.
    */
   role?: 'whole' | 'part';
-}
-
-export interface FleetSnapshot {
-  target: number;
-  connected: number;
-  connecting: number;
-  backoff: number;
-  gaveUp: number;
-  /** Engine counters since start, over all shards. */
-  totals: Record<string, number>;
-  failures: Array<{ cause: FailureCause | 'shard'; detail: string; count: number }>;
-  /** Message totals: the ledger's settled counts, or the sink's own when it has no ledger (`fleet sub`). */
-  sink?: Record<SinkCounter, number> & { byTenant: Record<string, Record<SinkCounter, number>> };
-  shards: { count: number; crashed: ShardCrash[] };
 }
 
 export interface Fleet extends MetricsSource {
@@ -269,47 +246,13 @@ export function createFleet(fleetConfig: FleetConfig, options: FleetOptions = {}
     await ready;
   };
 
-  function snapshot(): FleetSnapshot {
-    const out: FleetSnapshot = {
+  const snapshot = (): FleetSnapshot =>
+    fleetSnapshot({
       target: deviceCount,
-      connected: 0,
-      connecting: 0,
-      backoff: 0,
-      gaveUp: 0,
-      totals: {},
-      failures: [],
-      shards: { count: shards.length, crashed: [...crashes] },
-    };
-    const failures = new Map<string, FleetSnapshot['failures'][number]>();
-    for (const s of shards) {
-      const snap = s.local ? s.local.snapshot() : s.snapshot;
-      if (!snap) continue;
-      if (!s.crashed) {
-        out.connected += snap.connected;
-        out.connecting += snap.connecting;
-        out.backoff += snap.backoff;
-        out.gaveUp += snap.gaveUp;
-      }
-      for (const [k, v] of Object.entries(snap.totals)) out.totals[k] = (out.totals[k] ?? 0) + v;
-      for (const f of snap.failures) {
-        const key = `${f.cause}:${f.detail}`;
-        const prev = failures.get(key);
-        if (prev) prev.count += f.count;
-        else failures.set(key, { ...f });
-      }
-    }
-    for (const c of crashes) {
-      const unsent = shards[c.shard]?.unsent;
-      const detail =
-        `shard ${c.shard} (devices ${c.firstIndex}–${c.firstIndex + c.devices - 1}) died: ${c.signal ?? `exit code ${c.exitCode}`}` +
-        (unsent ? `; ${unsent} telemetry messages its devices never sent are counted lost` : '');
-      failures.set(`shard:${c.shard}`, { cause: 'shard', detail, count: c.devices });
-    }
-    out.failures = [...failures.values()].sort((a, b) => b.count - a.count);
-    if (ledger) out.sink = ledger.totals();
-    else if (sink && !dated) out.sink = sink.accounting.totals();
-    return out;
-  }
+      shards,
+      crashes,
+      sinkTotals: () => (ledger ? ledger.totals() : sink && !dated ? sink.accounting.totals() : undefined),
+    });
 
   const settle = async (untilMs: number) => {
     if (!ledger || !sinkConfig) return;

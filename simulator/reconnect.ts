@@ -12,18 +12,9 @@
  *   none                 never reconnect
  */
 import { SquallError } from '../engine/core/errors.js';
+import { RECONNECT_STRATEGIES, type ReconnectStrategyName } from '../engine/spec/fleet-parts.js';
+import { FLEET_DEFAULTS } from '../engine/spec/fleet-spec.js';
 import type { Rng } from './prng.js';
-
-export const RECONNECT_STRATEGIES = [
-  'none',
-  'immediate',
-  'fixed',
-  'exponential',
-  'full-jitter',
-  'equal-jitter',
-  'decorrelated-jitter',
-] as const;
-export type ReconnectStrategyName = (typeof RECONNECT_STRATEGIES)[number];
 
 export interface ReconnectOptions {
   strategy: ReconnectStrategyName;
@@ -41,12 +32,13 @@ export interface ReconnectOptions {
   resetAfterMs: number;
 }
 
+/** The schema's `reconnect:` defaults (engine/spec/fleet-parts.ts), in the engine's units. */
 export const DEFAULT_RECONNECT: ReconnectOptions = {
-  strategy: 'full-jitter',
-  baseMs: 1000,
-  capMs: 60_000,
-  maxAttempts: 0,
-  resetAfterMs: 0,
+  strategy: FLEET_DEFAULTS.reconnect.strategy,
+  baseMs: FLEET_DEFAULTS.reconnect.base,
+  capMs: FLEET_DEFAULTS.reconnect.cap,
+  maxAttempts: FLEET_DEFAULTS.reconnect.maxAttempts,
+  resetAfterMs: FLEET_DEFAULTS.reconnect.resetAfter,
 };
 
 /** Returned by `delayMs` when the device stops trying. */

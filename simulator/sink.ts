@@ -9,11 +9,12 @@
  * via either broker counts once, and a second copy is a duplicate.
  */
 import { SquallError } from '../engine/core/errors.js';
+import type { BrokerTarget } from '../engine/spec/broker-url.js';
 import { nowMs } from './clock.js';
 import type { TallyWire } from './dated-tally.js';
 import { arrivalTally } from './delivery-ledger.js';
 import { DeviceEngine } from './device-engine.js';
-import { type BrokerTarget, type DeviceEngineInput, resolveEngineConfig } from './engine-config.js';
+import { type DeviceEngineInput, resolveEngineConfig } from './engine-config.js';
 import type { QoS } from './packets.js';
 import { createCompactCodec, createJsonCodec, type PayloadStamp } from './payload.js';
 import { SinkAccounting, type SinkAccountingOptions } from './sink-accounting.js';

@@ -9,10 +9,16 @@
  * One entry is the guard's own: `tsx-<uid>`, a link to tsx's compile cache in the system temp
  * dir (processes started with `node --import tsx` keep it there by design, like any tool's
  * cache), so children do not recompile everything in each run's fresh temp dir.
+ *
+ * The other is `squall-home`, exported as SQUALL_HOME: every `squall run` records itself in the
+ * run history (engine/history/), and a test run must not write into its user's own history.
+ * It is removed with the rest; tests that check the history use databases of their own.
  */
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
+const SQUALL_HOME_ENTRY = 'squall-home';
 
 export default function setup(): () => void {
   const outer = tmpdir();
@@ -24,11 +30,15 @@ export default function setup(): () => void {
   mkdirSync(join(outer, tsxCache), { recursive: true });
   symlinkSync(join(outer, tsxCache), join(dir, tsxCache));
   const previous = process.env.TMPDIR;
+  const previousHome = process.env.SQUALL_HOME;
   process.env.TMPDIR = dir;
+  process.env.SQUALL_HOME = join(dir, SQUALL_HOME_ENTRY);
   return () => {
     if (previous === undefined) delete process.env.TMPDIR;
     else process.env.TMPDIR = previous;
-    const left = readdirSync(dir).filter((entry) => entry !== tsxCache);
+    if (previousHome === undefined) delete process.env.SQUALL_HOME;
+    else process.env.SQUALL_HOME = previousHome;
+    const left = readdirSync(dir).filter((entry) => entry !== tsxCache && entry !== SQUALL_HOME_ENTRY);
     rmSync(dir, { recursive: true, force: true });
     if (left.length > 0) {
       // A throw here is only logged ("error during close"); the exit code is what CI sees.

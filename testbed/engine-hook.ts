@@ -5,7 +5,8 @@
  * and address (an `nft.partition` peer); stop it all on teardown.
  */
 import type { ManagedProcess, ProxyHandle } from '../engine/core/faults.js';
-import { startTestbed, type Testbed, type TestbedOptions } from './testbed.js';
+import { startTestbed, type Testbed } from './testbed.js';
+import type { TestbedOptions } from './testbed-options.js';
 
 export interface EmbeddedTestbed {
   readonly testbed: Testbed;

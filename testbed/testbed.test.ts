@@ -5,6 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { testbedBrokerNames } from '../engine/spec/testbed-names.js';
 import { isRoot } from './lab/ip.js';
 import { Clients, collect, sleep } from './test-support/mqtt.js';
 import { startTestbed, type Testbed } from './testbed.js';
@@ -37,6 +38,7 @@ describe('startTestbed', () => {
             ? ['cloud-broker', 'cloud-worker-0', 'cloud-worker-1', 'edge-1']
             : ['cloud-broker', 'edge-1'],
         );
+        expect(Object.keys(testbed.brokers())).toEqual(testbedBrokerNames({ gateways: 1 }));
         const { cloud, 'edge-1': edge } = testbed.brokers();
         const sink = await clients.connect(cloud!, { clientId: 'sink' });
         await sink.subscribeAsync('fleet/#', { qos: 1 });
@@ -81,6 +83,9 @@ describe('startTestbed', () => {
       `standby (${broker}): an independent second cloud broker, its own fault target`,
       async () => {
         testbed = await startTestbed({ broker, gateways: 0, workers: 2, standby: true });
+        expect(Object.keys(testbed.brokers()).sort()).toEqual(
+          testbedBrokerNames({ gateways: 0, standby: true }).sort(),
+        );
         const { cloud, 'cloud-standby': standbyUrl } = testbed.brokers();
         expect(standbyUrl).toMatch(/^mqtt:\/\/127\.0\.0\.1:\d+$/);
         expect(standbyUrl).not.toBe(cloud);

@@ -9,68 +9,17 @@ import path from 'node:path';
 import { createFaultProxy, type FaultProxy } from '../agents/proxy/fault-proxy.js';
 import { SquallError } from '../engine/core/errors.js';
 import type { ManagedProcess } from '../engine/core/faults.js';
-import { startCloudCluster } from './cloud/cluster.js';
-import type { OverflowPolicy } from './edge/disk-queue.js';
+import { type CloudBrokerKind, TESTBED_NAMES } from '../engine/spec/testbed-names.js';
+import { type CloudBroker, LAB_MQTT_PORT, startCloudBroker } from './cloud-broker.js';
 import { type EdgeGatewayHandle, startEdgeGateway } from './edge/edge.js';
-import { isRoot } from './lab/ip.js';
-import { cloudAddress, createLab, type LabTopology } from './lab/topology.js';
-import { type MosquittoBroker, startMosquitto } from './mosquitto.js';
-import { CloudBrokerSlot } from './roles.js';
-import type { BreakerOptions } from './services/downstream-client.js';
+import { createLab, type LabTopology } from './lab/topology.js';
 import type { ServiceProcess } from './services/service-process.js';
-import {
-  type FloodOptions,
-  type IngestServices,
-  startFlood,
-  startIngestServices,
-} from './services/services.js';
+import { type IngestServices, startFlood, startIngestServices } from './services/services.js';
 import { removeFromSharedDir, writeInSharedDir } from './shared-dir.js';
 import { TESTBED_STATE_DIR, type TestbedState } from './state.js';
+import { checkTestbedOptions, type TestbedOptions } from './testbed-options.js';
 
 export { TESTBED_STATE_DIR, type TestbedState } from './state.js';
-
-export type CloudBrokerKind = 'aedes' | 'mosquitto';
-
-export interface TestbedOptions {
-  /** Lab hosts in network namespaces (root only); loopback otherwise. */
-  lab?: boolean;
-  broker?: CloudBrokerKind;
-  /** aedes worker processes (default 2). */
-  workers?: number;
-  /**
-   * A second, independent cloud broker of the same kind (a one-worker aedes cluster, or
-   * mosquitto), for disaster-recovery failover: broker and process `cloud-standby`, sharing
-   * nothing with `cloud`. In lab mode it runs on its own host `cloud-2`.
-   */
-  standby?: boolean;
-  /** Edge gateways (default 1). */
-  gateways?: number;
-  /** Topics the gateways forward to the cloud (default everything). */
-  forward?: string[];
-  maxQueueMessages?: number;
-  overflow?: OverflowPolicy;
-  /** Where state files go (default <tmpdir>/squall-testbed). */
-  stateDir?: string;
-  /**
-   * Loopback only: put a fault proxy (`edge-<i>-uplink`) between each gateway's bridge and the
-   * cloud, so `proxy.*` faults (down, latency, ...) act on the gateway→cloud path without root.
-   */
-  uplinkProxy?: boolean;
-  /** aedes only: per-tenant publish rate across the cluster (cloud/tenant-bulkhead.ts). */
-  tenantLimitPerS?: number;
-  /**
-   * Loopback only: a fault proxy `cloud-sink` in front of the cloud broker, named as a broker
-   * too, so a consumer (the fleet's sink) subscribing through it can be slowed with `proxy.*`.
-   */
-  sinkProxy?: boolean;
-  /**
-   * Loopback only: the cloud ingest service and its downstream dependency (services/services.ts):
-   * processes `ingest` and `downstream`, fault proxy `ingest-downstream` between them.
-   */
-  ingest?: { port?: number; topic?: string; breaker?: Partial<BreakerOptions> };
-  /** Loopback only: a noisy tenant flooding the cloud broker, as process `flood` (services/flood-main.ts). */
-  flood?: Omit<FloodOptions, 'cloudUrl'>;
-}
 
 export interface TestbedEndpoint {
   role: string;
@@ -105,40 +54,16 @@ export interface Testbed {
   stop(): Promise<void>;
 }
 
-const LAB_MQTT_PORT = 1883;
-
 export async function startTestbed(options: TestbedOptions = {}): Promise<Testbed> {
+  checkTestbedOptions(options);
   const broker = options.broker ?? 'aedes';
-  if (broker !== 'aedes' && broker !== 'mosquitto') {
-    throw new SquallError('SQUALL_USAGE', `--broker must be aedes or mosquitto, got '${broker}'`);
-  }
   const gatewaysN = options.gateways ?? 1;
-  if (!Number.isInteger(gatewaysN) || gatewaysN < 0) {
-    throw new SquallError('SQUALL_USAGE', `--gateways must be a non-negative integer, got ${gatewaysN}`);
-  }
-  if (options.lab && (options.sinkProxy || options.ingest || options.flood)) {
-    throw new SquallError('SQUALL_USAGE', 'sinkProxy, ingest and flood are for the loopback testbed');
-  }
-  if (options.lab && options.uplinkProxy) {
-    throw new SquallError(
-      'SQUALL_USAGE',
-      'uplinkProxy is for the loopback testbed; in lab mode partition the uplink with nft.partition',
-    );
-  }
-  if (options.lab && !isRoot()) {
-    throw new SquallError(
-      'SQUALL_USAGE',
-      '--lab needs root (network namespaces); run without --lab for loopback',
-    );
-  }
   const mode = options.lab ? 'lab' : 'loopback';
   const stateDir = options.stateDir ?? TESTBED_STATE_DIR;
 
   let lab: LabTopology | undefined;
-  let cloudSlot: CloudBrokerSlot | undefined;
-  let mosquitto: MosquittoBroker | undefined;
-  let standbySlot: CloudBrokerSlot | undefined;
-  let standbyMosquitto: MosquittoBroker | undefined;
+  let cloudBroker: CloudBroker | undefined;
+  let standby: CloudBroker | undefined;
   const gateways: EdgeGatewayHandle[] = [];
   const uplinks = new Map<string, FaultProxy>();
   let sinkProxy: FaultProxy | undefined;
@@ -159,10 +84,8 @@ export async function startTestbed(options: TestbedOptions = {}): Promise<Testbe
     await services?.stop().catch(() => undefined);
     await flood?.stop().catch(() => undefined);
     await sinkProxy?.stop().catch(() => undefined); // the services stop their own proxy
-    await cloudSlot?.cluster.stop().catch(() => undefined);
-    await mosquitto?.stop().catch(() => undefined);
-    await standbySlot?.cluster.stop().catch(() => undefined);
-    await standbyMosquitto?.stop().catch(() => undefined);
+    await cloudBroker?.stop().catch(() => undefined);
+    await standby?.stop().catch(() => undefined);
     await lab?.destroy().catch(() => undefined);
     await removeFromSharedDir(stateDir, path.basename(statePath));
   };
@@ -174,47 +97,33 @@ export async function startTestbed(options: TestbedOptions = {}): Promise<Testbe
       statePath = path.join(stateDir, `${id}.json`);
     }
     const cloudHost = lab?.host('cloud-1');
-    let cloudUrl: string;
-    if (broker === 'aedes') {
-      const clusterOptions = {
-        workers: options.workers ?? 2,
-        ...(options.tenantLimitPerS && { tenantLimitPerS: options.tenantLimitPerS }),
-        ...(cloudHost && { host: '0.0.0.0', port: LAB_MQTT_PORT, wrapper: cloudHost.wrapper }),
-      };
-      cloudSlot = new CloudBrokerSlot(await startCloudCluster(clusterOptions), clusterOptions);
-      cloudUrl = cloudHost ? `mqtt://${cloudAddress()}:${LAB_MQTT_PORT}` : cloudSlot.cluster.url;
-    } else {
-      mosquitto = await startMosquitto(
-        cloudHost ? { host: '0.0.0.0', port: LAB_MQTT_PORT, wrapper: cloudHost.wrapper } : {},
-      );
-      cloudUrl = cloudHost ? `mqtt://${cloudAddress()}:${LAB_MQTT_PORT}` : mosquitto.url;
-    }
-    let standbyUrl: string | undefined;
+    cloudBroker = await startCloudBroker(broker, {
+      role: 'cloud-broker',
+      workers: options.workers ?? 2,
+      workerRoles: true,
+      ...(options.tenantLimitPerS && { tenantLimitPerS: options.tenantLimitPerS }),
+      ...(cloudHost && { labHost: cloudHost }),
+    });
+    const cloudUrl = cloudBroker.url;
     if (options.standby) {
       const standbyHost = lab?.host('cloud-2');
-      const inLab = standbyHost && { host: '0.0.0.0', port: LAB_MQTT_PORT, wrapper: standbyHost.wrapper };
-      if (broker === 'aedes') {
-        const standbyOptions = { workers: 1, ...inLab };
-        standbySlot = new CloudBrokerSlot(await startCloudCluster(standbyOptions), standbyOptions, {
-          name: 'cloud-standby',
-          workers: false,
-        });
-        standbyUrl = standbySlot.cluster.url;
-      } else {
-        standbyMosquitto = await startMosquitto(inLab || {});
-        standbyUrl = standbyMosquitto.url;
-      }
-      if (standbyHost) standbyUrl = `mqtt://${standbyHost.address}:${LAB_MQTT_PORT}`;
+      standby = await startCloudBroker(broker, {
+        role: TESTBED_NAMES.standby,
+        workers: 1,
+        workerRoles: false,
+        ...(standbyHost && { labHost: standbyHost }),
+      });
     }
     for (let i = 1; i <= gatewaysN; i++) {
-      const edgeHost = lab?.host(`edge-${i}`);
+      const name = TESTBED_NAMES.edge(i);
+      const edgeHost = lab?.host(name);
       let uplinkUrl = cloudUrl;
       if (options.uplinkProxy) {
         const cloud = new URL(cloudUrl);
         // Its own loopback address per gateway (127.0.77.<i>), so an address-scoped fault
         // (nft.loss with peers: [127.0.77.1]) hits this uplink and nothing else on the host.
         const proxy = createFaultProxy({
-          name: `edge-${i}-uplink`,
+          name: TESTBED_NAMES.uplinkProxy(i),
           listen: `127.0.77.${i}:0`,
           upstream: `${cloud.hostname}:${cloud.port}`,
         });
@@ -224,7 +133,7 @@ export async function startTestbed(options: TestbedOptions = {}): Promise<Testbe
       }
       gateways.push(
         await startEdgeGateway({
-          name: `edge-${i}`,
+          name,
           cloudUrl: uplinkUrl,
           ...(options.forward && { forward: options.forward }),
           ...(options.maxQueueMessages && { maxQueueMessages: options.maxQueueMessages }),
@@ -242,7 +151,7 @@ export async function startTestbed(options: TestbedOptions = {}): Promise<Testbe
     if (options.sinkProxy) {
       const cloud = new URL(cloudUrl);
       sinkProxy = createFaultProxy({
-        name: 'cloud-sink',
+        name: TESTBED_NAMES.sinkProxy,
         listen: '127.0.0.1:0',
         upstream: `${cloud.hostname}:${cloud.port}`,
       });
@@ -252,36 +161,20 @@ export async function startTestbed(options: TestbedOptions = {}): Promise<Testbe
     if (options.flood) flood = await startFlood({ cloudUrl, ...options.flood });
 
     const endpoints: TestbedEndpoint[] = [
-      {
-        role: 'cloud',
-        url: cloudUrl,
-        ...(cloudHost && { netns: cloudHost.netns, address: cloudHost.address }),
-      },
-      ...(standbyUrl
-        ? [
-            {
-              role: 'cloud-standby',
-              url: standbyUrl,
-              ...(lab && { netns: lab.host('cloud-2').netns, address: lab.host('cloud-2').address }),
-            },
-          ]
+      { role: TESTBED_NAMES.cloud, url: cloudUrl, ...(cloudHost && hostOf(cloudHost)) },
+      ...(standby
+        ? [{ role: TESTBED_NAMES.standby, url: standby.url, ...(lab && hostOf(lab.host('cloud-2'))) }]
         : []),
-      ...gateways.map((g, i) => {
-        const h = lab?.host(`edge-${i + 1}`);
-        return {
-          role: g.name,
-          url: h ? `mqtt://${h.address}:${LAB_MQTT_PORT}` : g.url,
-          ...(h && { netns: h.netns, address: h.address }),
-        };
+      ...gateways.map((g) => {
+        const h = lab?.host(g.name);
+        return { role: g.name, url: h ? `mqtt://${h.address}:${LAB_MQTT_PORT}` : g.url, ...(h && hostOf(h)) };
       }),
       ...(sinkProxy ? [{ role: sinkProxy.name, url: `mqtt://${sinkProxy.listen}` }] : []),
     ];
+    const brokersStarted = [cloudBroker, ...(standby ? [standby] : [])];
 
     const processes = (): ManagedProcess[] => [
-      ...(cloudSlot ? cloudSlot.roles() : []),
-      ...(mosquitto ? [mosquitto.asManagedProcess('cloud-broker')] : []),
-      ...(standbySlot ? standbySlot.roles() : []),
-      ...(standbyMosquitto ? [standbyMosquitto.asManagedProcess('cloud-standby')] : []),
+      ...brokersStarted.flatMap((b) => b.roles()),
       ...gateways.map((g) => g.asManagedProcess()),
       ...(services ? services.processes() : []),
       ...(flood ? [flood.asManagedProcess()] : []),
@@ -297,8 +190,7 @@ export async function startTestbed(options: TestbedOptions = {}): Promise<Testbe
         ...processes()
           .map((p) => p.pid())
           .filter((p): p is number => p !== undefined),
-        // The standby's worker is no fault target of its own, but `down` must find it too.
-        ...(standbySlot?.cluster.workerPids().filter((p) => p > 0) ?? []),
+        ...brokersStarted.flatMap((b) => b.unlistedPids()),
       ],
       processes: Object.fromEntries(
         processes().flatMap((p) => {
@@ -306,11 +198,7 @@ export async function startTestbed(options: TestbedOptions = {}): Promise<Testbe
           return pid === undefined ? [] : [[p.name, pid]];
         }),
       ),
-      dirs: [
-        ...gateways.map((g) => g.dataDir),
-        ...(mosquitto ? [mosquitto.dir] : []),
-        ...(standbyMosquitto ? [standbyMosquitto.dir] : []),
-      ],
+      dirs: [...gateways.map((g) => g.dataDir), ...brokersStarted.flatMap((b) => b.dirs)],
       endpoints: Object.fromEntries(endpoints.map((e) => [e.role, e.url])),
     });
     const writeState = (s: TestbedState) =>
@@ -360,9 +248,13 @@ export async function startTestbed(options: TestbedOptions = {}): Promise<Testbe
         for (const e of endpoints) {
           lines.push(`  ${e.role.padEnd(8)} ${e.url}${e.netns ? `  [netns ${e.netns}, ${e.address}]` : ''}`);
         }
-        if (cloudSlot && !lab) lines.push(`  metrics  ${cloudSlot.cluster.metricsUrl}`);
-        if (standbySlot && !lab) lines.push(`  metrics  ${standbySlot.cluster.metricsUrl}  (cloud-standby)`);
-        for (const g of gateways) if (!lab) lines.push(`  metrics  ${g.metricsUrl}  (${g.name})`);
+        if (!lab) {
+          const cloudMetrics = cloudBroker?.metricsUrl();
+          const standbyMetrics = standby?.metricsUrl();
+          if (cloudMetrics) lines.push(`  metrics  ${cloudMetrics}`);
+          if (standbyMetrics) lines.push(`  metrics  ${standbyMetrics}  (${TESTBED_NAMES.standby})`);
+          for (const g of gateways) lines.push(`  metrics  ${g.metricsUrl}  (${g.name})`);
+        }
         for (const p of uplinks.values()) lines.push(`  uplink   ${p.name} ${p.listen} -> ${p.upstream}`);
         if (sinkProxy) lines.push(`  proxy    cloud-sink -> ${cloudUrl} (for a consumer)`);
         if (services) lines.push(...services.describe());
@@ -387,3 +279,5 @@ export async function startTestbed(options: TestbedOptions = {}): Promise<Testbe
     throw err;
   }
 }
+
+const hostOf = (h: { netns: string; address: string }) => ({ netns: h.netns, address: h.address });

@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
+import type { ProtoGrpcType } from './generated/agent.js';
 
 /** Where the proto lives inside the package. */
 const PROTO_RELATIVE = join('agents', 'proto', 'agent.proto');
@@ -24,8 +25,11 @@ export function findPackageRoot(from: string = fileURLToPath(import.meta.url)): 
 
 export const PROTO_PATH = join(findPackageRoot(), PROTO_RELATIVE);
 
-/** Loader options: int64 as JS numbers (epoch ms fit), defaults filled in, oneof names reported. */
-const LOADER_OPTIONS: protoLoader.Options = {
+/**
+ * Loader options: int64 as JS numbers (epoch ms fit), defaults filled in, oneof names reported.
+ * The generated types assume the same (package.json's `proto` script; its test checks).
+ */
+export const LOADER_OPTIONS: protoLoader.Options = {
   keepCase: true,
   longs: Number,
   enums: String,
@@ -33,15 +37,19 @@ const LOADER_OPTIONS: protoLoader.Options = {
   oneofs: true,
 };
 
-let cached: grpc.ServiceClientConstructor | undefined;
+/** The generated client constructor (`new Agent(address, credentials)`), with `.service` for servers. */
+export type AgentServiceConstructor = ProtoGrpcType['squall']['agent']['v1']['Agent'];
 
-/** The `squall.agent.v1.Agent` service: `.service` for servers, `new (...)` for clients. */
-export function agentService(): grpc.ServiceClientConstructor {
+let cached: AgentServiceConstructor | undefined;
+
+/**
+ * The `squall.agent.v1.Agent` service. The loaded package is typed as the types generated from
+ * the same file (generated/agent.ts, `npm run proto`), whose options match LOADER_OPTIONS.
+ */
+export function agentService(): AgentServiceConstructor {
   if (cached) return cached;
   const definition = protoLoader.loadSync(PROTO_PATH, LOADER_OPTIONS);
-  const pkg = grpc.loadPackageDefinition(definition) as unknown as {
-    squall: { agent: { v1: { Agent: grpc.ServiceClientConstructor } } };
-  };
+  const pkg = grpc.loadPackageDefinition(definition) as unknown as ProtoGrpcType;
   cached = pkg.squall.agent.v1.Agent;
   return cached;
 }

@@ -63,7 +63,7 @@ describe('gRPC agent over mTLS', () => {
     const c = await connect();
     expect(c.info.version).toMatch(/^\d+\.\d+\.\d+/);
     expect(c.info.drivers.map((d) => d.name)).toContain('proxy.latency');
-    expect(c.info.limits.max_concurrent_faults).toBe(2);
+    expect(c.info.limits?.max_concurrent_faults).toBe(2);
     expect(Math.abs(c.clockOffsetMs())).toBeLessThan(c.rttMs() / 2 + 5);
   });
 

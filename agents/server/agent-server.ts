@@ -18,16 +18,18 @@ import type { ManagedProcess, ProxyHandle } from '../../engine/core/faults.js';
 import { SQUALL_VERSION } from '../../engine/core/version.js';
 import { faultDrivers } from '../faults/catalog.js';
 import { createProcessGuard } from '../faults/process-guard.js';
+import type { AgentHandlers } from '../proto/generated/squall/agent/v1/Agent.js';
+import type { DriverInfo } from '../proto/generated/squall/agent/v1/DriverInfo.js';
 import { toGrpcError } from '../proto/grpc-status.js';
 import { agentService } from '../proto/load.js';
-import type { AgentEvent, AgentInfo, ControlMessage, DriverInfo, HelloRequest } from '../proto/messages.js';
 import { deviceHolding } from './control-devices.js';
 import { type AutoRevert, createFaultTable, type Recovery } from './fault-table.js';
 import { openLedger } from './ledger.js';
+import { type PeerCall, peerCommonName } from './peer.js';
 import { checkPlainTextListen, isUnixListen, restrictSocket } from './plain-text.js';
 import { createPolicyGate, DEFAULT_POLICY, type Policy } from './policy.js';
 import { hostResources } from './resources.js';
-import { handleSession, type LiveSession, type PeerCall, peerCommonName } from './session.js';
+import { handleSession, type LiveSession } from './session.js';
 import { createShardHost, SHARD_DRIVER_NAME } from './shards.js';
 
 export interface AgentServerOptions {
@@ -151,8 +153,8 @@ export function createAgentServer(options: AgentServerOptions): AgentServer {
     return driverInfo;
   };
 
-  server.addService(agentService().service, {
-    Hello(call: grpc.ServerUnaryCall<HelloRequest, AgentInfo>, callback: grpc.sendUnaryData<AgentInfo>) {
+  const handlers: AgentHandlers = {
+    Hello(call, callback) {
       try {
         checkPeer(call);
       } catch (err) {
@@ -183,10 +185,11 @@ export function createAgentServer(options: AgentServerOptions): AgentServer {
         (err) => callback(toGrpcError(err)),
       );
     },
-    Session(call: grpc.ServerDuplexStream<ControlMessage, AgentEvent>) {
+    Session(call) {
       handleSession(call, { table, policy, log, sessions, clock, shards, checkPeer });
     },
-  });
+  };
+  server.addService(agentService().service, handlers);
 
   const recover = () => {
     recovery ??= table.recover().then((result) => {

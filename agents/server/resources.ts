@@ -5,7 +5,7 @@
  */
 import { availableParallelism, freemem, totalmem } from 'node:os';
 import { statFilesystem } from '../faults/capacity.js';
-import type { Resources } from '../proto/messages.js';
+import type { Resources } from '../proto/generated/squall/agent/v1/Resources.js';
 
 /** Filesystems one Hello may ask about; more are ignored. */
 export const MAX_STATFS_PATHS = 16;

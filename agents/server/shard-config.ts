@@ -8,7 +8,7 @@
  */
 import { z } from 'zod';
 import { SquallError } from '../../engine/core/errors.js';
-import type { FleetConfig } from '../../simulator/fleet-spec.js';
+import type { FleetConfig } from '../../simulator/fleet-config.js';
 
 /** Most bytes of `fleet_json` the agent parses. */
 export const MAX_FLEET_JSON_BYTES = 1 << 20;

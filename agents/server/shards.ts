@@ -6,7 +6,7 @@
  */
 import { SquallError } from '../../engine/core/errors.js';
 import { createFleet, type Fleet } from '../../simulator/fleet.js';
-import type { FleetConfig } from '../../simulator/fleet-spec.js';
+import type { FleetConfig } from '../../simulator/fleet-config.js';
 import { toWire } from '../../simulator/readings.js';
 import type { PolicyGate } from './policy.js';
 import { shardDevices } from './shard-config.js';

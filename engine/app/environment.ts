@@ -9,7 +9,7 @@ import { createLocalAgent } from '../../agents/local/local-agent.js';
 import { startManagedProcesses } from '../../agents/local/managed-processes.js';
 import { startProxies, stopProxies } from '../../agents/proxy/start-proxies.js';
 import { createFleet } from '../../simulator/fleet.js';
-import { type FleetConfig, type FleetSpec, toFleetConfig } from '../../simulator/fleet-spec.js';
+import { type FleetConfig, toFleetConfig } from '../../simulator/fleet-config.js';
 import { startEmbeddedTestbed } from '../../testbed/engine-hook.js';
 import {
   type AgentAddressSpec,
@@ -23,6 +23,7 @@ import type { FaultInjector, ManagedProcess, ProxyHandle, SessionLoss } from '..
 import type { MetricsSource } from '../core/metrics.js';
 import { probeKinds } from '../probes/catalog.js';
 import type { EnvironmentFactory, RunEnvironment } from '../run/runner.js';
+import type { FleetSpec } from '../spec/fleet-spec.js';
 import type { TestbedSpec } from '../spec/schema.js';
 import { noSourceMap } from '../spec/source-map.js';
 import { checkRemoteCapacity, statfsPathsByAgent } from './remote-capacity.js';

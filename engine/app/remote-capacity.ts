@@ -6,7 +6,7 @@
  */
 
 import { faultDrivers } from '../../agents/faults/catalog.js';
-import type { AgentInfo } from '../../agents/proto/messages.js';
+import type { AgentInfo__Output } from '../../agents/proto/generated/squall/agent/v1/AgentInfo.js';
 import { SpecError, type SpecIssue } from '../core/errors.js';
 import type { HostCapacity } from '../core/faults.js';
 import type { Experiment } from '../spec/schema.js';
@@ -35,7 +35,7 @@ export function statfsPathsByAgent(experiment: Experiment): Map<string, string[]
 }
 
 /** What an agent's Hello says it has; undefined when the agent predates the report. */
-export function capacityOf(name: string, info: AgentInfo): HostCapacity | undefined {
+export function capacityOf(name: string, info: AgentInfo__Output): HostCapacity | undefined {
   const r = info.resources;
   if (!r) return undefined;
   return {
@@ -55,7 +55,7 @@ export function capacityOf(name: string, info: AgentInfo): HostCapacity | undefi
  */
 export function checkRemoteCapacity(
   experiment: Experiment,
-  agents: readonly { name: string; info: AgentInfo }[],
+  agents: readonly { name: string; info: AgentInfo__Output }[],
   source: SourceMap,
   log: (message: string) => void,
 ): void {

@@ -7,12 +7,14 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
+import type { AgentClient } from '../../agents/proto/generated/squall/agent/v1/Agent.js';
+import type { AgentInfo__Output } from '../../agents/proto/generated/squall/agent/v1/AgentInfo.js';
 import { fromGrpcError } from '../../agents/proto/grpc-status.js';
 import { agentService } from '../../agents/proto/load.js';
-import type { AgentInfo, HelloRequest } from '../../agents/proto/messages.js';
 import { SquallError } from '../core/errors.js';
 import { SQUALL_VERSION } from '../core/version.js';
 import { AgentIdentityError, agentIdentity, type IdentityCheck } from './agent-identity.js';
+import { type ClockSample, roundTripSample } from './clock-estimate.js';
 import { diagnoseTls, speaksTls } from './tls-diagnose.js';
 
 /** An experiment's `agents.<name>` entry. */
@@ -22,10 +24,7 @@ export interface AgentAddressSpec {
   insecure?: boolean | undefined;
 }
 
-export interface ClockSample {
-  offsetMs: number;
-  rttMs: number;
-}
+export type { ClockSample } from './clock-estimate.js';
 
 /** `unix:/path` (a local socket; plain text is allowed there) or `host:port`. */
 export const isUnixAddress = (address: string) => address.startsWith('unix:');
@@ -73,22 +72,14 @@ export function clientCredentials(
 
 /** Says Hello to an agent: its info and one clock sample; `statfsPaths` asks for those filesystems' sizes. */
 export async function helloAgent(
-  client: grpc.Client,
+  client: AgentClient,
   name: string,
   timeoutMs: number,
   statfsPaths: readonly string[] = [],
-): Promise<{ info: AgentInfo; sample: ClockSample }> {
+): Promise<{ info: AgentInfo__Output; sample: ClockSample }> {
   const sentMs = Date.now();
-  const info = await new Promise<AgentInfo>((ok, fail) =>
-    (
-      client as unknown as {
-        Hello(
-          r: HelloRequest,
-          o: grpc.CallOptions,
-          cb: (e: grpc.ServiceError | null, v?: AgentInfo) => void,
-        ): void;
-      }
-    ).Hello(
+  const info = await new Promise<AgentInfo__Output>((ok, fail) =>
+    client.Hello(
       {
         controller: `squall ${SQUALL_VERSION} on ${hostname()}`,
         controller_time_ms: sentMs,
@@ -98,11 +89,7 @@ export async function helloAgent(
       (err, value) => (err ? fail(fromGrpcError(err, name)) : ok(value!)),
     ),
   );
-  const receivedMs = Date.now();
-  return {
-    info,
-    sample: { offsetMs: info.agent_time_ms - (sentMs + receivedMs) / 2, rttMs: receivedMs - sentMs },
-  };
+  return { info, sample: roundTripSample(sentMs, info.agent_time_ms, Date.now()) };
 }
 
 /**
@@ -116,7 +103,7 @@ export function newAgentClient(
   spec: AgentAddressSpec,
   baseDir: string,
   identity: IdentityCheck = agentIdentity(spec.address, name),
-): grpc.Client {
+): AgentClient {
   const Agent = agentService();
   return new Agent(spec.address, clientCredentials(name, spec, baseDir, identity), {
     // Fail a broken agent fast instead of retrying for minutes.

@@ -10,7 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type AgentServer, createAgentServer, readTlsFiles } from '../../agents/server/agent-server.js';
 import { parsePolicy } from '../../agents/server/policy.js';
 import { makeTestPki, type TestPki } from '../../agents/test-support/pki.js';
-import type { FleetConfig } from '../../simulator/fleet-spec.js';
+import type { FleetConfig } from '../../simulator/fleet-config.js';
 import { type AedesBroker, startAedes } from '../../simulator/test-support/brokers.js';
 import { type AgentConnection, connectAgent } from './agent-connection.js';
 import { createDistributedFleet, splitFleet } from './fleet-split.js';

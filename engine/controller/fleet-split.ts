@@ -7,7 +7,7 @@
  */
 
 import { DeliveryLedger } from '../../simulator/delivery-ledger.js';
-import type { FleetConfig } from '../../simulator/fleet-spec.js';
+import type { FleetConfig } from '../../simulator/fleet-config.js';
 import { emptyReading, mergeInto } from '../../simulator/readings.js';
 import { createTenantMap } from '../../simulator/tenants.js';
 import { SquallError } from '../core/errors.js';

@@ -1,5 +1,6 @@
 /** One agent's Hello, several times for a clock estimate; no session, nothing injected. */
-import type { DriverInfo, Limits } from '../../agents/proto/messages.js';
+import type { DriverInfo__Output } from '../../agents/proto/generated/squall/agent/v1/DriverInfo.js';
+import type { Limits__Output } from '../../agents/proto/generated/squall/agent/v1/Limits.js';
 import { type AgentAddressSpec, explainTlsFailure, helloAgent, newAgentClient } from './agent-client.js';
 import { agentIdentity } from './agent-identity.js';
 
@@ -10,11 +11,12 @@ export interface PingResult {
   /** Agent clock − this host's clock, ms, from the round trip with the smallest rtt. */
   clockOffsetMs: number;
   rttMs: number;
-  limits: Limits;
+  /** Null from an agent that reports none. */
+  limits: Limits__Output | null;
   activeFaults: number;
   /** Faults a previous agent process left that this one could not revert (kept in its ledger). */
   unrecoveredAtStart: string[];
-  drivers: DriverInfo[];
+  drivers: DriverInfo__Output[];
   /** The names on the certificate the agent presented (mTLS only). */
   certificate?: string;
 }

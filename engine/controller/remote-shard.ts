@@ -3,11 +3,11 @@
  * agent's session, its metrics arriving over the same stream about once a second and merged
  * until the runner collects them.
  */
-import type { AgentEvent, ControlMessage } from '../../agents/proto/messages.js';
-import type { FleetConfig } from '../../simulator/fleet-spec.js';
+import type { FleetConfig } from '../../simulator/fleet-config.js';
 import { type RawTallies, TallyQueue } from '../../simulator/raw-tallies.js';
 import { emptyReading, fromWire, mergeInto, type WireReading } from '../../simulator/readings.js';
 import type { MetricsSource } from '../core/metrics.js';
+import type { AgentSession } from './agent-session.js';
 
 /** A fleet shard running on an agent, as a metrics source for the runner. */
 export interface RemoteShard extends MetricsSource {
@@ -20,40 +20,37 @@ export interface RemoteShard extends MetricsSource {
   finalSnapshot(): unknown;
 }
 
-/** What a shard needs of its session. */
-export interface ShardSession {
-  /** Sends the message built for a fresh request id; resolves with the agent's answer. */
-  request(build: (requestId: string) => ControlMessage): Promise<AgentEvent>;
-  /** Where the session hands each shard's metrics (wire JSON), by shard id. */
-  readings: Map<string, (wireJson: string) => void>;
-}
+/** What a shard needs of its session: requests, and the map where its metrics arrive. */
+export type ShardSession = Pick<AgentSession, 'request' | 'state'>;
 
 export async function startRemoteShard(
   session: ShardSession,
   shardId: string,
   config: FleetConfig,
 ): Promise<RemoteShard> {
+  const readings = session.state.shardReadings;
   const reading = emptyReading();
   const tallies = new TallyQueue();
   // Counters and histograms add up; gauges are levels, so the latest one wins. The slice's dated
   // tallies ride along, for the controller's delivery ledger.
-  session.readings.set(shardId, (json) => {
+  readings.set(shardId, (json) => {
     const wire = JSON.parse(json) as WireReading & { tallies?: RawTallies };
     const next = fromWire(wire);
     mergeInto(reading, next, false);
     Object.assign(reading.gauges, next.gauges ?? {});
     if (wire.tallies) tallies.push(wire.tallies);
   });
-  let started: AgentEvent;
+  let devices: number;
   try {
-    started = await session.request((id) => ({
-      start_shard: { request_id: id, shard_id: shardId, fleet_json: JSON.stringify(config) },
-    }));
+    const started = await session.request(
+      (id) => ({ start_shard: { request_id: id, shard_id: shardId, fleet_json: JSON.stringify(config) } }),
+      'shard_started',
+    );
+    devices = started.devices;
   } catch (err) {
-    session.readings.delete(shardId);
+    readings.delete(shardId);
     throw err;
   }
-  const devices = (started as { shard_started: { devices: number } }).shard_started.devices;
   const take = () => {
     const out = {
       counters: { ...reading.counters },
@@ -72,11 +69,12 @@ export async function startRemoteShard(
     collect: take,
     drainTallies: () => tallies.drain(),
     async stop() {
-      const stopped = await session.request((id) => ({ stop_shard: { request_id: id, shard_id: shardId } }));
-      session.readings.delete(shardId);
-      snapshot = JSON.parse(
-        (stopped as { shard_stopped: { snapshot_json: string } }).shard_stopped.snapshot_json,
+      const stopped = await session.request(
+        (id) => ({ stop_shard: { request_id: id, shard_id: shardId } }),
+        'shard_stopped',
       );
+      readings.delete(shardId);
+      snapshot = JSON.parse(stopped.snapshot_json);
     },
     finalSnapshot: () => snapshot,
   };

@@ -124,6 +124,22 @@ export const ERROR_CODES = {
     exit: ExitCode.infrastructure,
     summary: "The agent heard no heartbeat for the lease's ttl and reverted the session's faults.",
   },
+  SQUALL_HISTORY_UNAVAILABLE: {
+    exit: ExitCode.infrastructure,
+    summary: 'The run history database cannot be opened or written; a run goes on without it.',
+  },
+  SQUALL_HISTORY_TOO_NEW: {
+    exit: ExitCode.infrastructure,
+    summary: 'The run history database was written by a newer Squall (a schema version above this one).',
+  },
+  SQUALL_HISTORY_RUN_NOT_FOUND: {
+    exit: ExitCode.invalidInput,
+    summary: 'No run in the history has that id, or the prefix matches several.',
+  },
+  SQUALL_HISTORY_IMPORT_FAILED: {
+    exit: ExitCode.invalidInput,
+    summary: 'A directory given to `squall history import` holds no journal that can be imported.',
+  },
   SQUALL_INTERNAL: {
     exit: ExitCode.infrastructure,
     summary: 'A bug in Squall; please report it with the journal.',

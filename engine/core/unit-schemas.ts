@@ -1,7 +1,7 @@
 /**
  * zod schemas for the human units experiment files use (`30s`, `+5s`, `5000/s`, `99.9%`,
  * `>= 99.9%`): validated and converted to numbers. Shared by the experiment schema and the
- * fleet section (simulator/fleet-spec.ts), which is why they live apart from schema.ts.
+ * fleet section (engine/spec/fleet-spec.ts), which is why they live apart from schema.ts.
  */
 import { z } from 'zod';
 import {

@@ -10,6 +10,7 @@ import { existsSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { SpecIssue } from '../core/errors.js';
 import type { SourceMap } from './source-map.js';
+import { hasUrlScheme } from './url-scheme.js';
 
 /** The runbook file a run used: its absolute path, and its path in the repository (POSIX). */
 export interface RunbookFile {
@@ -17,8 +18,6 @@ export interface RunbookFile {
   /** Relative to the repository root, `/`-separated; null when the experiment is not in one. */
   repoPath: string | null;
 }
-
-export const isUrl = (runbook: string) => /^[a-z][a-z0-9+.-]*:\/\//i.test(runbook);
 
 /** The nearest directory at or above `dir` that holds `.git` (a directory, or a worktree's file). */
 export function repositoryRoot(dir: string): string | null {
@@ -42,7 +41,7 @@ export function runbookCandidates(experimentFile: string, runbook: string): stri
 
 /** The runbook file, or undefined for a URL, no runbook, or a path found nowhere. */
 export function resolveRunbook(experimentFile: string, runbook: string | undefined): RunbookFile | undefined {
-  if (!runbook || isUrl(runbook)) return undefined;
+  if (!runbook || hasUrlScheme(runbook)) return undefined;
   const path = runbookCandidates(experimentFile, runbook).find(isFile);
   if (!path) return undefined;
   const root = repositoryRoot(dirname(path));
@@ -56,7 +55,7 @@ export function checkRunbook(
   runbook: string | undefined,
   source: SourceMap,
 ): SpecIssue[] {
-  if (!runbook || isUrl(runbook) || resolveRunbook(experimentFile, runbook)) return [];
+  if (!runbook || hasUrlScheme(runbook) || resolveRunbook(experimentFile, runbook)) return [];
   const places = runbookCandidates(experimentFile, runbook);
   const where = places.length > 1 ? 'next to the experiment file, nor at the repository root' : 'there';
   return [

@@ -5,7 +5,6 @@
  * `validate.ts`; JSON Schema for editors is generated from this file (`npm run schema`).
  */
 import { z } from 'zod';
-import { FleetSpec } from '../../simulator/fleet-spec.js';
 import { SEVERITY_LEVELS } from '../core/severity.js';
 import {
   Duration,
@@ -17,6 +16,8 @@ import {
   secretText,
 } from '../core/unit-schemas.js';
 import { describeInput } from '../core/units.js';
+import { FleetSpec } from './fleet-spec.js';
+import { CLOUD_BROKER_KINDS } from './testbed-names.js';
 
 export { Duration, ObjectiveText, Offset, Percent, Rate };
 
@@ -112,7 +113,7 @@ export const FloodSpec = z.strictObject({
 
 /** The embedded testbed's shape (testbed/testbed.ts TestbedOptions). */
 export const TestbedSpec = z.strictObject({
-  broker: z.enum(['aedes', 'mosquitto']).default('aedes'),
+  broker: z.enum(CLOUD_BROKER_KINDS).default('aedes'),
   workers: z.number().int().min(1).max(16).default(2).meta({ description: 'aedes worker processes' }),
   standby: z.boolean().default(false).meta({
     description:
@@ -279,7 +280,7 @@ export const Experiment = z.strictObject({
   vars: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
   system: System.prefault({}),
   agents: z.record(Name, AgentSpec).optional(),
-  /** The simulated device fleet (simulator/fleet-spec.ts). */
+  /** The simulated device fleet (fleet-spec.ts). */
   fleet: FleetSpec.optional(),
   probes: z.array(Probe).default([]),
   phases: Phases,

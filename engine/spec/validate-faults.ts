@@ -3,6 +3,7 @@ import type { FaultDriver } from '../core/faults.js';
 import { formatDurationMs } from '../core/units.js';
 import type { FaultSpec, ProbeSpec } from './schema.js';
 import type { FieldPath } from './source-map.js';
+import { testbedProxyNames } from './testbed-names.js';
 import { add, type Ctx, notDeclared } from './validate-context.js';
 import { friendlyZodError, specIssuesFromZod } from './zod-issues.js';
 
@@ -94,15 +95,10 @@ function checkTargetNames(ctx: Ctx, fault: FaultSpec, i: number): void {
     }
   }
   if (proxy !== undefined) {
-    // With `uplinkProxy`, the testbed adds one proxy per gateway: edge-<i>-uplink.
-    const uplinks =
-      system.testbed?.uplinkProxy === true
-        ? Array.from({ length: system.testbed.gateways }, (_, i) => `edge-${i + 1}-uplink`)
-        : [];
-    // And `cloud-sink` with `sinkProxy`, `ingest-downstream` with `ingest` (testbed/testbed.ts).
-    if (system.testbed?.sinkProxy) uplinks.push('cloud-sink');
-    if (system.testbed?.ingest) uplinks.push('ingest-downstream');
-    const declared = [...Object.keys(system.proxies ?? {}), ...uplinks];
+    const declared = [
+      ...Object.keys(system.proxies ?? {}),
+      ...(system.testbed ? testbedProxyNames(system.testbed) : []),
+    ];
     if (!declared.includes(proxy)) {
       add(ctx, ['faults', i, 'target', 'proxy'], notDeclared('proxy', proxy, declared, 'system.proxies'));
     }

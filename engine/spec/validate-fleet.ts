@@ -1,31 +1,8 @@
 /** The fleet's broker must be one the run will know: a `system.brokers` name, a testbed broker, or a URL. */
-import { parseBrokerUrl } from '../../simulator/engine-config.js';
+import { brokerUrlProblem } from './broker-url.js';
+import { testbedBrokerNames } from './testbed-names.js';
+import { hasUrlScheme } from './url-scheme.js';
 import { add, type Ctx, notDeclared } from './validate-context.js';
-
-const isUrl = (broker: string) => /^[a-z]+:\/\//.test(broker);
-
-/** What is wrong with a broker URL as the fleet will read it (scheme, syntax, port), or undefined. */
-function brokerUrlProblem(url: string): string | undefined {
-  try {
-    const { port } = parseBrokerUrl(url);
-    return port >= 1 && port <= 65_535 ? undefined : `broker port must be 1–65535, got ${port}`;
-  } catch (err) {
-    return (err as Error).message.replace(/^broker: /, '');
-  }
-}
-
-/**
- * Broker names the embedded testbed provides (testbed/engine-hook.ts): `cloud`, `edge-1`...`edge-N`,
- * `cloud-sink` (the cloud through a fault proxy) with `sinkProxy`, and `cloud-standby` with `standby`.
- */
-export function testbedBrokerNames(gateways: number, sinkProxy = false, standby = false): string[] {
-  return [
-    'cloud',
-    ...Array.from({ length: gateways }, (_, i) => `edge-${i + 1}`),
-    ...(sinkProxy ? ['cloud-sink'] : []),
-    ...(standby ? ['cloud-standby'] : []),
-  ];
-}
 
 export function checkFleet(ctx: Ctx): void {
   const { fleet, system, agents } = ctx.parts.sections;
@@ -49,9 +26,7 @@ export function checkFleet(ctx: Ctx): void {
   if (ctx.parts.broken.has('system')) return;
   const known = [
     ...Object.keys(system?.brokers ?? {}),
-    ...(system?.testbed
-      ? testbedBrokerNames(system.testbed.gateways, system.testbed.sinkProxy, system.testbed.standby)
-      : []),
+    ...(system?.testbed ? testbedBrokerNames(system.testbed) : []),
   ];
   const named: [(string | number)[], string | undefined][] = [
     [['fleet', 'broker'], fleet.broker],
@@ -68,7 +43,7 @@ export function checkFleet(ctx: Ctx): void {
     ),
   ];
   for (const [path, broker] of named) {
-    if (broker !== undefined && isUrl(broker)) {
+    if (broker !== undefined && hasUrlScheme(broker)) {
       const problem = brokerUrlProblem(broker);
       if (problem) add(ctx, path, problem);
       continue;

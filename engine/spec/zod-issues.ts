@@ -91,6 +91,10 @@ function convertUnion(issue: Extract<Issue, { code: 'invalid_union' }>, rel: Fie
   if (best >= 0 && counts.filter((c) => c === fewest).length === 1) {
     return branches[best]!.flatMap((inner) => convert(inner, rel, ctx));
   }
+  // A tie: a branch that failed only inside the value (a field of a mapping) had the right
+  // shape; one that failed at the value itself (`false` expected, a mapping given) did not.
+  const inside = branches.filter((b) => b.length > 0 && b.every((inner) => inner.path.length > 0));
+  if (inside.length === 1) return inside[0]!.flatMap((inner) => convert(inner, rel, ctx));
   const union = schemaAt(ctx.schema, rel);
   const options = (union?._zod.def as { options?: AnySchema[] } | undefined)?.options ?? [];
   const shapes = options.map(shapeText).filter((s): s is string => s !== undefined);

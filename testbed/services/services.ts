@@ -11,6 +11,7 @@
 
 import { createFaultProxy, type FaultProxy } from '../../agents/proxy/fault-proxy.js';
 import type { ManagedProcess } from '../../engine/core/faults.js';
+import { TESTBED_NAMES } from '../../engine/spec/testbed-names.js';
 import { entryPoint } from '../entry.js';
 import { type BreakerOptions, DEFAULT_BREAKER } from './downstream-client.js';
 import { type ServiceProcess, startServiceProcess } from './service-process.js';
@@ -36,8 +37,6 @@ export interface IngestServices {
   stop(): Promise<void>;
 }
 
-export const DOWNSTREAM_PROXY = 'ingest-downstream';
-
 export async function startIngestServices(o: IngestServicesOptions): Promise<IngestServices> {
   const started: ServiceProcess[] = [];
   let proxy: FaultProxy | undefined;
@@ -55,7 +54,7 @@ export async function startIngestServices(o: IngestServicesOptions): Promise<Ing
     });
     started.push(downstream);
     proxy = createFaultProxy({
-      name: DOWNSTREAM_PROXY,
+      name: TESTBED_NAMES.ingestProxy,
       listen: '127.0.0.1:0',
       upstream: `127.0.0.1:${downstream.port}`,
     });

@@ -258,6 +258,11 @@ const ARRANGE: Record<string, (ctx: Context) => Promise<void>> = {
       cpSync(join(run, 'journal.jsonl'), join(cwd, dir, 'journal.jsonl'));
     cpSync(join(run, 'summary.json'), join(cwd, 'runs/last-release/summary.json'));
   },
+  history: async ({ cwd }) => {
+    // Recorded runs of demo-latency, a pass and a breach, for the import example to find.
+    for (const run of ['demo-pass', 'demo-breach'])
+      cpSync(join(ROOT, 'reports', 'fixtures', run), join(cwd, 'runs', run), { recursive: true });
+  },
   agents: async (ctx) => {
     // The TLS example pings agent 'edge-1' (--name): its certificate carries that name.
     expect((await squall(['certs', 'init', '--dir', 'certs', '--agent', 'edge-1'], ctx.cwd)).code).toBe(0);

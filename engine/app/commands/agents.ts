@@ -66,7 +66,9 @@ export const agentsCommand: Command = {
       `${address}: reachable, squall ${result.version} on ${result.host}\n` +
         (result.certificate ? `  certificate for ${result.certificate}\n` : '') +
         `  clock offset ${result.clockOffsetMs.toFixed(1)} ms (±${(result.rttMs / 2).toFixed(1)} ms, rtt ${result.rttMs.toFixed(1)} ms)\n` +
-        `  limits: maxDuration ${result.limits.max_duration_ms} ms, maxConcurrentFaults ${result.limits.max_concurrent_faults}, active ${result.activeFaults}\n` +
+        (result.limits
+          ? `  limits: maxDuration ${result.limits.max_duration_ms} ms, maxConcurrentFaults ${result.limits.max_concurrent_faults}, active ${result.activeFaults}\n`
+          : `  limits: not reported, active ${result.activeFaults}\n`) +
         result.unrecoveredAtStart
           .map((u) => `  NOT REVERTED at start-up (left by a previous agent process): ${u}\n`)
           .join('') +

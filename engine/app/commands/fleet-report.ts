@@ -3,8 +3,8 @@
  * the count affected (issue 3 §8), and the `--json` summary.
  */
 
-import type { FleetSnapshot } from '../../../simulator/fleet.js';
 import { CAUSE_CODE } from '../../../simulator/fleet-metrics.js';
+import type { FleetSnapshot } from '../../../simulator/fleet-snapshot.js';
 import type { FullReading } from '../../../simulator/readings.js';
 import { ERROR_CODES, type ErrorCode } from '../../core/errors.js';
 import { formatNumber, formatSliValue } from '../../core/format.js';

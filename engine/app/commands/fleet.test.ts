@@ -5,7 +5,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type AedesBroker, freePort, startAedes } from '../../../simulator/test-support/brokers.js';
 import { failure, io } from '../test-support/cli-io.js';
-import { fleetCommand, fleetConfigFromFlags } from './fleet.js';
+import { fleetCommand } from './fleet.js';
+import { fleetConfigFromFlags } from './fleet-flags.js';
 
 let broker: AedesBroker | undefined;
 afterEach(async () => {
@@ -142,7 +143,7 @@ describe('squall fleet', () => {
     const strategy = await failure(
       fleetCommand.run(['conn', '--broker', 'mqtt://h:1', '--reconnect', 'fib'], cli),
     );
-    expect(strategy.message).toMatch(/--reconnect: expected one of none, immediate/);
+    expect(strategy.message).toMatch(/--reconnect: expected one of 'none', 'immediate'/);
   });
 
   it('passes failover endpoints and sink brokers through', () => {

@@ -3,24 +3,14 @@
  * fleet, publish telemetry with end-to-end accounting, or account a stream others publish.
  * Parses argv, binds `createFleet`, prints a live line per second and a summary (or --json).
  */
-import { readFileSync } from 'node:fs';
-import type { ConnectionOptions } from 'node:tls';
-import { parseBrokerUrl } from '../../../simulator/engine-config.js';
 import { createFleet } from '../../../simulator/fleet.js';
-import { type FleetConfig, topicFilterOf } from '../../../simulator/fleet-spec.js';
-import { RECONNECT_STRATEGIES, type ReconnectStrategyName } from '../../../simulator/reconnect.js';
 import { ExitCode, SquallError } from '../../core/errors.js';
-import { parseDurationMs, parsePercent, parseRatePerS, UnitError } from '../../core/units.js';
+import { parseDurationMs, type UnitError } from '../../core/units.js';
+import { RECONNECT_STRATEGIES } from '../../spec/fleet-parts.js';
 import type { CliIO, Command } from '../cli/command.js';
-import { parseFlags, unknownName } from '../cli/flags.js';
-import {
-  FLEET_ERROR_HELP,
-  type FleetMode,
-  failureMessage,
-  liveLine,
-  summarize,
-  summaryTable,
-} from './fleet-report.js';
+import { unknownName } from '../cli/flags.js';
+import { type FleetFlags, fleetConfigFromFlags, parseFleetFlags } from './fleet-flags.js';
+import { FLEET_ERROR_HELP, failureMessage, liveLine, summarize, summaryTable } from './fleet-report.js';
 
 const help = `Usage: squall fleet conn|pub|sub --broker <url> [options]
 
@@ -30,7 +20,8 @@ const help = `Usage: squall fleet conn|pub|sub --broker <url> [options]
   sub    only the sink: account payloads that another 'squall fleet pub' publishes
 
 Prints one line per second, then a summary table; --json prints the summary as JSON instead.
-Runs until --duration or Ctrl-C.
+Runs until --duration or Ctrl-C. The flags set the fields of an experiment's fleet: section and
+go through its schema: the same defaults, ranges and messages.
 
 Connection:
   --broker <url>           mqtt://host:port or mqtts://host:port (required)
@@ -39,7 +30,7 @@ Connection:
   --max-connecting <n>     handshakes in flight at once (default 1000)
   --connect-timeout <d>    TCP + CONNACK deadline (default 30s)
   --protocol <v>           3.1.1 or 5 (default 3.1.1)
-  --client-id <tpl>        client id template, {index} {tenant} {group} (default squall-{index})
+  --client-id <tpl>        client id template, {index} {tenant} {group} (default dev-{index})
   -u, --username <tpl>     user name template; -P, --password <tpl> password template
   --persistent             clean session off (v5: session expiry 1h)
   --keepalive <d>          keepalive (default 60s)
@@ -50,7 +41,7 @@ Connection:
   --shards <n|auto>        child processes for the devices (auto: one per 15,000)
 
 Telemetry (pub):
-  --interval <d>           per device (default 1s)      --qos <0|1|2>  (default 0)
+  --interval <d>           per device (default 1s)      --qos <0|1|2>  (default 0; sub: 1)
   --size <bytes>           payload size (default 64)    --phase spread|aligned (default spread)
   --topic <tpl>            default t/{tenant}/{index}; for sub, the filter (default t/#)
   --payload <json>         a JSON template with {index} {seq} {ts} {tenant} {pad} (default: compact binary)
@@ -82,185 +73,15 @@ Examples:
   squall fleet sub --broker mqtt://127.0.0.1:1883 --topic 't/#' --qos 1 --json
 `;
 
-const OPTIONS = {
-  broker: { type: 'string' },
-  count: { type: 'string', short: 'c' },
-  rate: { type: 'string' },
-  'max-connecting': { type: 'string' },
-  'connect-timeout': { type: 'string' },
-  protocol: { type: 'string' },
-  'client-id': { type: 'string' },
-  username: { type: 'string', short: 'u' },
-  password: { type: 'string', short: 'P' },
-  persistent: { type: 'boolean' },
-  keepalive: { type: 'string' },
-  cafile: { type: 'string' },
-  insecure: { type: 'boolean' },
-  'source-addresses': { type: 'string' },
-  failover: { type: 'string' },
-  'failover-after': { type: 'string' },
-  'sink-brokers': { type: 'string' },
-  shards: { type: 'string' },
-  interval: { type: 'string' },
-  qos: { type: 'string' },
-  size: { type: 'string' },
-  phase: { type: 'string' },
-  topic: { type: 'string' },
-  payload: { type: 'string' },
-  tenants: { type: 'string' },
-  reconnect: { type: 'string' },
-  base: { type: 'string' },
-  cap: { type: 'string' },
-  'max-attempts': { type: 'string' },
-  'reset-after': { type: 'string' },
-  seed: { type: 'string' },
-  'no-sink': { type: 'boolean' },
-  'sink-connections': { type: 'string' },
-  grace: { type: 'string' },
-  duration: { type: 'string' },
-  'fail-after': { type: 'string' },
-  json: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
-
-type Values = ReturnType<typeof parse>['values'];
-
-function parse(argv: string[]) {
-  return parseFlags('fleet', argv, OPTIONS);
-}
-
-/** Converts a flag with a units parser, naming the flag in the message. */
-function flag<T>(values: Values, name: keyof Values, parse: (v: string) => T, fallback: T): T {
+/** Converts a run flag (not part of the fleet section) with a units parser, naming the flag. */
+function runFlag(values: FleetFlags, name: 'duration' | 'fail-after', fallbackMs: number): number {
   const raw = values[name];
-  if (raw === undefined || typeof raw === 'boolean') return fallback;
+  if (raw === undefined) return fallbackMs;
   try {
-    return parse(raw);
+    return parseDurationMs(raw);
   } catch (err) {
-    throw new SquallError(
-      'SQUALL_USAGE',
-      `--${name}: ${err instanceof UnitError ? err.message : (err as Error).message}`,
-    );
+    throw new SquallError('SQUALL_USAGE', `--${name}: ${(err as UnitError).message}`);
   }
-}
-const int = (min: number, max: number) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min || n > max)
-    throw new Error(`expected an integer ${min}..${max}, got '${v}'`);
-  return n;
-};
-const oneOf =
-  <T extends string>(choices: readonly T[]) =>
-  (v: string): T => {
-    if (!choices.includes(v as T)) throw new Error(`expected one of ${choices.join(', ')}, got '${v}'`);
-    return v as T;
-  };
-
-const urls = (list: string, tls?: ConnectionOptions) =>
-  list
-    .split(',')
-    .map((u) => u.trim())
-    .filter((u) => u.length > 0)
-    .map((u) => parseBrokerUrl(u, tls));
-
-/** Builds the fleet config from flags; throws SQUALL_USAGE on any bad value. */
-export function fleetConfigFromFlags(mode: FleetMode, values: Values): FleetConfig {
-  if (!values.broker)
-    throw new SquallError('SQUALL_USAGE', '--broker is required, e.g. --broker mqtt://127.0.0.1:1883');
-  const tlsOptions =
-    values.cafile || values.insecure
-      ? {
-          ca: values.cafile ? readFileSync(values.cafile) : undefined,
-          rejectUnauthorized: !values.insecure,
-        }
-      : undefined;
-  const broker = flag(values, 'broker', (v) => parseBrokerUrl(v, tlsOptions), parseBrokerUrl('x:1'));
-  const count = flag(values, 'count', int(0, 10_000_000), mode === 'sub' ? 1 : 1000);
-  const protocolVersion =
-    flag(values, 'protocol', (v) => oneOf(['3.1.1', '5', '4'] as const)(v), '3.1.1') === '5' ? 5 : 4;
-  const qos = flag(values, 'qos', int(0, 2), 0) as 0 | 1 | 2;
-  const tenants = flag(
-    values,
-    'tenants',
-    (v) =>
-      v.split(',').map((pair) => {
-        const [name, share] = pair.split('=');
-        if (!name || !share) throw new Error(`expected name=NN%, got '${pair}'`);
-        return { name: name.trim(), share: parsePercent(share.trim()) };
-      }),
-    [] as Array<{ name: string; share: number }>,
-  );
-  const topic = values.topic ?? (mode === 'sub' ? 't/#' : 't/{tenant}/{index}');
-  const persistent = values.persistent === true;
-  const sinkConnections = mode === 'sub' ? count : flag(values, 'sink-connections', int(1, 64), 1);
-  const graceMs = flag(values, 'grace', parseDurationMs, 5000);
-  return {
-    engine: {
-      broker,
-      connectRatePerS: flag(values, 'rate', parseRatePerS, 1000),
-      maxInflightConnects: flag(values, 'max-connecting', int(1, 1_000_000), 1000),
-      connectTimeoutMs: flag(values, 'connect-timeout', parseDurationMs, 30_000),
-      tenants,
-      seed: flag(values, 'seed', int(-(2 ** 31), 2 ** 32 - 1), 1),
-      localAddresses: values['source-addresses']?.split(',').map((a) => a.trim()),
-      failover: flag(values, 'failover', (v) => urls(v, tlsOptions), []),
-      failoverAfter: flag(values, 'failover-after', int(1, 255), 3),
-      reconnect: {
-        strategy: flag(
-          values,
-          'reconnect',
-          oneOf(RECONNECT_STRATEGIES),
-          'full-jitter' as ReconnectStrategyName,
-        ),
-        baseMs: flag(values, 'base', parseDurationMs, 1000),
-        capMs: flag(values, 'cap', parseDurationMs, 60_000),
-        maxAttempts: flag(values, 'max-attempts', int(0, 65_535), 0),
-        resetAfterMs: flag(values, 'reset-after', parseDurationMs, 0),
-      },
-      groups: [
-        {
-          name: 'default',
-          count: mode === 'sub' ? 0 : count,
-          protocolVersion,
-          clientId: values['client-id'] ?? 'squall-{index}',
-          username: values.username,
-          password: values.password,
-          clean: !persistent,
-          keepaliveS: Math.round(flag(values, 'keepalive', parseDurationMs, 60_000) / 1000),
-          telemetry:
-            mode === 'pub'
-              ? {
-                  intervalMs: flag(values, 'interval', parseDurationMs, 1000),
-                  qos,
-                  payloadBytes: flag(values, 'size', int(17, 268_435_000), 64),
-                  topic,
-                  phase: flag(values, 'phase', oneOf(['spread', 'aligned'] as const), 'spread'),
-                  payloadTemplate: values.payload,
-                }
-              : undefined,
-        },
-      ],
-    },
-    sink:
-      mode === 'conn' || values['no-sink']
-        ? false
-        : {
-            topic: mode === 'sub' ? topic : topicFilterOf(topic),
-            connections: sinkConnections,
-            qos: mode === 'sub' ? qos : 1, // QoS 1 to the sink: the broker delivers at the publish QoS at most
-            graceMs,
-            protocolVersion: sinkConnections > 1 ? 5 : protocolVersion,
-            firstSeq: mode === 'sub' ? 'first-seen' : 'zero',
-            ...(values['sink-brokers'] && {
-              brokers: flag(values, 'sink-brokers', (v) => urls(v, tlsOptions), []),
-            }),
-          },
-    shards: flag(
-      values,
-      'shards',
-      (v) => (v === 'auto' ? 'auto' : int(0, 64)(v)),
-      mode === 'sub' ? 0 : 'auto',
-    ),
-  };
 }
 
 export const fleetCommand: Command = {
@@ -268,7 +89,7 @@ export const fleetCommand: Command = {
   summary: 'Run the MQTT fleet simulator alone: connect, publish with end-to-end accounting, or subscribe',
   help,
   async run(argv: string[], io: CliIO): Promise<number> {
-    const { values, positionals } = parse(argv);
+    const { values, positionals } = parseFleetFlags(argv);
     if (values.help) {
       io.stdout.write(help);
       return ExitCode.ok;
@@ -283,8 +104,8 @@ export const fleetCommand: Command = {
       );
     }
     const config = fleetConfigFromFlags(mode, values);
-    const durationMs = flag(values, 'duration', parseDurationMs, Number.POSITIVE_INFINITY);
-    const failAfterMs = flag(values, 'fail-after', parseDurationMs, 15_000);
+    const durationMs = runFlag(values, 'duration', Number.POSITIVE_INFINITY);
+    const failAfterMs = runFlag(values, 'fail-after', 15_000);
     const json = values.json === true;
     const tty = io.stdout.isTTY === true && !json;
 

@@ -3,6 +3,7 @@ import { agentCommand } from './agent.js';
 import { agentsCommand } from './agents.js';
 import { certsCommand } from './certs.js';
 import { fleetCommand } from './fleet.js';
+import { historyCommand } from './history.js';
 import { planCommand } from './plan.js';
 import { reportCommand } from './report.js';
 import { runCommand } from './run.js';
@@ -18,6 +19,7 @@ export const commands: readonly Command[] = [
   schemaCommand,
   fleetCommand,
   reportCommand,
+  historyCommand,
   testbedCommand,
   agentCommand,
   agentsCommand,

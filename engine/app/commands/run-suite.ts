@@ -14,13 +14,14 @@ import { describeActive } from '../../run/rollback.js';
 import type { LoadedSuite, SuiteExperimentStep } from '../../suite/load.js';
 import { renderSuitePlan } from '../../suite/plan.js';
 import { writeSuiteReports } from '../../suite/report.js';
-import { runSuite } from '../../suite/run-suite.js';
+import { experimentDirName, runSuite } from '../../suite/run-suite.js';
 import type { CliIO } from '../cli/command.js';
 import { ProgressDisplay } from '../cli/progress.js';
 import { defaultEnvironment } from '../environment.js';
 import { openRunNotifier } from './notify-flag.js';
+import { type HistoryFlags, recordedLine, runRecorder } from './run-history.js';
 
-export interface SuiteRunFlags {
+export interface SuiteRunFlags extends HistoryFlags {
   out?: string;
   junit?: string;
   /** `--link-base`, for each experiment's reports (reports/links.ts). */
@@ -47,6 +48,9 @@ export async function runLoadedSuite(loaded: LoadedSuite, flags: SuiteRunFlags, 
   const outDir = resolve(io.cwd, flags.out ?? `runs/${loaded.suite.metadata.name}-${stamp}`);
   makePrivateDir(outDir);
   const display = new ProgressDisplay(io.stderr);
+  // Each experiment is a run of its own in the history, marked with the suite it ran in.
+  const history = runRecorder(flags, io, { name: loaded.suite.metadata.name, dir: outDir });
+  let recorded = 0;
   say(`suite ${loaded.suite.metadata.name}: ${experiments.length} experiments\n`);
   const record = await runSuite({
     suite: loaded,
@@ -55,12 +59,14 @@ export async function runLoadedSuite(loaded: LoadedSuite, flags: SuiteRunFlags, 
     linkBase: flags.linkBase,
     signal: io.signal,
     onExperiment: (step, index, total, runner) => {
+      history.beginRun(join(outDir, experimentDirName(index, step.name)));
       io.setActiveFaultReporter?.(() => describeActive(runner.activeFaults()));
       say(`\n=== [${index}/${total}] ${step.name} (${step.label})\n`);
       if (!flags.json) io.stdout.write(renderPlan(buildPlan(step.experiment)));
     },
     onExperimentEnd: (_step, entry) => {
       display.done();
+      if (entry.summary && history.finish(entry.summary)) recorded++;
       notify?.runEnded(join(outDir, entry.dir, 'journal.jsonl'));
       say(`=== ${entry.name}: ${entry.outcome} (exit ${entry.exitCode})\n`);
     },
@@ -68,9 +74,15 @@ export async function runLoadedSuite(loaded: LoadedSuite, flags: SuiteRunFlags, 
     onProgress: (p) => display.progress(p),
     onEvent: (e) => {
       display.event(e);
+      history.event(e);
       notify?.observe(e);
     },
+  }).catch((err: unknown) => {
+    history.close();
+    throw err;
   });
+  const recordedIn = recorded > 0 ? history.path : undefined;
+  history.close();
   io.setActiveFaultReporter?.(() => []);
   const { summary, paths } = writeSuiteReports(record, outDir, {
     junitPath: flags.junit ? resolve(io.cwd, flags.junit) : undefined,
@@ -94,6 +106,7 @@ export async function runLoadedSuite(loaded: LoadedSuite, flags: SuiteRunFlags, 
     ...paths.map((p) => `  ${p}`),
   );
   io.stdout.write(`${lines.join('\n')}\n`);
+  if (recordedIn) io.stdout.write(recordedLine(recordedIn));
   await notify?.close();
   return summary.exitCode;
 }

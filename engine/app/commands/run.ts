@@ -14,6 +14,7 @@ import { ProgressDisplay } from '../cli/progress.js';
 import { defaultEnvironment } from '../environment.js';
 import { loadSpecFile } from '../load.js';
 import { NOTIFY_FLAG_HELP, openRunNotifier } from './notify-flag.js';
+import { HISTORY_FLAG_HELP, HISTORY_FLAG_OPTIONS, recordedLine, runRecorder } from './run-history.js';
 import { runLoadedSuite } from './run-suite.js';
 import { orReportIssues, parseSpecFlags, SPEC_FLAG_HELP, SPEC_FLAG_OPTIONS } from './vars.js';
 
@@ -33,6 +34,7 @@ ${SPEC_FLAG_HELP}
                      https://github.com/org/repo/blob/<sha>, so summary.md works as a PR comment
   --json             Print the run summary as JSON on stdout (progress goes to stderr)
 ${NOTIFY_FLAG_HELP}
+${HISTORY_FLAG_HELP}
   --dry-run          Validate the file (and the --notify config), print the plan; inject nothing
   -h, --help         This help
 
@@ -44,6 +46,7 @@ Examples:
   squall run experiments/demo-latency.yaml --var latency=400ms --junit reports/junit.xml
   squall run experiments/demo-latency.yaml --dry-run
   squall run experiments/gameday.yaml --out runs/gameday
+  squall run experiments/demo-latency.yaml --history runs/history.db
 `;
 
 export const runCommand: Command = {
@@ -71,6 +74,8 @@ export const runCommand: Command = {
         linkBase,
         json: values.json,
         dryRun: values['dry-run'],
+        history: values.history,
+        noHistory: values['no-history'],
         notify: values.notify,
       };
       return runLoadedSuite(spec.suite, flags, io);
@@ -91,6 +96,8 @@ export const runCommand: Command = {
     makePrivateDir(outDir);
     const display = new ProgressDisplay(io.stderr);
     if (!values.json) io.stdout.write(renderPlan(plan));
+    const history = runRecorder({ history: values.history, noHistory: values['no-history'] }, io);
+    history.beginRun(outDir);
     const runner = createRunner({
       experiment,
       file,
@@ -102,19 +109,28 @@ export const runCommand: Command = {
       onProgress: (p) => display.progress(p),
       onEvent: (e) => {
         display.event(e);
+        history.event(e);
         notify?.observe(e);
       },
     });
     io.setActiveFaultReporter?.(() => describeActive(runner.activeFaults()));
-    const result = await runner.run();
+    const result = await runner.run().catch((err: unknown) => {
+      history.close();
+      throw err;
+    });
     display.done();
     const written = writeReports(result.journalPath, outDir, {
       junitPath: values.junit ? resolve(io.cwd, values.junit) : undefined,
       linkBase,
     });
+    const recordedIn = history.finish(written.summary, written.paths) ? history.path : undefined;
+    history.close();
     if (values.json) io.stdout.write(`${JSON.stringify(written.summary, null, 2)}\n`);
-    // Errors and leftovers quote agents and user text: control characters escaped.
-    else io.stdout.write(escapeControlLines(renderTerminal(written.summary, written.paths)));
+    else {
+      // Errors and leftovers quote agents and user text: control characters escaped.
+      io.stdout.write(escapeControlLines(renderTerminal(written.summary, written.paths)));
+      if (recordedIn) io.stdout.write(recordedLine(recordedIn));
+    }
     if (result.exitCode === ExitCode.rollbackFailed)
       io.stderr.write(`${escapeControlLines(result.error?.message ?? '')}\n`);
     notify?.runEnded(result.journalPath);
@@ -131,6 +147,7 @@ function parseArgsOrThrow(argv: string[]) {
     'link-base': { type: 'string' },
     json: { type: 'boolean' },
     'dry-run': { type: 'boolean' },
+    ...HISTORY_FLAG_OPTIONS,
     notify: { type: 'string' },
   });
 }

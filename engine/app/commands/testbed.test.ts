@@ -117,6 +117,16 @@ const readState = (id: string) =>
   JSON.parse(readFileSync(path.join(TESTBED_STATE_DIR, `${id}.json`), 'utf8')) as TestbedState;
 
 describe('squall testbed', () => {
+  it('words the testbed option errors as the flags typed, before starting anything', async () => {
+    await expect(testbedCommand.run(['up', '--broker', 'nats'], io().io)).rejects.toMatchObject({
+      code: 'SQUALL_USAGE',
+      message: "--broker: expected aedes or mosquitto, got 'nats'",
+    });
+    await expect(testbedCommand.run(['up', '--gateways', 'x'], io().io)).rejects.toThrow(
+      "--gateways must be a whole number, got 'x'",
+    );
+  });
+
   it('up (loopback, aedes, standby) then down leaves no process, temp dir or state file', async () => {
     const { id, output } = await startUp(['--workers', '2', '--gateways', '2', '--standby']);
     expect(output()).toMatch(/cloud\s+mqtt:\/\/127\.0\.0\.1:\d+/);

@@ -6,8 +6,10 @@
 
 import { OVERFLOW_POLICIES, type OverflowPolicy } from '../../../testbed/edge/disk-queue.js';
 import { isAlive, readTestbedStates, testbedDown } from '../../../testbed/teardown.js';
-import { type CloudBrokerKind, startTestbed } from '../../../testbed/testbed.js';
+import { startTestbed } from '../../../testbed/testbed.js';
+import { TestbedOptionError, type TestbedOptions } from '../../../testbed/testbed-options.js';
 import { ExitCode, SquallError } from '../../core/errors.js';
+import type { CloudBrokerKind } from '../../spec/testbed-names.js';
 import type { CliIO, Command } from '../cli/command.js';
 import { parseFlags, unknownName } from '../cli/flags.js';
 
@@ -64,11 +66,30 @@ function count(name: string, value: string | undefined): number | undefined {
   return n;
 }
 
-async function up(values: ReturnType<typeof parse>['values'], io: CliIO): Promise<number> {
-  const broker = values.broker ?? 'aedes';
-  if (broker !== 'aedes' && broker !== 'mosquitto') {
-    throw new SquallError('SQUALL_USAGE', `--broker must be aedes or mosquitto, got '${broker}'`);
+/** The flag that sets each option `up` passes, to word the testbed's option errors as flags. */
+const FLAG_OF: Partial<Record<keyof TestbedOptions, string>> = {
+  lab: '--lab',
+  broker: '--broker',
+  workers: '--workers',
+  gateways: '--gateways',
+  standby: '--standby',
+  forward: '--forward',
+  maxQueueMessages: '--queue-max',
+  overflow: '--overflow',
+};
+
+/** `startTestbed`, its option errors naming the flag instead (`--lab: needs root ...`). */
+async function startFromFlags(options: TestbedOptions) {
+  try {
+    return await startTestbed(options);
+  } catch (err) {
+    const flag = err instanceof TestbedOptionError ? FLAG_OF[err.option] : undefined;
+    if (flag === undefined) throw err;
+    throw new SquallError('SQUALL_USAGE', `${flag}: ${(err as TestbedOptionError).detail}`);
   }
+}
+
+async function up(values: ReturnType<typeof parse>['values'], io: CliIO): Promise<number> {
   const overflow = values.overflow;
   if (overflow !== undefined && !OVERFLOW_POLICIES.includes(overflow as OverflowPolicy)) {
     throw new SquallError('SQUALL_USAGE', `--overflow must be one of ${OVERFLOW_POLICIES.join(', ')}`);
@@ -76,9 +97,10 @@ async function up(values: ReturnType<typeof parse>['values'], io: CliIO): Promis
   const workers = count('workers', values.workers);
   const gateways = count('gateways', values.gateways);
   const queueMax = count('queue-max', values['queue-max']);
-  const testbed = await startTestbed({
+  const testbed = await startFromFlags({
     lab: values.lab ?? false,
-    broker: broker as CloudBrokerKind,
+    // Checked by startTestbed, whose error names --broker (startFromFlags).
+    ...(values.broker !== undefined && { broker: values.broker as CloudBrokerKind }),
     ...(workers !== undefined && { workers }),
     ...(gateways !== undefined && { gateways }),
     ...(values.standby && { standby: true }),

@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { SquallError } from '../engine/core/errors.js';
+import { FleetSpec } from '../engine/spec/fleet-spec.js';
 import { resolveEngineConfig } from './engine-config.js';
-import { FleetSpec, toFleetConfig, topicFilterOf } from './fleet-spec.js';
+import { FleetConfigError, toFleetConfig, topicFilterOf } from './fleet-config.js';
 
 const ARCHITECTURE_EXAMPLE = `
 devices: 100000
@@ -187,5 +188,55 @@ groups:
     expect(resolveEngineConfig(config.engine).pinnedTenants).toEqual([
       { first: 90, count: 10, tenant: 'noisy' },
     ]);
+  });
+
+  it('a fleet without telemetry has a sink only when the sink names its own filter', () => {
+    const quiet = FleetSpec.parse({ devices: 0, broker: 'mqtt://h:1' });
+    expect(toFleetConfig(quiet).sink).toBe(false);
+    const listening = FleetSpec.parse({ devices: 0, broker: 'mqtt://h:1', sink: { topic: 'x/#' } });
+    expect(toFleetConfig(listening).sink).toMatchObject({ topic: 'x/#', connections: 1, qos: 1 });
+  });
+
+  it("puts the fleet's failover on the engine too, the default of every group", () => {
+    const spec = FleetSpec.parse({ devices: 1, failover: ['mqtt://b:2'], failoverAfter: 4 });
+    const { engine } = toFleetConfig(spec, { cloud: 'mqtt://a:1' });
+    expect(engine).toMatchObject({ failover: [{ host: 'b', port: 2 }], failoverAfter: 4 });
+    expect(resolveEngineConfig(engine)).toMatchObject({
+      failover: [{ host: 'b', port: 2 }],
+      failoverAfter: 4,
+    });
+  });
+
+  it('has one default client id, whether the config comes from a spec or is built in code', () => {
+    const fromSpec = toFleetConfig(FleetSpec.parse({ devices: 1, broker: 'mqtt://h:1' })).engine.groups[0];
+    const inCode = resolveEngineConfig({ broker: { host: 'h', port: 1 }, groups: [{ count: 1 }] }).groups[0];
+    expect(fromSpec!.clientId).toBe('dev-{index}');
+    expect(inCode!.clientId).toBe('dev-{index}');
+    const groups = resolveEngineConfig({
+      broker: { host: 'h', port: 1 },
+      groups: [{ name: 'gw' }, {}],
+    }).groups;
+    expect(groups.map((g) => g.clientId)).toEqual(['gw-{index}', 'group1-{index}']);
+  });
+
+  it('names the field it cannot turn into config, below fleet.', () => {
+    const spec = FleetSpec.parse({
+      devices: 1,
+      broker: 'mqtt://h:1',
+      telemetry: { every: '1s' },
+      sink: { brokers: ['mqtt://h:1', 'nope'] },
+    });
+    const err = (() => {
+      try {
+        toFleetConfig(spec);
+      } catch (e) {
+        return e as FleetConfigError;
+      }
+    })();
+    expect(err).toBeInstanceOf(FleetConfigError);
+    expect(err).toMatchObject({ field: 'sink.brokers[1]', code: 'SQUALL_FLEET_CONFIG_INVALID' });
+    expect(err!.message).toBe(
+      "fleet.sink.brokers[1]: 'nope' is neither a name in system.brokers (none) nor a URL",
+    );
   });
 });
