@@ -92,7 +92,17 @@ async function squallRun(name: string, latency: string) {
   const outDir = join(dir, name);
   const t0 = performance.now();
   const code = await main(
-    ['run', experimentFile, '--out', outDir, '--notify', notifyFile, '--var', `latency=${latency}`],
+    [
+      'run',
+      experimentFile,
+      '--out',
+      outDir,
+      '--notify',
+      notifyFile,
+      '--no-history',
+      '--var',
+      `latency=${latency}`,
+    ],
     io,
   );
   return {
