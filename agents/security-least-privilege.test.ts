@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../engine/app/cli/main.js';
 import type { AgentConnection } from '../engine/controller/agent-connection.js';
-import { isStopped } from './faults/proc.js';
+import { isStopped } from '../engine/core/processes.js';
 import { connectAcross, createHostLinkedNetns, type HostLinkedNetns } from './test-support/host-netns.js';
 import { canUseNetns } from './test-support/netns.js';
 import { agentTlsFlags, captureIo, type RunningAgent, startSquallAgent } from './test-support/squall-cli.js';

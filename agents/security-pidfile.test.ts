@@ -14,8 +14,8 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDefaultEnvironment } from '../engine/app/environment.js';
 import { type AgentConnection, connectAgent } from '../engine/controller/agent-connection.js';
+import { isStopped } from '../engine/core/processes.js';
 import { createRunner } from '../engine/run/runner.js';
-import { isStopped } from './faults/proc.js';
 import { type AgentServer, createAgentServer, readTlsFiles } from './server/agent-server.js';
 import { parsePolicy } from './server/policy.js';
 import {

@@ -21,7 +21,8 @@ import {
   helloAgent,
   newAgentClient,
 } from '../engine/controller/agent-connection.js';
-import { procState, waitFor } from './faults/proc.js';
+import { procState } from '../engine/core/processes.js';
+import { waitUntil } from '../engine/core/wait.js';
 import {
   answerOf,
   childrenOf,
@@ -110,7 +111,9 @@ describe('finding 3: the agent never signals itself, its ancestors, init, kernel
     );
     const plain = sleeperNamed(dir, 'sq-plain');
     others.push(sshd, otherAgent, plain);
-    await waitFor(() => commOf(otherAgent.pid!) === 'squall-agent' && commOf(sshd.pid!) === 'sshd', 3000);
+    await waitUntil(() => commOf(otherAgent.pid!) === 'squall-agent' && commOf(sshd.pid!) === 'sshd', {
+      timeoutMs: 3000,
+    });
     await expectRefused(c, 'process.pause', sshd.pid!, `a protected process (pid ${sshd.pid}, 'sshd'`);
     await expectRefused(
       c,

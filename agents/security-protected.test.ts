@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectAgent } from '../engine/controller/agent-connection.js';
-import { procState, waitFor } from './faults/proc.js';
+import { procState } from '../engine/core/processes.js';
+import { waitUntil } from '../engine/core/wait.js';
 import { parsePolicy } from './server/policy.js';
 import {
   commOf,
@@ -36,7 +37,9 @@ describe("finding 3: the policy's protectedProcesses.names", () => {
       protectedProcesses: { names: ['sq-guarded'] },
     });
     try {
-      await waitFor(() => commOf(guarded.pid!) === 'sq-guarded' && commOf(sshd.pid!) === 'sshd', 3000);
+      await waitUntil(() => commOf(guarded.pid!) === 'sq-guarded' && commOf(sshd.pid!) === 'sshd', {
+        timeoutMs: 3000,
+      });
       await expectRefused(
         c,
         'process.pause',
@@ -94,14 +97,17 @@ describe.skipIf(!canUseCgroups)('finding 3: processes of a systemd unit (real cg
     await Promise.all([agent?.exited, ...started.map((s) => (s.exitCode === null ? once(s, 'exit') : null))]);
     clearTimeout(stopped);
     for (const unit of [own, listed]) {
-      await waitFor(() => {
-        try {
-          rmdirSync(join(CGROUPS, unit));
-          return true;
-        } catch {
-          return false;
-        }
-      }, 10_000);
+      await waitUntil(
+        () => {
+          try {
+            rmdirSync(join(CGROUPS, unit));
+            return true;
+          } catch {
+            return false;
+          }
+        },
+        { timeoutMs: 10_000 },
+      );
     }
     rmSync(dir, { recursive: true, force: true });
   });
@@ -113,7 +119,7 @@ describe.skipIf(!canUseCgroups)('finding 3: processes of a systemd unit (real cg
     writeFileSync(config, 'processes:\n  kid: { command: [sleep, "30"] }\n');
     agent = await startChildAgent(pki(), dir, { policy, config, prefix: inUnit(own) });
     const sibling = spawnIn(own, ['sleep', '30']);
-    await waitFor(() => commOf(sibling.pid!) === 'sleep', 3000);
+    await waitUntil(() => commOf(sibling.pid!) === 'sleep', { timeoutMs: 3000 });
     const c = await connectAgent('agent', { address: agent.address, tls: controllerTls(pki()) });
     try {
       await expectRefused(
@@ -133,7 +139,7 @@ describe.skipIf(!canUseCgroups)('finding 3: processes of a systemd unit (real cg
 
   it('refuses a process of a unit the policy lists', async () => {
     const stranger = spawnIn(listed, ['sleep', '30']);
-    await waitFor(() => commOf(stranger.pid!) === 'sleep', 3000);
+    await waitUntil(() => commOf(stranger.pid!) === 'sleep', { timeoutMs: 3000 });
     const { c, close } = await localAgent(pki(), join(dir, 'ledger-local'), {
       targets: { pids: true },
       protectedProcesses: { units: [listed] },

@@ -21,8 +21,10 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { connectAgent, helloAgent, newAgentClient } from '../engine/controller/agent-connection.js';
 import { pingAgent } from '../engine/controller/ping.js';
-import { procState, waitFor } from './faults/proc.js';
-import { FIXTURES_DIR, freePort } from './fixtures/free-port.js';
+import { freePort } from '../engine/core/ports.js';
+import { procState } from '../engine/core/processes.js';
+import { waitUntil } from '../engine/core/wait.js';
+import { FIXTURES_DIR } from './fixtures/fixtures-dir.js';
 import {
   childrenOf,
   controllerTls,
@@ -116,7 +118,9 @@ describe('finding 4: a restarted agent recovers only the process its predecessor
 
     const second = await start({ config });
     // The old process is not left stopped: it died with its agent (parent-death signal).
-    expect(await waitFor(() => procState(old) === undefined || procState(old) === 'Z', 2000)).toBe(true);
+    expect(
+      await waitUntil(() => procState(old) === undefined || procState(old) === 'Z', { timeoutMs: 2000 }),
+    ).toBe(true);
     expect(second.stderr()).toContain(
       `[pause-victim] ledger: process.pause left by a previous agent process: process 'victim' pid ${old} is gone`,
     );

@@ -16,8 +16,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createDefaultEnvironment } from '../engine/app/environment.js';
+import { hasExited } from '../engine/core/processes.js';
+import { waitUntil } from '../engine/core/wait.js';
 import { createRunner } from '../engine/run/runner.js';
-import { isAlive, waitFor } from './faults/proc.js';
 import { createFaultProxy } from './proxy/fault-proxy.js';
 import { createAgentServer, readTlsFiles } from './server/agent-server.js';
 import {
@@ -67,7 +68,7 @@ describe('finding 9a: the agent stops in bounded time and takes its managed proc
     cleanup.push(finish(agent));
     const kid = childrenOf(agent.pid)[0]!;
     cleanup.push(() => signalAll([kid], 'SIGKILL'));
-    expect(isAlive(kid)).toBe(true);
+    expect(hasExited(kid)).toBe(false);
     const [host, port] = agent.address.split(':') as [string, string];
     const idle = net.connect({ host, port: Number(port) }); // never sends a byte: no TLS, no HTTP/2
     cleanup.push(() => idle.destroy());
@@ -84,7 +85,7 @@ describe('finding 9a: the agent stops in bounded time and takes its managed proc
     expect(code).toBe(0);
     expect(tookMs).toBeLessThan(6000);
     expect(agent.stderr()).toContain('shutdown: connections still open after 2000 ms; closing them');
-    expect(isAlive(kid)).toBe(false);
+    expect(hasExited(kid)).toBe(true);
   });
 
   it.each(['SIGINT', 'SIGKILL'] as const)(
@@ -94,10 +95,10 @@ describe('finding 9a: the agent stops in bounded time and takes its managed proc
       cleanup.push(finish(agent));
       const kid = childrenOf(agent.pid)[0]!;
       cleanup.push(() => signalAll([kid], 'SIGKILL'));
-      expect(isAlive(kid)).toBe(true);
+      expect(hasExited(kid)).toBe(false);
       agent.child.kill(signal);
       await agent.exited;
-      expect(await waitFor(() => !isAlive(kid), 1000)).toBe(true);
+      expect(await waitUntil(() => hasExited(kid), { timeoutMs: 1000 })).toBe(true);
     },
   );
 });
@@ -121,18 +122,21 @@ phases: { preflight: 100ms, baseline: 30s, recovery: 100ms }
     cleanup.push(finish(runner));
     const journal = join(out, 'journal.jsonl');
     let victim = 0;
-    await waitFor(() => {
-      const m =
-        existsSync(journal) && /process 'victim' started, pid (\d+)/.exec(readFileSync(journal, 'utf8'));
-      victim = m ? Number(m[1]) : 0;
-      return victim > 0;
-    }, 8000);
-    expect(isAlive(victim)).toBe(true);
+    await waitUntil(
+      () => {
+        const m =
+          existsSync(journal) && /process 'victim' started, pid (\d+)/.exec(readFileSync(journal, 'utf8'));
+        victim = m ? Number(m[1]) : 0;
+        return victim > 0;
+      },
+      { timeoutMs: 8000 },
+    );
+    expect(hasExited(victim)).toBe(false);
     cleanup.push(() => signalAll([victim], 'SIGKILL'));
     runner.child.kill('SIGKILL');
     await runner.exited;
     const killedAt = performance.now();
-    expect(await waitFor(() => !isAlive(victim), 1000)).toBe(true);
+    expect(await waitUntil(() => hasExited(victim), { timeoutMs: 1000 })).toBe(true);
     console.log(
       `managed process gone ${(performance.now() - killedAt).toFixed(0)} ms after the runner's SIGKILL`,
     );
@@ -244,7 +248,7 @@ describe('finding 9d: the agent logs the true reason a session ended', () => {
       controller.kill('SIGKILL');
     });
     controller.kill(signal);
-    expect(await waitFor(() => agent.activeFaults() === 0, 3000)).toBe(true);
+    expect(await waitUntil(() => agent.activeFaults() === 0, { timeoutMs: 3000 })).toBe(true);
     const ended = logs.filter(
       (l) => / \(.*\): .*reverting its 1 fault/.test(l) || /connection dropped|no heartbeat/.test(l),
     );

@@ -5,10 +5,11 @@
  */
 import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { acceptsConnections, freePort } from '../engine/core/ports.js';
+import { waitUntil } from '../engine/core/wait.js';
 
 export const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 /** bench/ in the repository (sources, results), also when running the compiled dist/bench/*.js. */
@@ -76,10 +77,7 @@ export interface BenchMosquitto {
  */
 export async function startBenchMosquitto(openFiles: number): Promise<BenchMosquitto> {
   const dir = mkdtempSync(join(tmpdir(), 'squall-bench-mosq-'));
-  const probe = net.createServer();
-  await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
-  const port = (probe.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => probe.close(() => r()));
+  const port = await freePort();
   const conf = join(dir, 'mosquitto.conf');
   writeFileSync(
     conf,
@@ -90,19 +88,9 @@ export async function startBenchMosquitto(openFiles: number): Promise<BenchMosqu
     // Raise the soft limit as far as the hard limit allows (containers may forbid more).
     const limit = `ulimit -n ${openFiles} 2>/dev/null || ulimit -n "$(ulimit -Hn)"`;
     child = spawn('sh', ['-c', `${limit}; exec /usr/sbin/mosquitto -c ${conf}`], { stdio: 'ignore' });
-    for (let i = 0; i < 200; i++) {
-      const up = await new Promise<boolean>((resolve) => {
-        const s = net.connect(port, '127.0.0.1');
-        s.once('connect', () => {
-          s.destroy();
-          resolve(true);
-        });
-        s.once('error', () => resolve(false));
-      });
-      if (up) return;
-      await new Promise((r) => setTimeout(r, 25));
-    }
-    throw new Error('mosquitto did not start');
+    const up = () => acceptsConnections('127.0.0.1', port);
+    if (!(await waitUntil(up, { timeoutMs: 5000, intervalMs: 25 })))
+      throw new Error('mosquitto did not start');
   };
   const kill = async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;

@@ -12,8 +12,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Aedes } from 'aedes';
 import mqtt, { type MqttClient } from 'mqtt';
+import { freePort, waitForPort } from '../engine/core/ports.js';
 import { startCloudCluster } from '../testbed/cloud/cluster.js';
-import { freePort, waitForPort } from '../testbed/ports.js';
 import { machine, writeResult } from './fleet-bench-support.js';
 
 const DURATION_MS = Number(process.env.DURATION_MS ?? 4000);
@@ -99,7 +99,7 @@ if (existsSync('/usr/bin/redis-server') && haveRedisModule) {
   ];
   const redis = spawn('/usr/bin/redis-server', args, { stdio: 'ignore' });
   try {
-    await waitForPort('127.0.0.1', port, 10_000);
+    await waitForPort('127.0.0.1', port, { timeoutMs: 10_000 });
     process.env.SQUALL_CLOUD_BENCH_REDIS_URL = `redis://127.0.0.1:${port}`;
     const c = await startCloudCluster({ workers: 2 });
     results['2 workers, mqemitter-redis (redis-server 7)'] = await run(c.url, true);

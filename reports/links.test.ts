@@ -11,8 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort } from '../agents/fixtures/free-port.js';
 import { ExitCode } from '../engine/core/errors.js';
+import { freePort } from '../engine/core/ports.js';
 import { reportFormats } from './formats/catalog.js';
 import { loadRun } from './write.js';
 

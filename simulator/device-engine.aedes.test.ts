@@ -4,10 +4,11 @@
  * keepalive, reconnect after broker-side drops, refused CONNACKs and unreachable brokers.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { freePort } from '../engine/core/ports.js';
 import { DeviceEngine } from './device-engine.js';
 import { type DeviceEngineInput, resolveEngineConfig } from './engine-config.js';
 import { createSink, type Sink } from './sink.js';
-import { type AedesBroker, freePort, startAedes } from './test-support/brokers.js';
+import { type AedesBroker, startAedes } from './test-support/brokers.js';
 
 let broker: AedesBroker | undefined;
 const engines: DeviceEngine[] = [];

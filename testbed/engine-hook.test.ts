@@ -5,6 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLocalAgent } from '../agents/local/local-agent.js';
+import { waitUntil } from '../engine/core/wait.js';
 import { type EmbeddedTestbed, startEmbeddedTestbed } from './engine-hook.js';
 import { isRoot } from './lab/ip.js';
 import { sleep } from './test-support/mqtt.js';
@@ -17,14 +18,6 @@ afterEach(async () => {
   await embedded?.stop();
   embedded = undefined;
 });
-
-async function until(check: () => Promise<boolean> | boolean, timeoutMs: number, what: string) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
 
 describe('embedded testbed as fault targets', () => {
   it('process.kill by role name kills, and revert restarts, a gateway and a cloud worker', async () => {
@@ -46,7 +39,13 @@ describe('embedded testbed as fault targets', () => {
       expect(proc.pid()).not.toBe(before);
     }
     const gateway = embedded.testbed.gateways[0]!;
-    await until(async () => (await gateway.stats()).bridgeConnected, 10_000, 'the bridge to reconnect');
+    expect(
+      await waitUntil(async () => (await gateway.stats()).bridgeConnected, {
+        timeoutMs: 10_000,
+        intervalMs: 100,
+      }),
+      'the bridge to reconnect',
+    ).toBe(true);
   });
 
   it.skipIf(!isRoot())(
@@ -55,7 +54,13 @@ describe('embedded testbed as fault targets', () => {
       embedded = await startEmbeddedTestbed({ lab: true, gateways: 1, workers: 2 });
       const { hosts } = embedded;
       const gateway = embedded.testbed.gateways[0]!;
-      await until(async () => (await gateway.stats()).bridgeConnected, 10_000, 'the bridge');
+      expect(
+        await waitUntil(async () => (await gateway.stats()).bridgeConnected, {
+          timeoutMs: 10_000,
+          intervalMs: 100,
+        }),
+        'the bridge',
+      ).toBe(true);
       const devices = await startProbe(
         { role: 'devices', url: 'mqtt://127.0.0.1:1883', count: 2, ratePerSEach: 50 },
         ['ip', 'netns', 'exec', hosts['edge-1']!.netns],
@@ -72,7 +77,13 @@ describe('embedded testbed as fault targets', () => {
       await sleep(3000);
       const during = await gateway.stats();
       await fault.revert();
-      await until(async () => (await gateway.stats()).queueDepth < 20, 15_000, 'the drain');
+      expect(
+        await waitUntil(async () => (await gateway.stats()).queueDepth < 20, {
+          timeoutMs: 15_000,
+          intervalMs: 100,
+        }),
+        'the drain',
+      ).toBe(true);
       await devices.request('stop');
       expect(during.queueDepth).toBeGreaterThan(200); // ~100 msgs/s × 3 s
     },

@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { SquallError } from '../engine/core/errors.js';
 import type { ManagedProcess } from '../engine/core/faults.js';
-import { freePort, waitForPort, waitForPortIn } from './ports.js';
-import { stopChild } from './stop-child.js';
+import { freePort, waitForPort } from '../engine/core/ports.js';
+import { notExited, stopChild } from '../engine/core/processes.js';
 
 export interface MosquittoOptions {
   /** 0 (default): a free port, kept across restarts. */
@@ -95,7 +95,7 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
   let child: ChildProcess | undefined;
   let stopped = false;
 
-  const running = () => child !== undefined && child.exitCode === null && child.signalCode === null;
+  const running = () => notExited(child);
 
   const launch = async (): Promise<void> => {
     // mosquitto cannot bind port 0; a port probed free can be taken before it binds, so retry.
@@ -116,12 +116,14 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
       proc.once('error', () => undefined);
       child = proc;
       try {
-        const alive = () => proc.exitCode === null;
-        const timeoutMs = options.startTimeoutMs ?? 10_000;
-        // Inside a namespace the port is reachable only from there.
+        const gone = () => (proc.exitCode === null ? undefined : 'process exited before it listened');
         const probeHost = host === '0.0.0.0' ? '127.0.0.1' : host;
-        if (wrapper.length > 0) await waitForPortIn(wrapper, probeHost, port, timeoutMs, alive);
-        else await waitForPort(probeHost, port, timeoutMs, alive);
+        // Inside a namespace the port is reachable only from there.
+        await waitForPort(probeHost, port, {
+          timeoutMs: options.startTimeoutMs ?? 10_000,
+          gone,
+          via: wrapper,
+        });
         return;
       } catch (err) {
         proc.kill('SIGKILL');
@@ -140,7 +142,7 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
   const kill = async (signal: NodeJS.Signals = 'SIGKILL') => {
     const proc = child;
     if (!proc || !running()) return;
-    await stopChild(proc, signal);
+    await stopChild(proc, { signal });
   };
 
   try {

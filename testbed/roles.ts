@@ -6,18 +6,9 @@
 
 import { SquallError } from '../engine/core/errors.js';
 import type { ManagedProcess } from '../engine/core/faults.js';
+import { isRunning } from '../engine/core/processes.js';
+import { waitUntil } from '../engine/core/wait.js';
 import { type CloudCluster, type CloudClusterOptions, startCloudCluster } from './cloud/cluster.js';
-import { isAlive } from './stop-child.js';
-
-/** Waits until `check` passes (polling), or throws after `timeoutMs`. */
-async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline)
-      throw new SquallError('SQUALL_PROCESS_FAILED', `timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /**
  * The aedes cloud cluster as a restartable whole. Killing `cloud-broker` (the primary) takes
@@ -63,13 +54,15 @@ export class CloudBrokerSlot {
         argv: [...this.#cluster.argv, `(worker ${i})`],
         pid: () => {
           const pid = this.#cluster.workerPids()[i];
-          return isAlive(pid) ? pid : undefined;
+          return isRunning(pid) ? pid : undefined;
         },
         // The primary replaces a dead worker by itself; restart waits for that.
         restart: async () => {
           await this.restart();
           // The cached PID may still name the dead worker until the primary reports the exit.
-          await until(() => isAlive(this.#cluster.workerPids()[i]), 45_000, `cloud-worker-${i}`);
+          const running = () => isRunning(this.#cluster.workerPids()[i]);
+          if (!(await waitUntil(running, { timeoutMs: 45_000, intervalMs: 50 })))
+            throw new SquallError('SQUALL_PROCESS_FAILED', `timed out waiting for cloud-worker-${i}`);
         },
       }),
     );

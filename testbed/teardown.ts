@@ -6,6 +6,8 @@
  */
 import { readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { pidExists, procArgv } from '../engine/core/processes.js';
+import { waitUntil } from '../engine/core/wait.js';
 import { isRoot } from './lab/ip.js';
 import { destroyLab, findLabLeftovers } from './lab/topology.js';
 import { removeFromSharedDir } from './shared-dir.js';
@@ -33,28 +35,9 @@ export async function readTestbedStates(stateDir = TESTBED_STATE_DIR): Promise<T
   return states;
 }
 
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** True when `pid` still runs one of our programs (node or mosquitto), not a recycled PID. */
-async function isOurs(pid: number): Promise<boolean> {
-  const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
-  return /node|mosquitto|tsx/.test(cmdline);
-}
-
-async function waitGone(pid: number, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (isAlive(pid)) {
-    if (Date.now() > deadline) return false;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return true;
+function isOurs(pid: number): boolean {
+  return /node|mosquitto|tsx/.test(procArgv(pid).join(' '));
 }
 
 /** Tears down one run (by id) or every run in `stateDir`, then any orphaned lab prefix. */
@@ -73,13 +56,15 @@ export async function testbedDown(
       removedNetns: [],
       removedDirs: [],
     };
-    if (state.ownerPid !== process.pid && isAlive(state.ownerPid) && (await isOurs(state.ownerPid))) {
+    if (state.ownerPid !== process.pid && pidExists(state.ownerPid) && isOurs(state.ownerPid)) {
       process.kill(state.ownerPid, 'SIGTERM');
-      if (await waitGone(state.ownerPid, options.ownerTimeoutMs ?? 15_000)) report.how = 'owner-stopped';
+      const gone = () => !pidExists(state.ownerPid);
+      if (await waitUntil(gone, { timeoutMs: options.ownerTimeoutMs ?? 15_000, intervalMs: 50 }))
+        report.how = 'owner-stopped';
     }
     // Whatever the owner left (or everything, when it died without stopping).
     for (const pid of state.pids) {
-      if (isAlive(pid) && (await isOurs(pid))) {
+      if (pidExists(pid) && isOurs(pid)) {
         process.kill(pid, 'SIGKILL');
         report.killedPids.push(pid);
       }

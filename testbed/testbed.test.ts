@@ -5,9 +5,10 @@
  */
 import { existsSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { waitUntil } from '../engine/core/wait.js';
 import { testbedBrokerNames } from '../engine/spec/testbed-names.js';
 import { isRoot } from './lab/ip.js';
-import { Clients, collect, sleep } from './test-support/mqtt.js';
+import { Clients, collect } from './test-support/mqtt.js';
 import { startTestbed, type Testbed } from './testbed.js';
 
 let testbed: Testbed | undefined;
@@ -17,14 +18,6 @@ afterEach(async () => {
   await testbed?.stop();
   testbed = undefined;
 });
-
-async function waitFor(check: () => Promise<boolean>, timeoutMs: number) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await sleep(100);
-  }
-}
 
 describe('startTestbed', () => {
   for (const broker of ['aedes', 'mosquitto'] as const) {
@@ -42,7 +35,12 @@ describe('startTestbed', () => {
         const { cloud, 'edge-1': edge } = testbed.brokers();
         const sink = await clients.connect(cloud!, { clientId: 'sink' });
         await sink.subscribeAsync('fleet/#', { qos: 1 });
-        await waitFor(async () => (await testbed!.gateways[0]!.stats()).bridgeConnected, 10_000);
+        expect(
+          await waitUntil(async () => (await testbed!.gateways[0]!.stats()).bridgeConnected, {
+            timeoutMs: 10_000,
+            intervalMs: 100,
+          }),
+        ).toBe(true);
         const got = collect(sink, 10);
         const device = await clients.connect(edge!, { clientId: 'dev-1' });
         for (let i = 0; i < 10; i++) await device.publishAsync('fleet/dev-1', String(i), { qos: 1 });
@@ -57,24 +55,35 @@ describe('startTestbed', () => {
     const before = worker.pid()!;
     process.kill(before, 'SIGKILL');
     // As process.kill's driver does: wait for the exit, then restart on revert.
-    await waitFor(async () => worker.pid() !== before, 5000);
+    expect(await waitUntil(async () => worker.pid() !== before, { timeoutMs: 5000, intervalMs: 100 })).toBe(
+      true,
+    );
     await worker.restart();
     expect(worker.pid()).toBeGreaterThan(0);
     expect(worker.pid()).not.toBe(before);
 
     const edge = testbed.process('edge-1');
     process.kill(edge.pid()!, 'SIGKILL');
-    await waitFor(async () => edge.pid() === undefined, 5000);
+    expect(await waitUntil(async () => edge.pid() === undefined, { timeoutMs: 5000, intervalMs: 100 })).toBe(
+      true,
+    );
     await edge.restart();
     expect(edge.pid()).toBeGreaterThan(0);
 
     const broker = testbed.process('cloud-broker');
     const primary = broker.pid()!;
     process.kill(primary, 'SIGKILL');
-    await waitFor(async () => broker.pid() === undefined, 5000);
+    expect(
+      await waitUntil(async () => broker.pid() === undefined, { timeoutMs: 5000, intervalMs: 100 }),
+    ).toBe(true);
     await broker.restart();
     expect(broker.pid()).not.toBe(primary);
-    await waitFor(async () => (await testbed!.gateways[0]!.stats()).bridgeConnected, 10_000);
+    expect(
+      await waitUntil(async () => (await testbed!.gateways[0]!.stats()).bridgeConnected, {
+        timeoutMs: 10_000,
+        intervalMs: 100,
+      }),
+    ).toBe(true);
     expect(() => testbed!.process('edge-9')).toThrow(/no testbed process 'edge-9'/);
   });
 
@@ -105,7 +114,9 @@ describe('startTestbed', () => {
         // The primary cloud broker dies; the standby serves on.
         const cloudBroker = testbed.process('cloud-broker');
         process.kill(cloudBroker.pid()!, 'SIGKILL');
-        await waitFor(async () => cloudBroker.pid() === undefined, 5000);
+        expect(
+          await waitUntil(async () => cloudBroker.pid() === undefined, { timeoutMs: 5000, intervalMs: 100 }),
+        ).toBe(true);
         const got = collect(onStandby, 1);
         const failover = await clients.connect(standbyUrl!, { clientId: 'dr-pub-standby' });
         await failover.publishAsync('dr/x', 'to-standby', { qos: 1 });
@@ -115,7 +126,9 @@ describe('startTestbed', () => {
         const standby = testbed.process('cloud-standby');
         const before = standby.pid()!;
         process.kill(before, 'SIGKILL');
-        await waitFor(async () => standby.pid() === undefined, 5000);
+        expect(
+          await waitUntil(async () => standby.pid() === undefined, { timeoutMs: 5000, intervalMs: 100 }),
+        ).toBe(true);
         await standby.restart();
         expect(standby.pid()).toBeGreaterThan(0);
         expect(standby.pid()).not.toBe(before);
@@ -128,6 +141,12 @@ describe('startTestbed', () => {
   it.skipIf(!isRoot())('lab mode: gateways in their namespaces bridge to cloud-1 (root)', async () => {
     testbed = await startTestbed({ lab: true, gateways: 2, workers: 2 });
     expect(testbed.describe()).toContain(`[netns ${testbed.id}-edge-2, 10.77.0.12]`);
-    for (const g of testbed.gateways) await waitFor(async () => (await g.stats()).bridgeConnected, 10_000);
+    for (const g of testbed.gateways)
+      expect(
+        await waitUntil(async () => (await g.stats()).bridgeConnected, {
+          timeoutMs: 10_000,
+          intervalMs: 100,
+        }),
+      ).toBe(true);
   });
 });

@@ -8,6 +8,7 @@
 import mqtt from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLocalAgent } from '../agents/local/local-agent.js';
+import { waitUntil } from '../engine/core/wait.js';
 import { type EmbeddedTestbed, startEmbeddedTestbed } from './engine-hook.js';
 import { startTestbed } from './testbed.js';
 
@@ -20,14 +21,6 @@ afterEach(async () => {
 });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function until(check: () => Promise<boolean> | boolean, timeoutMs: number, what: string) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
-
 describe('testbed uplinkProxy', () => {
   it('routes each bridge through edge-<i>-uplink; proxy.down buffers at the gateway, revert drains', async () => {
     embedded = await startEmbeddedTestbed({ gateways: 2, workers: 1, uplinkProxy: true });
@@ -39,7 +32,13 @@ describe('testbed uplinkProxy', () => {
     expect(embedded.proxies.get('edge-2-uplink')!.listen).toMatch(/^127\.0\.77\.2:\d+$/);
     expect(embedded.testbed.describe()).toContain('edge-1-uplink');
     const gateway = embedded.testbed.gateways[0]!;
-    await until(async () => (await gateway.stats()).bridgeConnected, 10_000, 'the bridge');
+    expect(
+      await waitUntil(async () => (await gateway.stats()).bridgeConnected, {
+        timeoutMs: 10_000,
+        intervalMs: 50,
+      }),
+      'the bridge',
+    ).toBe(true);
 
     const sink = await mqtt.connectAsync(embedded.brokers.cloud!, { clientId: 'uplink-sink' });
     clients.push(sink);
@@ -50,7 +49,10 @@ describe('testbed uplinkProxy', () => {
     clients.push(device);
 
     await device.publishAsync('u/1', 'before', { qos: 1 });
-    await until(() => got.has('before'), 5000, 'a message through the uplink proxy');
+    expect(
+      await waitUntil(() => got.has('before'), { timeoutMs: 5000, intervalMs: 50 }),
+      'a message through the uplink proxy',
+    ).toBe(true);
 
     const agent = createLocalAgent({ processes: embedded.processes, proxies: embedded.proxies });
     const fault = await agent.inject({
@@ -69,10 +71,19 @@ describe('testbed uplinkProxy', () => {
     expect(held.queueDepth).toBe(20);
 
     await fault.revert();
-    await until(() => got.size === 21, 10_000, 'the drain after the heal');
+    expect(
+      await waitUntil(() => got.size === 21, { timeoutMs: 10_000, intervalMs: 50 }),
+      'the drain after the heal',
+    ).toBe(true);
     // The cloud acknowledges a publish once it is handed off, which includes delivery to a
     // subscriber on the same worker (cloud/ack-after-handoff.ts): the queue empties just after.
-    await until(async () => (await gateway.stats()).queueDepth === 0, 5000, 'the queue to empty');
+    expect(
+      await waitUntil(async () => (await gateway.stats()).queueDepth === 0, {
+        timeoutMs: 5000,
+        intervalMs: 50,
+      }),
+      'the queue to empty',
+    ).toBe(true);
   });
 
   it('is refused in lab mode (the proxy would sit outside the namespaces)', async () => {

@@ -3,8 +3,11 @@
  * exited, and on revert start a managed process again (a bare pid or pid file has nothing to
  * restart from, so its revert only logs).
  */
+
+import { shellQuote } from '../../engine/core/escape.js';
 import type { ActiveFault, FaultContext } from '../../engine/core/faults.js';
-import { isAlive, shellQuote, waitFor } from './proc.js';
+import { hasExited } from '../../engine/core/processes.js';
+import { waitUntil } from '../../engine/core/wait.js';
 
 export interface ExitFaultParams {
   signal: NodeJS.Signals;
@@ -25,7 +28,7 @@ export async function injectExit(ctx: FaultContext, params: ExitFaultParams): Pr
   ctx.assertMaySignal(pid, label);
 
   process.kill(pid, params.signal);
-  if (await waitFor(() => !isAlive(pid), params.exitTimeoutMs)) {
+  if (await waitUntil(() => hasExited(pid), { timeoutMs: params.exitTimeoutMs })) {
     ctx.log(`pid ${pid} exited after ${params.signal}`);
   } else {
     // Not an injection failure: the signal was delivered and the process chose to handle it.

@@ -14,7 +14,7 @@
 import { readFileSync, readlinkSync } from 'node:fs';
 import { basename } from 'node:path';
 import { SquallError } from '../../engine/core/errors.js';
-import { type ProcStat, procStat } from './proc.js';
+import { type ProcStat, procStat } from '../../engine/core/processes.js';
 
 export interface ProcessProtection {
   /** Process names (`/proc/<pid>/comm`, or the basename of `/proc/<pid>/exe`) never signalled. */

@@ -8,7 +8,8 @@
  */
 import { z } from 'zod';
 import { defineFaultDriver } from '../../engine/core/faults.js';
-import { isStopped, procStat, procState, waitFor } from './proc.js';
+import { isStopped, procStat, procState } from '../../engine/core/processes.js';
+import { waitUntil } from '../../engine/core/wait.js';
 
 /** Stopping and continuing take effect within a scheduler tick; a second is generous. */
 const STATE_CHANGE_TIMEOUT_MS = 2000;
@@ -29,7 +30,7 @@ function sameProcess(identity: PausedIdentity): 'same' | 'gone' | 'other' {
 
 async function resume(pid: number): Promise<string> {
   process.kill(pid, 'SIGCONT');
-  if (!(await waitFor(() => !isStopped(pid), STATE_CHANGE_TIMEOUT_MS))) {
+  if (!(await waitUntil(() => !isStopped(pid), { timeoutMs: STATE_CHANGE_TIMEOUT_MS }))) {
     throw new Error(`pid ${pid} is still stopped (state ${procState(pid)}) after SIGCONT`);
   }
   return procState(pid) ?? 'gone';
@@ -52,7 +53,7 @@ export const processPause = defineFaultDriver({
     ctx.record({ ...identity });
 
     process.kill(pid, 'SIGSTOP');
-    if (!(await waitFor(() => isStopped(pid), STATE_CHANGE_TIMEOUT_MS))) {
+    if (!(await waitUntil(() => isStopped(pid), { timeoutMs: STATE_CHANGE_TIMEOUT_MS }))) {
       // Do not leave a half-applied fault behind.
       process.kill(pid, 'SIGCONT');
       throw new Error(`${label} did not stop after SIGSTOP (state ${procState(pid) ?? 'gone'})`);

@@ -8,10 +8,11 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FIXTURES_DIR, freePort } from '../fixtures/free-port.js';
+import { freePort } from '../../engine/core/ports.js';
+import { hasExited } from '../../engine/core/processes.js';
+import { FIXTURES_DIR } from '../fixtures/fixtures-dir.js';
 import { createLocalAgent } from '../local/local-agent.js';
 import { createManagedProcess, type LocalManagedProcess } from '../local/managed-processes.js';
-import { isAlive } from './proc.js';
 
 const accepts = (port: number) =>
   new Promise<boolean>((resolve) => {
@@ -59,7 +60,7 @@ describe('process.restart', () => {
       durationMs: 0,
     });
     const newPid = srv.pid()!;
-    expect(isAlive(oldPid)).toBe(false);
+    expect(hasExited(oldPid)).toBe(true);
     expect(newPid).not.toBe(oldPid);
     expect(await accepts(port)).toBe(true);
     expect(fault.where).toBe(
@@ -89,7 +90,7 @@ describe('process.restart', () => {
       durationMs: 0,
     });
     expect(Date.now() - began).toBeGreaterThanOrEqual(300);
-    expect(isAlive(oldPid)).toBe(false);
+    expect(hasExited(oldPid)).toBe(true);
     expect(srv.pid()).not.toBe(oldPid);
     expect(await accepts(port)).toBe(true);
     expect(logs.some((l) => l.includes('300ms after SIGTERM: SIGKILL'))).toBe(true);

@@ -5,9 +5,11 @@
  * is the restart itself, so it is instantaneous; its revert only makes sure the process runs.
  */
 import { z } from 'zod';
+import { shellQuote } from '../../engine/core/escape.js';
 import { defineFaultDriver } from '../../engine/core/faults.js';
+import { hasExited } from '../../engine/core/processes.js';
 import { Duration } from '../../engine/core/unit-schemas.js';
-import { isAlive, shellQuote, waitFor } from './proc.js';
+import { waitUntil } from '../../engine/core/wait.js';
 
 const Params = z.strictObject({
   signal: z.enum(['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT', 'SIGKILL']).default('SIGTERM'),
@@ -29,10 +31,10 @@ export const processRestart = defineFaultDriver({
     const label = `process '${proc.name}' pid ${pid}`;
     ctx.assertMaySignal(pid, label);
     process.kill(pid, p.signal);
-    if (!(await waitFor(() => !isAlive(pid), p.exitTimeout))) {
+    if (!(await waitUntil(() => hasExited(pid), { timeoutMs: p.exitTimeout }))) {
       ctx.log(`${label} still running ${p.exitTimeout}ms after ${p.signal}: SIGKILL`);
       process.kill(pid, 'SIGKILL');
-      await waitFor(() => !isAlive(pid), 5_000);
+      await waitUntil(() => hasExited(pid), { timeoutMs: 5_000 });
     }
     await proc.restart();
     ctx.log(`restarted '${proc.name}': pid ${pid} → ${proc.pid()}`);

@@ -5,10 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ActiveFault } from '../../engine/core/faults.js';
-import { FIXTURES_DIR, freePort } from '../fixtures/free-port.js';
+import { freePort } from '../../engine/core/ports.js';
+import { hasExited, isStopped, procState } from '../../engine/core/processes.js';
+import { FIXTURES_DIR } from '../fixtures/fixtures-dir.js';
 import { createLocalAgent } from '../local/local-agent.js';
 import { createManagedProcess, type LocalManagedProcess } from '../local/managed-processes.js';
-import { isAlive, isStopped, procState } from './proc.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const sizeOf = (file: string) => {
@@ -129,7 +130,7 @@ describe('process faults', () => {
     faults.push(fault);
     expect(fault.where).toBe(`local agent, process 'srv' pid ${oldPid} (SIGKILL, restarted on revert)`);
     expect(fault.removeCommand).toContain(`tcp-server.mjs ${port}`);
-    expect(isAlive(oldPid)).toBe(false);
+    expect(hasExited(oldPid)).toBe(true);
     expect(await accepts(port)).toBe(false);
 
     await fault.revert();

@@ -7,10 +7,10 @@ import { constants } from 'node:fs';
 import { open, rm } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import { z } from 'zod';
+import { shellQuote } from '../../engine/core/escape.js';
 import { defineFaultDriver, type FaultContext, type FilesystemSize } from '../../engine/core/faults.js';
 import { Percent } from '../../engine/core/unit-schemas.js';
 import { statFilesystem } from './capacity.js';
-import { shellQuote } from './proc.js';
 import { formatBytes, requireSelf, Size } from './stress.js';
 
 const CHUNK_BYTES = 8 * 1024 * 1024;

@@ -1,7 +1,7 @@
 /** `toxiproxy.down`: disable a proxy in a real Toxiproxy server (`enabled: false`); revert enables it again. */
 import { z } from 'zod';
+import { shellQuote } from '../../engine/core/escape.js';
 import { defineFaultDriver } from '../../engine/core/faults.js';
-import { shellQuote } from './proc.js';
 import { ApiUrl, describeError, toxiproxyAt } from './toxiproxy.js';
 
 const setEnabled = async (url: string, proxyName: string, enabled: boolean) => {

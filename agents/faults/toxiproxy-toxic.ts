@@ -3,9 +3,9 @@
  * and units) to a proxy in a real Toxiproxy server; revert deletes exactly that toxic.
  */
 import { z } from 'zod';
+import { shellQuote } from '../../engine/core/escape.js';
 import { defineFaultDriver } from '../../engine/core/faults.js';
 import { Percent } from '../../engine/core/unit-schemas.js';
-import { shellQuote } from './proc.js';
 import { ApiUrl, describeError, toxiproxyAt } from './toxiproxy.js';
 
 const Params = z.strictObject({

@@ -14,9 +14,9 @@ import type {
   ManagedProcess,
   ProxyHandle,
 } from '../../engine/core/faults.js';
+import { hasExited, procArgv } from '../../engine/core/processes.js';
 import { faultDrivers } from '../faults/catalog.js';
 import { readPidFile } from '../faults/pid-file.js';
-import { isAlive, procArgv } from '../faults/proc.js';
 import { createProcessGuard, type ProcessGuard } from '../faults/process-guard.js';
 
 export interface LocalAgentOptions {
@@ -89,12 +89,12 @@ export function createTargetResolver(options: LocalAgentOptions): TargetResolver
   const bareProcess = (pid: number, origin: string): ManagedProcess => {
     // Before the liveness check: to kill(2), pids ≤ 0 are process groups, not "not found".
     if (!Number.isInteger(pid) || pid <= 1) guard.assertMaySignal(pid, `pid ${pid}${origin}`);
-    if (!isAlive(pid))
+    if (hasExited(pid))
       throw new SquallError('SQUALL_TARGET_NOT_FOUND', `no running process with pid ${pid}${origin}`);
     return {
       name: `pid ${pid}`,
       argv: procArgv(pid),
-      pid: () => (isAlive(pid) ? pid : undefined),
+      pid: () => (hasExited(pid) ? undefined : pid),
       // Squall did not start it, so it cannot start it again.
       restart: async () => log(`pid ${pid} is not managed by squall; nothing to restart`),
     };

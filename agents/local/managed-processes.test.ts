@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SquallError } from '../../engine/core/errors.js';
-import { isAlive, isStopped } from '../faults/proc.js';
-import { FIXTURES_DIR, freePort } from '../fixtures/free-port.js';
+import { freePort } from '../../engine/core/ports.js';
+import { hasExited, isStopped } from '../../engine/core/processes.js';
+import { FIXTURES_DIR } from '../fixtures/fixtures-dir.js';
 import {
   createManagedProcess,
   type ManagedProcessGroup,
@@ -58,13 +59,13 @@ describe('managed processes', () => {
     const srv = group.processes.get('srv')!;
     expect(await accepts(port)).toBe(true);
     const pid = srv.pid()!;
-    expect(isAlive(pid)).toBe(true);
+    expect(hasExited(pid)).toBe(false);
     expect(srv.argv).toEqual(['node', TCP_SERVER, String(port)]);
     // No ready check: 'after' counts as up once spawned, so wait for its output before stopping.
     await expect.poll(() => group.processes.get('after')!.lastLines()).toContain('to stderr');
 
     await group.stopAll();
-    expect(isAlive(pid)).toBe(false);
+    expect(hasExited(pid)).toBe(true);
     expect(srv.pid()).toBeUndefined();
     expect(readFileSync(join(logDir, 'srv.log'), 'utf8')).toContain(`listening on ${port}`);
     expect(readFileSync(join(logDir, 'after.log'), 'utf8')).toContain('to stderr');
@@ -115,7 +116,7 @@ describe('managed processes', () => {
     expect(err.code).toBe('SQUALL_PROCESS_FAILED');
     expect(err.message).toContain("process 'crash' exited (code 3, signal null) before it was ready");
     expect(err.message).toContain('fatal: no config');
-    expect(isAlive(first!)).toBe(false);
+    expect(hasExited(first!)).toBe(true);
   });
 
   it('fails when the command does not exist', async () => {
@@ -141,7 +142,7 @@ describe('managed processes', () => {
 
     await w.restart();
     expect(w.pid()).not.toBe(pid);
-    expect(isAlive(w.pid()!)).toBe(true);
+    expect(hasExited(w.pid()!)).toBe(false);
     await w.restart(); // running: a no-op
     await group.stopAll();
     expect(exits).toHaveLength(1); // stopping is not unexpected
@@ -171,8 +172,8 @@ describe('managed processes', () => {
       const stubbornPid = stubborn.pid()!;
       const t0 = performance.now();
       await Promise.all([group.stopAll(), stubborn.stop()]);
-      expect(isAlive(paused)).toBe(false);
-      expect(isAlive(stubbornPid)).toBe(false);
+      expect(hasExited(paused)).toBe(true);
+      expect(hasExited(stubbornPid)).toBe(true);
       expect(performance.now() - t0).toBeGreaterThanOrEqual(290);
     } finally {
       await stubborn.stop();

@@ -15,8 +15,8 @@ import type { z } from 'zod';
 import { SquallError } from '../../engine/core/errors.js';
 import type { ManagedProcess } from '../../engine/core/faults.js';
 import { makePrivateDir, PRIVATE_FILE_MODE } from '../../engine/core/private-files.js';
+import { notExited, procState, stopChild } from '../../engine/core/processes.js';
 import type { ManagedProcessSpec } from '../../engine/spec/schema.js';
-import { procState } from '../faults/proc.js';
 import { answeringBefore, waitReady } from './ready-check.js';
 import { findExecutable, killOnExit, tiedArgv } from './tied-spawn.js';
 
@@ -80,8 +80,6 @@ export function createManagedProcess(
   // Exits we caused (stop, failed ready check) are not reported as unexpected.
   const expectedExits = new WeakSet<ChildProcess>();
 
-  const isRunning = (c: ChildProcess | undefined): c is ChildProcess =>
-    c !== undefined && c.exitCode === null && c.signalCode === null;
   const lastLines = () => tail.split('\n').filter(Boolean).slice(-LAST_LINES);
   const record = (data: Buffer) => {
     stream?.write(data);
@@ -96,27 +94,17 @@ export function createManagedProcess(
       cause === undefined ? undefined : { cause },
     );
 
-  const signal = (c: ChildProcess, sig: NodeJS.Signals) => {
-    try {
-      c.kill(sig);
-    } catch {
-      // Already gone: nothing to signal.
-    }
-  };
-
-  const stopChild = async (c: ChildProcess) => {
+  const stopProcess = async (c: ChildProcess) => {
     expectedExits.add(c);
     const done = exited;
-    if (isRunning(c)) {
-      // A paused (SIGSTOP) process would not act on SIGTERM until continued.
-      signal(c, 'SIGCONT');
-      signal(c, 'SIGTERM');
-      const timedOut = await Promise.race([done.then(() => false), delay(stopGraceMs).then(() => true)]);
-      if (timedOut) {
-        log(`process '${name}' pid ${c.pid} ignored SIGTERM for ${stopGraceMs}ms; sending SIGKILL`);
-        signal(c, 'SIGKILL');
-      }
-    }
+    await stopChild(c, {
+      signal: 'SIGTERM',
+      graceMs: stopGraceMs,
+      continueFirst: true,
+      onEscalate: () =>
+        log(`process '${name}' pid ${c.pid} ignored SIGTERM for ${stopGraceMs}ms; sending SIGKILL`),
+    });
+    // `exited` resolves once its exit handler has recorded the exit.
     await done;
   };
 
@@ -124,12 +112,12 @@ export function createManagedProcess(
     name,
     argv,
     logFile,
-    pid: () => (isRunning(child) ? child.pid : undefined),
-    running: () => isRunning(child),
+    pid: () => (notExited(child) ? child.pid : undefined),
+    running: () => notExited(child),
     lastLines,
 
     async start() {
-      if (isRunning(child)) return;
+      if (notExited(child)) return;
       makePrivateDir(options.logDir);
       stream ??= createWriteStream(logFile, { flags: 'a', mode: PRIVATE_FILE_MODE });
       const taken = await answeringBefore(config.ready);
@@ -189,7 +177,7 @@ export function createManagedProcess(
       ]);
       abort.abort();
       if (problem) {
-        await stopChild(c);
+        await stopProcess(c);
         throw failure(`process '${name}' ${problem}`);
       }
       expectedExits.delete(c);
@@ -198,18 +186,18 @@ export function createManagedProcess(
 
     async restart() {
       const c = child;
-      if (isRunning(c)) {
+      if (notExited(c)) {
         // Killed but not reaped yet (a process.kill revert right after its inject): wait for the exit.
         const state = procState(c.pid!);
         if (state !== undefined && state !== 'Z') return;
         await Promise.race([exited, delay(2000)]);
-        if (isRunning(child)) return;
+        if (notExited(child)) return;
       }
       await self.start();
     },
 
     async stop() {
-      if (child) await stopChild(child);
+      if (child) await stopProcess(child);
       const s = stream;
       stream = undefined;
       if (s) await new Promise<void>((done) => s.end(done));

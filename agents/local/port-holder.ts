@@ -5,7 +5,7 @@
  * nothing can be named the caller says so.
  */
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { procArgv } from '../faults/proc.js';
+import { procArgv } from '../../engine/core/processes.js';
 
 /** TCP_LISTEN in include/net/tcp_states.h, as /proc/net/tcp prints it. */
 const LISTEN = '0A';

@@ -7,10 +7,11 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import net from 'node:net';
 import type { z } from 'zod';
+import { shellQuote } from '../../engine/core/escape.js';
+import { acceptsConnections } from '../../engine/core/ports.js';
+import { waitUntil } from '../../engine/core/wait.js';
 import type { ManagedProcessSpec } from '../../engine/spec/schema.js';
-import { shellQuote } from '../faults/proc.js';
 import { tcpListenerOf } from './port-holder.js';
 
 type ReadyCheck = NonNullable<z.output<typeof ManagedProcessSpec>['ready']>;
@@ -29,13 +30,8 @@ export async function waitReady(
     return undefined;
   }
   const timeoutMs = ready.timeout ?? defaultTimeoutMs;
-  const deadline = performance.now() + timeoutMs;
   const probe = 'tcp' in ready ? () => tcpAccepts(ready.tcp) : () => httpAnswers(ready.http);
-  while (!signal.aborted) {
-    if (await probe()) return undefined;
-    if (performance.now() >= deadline) break;
-    await delay(READY_POLL_MS);
-  }
+  if (await waitUntil(probe, { timeoutMs, intervalMs: READY_POLL_MS, signal })) return undefined;
   return `did not become ready (${'tcp' in ready ? `tcp ${ready.tcp}` : `http ${ready.http}`}) within ${timeoutMs}ms`;
 }
 
@@ -68,17 +64,7 @@ function urlHostPort(url: string): { host: string; port: number } {
 
 function tcpAccepts(hostPort: string): Promise<boolean> {
   const { host, port } = splitHostPort(hostPort);
-  return new Promise((done) => {
-    const socket = net.connect({ host, port });
-    socket.once('connect', () => {
-      socket.destroy();
-      done(true);
-    });
-    socket.once('error', () => {
-      socket.destroy();
-      done(false);
-    });
-  });
+  return acceptsConnections(host, port);
 }
 
 /** Ready when the URL answers 2xx or 3xx; a fresh connection each time (agent: false) so nothing lingers. */

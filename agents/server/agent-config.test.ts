@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { connectAgent } from '../../engine/controller/agent-connection.js';
-import { isAlive, isStopped } from '../faults/proc.js';
-import { FIXTURES_DIR } from '../fixtures/free-port.js';
+import { hasExited, isStopped } from '../../engine/core/processes.js';
+import { FIXTURES_DIR } from '../fixtures/fixtures-dir.js';
 import { AgentConfigSchema, type AgentProcesses, startAgentProcesses } from './agent-config.js';
 import { createAgentServer } from './agent-server.js';
 
@@ -60,11 +60,11 @@ describe('agent config targets', () => {
       durationMs: 1000,
     });
     // Real state: the process is gone (the wrapper's own bookkeeping follows on its exit event).
-    expect(isAlive(firstPid!)).toBe(false);
+    expect(hasExited(firstPid!)).toBe(true);
     await kill.revert();
     expect(ticker.pid()).toBeGreaterThan(0);
     expect(ticker.pid()).not.toBe(firstPid);
-    expect(isAlive(ticker.pid()!)).toBe(true);
+    expect(hasExited(ticker.pid()!)).toBe(false);
 
     const pause = await c.inject({
       faultId: 'p1',

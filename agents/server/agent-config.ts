@@ -17,10 +17,10 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { SquallError } from '../../engine/core/errors.js';
 import type { ManagedProcess } from '../../engine/core/faults.js';
+import { hasExited } from '../../engine/core/processes.js';
 import { ManagedProcessSpec, ProxySpec } from '../../engine/spec/schema.js';
 import { run } from '../faults/exec.js';
 import { readPidFile } from '../faults/pid-file.js';
-import { isAlive } from '../faults/proc.js';
 import { createManagedProcess, type LocalManagedProcess } from '../local/managed-processes.js';
 
 const PidFileProcess = z.strictObject({
@@ -56,7 +56,7 @@ function pidFileProcess(
   const readPid = () => {
     try {
       const pid = readPidFile(spec.pidFile);
-      return isAlive(pid) ? pid : undefined;
+      return hasExited(pid) ? undefined : pid;
     } catch {
       return undefined; // no pid file (yet), or not one: the process is not running
     }

@@ -16,7 +16,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { connectAgent } from '../../engine/controller/agent-connection.js';
-import { isStopped, waitFor } from '../faults/proc.js';
+import { isStopped } from '../../engine/core/processes.js';
+import { waitUntil } from '../../engine/core/wait.js';
 import { createFaultProxy, type FaultProxy } from '../proxy/fault-proxy.js';
 import { startChildAgent, startTs } from '../test-support/agent-child.js';
 import { canUseNetns, createNetnsPair, type NetnsPair } from '../test-support/netns.js';
@@ -161,13 +162,12 @@ describe('dead-man switch and ledger', () => {
 
       const killedAt = performance.now();
       controller.kill(signal);
-      const reverted = await waitFor(
+      const reverted = await waitUntil(
         () =>
           agent.activeFaults() === 0 &&
           !isStopped(victim.pid!) &&
           (!netns || netns.nftTables(netns.b).length === 0),
-        TTL_MS + 3000,
-        20,
+        { timeoutMs: TTL_MS + 3000, intervalMs: 20 },
       );
       const elapsedMs = performance.now() - killedAt;
       console.log(

@@ -6,7 +6,7 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
-import { FIXTURES_DIR } from '../fixtures/free-port.js';
+import { FIXTURES_DIR } from '../fixtures/fixtures-dir.js';
 
 export interface NetnsPair {
   a: string;

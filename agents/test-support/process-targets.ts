@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { type AgentConnection, connectAgent } from '../../engine/controller/agent-connection.js';
-import { procState } from '../faults/proc.js';
+import { isStopped } from '../../engine/core/processes.js';
 import { type AgentServer, createAgentServer, readTlsFiles } from '../server/agent-server.js';
 import { parsePolicy } from '../server/policy.js';
 import { answerOf, controllerTls } from './agent-child.js';
@@ -31,7 +31,7 @@ export function sleeperNamed(dir: string, name: string): ChildProcess {
   return spawn(join(bin, name), ['30'], { stdio: 'ignore' });
 }
 
-export const notStopped = (pid: number) => !['T', 't'].includes(procState(pid) ?? '');
+export const notStopped = (pid: number) => !isStopped(pid);
 
 /** Asks for `kind` on `pid` and checks the refusal, and that nothing was stopped. */
 export async function expectRefused(c: AgentConnection, kind: string, pid: number, why: string) {

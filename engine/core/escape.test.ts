@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatSpecIssue } from './errors.js';
-import { escapeControl, escapeControlLines, excerpt } from './escape.js';
+import { escapeControl, escapeControlLines, excerpt, shellQuote } from './escape.js';
 
 describe('escapeControl', () => {
   it('shows terminal controls as escapes and leaves other text alone', () => {
@@ -30,5 +30,13 @@ describe('escapeControl', () => {
       message: "got 'a\u001b]0;pwned\u0007'\nforged line",
     });
     expect(line).toBe("f\\e.yaml:1:2 metadata.name: got 'a\\e]0;pwned\\x07'\\nforged line");
+  });
+});
+
+describe('shellQuote', () => {
+  it('leaves plain words bare and quotes the rest so a shell reads the same argv back', () => {
+    expect(shellQuote(['rm', '-f', '--', '/tmp/squall-fill.bin'])).toBe('rm -f -- /tmp/squall-fill.bin');
+    expect(shellQuote(['sh', '-c', "echo 'hi' $HOME"])).toBe(`sh -c 'echo '\\''hi'\\'' $HOME'`);
+    expect(shellQuote(['a b', ''])).toBe("'a b' ''");
   });
 });

@@ -43,3 +43,8 @@ export function excerpt(text: string, max = EXCERPT_CHARS): string {
   const escaped = escapeControl(text.length > max ? text.slice(0, max) : text);
   return text.length > max ? `${escaped}… (${text.length} characters)` : escaped;
 }
+
+/** An argv as a shell command line for humans to copy (quoted, never executed by Squall). */
+export function shellQuote(argv: readonly string[]): string {
+  return argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replaceAll("'", `'\\''`)}'`)).join(' ');
+}

@@ -133,8 +133,26 @@ export interface LogEvent extends Base {
 
 export interface AbortEvent extends Base {
   type: 'abort';
-  reason: 'guard' | 'signal' | 'preflight' | 'error';
+  reason: 'guard' | 'signal' | 'preflight' | 'error' | 'operator';
   detail: string;
+  /** Who pressed abort, for an operator's abort (a token's name, or the local user). */
+  by?: string;
+}
+
+/** An operator's action on a running experiment (the control room, or a suite's pause), with who did it. */
+export interface OperatorEvent extends Base {
+  type: 'operator.pause' | 'operator.resume' | 'operator.note';
+  by: string;
+  /** The note's text (operator.note). */
+  text?: string;
+}
+
+/** A scheduled fault not injected: the run was paused until after the fault's planned end. */
+export interface FaultSkippedEvent extends Base {
+  type: 'fault.skipped';
+  name: string;
+  kind: string;
+  reason: string;
 }
 
 /** Per-SLO, per-window result, as scored. */
@@ -197,6 +215,8 @@ export type JournalEvent =
   | ErrorEvent
   | LogEvent
   | AbortEvent
+  | OperatorEvent
+  | FaultSkippedEvent
   | VerdictEvent
   | RunEndEvent;
 

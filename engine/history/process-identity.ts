@@ -6,6 +6,7 @@
  * alive only while both still match. Where there is no /proc, `kill(pid, 0)` is all there is.
  */
 import { readFileSync } from 'node:fs';
+import { pidExists, procStat } from '../core/processes.js';
 
 export interface ProcessIdentity {
   pid: number;
@@ -21,20 +22,6 @@ function bootId(): string {
   }
 }
 
-/** State and start ticks from /proc/<pid>/stat; undefined when there is no such process. */
-function procStat(pid: number): { state: string; startTicks: string } | undefined {
-  let text: string;
-  try {
-    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return undefined;
-  }
-  // "pid (comm) S ppid ...": comm may hold spaces and parentheses; fields follow the last ')'.
-  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  // Field 3 is the state; field 22 (starttime) is the 20th after it.
-  return { state: fields[0]!, startTicks: fields[19]! };
-}
-
 const hasProc = (() => {
   try {
     readFileSync('/proc/self/stat');
@@ -46,7 +33,7 @@ const hasProc = (() => {
 
 export function processIdentity(pid: number): ProcessIdentity {
   const stat = hasProc ? procStat(pid) : undefined;
-  return { pid, start: stat ? `${bootId()}:${stat.startTicks}` : null };
+  return { pid, start: stat ? `${bootId()}:${stat.startTime}` : null };
 }
 
 export function ownProcessIdentity(): ProcessIdentity {
@@ -59,13 +46,7 @@ export function isProcessAlive(identity: ProcessIdentity): boolean {
     const stat = procStat(identity.pid);
     // A zombie has exited: only its parent has not collected it yet.
     if (!stat || stat.state === 'Z' || stat.state === 'X') return false;
-    return identity.start === null || identity.start === `${bootId()}:${stat.startTicks}`;
+    return identity.start === null || identity.start === `${bootId()}:${stat.startTime}`;
   }
-  try {
-    process.kill(identity.pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: it exists, it is someone else's.
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  return pidExists(identity.pid);
 }

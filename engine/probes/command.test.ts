@@ -2,8 +2,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { isAlive } from '../../agents/faults/proc.js';
 import type { MetricsSource } from '../core/metrics.js';
+import { hasExited } from '../core/processes.js';
 import { Probe } from '../spec/schema.js';
 import { probeKinds } from './catalog.js';
 
@@ -56,7 +56,7 @@ describe('command probe', () => {
     expect(performance.now() - t0).toBeLessThan(1000);
     expect(reading.counters).toMatchObject({ total: 1, ok: 0, timeouts: 1, errors: 1 });
     const grandchild = Number(readFileSync(pidFile, 'utf8'));
-    await expect.poll(() => isAlive(grandchild)).toBe(false);
+    await expect.poll(() => hasExited(grandchild)).toBe(true);
   });
 
   it('counts a command that cannot start as an error', async () => {

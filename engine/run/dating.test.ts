@@ -21,11 +21,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { freePort } from '../../agents/fixtures/free-port.js';
 import { type MosquittoBroker, startMosquitto } from '../../simulator/test-support/brokers.js';
 import { createDefaultEnvironment } from '../app/environment.js';
 import { ExitCode } from '../core/errors.js';
 import type { JournalEvent, MetricsEvent, VerdictEvent } from '../core/journal-events.js';
+import { freePort } from '../core/ports.js';
 import { Experiment } from '../spec/schema.js';
 import { createRunner } from './runner.js';
 

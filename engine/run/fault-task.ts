@@ -7,10 +7,11 @@ import { randomUUID } from 'node:crypto';
 import { SquallError } from '../core/errors.js';
 import type { ActiveFault } from '../core/faults.js';
 import type { FaultSpec } from '../spec/schema.js';
+import type { RunControls } from './controls.js';
 import type { openJournal } from './journal.js';
 import { type ActiveFaultRecord, type RevertPolicy, revertWithRetry } from './rollback.js';
-import type { RunEnvironment } from './runner.js';
 import { sleepUntil } from './timing.js';
+import type { RunEnvironment } from './types.js';
 
 export interface FaultTaskContext {
   env: RunEnvironment;
@@ -18,6 +19,10 @@ export interface FaultTaskContext {
   emit: ReturnType<typeof openJournal>['append'];
   signal: AbortSignal;
   revertPolicy: RevertPolicy;
+  /** The operator's pause holds the injection (controls.ts). */
+  controls?: RunControls;
+  /** When the fault window ends: an instantaneous fault held past it is skipped. */
+  windowEndMs: number;
   onWindow(window: { name: string; startMs: number; endMs: number; instantaneous: boolean }): void;
   onFailure(error: SquallError): void;
 }
@@ -34,6 +39,29 @@ export async function runFault(
   } catch {
     return; // aborted before it was due: nothing to inject
   }
+  // Held while paused; it never runs past its planned end, so one held beyond it is skipped.
+  const plannedEndMs = fault.duration === undefined ? ctx.windowEndMs : plannedMs + fault.duration;
+  if (ctx.controls?.paused) {
+    // The wait ends at the planned end: the fault window does not wait for a held fault.
+    const slotOver = new AbortController();
+    const timer = setTimeout(() => slotOver.abort(), Math.max(0, plannedEndMs - Date.now()));
+    try {
+      await ctx.controls.whenRunning(AbortSignal.any([ctx.signal, slotOver.signal]));
+    } catch {
+      if (ctx.signal.aborted) return;
+    } finally {
+      clearTimeout(timer);
+    }
+    if (Date.now() >= plannedEndMs || slotOver.signal.aborted) {
+      ctx.emit({
+        type: 'fault.skipped',
+        name: fault.name,
+        kind: fault.kind,
+        reason: 'the run was paused until after its planned end',
+      });
+      return;
+    }
+  }
   const agent = fault.target.agent ?? 'local';
   const injector = ctx.env.injectors.get(agent);
   const faultId = `${fault.name}-${randomUUID().slice(0, 8)}`;
@@ -45,7 +73,8 @@ export async function runFault(
       kind: fault.kind,
       target: fault.target,
       params: fault.params,
-      durationMs: fault.duration ?? 0,
+      // What is left of its slot after a pause (the agent's hard deadline follows it).
+      durationMs: fault.duration === undefined ? 0 : Math.max(0, plannedEndMs - Date.now()),
     });
   } catch (err) {
     const error =
@@ -88,7 +117,7 @@ export async function runFault(
   ctx.onWindow({
     name: fault.name,
     startMs: injectedEvent.t,
-    endMs: injectedEvent.t + (fault.duration ?? 0),
+    endMs: fault.duration === undefined ? injectedEvent.t : plannedEndMs,
     instantaneous: fault.duration === undefined,
   });
   // A fault without a duration stays until rollback.

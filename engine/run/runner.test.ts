@@ -167,19 +167,22 @@ describe('runner', () => {
 
   it('a revert that keeps failing exits 5 and names the leftover, where it lives and how to remove it', async () => {
     if (!faultDrivers.has('test.stuck')) {
-      defineFaultDriver({
-        name: 'test.stuck',
-        summary: 'test-only: a fault whose revert always fails',
-        params: z.strictObject({}),
-        targets: ['proxy'],
-        inject: async () => ({
-          where: 'the moon',
-          removeCommand: 'squall-test unstick --all',
-          revert: async () => {
-            throw new Error('revert refused');
-          },
+      // The catalog is a generated list (agents/faults/catalog.ts): a test-only driver is registered by hand.
+      faultDrivers.register(
+        defineFaultDriver({
+          name: 'test.stuck',
+          summary: 'test-only: a fault whose revert always fails',
+          params: z.strictObject({}),
+          targets: ['proxy'],
+          inject: async () => ({
+            where: 'the moon',
+            removeCommand: 'squall-test unstick --all',
+            revert: async () => {
+              throw new Error('revert refused');
+            },
+          }),
         }),
-      });
+      );
     }
     const result = await runYaml(
       h,

@@ -17,6 +17,7 @@ import { writeReports } from '../../reports/write.js';
 import { ExitCode } from '../core/errors.js';
 import { makePrivateDir } from '../core/private-files.js';
 import type { EnvironmentFactory, Runner, RunOptions, RunResult } from '../run/runner.js';
+import type { RunControls } from '../run/controls.js';
 import { createRunner } from '../run/runner.js';
 import { sleepUntil } from '../run/timing.js';
 import type { LoadedSuite, SuiteExperimentStep } from './load.js';
@@ -30,6 +31,8 @@ export interface SuiteRunOptions {
   linkBase?: string;
   /** Operator abort: stops the current experiment (rolled back) and skips the rest. */
   signal?: AbortSignal;
+  /** The operator's controls for the whole suite: a pause holds the next experiment, abort stops it (controls.ts). */
+  controls?: RunControls;
   /** Before each experiment starts: `index` counts from 1 among `total` experiments. */
   onExperiment?(step: SuiteExperimentStep, index: number, total: number, runner: Runner): void;
   onExperimentEnd?(step: SuiteExperimentStep, result: SuiteEntryResult): void;
@@ -47,7 +50,8 @@ export function experimentDirName(index: number, name: string): string {
 
 /** Runs the suite; returns what happened to every experiment (ran or skipped, and why). */
 export async function runSuite(options: SuiteRunOptions): Promise<SuiteRecord> {
-  const { suite, signal } = options;
+  const { suite, controls } = options;
+  const signal = combine(options.signal, controls?.signal);
   const experiments = suite.steps.filter((s): s is SuiteExperimentStep => s.kind === 'experiment');
   const entries: SuiteEntryResult[] = [];
   const startedMs = Date.now();
@@ -78,6 +82,15 @@ export async function runSuite(options: SuiteRunOptions): Promise<SuiteRecord> {
       entries.push(skipped(step, dir, stopReason));
       continue;
     }
+    // Paused: the next experiment waits for resume (an abort while waiting skips the rest).
+    try {
+      await controls?.whenRunning(signal);
+    } catch {
+      interrupted = true;
+      stopReason = 'the suite was interrupted by the operator';
+      entries.push(skipped(step, dir, stopReason));
+      continue;
+    }
     const outDir = join(options.outDir, dir);
     makePrivateDir(outDir);
     const runner = createRunner({
@@ -85,7 +98,8 @@ export async function runSuite(options: SuiteRunOptions): Promise<SuiteRecord> {
       file: step.file,
       outDir,
       environment: options.environment,
-      signal,
+      signal: options.signal,
+      controls,
       onProgress: options.onProgress,
       onEvent: options.onEvent,
       sliceMs: options.sliceMs,
@@ -156,4 +170,10 @@ function skipped(step: SuiteExperimentStep, dir: string, reason: string): SuiteE
     skipReason: reason,
     summary: null,
   };
+}
+
+/** Either signal aborts the suite. */
+function combine(...signals: (AbortSignal | undefined)[]): AbortSignal | undefined {
+  const present = signals.filter((s): s is AbortSignal => s !== undefined);
+  return present.length > 1 ? AbortSignal.any(present) : present[0];
 }

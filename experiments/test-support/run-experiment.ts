@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { procArgv } from '../../engine/core/processes.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const BIN = join(ROOT, 'engine/app/cli/bin.ts');
@@ -147,12 +148,5 @@ export function leftoverPids(run: ExperimentRun): number[] {
   for (const e of run.journal) {
     for (const m of (e.message ?? '').matchAll(/\bpid (\d+)/g)) pids.add(Number(m[1]));
   }
-  return [...pids].filter((pid) => {
-    try {
-      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-      return /node|mosquitto/.test(cmd);
-    } catch {
-      return false;
-    }
-  });
+  return [...pids].filter((pid) => /node|mosquitto/.test(procArgv(pid).join(' ')));
 }

@@ -10,6 +10,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Aedes, type AedesOptions } from 'aedes';
+import { freePort, waitForPort } from '../../engine/core/ports.js';
 
 export interface TestBroker {
   host: string;
@@ -51,14 +52,6 @@ export const hasMosquitto = (): boolean => existsSync(MOSQUITTO_BIN);
 /** mosquitto's dynamic-security plugin (Debian package `mosquitto`): ACLs that refuse SUBSCRIBE. */
 export const DYNSEC_PLUGIN = '/usr/lib/x86_64-linux-gnu/mosquitto_dynamic_security.so';
 
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 export interface MosquittoBroker extends TestBroker {
   process: ChildProcess;
   /** Stops (SIGTERM, or SIGKILL for a crash) and starts again on the same port; in-memory sessions are lost. */
@@ -99,9 +92,11 @@ export async function startMosquitto(
     child = spawn(MOSQUITTO_BIN, ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr?.on('data', (d) => (stderr += d));
-    await waitForPort(port, 5000, () =>
-      child.exitCode !== null ? `mosquitto exited: ${stderr}` : undefined,
-    );
+    await waitForPort('127.0.0.1', port, {
+      timeoutMs: 5000,
+      gone: () => (child.exitCode !== null ? `mosquitto exited: ${stderr}` : undefined),
+      intervalMs: 25,
+    });
   };
   await launch();
   const stop = async (signal: NodeJS.Signals = 'SIGTERM') => {
@@ -125,23 +120,4 @@ export async function startMosquitto(
       await rm(dir, { recursive: true, force: true });
     },
   };
-}
-
-async function waitForPort(port: number, timeoutMs: number, failed: () => string | undefined): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const why = failed();
-    if (why) throw new Error(why);
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect(port, '127.0.0.1');
-      s.once('connect', () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`port ${port} did not open within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }

@@ -4,6 +4,7 @@
  * this module is the caller's handle on it.
  */
 import { SquallError } from '../../engine/core/errors.js';
+import { notExited } from '../../engine/core/processes.js';
 import { entryPoint, forkEntry } from '../entry.js';
 import type { ControllerToPrimary, PrimaryOptions, PrimaryToController, WorkerInfo } from './protocol.js';
 
@@ -153,7 +154,7 @@ export async function startCloudCluster(options: CloudClusterOptions = {}): Prom
     url: `mqtt://${ready.host}:${ready.port}`,
     metricsUrl: `http://${primaryOptions.metricsHost}:${ready.metricsPort}/metrics`,
     exited,
-    primaryPid: () => (child.exitCode === null && child.signalCode === null ? child.pid : undefined),
+    primaryPid: () => (notExited(child) ? child.pid : undefined),
     // By index, whatever the primary reported: a worker being replaced shows as 0.
     workerPids: () =>
       Array.from({ length: workers }, (_, i) => {
@@ -173,7 +174,7 @@ export async function startCloudCluster(options: CloudClusterOptions = {}): Prom
       (await request((id) => ({ t: 'metrics', id, ...(worker !== undefined && { worker }) }))) as string,
     whenAllReady: (timeoutMs = 20_000) => waitFor(allReady, timeoutMs, 'all workers'),
     async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
+      if (!notExited(child)) return;
       const hardKill = setTimeout(() => child.kill('SIGKILL'), 5000);
       try {
         await request((id) => ({ t: 'stop', id }));

@@ -7,6 +7,7 @@
  */
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
+import { waitUntil } from '../../engine/core/wait.js';
 import { Clients, sleep } from '../test-support/mqtt.js';
 import { type CloudCluster, startCloudCluster } from './cluster.js';
 
@@ -74,8 +75,7 @@ function publishLoop(client: MqttClient, name: string, ratePerS: number) {
     async stop() {
       running = false;
       clearInterval(timer);
-      const deadline = Date.now() + 10_000;
-      while (inflight > 0 && Date.now() < deadline) await sleep(20);
+      await waitUntil(() => inflight === 0, { timeoutMs: 10_000, intervalMs: 20 });
     },
   };
 }
@@ -119,8 +119,7 @@ async function rollingRestartRun(
   await Promise.all(loops.map((l) => l.loop.stop()));
 
   const expected = loops.flatMap((l) => [...l.loop.acked].map((n) => `${l.name}/${n}`));
-  const deadline = Date.now() + 10_000;
-  while (expected.some((k) => !received.has(k)) && Date.now() < deadline) await sleep(100);
+  await waitUntil(() => expected.every((k) => received.has(k)), { timeoutMs: 10_000, intervalMs: 100 });
   const lost = expected.filter((k) => !received.has(k));
   const dups = [...received.values()].filter((n) => n > 1).length;
   await Promise.all(live.splice(0).map((c) => c.endAsync(true).catch(() => undefined)));

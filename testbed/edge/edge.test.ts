@@ -6,6 +6,7 @@
  */
 import type { MqttClient } from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
+import { waitUntil } from '../../engine/core/wait.js';
 import { type CloudCluster, startCloudCluster } from '../cloud/cluster.js';
 import { type RateDevice, startRateDevice } from '../test-support/device.js';
 import { Clients, sleep } from '../test-support/mqtt.js';
@@ -36,14 +37,6 @@ async function cloudSink(url: string): Promise<{ client: MqttClient; seen: numbe
   client.on('message', (_t, payload) => seen.push(Number(payload.toString())));
   await client.subscribeAsync('fleet/#', { qos: 1 });
   return { client, seen };
-}
-
-async function until(predicate: () => boolean | Promise<boolean>, timeoutMs: number, what: string) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await predicate())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
 }
 
 async function setUp() {
@@ -79,9 +72,18 @@ describe('edge gateway', () => {
     await sleep(500);
     await device.stop();
     const sent = device.sent();
-    await until(async () => (await gateway.stats()).queueDepth === 0, 10_000, 'the queue to drain');
+    expect(
+      await waitUntil(async () => (await gateway.stats()).queueDepth === 0, {
+        timeoutMs: 10_000,
+        intervalMs: 50,
+      }),
+      'the queue to drain',
+    ).toBe(true);
     const drainMs = Date.now() - healedAt;
-    await until(() => new Set(sink.seen).size >= sent, 5000, 'the cloud to see everything');
+    expect(
+      await waitUntil(() => new Set(sink.seen).size >= sent, { timeoutMs: 5000, intervalMs: 50 }),
+      'the cloud to see everything',
+    ).toBe(true);
 
     const stats = await gateway.stats();
     // Nothing lost: every acknowledged sequence number reached the cloud.
@@ -137,12 +139,18 @@ describe('edge gateway', () => {
     proxy.heal();
     await sleep(500);
     await second.stop();
-    await until(async () => (await gateway.stats()).queueDepth === 0, 10_000, 'the queue to drain');
+    expect(
+      await waitUntil(async () => (await gateway.stats()).queueDepth === 0, {
+        timeoutMs: 10_000,
+        intervalMs: 50,
+      }),
+      'the queue to drain',
+    ).toBe(true);
     const allSeen = () => {
       const seen = new Set(sink.seen);
       return [...acked].every((n) => seen.has(n));
     };
-    await until(allSeen, 5000, 'every acknowledged message at the cloud').catch(() => undefined);
+    await waitUntil(allSeen, { timeoutMs: 5000, intervalMs: 50 });
     const seen = new Set(sink.seen);
     expect(ackedBeforeKill).toBeGreaterThan(400);
     expect([...acked].filter((n) => !seen.has(n))).toEqual([]);

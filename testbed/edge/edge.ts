@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { SquallError } from '../../engine/core/errors.js';
 import type { ManagedProcess } from '../../engine/core/faults.js';
+import { livePid, notExited, reaped, stopChild } from '../../engine/core/processes.js';
 import { entryPoint, forkEntry } from '../entry.js';
-import { livePid, notExited, reaped, stopChild } from '../stop-child.js';
 import type { EdgeGatewayOptions, EdgeGatewayStats } from './gateway.js';
 import type { GatewayMessage, GatewayRequest } from './gateway-main.js';
 
@@ -99,7 +99,7 @@ export async function startEdgeGateway(options: StartEdgeGatewayOptions): Promis
   const kill = async (signal: NodeJS.Signals = 'SIGKILL') => {
     const proc = child;
     if (!proc || !running()) return;
-    await stopChild(proc, signal);
+    await stopChild(proc, { signal });
   };
 
   try {

@@ -12,6 +12,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { SquallError } from '../../engine/core/errors.js';
+import { pidExists } from '../../engine/core/processes.js';
 import { removeFromSharedDir, writeInSharedDir } from '../shared-dir.js';
 import { isRoot, listLinks, listNetns, netnsPids, sh, shQuiet } from './ip.js';
 
@@ -202,16 +203,7 @@ export async function findLabLeftovers(): Promise<string[]> {
   for (const prefix of prefixes) {
     const marker = await readFile(path.join(LAB_MARKER_DIR, `${prefix}.json`), 'utf8').catch(() => undefined);
     const ownerPid = marker ? (JSON.parse(marker) as { ownerPid?: number }).ownerPid : undefined;
-    if (ownerPid === undefined || !alive(ownerPid)) leftovers.push(prefix);
+    if (ownerPid === undefined || !pidExists(ownerPid)) leftovers.push(prefix);
   }
   return leftovers.sort();
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

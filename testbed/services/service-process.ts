@@ -7,8 +7,8 @@
 import type { ChildProcess } from 'node:child_process';
 import { SquallError } from '../../engine/core/errors.js';
 import type { ManagedProcess } from '../../engine/core/faults.js';
+import { livePid, notExited, reaped, stopChild } from '../../engine/core/processes.js';
 import { type EntryPoint, forkEntry } from '../entry.js';
-import { livePid, notExited, reaped, stopChild } from '../stop-child.js';
 
 /** What a service entry sends its parent once it listens (or could not). */
 export type ServiceMessage = { t: 'ready'; port: number } | { t: 'fatal'; message: string };
@@ -67,7 +67,7 @@ export async function startServiceProcess(o: ServiceProcessOptions): Promise<Ser
   const kill = async (signal: NodeJS.Signals) => {
     const proc = child;
     if (!proc || !running()) return;
-    await stopChild(proc, signal);
+    await stopChild(proc, { signal });
   };
 
   await launch();

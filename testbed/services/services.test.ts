@@ -7,6 +7,7 @@
  */
 import mqtt from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
+import { waitUntil } from '../../engine/core/wait.js';
 import { startAedes } from '../../simulator/test-support/brokers.js';
 import { type IngestServices, startFlood, startIngestServices } from './services.js';
 
@@ -27,16 +28,6 @@ const getJson = async (url: string): Promise<{ status: number; body: unknown; ms
   return { status: res.status, body: await res.json(), ms: performance.now() - t0 };
 };
 
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 describe('testbed cloud services', () => {
   it('the ingest enriches telemetry through the breaker; a slow downstream opens it, lookups fail fast, recovery closes it', async () => {
     const broker = await startAedes();
@@ -56,15 +47,15 @@ describe('testbed cloud services', () => {
     cleanups.push(async () => clearInterval(timer));
 
     const breaker = () => getJson(`${services.url}/breaker`).then((r) => r.body as BreakerView);
-    await until('enriched readings', async () =>
-      (await breaker()).readings.enriched > 50 ? true : undefined,
-    );
+    const enriched = async () => (await breaker()).readings.enriched > 50;
+    expect(await waitUntil(enriched, { timeoutMs: 5000, intervalMs: 50 }), 'enriched readings').toBe(true);
     expect((await getJson(`${services.url}/lookup/7`)).status).toBe(200);
 
     // 1 s on every response from the downstream: calls time out at 200 ms, the breaker opens.
     const removeLatency = services.proxy.addToxic({ type: 'latency', attributes: { latency: 1000 } });
     const t0 = Date.now();
-    await until('the breaker to open', async () => ((await breaker()).state === 'open' ? true : undefined));
+    const opened = async () => (await breaker()).state === 'open';
+    expect(await waitUntil(opened, { timeoutMs: 5000, intervalMs: 50 }), 'the breaker to open').toBe(true);
     expect(Date.now() - t0).toBeLessThan(3000);
     const open = await getJson(`${services.url}/lookup/7`);
     expect(open.status).toBe(503);
@@ -75,11 +66,8 @@ describe('testbed cloud services', () => {
     expect(during.readings.fallback).toBeGreaterThan(0);
 
     await removeLatency();
-    await until(
-      'the breaker to close',
-      async () => ((await breaker()).state === 'closed' ? true : undefined),
-      3000,
-    );
+    const closed = async () => (await breaker()).state === 'closed';
+    expect(await waitUntil(closed, { timeoutMs: 3000, intervalMs: 50 }), 'the breaker to close').toBe(true);
     expect((await getJson(`${services.url}/lookup/7`)).status).toBe(200);
     expect((await getJson(`${services.url}/breaker/closed`)).status).toBe(200);
   }, 30_000);
@@ -99,10 +87,14 @@ describe('testbed cloud services', () => {
     });
     cleanups.push(() => flood.stop());
     const url = `http://127.0.0.1:${flood.port}`;
-    const stats = await until('a second of flood', async () => {
-      const s = (await getJson(`${url}/stats`)).body as { ackedPerS: number; offeredPerS: number };
-      return s.ackedPerS > 0 ? s : undefined;
-    });
+    let stats = { ackedPerS: 0, offeredPerS: 0 };
+    const aSecondOfFlood = async () => {
+      stats = (await getJson(`${url}/stats`)).body as typeof stats;
+      return stats.ackedPerS > 0;
+    };
+    expect(await waitUntil(aSecondOfFlood, { timeoutMs: 5000, intervalMs: 50 }), 'a second of flood').toBe(
+      true,
+    );
     // 3 × 100/s offered; an idle broker acknowledges nearly all (timers drift on a busy runner).
     expect(stats.offeredPerS).toBeGreaterThan(150);
     expect(stats.ackedPerS).toBeGreaterThan(150);
@@ -121,9 +113,11 @@ describe('testbed cloud services', () => {
     const before = ingest.pid()!;
     expect(before).toBeGreaterThan(0);
     process.kill(before, 'SIGKILL');
-    await until('the killed ingest to read as gone', async () =>
-      ingest.pid() === undefined ? true : undefined,
-    );
+    const gone = () => ingest.pid() === undefined;
+    expect(
+      await waitUntil(gone, { timeoutMs: 5000, intervalMs: 50 }),
+      'the killed ingest to read as gone',
+    ).toBe(true);
     await ingest.restart();
     const after = ingest.pid();
     expect(after).toBeGreaterThan(0);

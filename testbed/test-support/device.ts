@@ -1,5 +1,6 @@
 /** A simulated device for testbed tests: QoS 1 publishes at a steady rate, recording which were acknowledged. */
 import mqtt, { type MqttClient } from 'mqtt';
+import { waitUntil } from '../../engine/core/wait.js';
 
 export interface RateDevice {
   /** Sequence numbers the broker acknowledged (PUBACK). */
@@ -49,9 +50,8 @@ export function startRateDevice(opts: {
     /** Stops publishing, waits (up to `drainMs`) for outstanding PUBACKs, then disconnects. */
     async stop(drainMs = 3000) {
       clearInterval(timer);
-      const deadline = Date.now() + drainMs;
-      while (outstanding > 0 && client.connected && Date.now() < deadline)
-        await new Promise((r) => setTimeout(r, 20));
+      const drained = () => outstanding <= 0 || !client.connected;
+      await waitUntil(drained, { timeoutMs: drainMs, intervalMs: 20 });
       await client.endAsync(true).catch(() => undefined);
     },
   };

@@ -7,8 +7,11 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FIXTURES_DIR, freePort } from '../../../agents/fixtures/free-port.js';
+import { FIXTURES_DIR } from '../../../agents/fixtures/fixtures-dir.js';
 import { ExitCode } from '../../core/errors.js';
+import { freePort } from '../../core/ports.js';
+import { procState } from '../../core/processes.js';
+import { waitUntil } from '../../core/wait.js';
 
 const ROOT = new URL('../../../', import.meta.url).pathname;
 const BIN = join(ROOT, 'engine/app/cli/bin.ts');
@@ -35,20 +38,6 @@ function squall(args: string[]): Run {
     child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : -1))),
   );
   return { child, output: () => out, exit };
-}
-
-async function waitFor(predicate: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
-function procState(pid: number): string {
-  // /proc/<pid>/stat: "pid (comm) S ..." — the state follows the last ')'.
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0]!;
 }
 
 const cleanups: (() => void)[] = [];
@@ -141,7 +130,13 @@ faults:
 `,
     );
     const run = squall(['run', file, '--out', join(dir, 'out')]);
-    await waitFor(() => run.output().includes('injected process.pause'), 20_000, 'the pause to be injected');
+    expect(
+      await waitUntil(() => run.output().includes('injected process.pause'), {
+        timeoutMs: 20_000,
+        intervalMs: 25,
+      }),
+      'the pause to be injected',
+    ).toBe(true);
     expect(procState(ticker.pid!)).toBe('T');
     const frozenSize = statSync(ticks).size;
     run.child.kill('SIGINT');

@@ -12,7 +12,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../../agents/fixtures/free-port.js';
+import { freePort } from '../../core/ports.js';
 import { main } from './main.js';
 
 const ENV_SECRET = 'env-secret-T0KEN-4242';

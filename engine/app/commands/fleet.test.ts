@@ -3,7 +3,8 @@
  * conn with live lines, and the bad-input messages (usage, unreachable broker, refused CONNACK).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { type AedesBroker, freePort, startAedes } from '../../../simulator/test-support/brokers.js';
+import { type AedesBroker, startAedes } from '../../../simulator/test-support/brokers.js';
+import { freePort } from '../../core/ports.js';
 import { failure, io } from '../test-support/cli-io.js';
 import { fleetCommand } from './fleet.js';
 import { fleetConfigFromFlags } from './fleet-flags.js';

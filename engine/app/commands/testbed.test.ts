@@ -8,8 +8,9 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isRoot, listNetns, listNftTables } from '../../../testbed/lab/ip.js';
-import { sleep } from '../../../testbed/test-support/mqtt.js';
 import { TESTBED_STATE_DIR, type TestbedState } from '../../../testbed/testbed.js';
+import { pidExists, procStat } from '../../core/processes.js';
+import { waitUntil } from '../../core/wait.js';
 import type { CliIO } from '../cli/command.js';
 import { testbedCommand } from './testbed.js';
 
@@ -74,13 +75,9 @@ async function startUp(args: string[]): Promise<{ id: string; output: () => stri
 function descendants(pid: number): number[] {
   const children = new Map<number, number[]>();
   for (const entry of readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
-    } catch {
-      // exited while we looked
-    }
+    const ppid = procStat(Number(entry))?.ppid;
+    // Undefined for one that exited while we looked.
+    if (ppid !== undefined) children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
   }
   const out: number[] = [];
   const walk = (p: number) => {
@@ -93,18 +90,9 @@ function descendants(pid: number): number[] {
   return out;
 }
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
 async function expectNothingLeft(id: string, pids: number[], dirs: string[]) {
-  for (let i = 0; i < 40 && pids.some(alive); i++) await sleep(50);
-  expect(pids.filter(alive)).toEqual([]);
+  await waitUntil(() => !pids.some(pidExists), { timeoutMs: 2000, intervalMs: 50 });
+  expect(pids.filter(pidExists)).toEqual([]);
   expect(dirs.filter((d) => existsSync(d))).toEqual([]);
   expect(existsSync(path.join(TESTBED_STATE_DIR, `${id}.json`))).toBe(false);
   if (isRoot()) {

@@ -5,10 +5,11 @@
  */
 
 import { OVERFLOW_POLICIES, type OverflowPolicy } from '../../../testbed/edge/disk-queue.js';
-import { isAlive, readTestbedStates, testbedDown } from '../../../testbed/teardown.js';
+import { readTestbedStates, testbedDown } from '../../../testbed/teardown.js';
 import { startTestbed } from '../../../testbed/testbed.js';
 import { TestbedOptionError, type TestbedOptions } from '../../../testbed/testbed-options.js';
 import { ExitCode, SquallError } from '../../core/errors.js';
+import { pidExists } from '../../core/processes.js';
 import type { CloudBrokerKind } from '../../spec/testbed-names.js';
 import type { CliIO, Command } from '../cli/command.js';
 import { parseFlags, unknownName } from '../cli/flags.js';
@@ -158,7 +159,7 @@ export const testbedCommand: Command = {
         const states = await readTestbedStates();
         if (states.length === 0) io.stdout.write('no testbed running\n');
         for (const s of states) {
-          const live = isAlive(s.ownerPid)
+          const live = pidExists(s.ownerPid)
             ? 'running'
             : `owner ${s.ownerPid} gone (run 'squall testbed down')`;
           io.stdout.write(`${s.id} (${s.mode}) ${live}\n`);
