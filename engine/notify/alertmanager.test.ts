@@ -12,11 +12,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../agents/fixtures/free-port.js';
 import { loadRun } from '../../reports/write.js';
 import type { CliIO } from '../app/cli/command.js';
 import { main } from '../app/cli/main.js';
 import { ExitCode } from '../core/errors.js';
+import { freePort } from '../core/ports.js';
 import { type Alertmanager, startAlertmanager } from './test-support/alertmanager.js';
 import { type ReceiverServer, startReceiverServer } from './test-support/receiver-server.js';
 

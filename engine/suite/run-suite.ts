@@ -16,8 +16,8 @@ import type { SuiteEntryResult, SuiteRecord } from '../../reports/suite-summary.
 import { writeReports } from '../../reports/write.js';
 import { ExitCode } from '../core/errors.js';
 import { makePrivateDir } from '../core/private-files.js';
-import type { EnvironmentFactory, Runner, RunOptions, RunResult } from '../run/runner.js';
 import type { RunControls } from '../run/controls.js';
+import type { EnvironmentFactory, Runner, RunOptions, RunResult } from '../run/runner.js';
 import { createRunner } from '../run/runner.js';
 import { sleepUntil } from '../run/timing.js';
 import type { LoadedSuite, SuiteExperimentStep } from './load.js';

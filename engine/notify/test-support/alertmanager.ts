@@ -8,7 +8,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../../../agents/fixtures/free-port.js';
+import { freePort } from '../../core/ports.js';
 
 export const ALERTMANAGER_BIN = '/usr/bin/prometheus-alertmanager';
 
