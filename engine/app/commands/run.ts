@@ -13,6 +13,7 @@ import { parseFlags } from '../cli/flags.js';
 import { ProgressDisplay } from '../cli/progress.js';
 import { defaultEnvironment } from '../environment.js';
 import { loadSpecFile } from '../load.js';
+import { NOTIFY_FLAG_HELP, openRunNotifier } from './notify-flag.js';
 import { HISTORY_FLAG_HELP, HISTORY_FLAG_OPTIONS, recordedLine, runRecorder } from './run-history.js';
 import { runLoadedSuite } from './run-suite.js';
 import { orReportIssues, parseSpecFlags, SPEC_FLAG_HELP, SPEC_FLAG_OPTIONS } from './vars.js';
@@ -32,8 +33,9 @@ ${SPEC_FLAG_HELP}
   --link-base URL    Link repository files (the runbook) as URL/<path>, e.g.
                      https://github.com/org/repo/blob/<sha>, so summary.md works as a PR comment
   --json             Print the run summary as JSON on stdout (progress goes to stderr)
+${NOTIFY_FLAG_HELP}
 ${HISTORY_FLAG_HELP}
-  --dry-run          Validate and print the plan; inject nothing
+  --dry-run          Validate the file (and the --notify config), print the plan; inject nothing
   -h, --help         This help
 
 Exit codes: 0 SLOs met · 1 SLO breached · 2 invalid input · 3 aborted and rolled back ·
@@ -74,15 +76,19 @@ export const runCommand: Command = {
         dryRun: values['dry-run'],
         history: values.history,
         noHistory: values['no-history'],
+        notify: values.notify,
       };
       return runLoadedSuite(spec.suite, flags, io);
     }
     const loaded = spec.experiment;
     const experiment = loaded.experiment;
     const plan = buildPlan(experiment);
+    const notify = await openRunNotifier(values.notify, io);
+    if (notify === 'invalid') return ExitCode.invalidInput;
     if (values['dry-run']) {
       io.stdout.write(renderPlan(plan));
       io.stdout.write('\ndry run: nothing was injected.\n');
+      await notify?.close();
       return ExitCode.ok;
     }
     const stamp = new Date().toISOString().replace(/[:.]/g, '-');
@@ -104,6 +110,7 @@ export const runCommand: Command = {
       onEvent: (e) => {
         display.event(e);
         history.event(e);
+        notify?.observe(e);
       },
     });
     io.setActiveFaultReporter?.(() => describeActive(runner.activeFaults()));
@@ -126,6 +133,8 @@ export const runCommand: Command = {
     }
     if (result.exitCode === ExitCode.rollbackFailed)
       io.stderr.write(`${escapeControlLines(result.error?.message ?? '')}\n`);
+    notify?.runEnded(result.journalPath);
+    await notify?.close();
     return result.exitCode;
   },
 };
@@ -139,5 +148,6 @@ function parseArgsOrThrow(argv: string[]) {
     json: { type: 'boolean' },
     'dry-run': { type: 'boolean' },
     ...HISTORY_FLAG_OPTIONS,
+    notify: { type: 'string' },
   });
 }
