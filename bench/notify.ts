@@ -25,85 +25,15 @@ import { notificationsForRun } from '../engine/notify/alerts.js';
 import { loadNotifyConfig } from '../engine/notify/config.js';
 import { createNotifier } from '../engine/notify/notifier.js';
 import type { DeliveryOutcome } from '../engine/notify/queue.js';
-import { createRunner } from '../engine/run/runner.js';
-import { Experiment } from '../engine/spec/schema.js';
 import { loadRun } from '../reports/write.js';
 import { BENCH_SRC_DIR, machine, nextMessage, writeResult } from './fleet-bench-support.js';
+import { EVENTS, median, runnerDelays, SPACING_MS, stats } from './runner-timeline.js';
 
 const ALERTS = 1000;
 const BURST = 20;
 const BURST_EVERY_MS = 100;
-const EVENTS = 200;
-const SPACING_MS = 25;
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
 const SECRET = 'bench-secret-0123456789';
-
-function percentile(sorted: number[], p: number): number {
-  const i = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
-  return sorted[Math.max(0, i)]!;
-}
-function stats(values: number[]) {
-  const sorted = [...values].sort((a, b) => a - b);
-  return {
-    count: sorted.length,
-    p50Ms: percentile(sorted, 50),
-    p99Ms: percentile(sorted, 99),
-    maxMs: sorted.at(-1)!,
-  };
-}
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-
-const experiment = Experiment.parse({
-  apiVersion: 'squall/v1',
-  kind: 'Experiment',
-  metadata: { name: 'notify-bench' },
-  phases: { preflight: '0s', baseline: '200ms', recovery: '200ms' },
-  faults: Array.from({ length: EVENTS }, (_, i) => ({
-    name: `f${i}`,
-    kind: 'bench.noop',
-    at: `+${i * SPACING_MS}ms`,
-    duration: '10ms',
-    target: { process: 'none' },
-  })),
-});
-
-/** The runner's fault-start delays (ms after planned), with `during` running alongside. */
-async function runnerDelays(during?: () => void): Promise<number[]> {
-  const calledAtMs = new Map<string, number>();
-  const planned = new Map<string, number>();
-  const outDir = mkdtempSync(join(tmpdir(), 'squall-notify-bench-'));
-  try {
-    const runner = createRunner({
-      experiment,
-      file: 'bench/notify',
-      outDir,
-      environment: async () => ({
-        injectors: new Map([
-          [
-            'local',
-            {
-              inject: async (req) => {
-                calledAtMs.set(req.faultId, performance.timeOrigin + performance.now());
-                return { revert: async () => {}, where: 'nowhere', removeCommand: 'none' };
-              },
-            },
-          ],
-        ]),
-        sources: [],
-        teardown: async () => {},
-      }),
-      onEvent: (e) => {
-        if (e.type === 'fault.injected') planned.set(e.faultId, e.plannedT);
-        if (e.type === 'phase' && e.phase === 'baseline') during?.();
-      },
-    });
-    const result = await runner.run();
-    if (result.exitCode !== 0) throw new Error(`runner exited ${result.exitCode}: ${result.error?.message}`);
-    return [...calledAtMs].map(([id, at]) => at - planned.get(id)!);
-  } finally {
-    rmSync(outDir, { recursive: true, force: true });
-  }
-}
 
 const child = fork(join(BENCH_SRC_DIR, 'notify-receiver-child.ts'), [], {
   execArgv: process.execArgv,
@@ -163,7 +93,7 @@ async function measureRound(round: number) {
       if (raised >= ALERTS) clearInterval(timer);
     }, BURST_EVERY_MS);
   };
-  const withAlerts = stats(await runnerDelays(raise));
+  const withAlerts = stats(await runnerDelays({ during: raise }));
   const raisedDuringRun = raised;
   await new Promise<void>((resolve) => {
     const wait = setInterval(() => {
