@@ -46,6 +46,14 @@ export const ERROR_CODES = {
     summary: 'Steady state did not hold before injection; nothing was injected.',
   },
   SQUALL_AGENT_UNREACHABLE: { exit: ExitCode.infrastructure, summary: 'An agent could not be reached.' },
+  SQUALL_AGENT_DISCOVERY_EMPTY: {
+    exit: ExitCode.infrastructure,
+    summary: "agents.discover's DNS name has no A records (no ready agent behind the headless Service).",
+  },
+  SQUALL_AGENT_DISCOVERY_FAILED: {
+    exit: ExitCode.infrastructure,
+    summary: "agents.discover's DNS server could not be asked (unreachable, refused, timed out).",
+  },
   SQUALL_TARGET_NOT_FOUND: {
     exit: ExitCode.infrastructure,
     summary: 'A fault target (process, proxy) does not exist.',

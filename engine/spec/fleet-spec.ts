@@ -132,9 +132,15 @@ export const FleetSpec = z
       })
       .default('auto')
       .meta({ description: 'child processes (each below the open-files limit); 0 = in this process' }),
-    agents: z.array(z.string()).optional().meta({
-      description: 'split the devices across these agents (each runs a shard); default: this process',
-    }),
+    agents: z
+      .union([z.literal('discover'), z.array(z.string())], {
+        error: "expected a list of agent names, or 'discover' (every agent agents.discover finds)",
+      })
+      .optional()
+      .meta({
+        description:
+          "split the devices across these agents (each runs a shard), or 'discover': every agent agents.discover finds; default: this process",
+      }),
     sourceAddresses: z
       .array(z.ipv4())
       .optional()
