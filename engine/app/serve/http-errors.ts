@@ -49,12 +49,10 @@ export function handleError(err: FastifyError | Error, request: FastifyRequest, 
     return reply.status(status).send({ code: 'SQUALL_SERVE_BAD_REQUEST', message: requestProblem(err) });
   }
   request.log.error({ err }, 'internal error');
-  return reply
-    .status(500)
-    .send({
-      code: 'SQUALL_INTERNAL',
-      message: 'internal error in squall serve; the server log has the details',
-    });
+  return reply.status(500).send({
+    code: 'SQUALL_INTERNAL',
+    message: 'internal error in squall serve; the server log has the details',
+  });
 }
 
 function requestProblem(err: Error): string {
