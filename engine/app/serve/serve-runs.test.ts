@@ -128,7 +128,9 @@ describe('squall serve: library and plans', () => {
       body: 'x',
     });
     expect(notJson.status).toBe(400);
-    expect((await notJson.json()).message).toContain('Content-Type: application/json');
+    expect(((await notJson.json()) as { message: string }).message).toContain(
+      'Content-Type: application/json',
+    );
   });
 
   it('answers unknown routes, runs and query values with a 4xx and a message, never a stack', async () => {

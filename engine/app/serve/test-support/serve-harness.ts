@@ -129,6 +129,7 @@ export async function startHarness(options: Partial<ServeOptions> = {}): Promise
 
 export interface Answer {
   status: number;
+  // biome-ignore lint/suspicious/noExplicitAny: test answers are read field by field, the assertions are the types
   body: any;
   headers: Headers;
 }
@@ -155,6 +156,7 @@ export async function api(
 export interface SseEvent {
   event: string;
   id?: string;
+  // biome-ignore lint/suspicious/noExplicitAny: as above, for event data
   data: any;
   atMs: number;
 }
