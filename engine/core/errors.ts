@@ -193,6 +193,16 @@ export const ERROR_CODES = {
     summary:
       'A control room request is malformed (HTTP 400): a missing field, a wrong type, a bad query value.',
   },
+  SQUALL_SCHEDULE_NAME_TAKEN: {
+    exit: ExitCode.invalidInput,
+    summary: 'Two schedule files given to one scheduler have the same metadata.name.',
+  },
+  // Recorded as a skip's reason, never raised: a precondition that cannot be checked skips the run.
+  SQUALL_SCHEDULE_PRECONDITION_UNAVAILABLE: {
+    exit: ExitCode.ok,
+    summary:
+      'A schedule precondition could not be checked (Prometheus or the history did not answer); the run was skipped.',
+  },
   SQUALL_INTERNAL: {
     exit: ExitCode.infrastructure,
     summary: 'A bug in Squall; please report it with the journal.',

@@ -8,6 +8,14 @@ import { type BudgetOptions, type BudgetReport, sloBudgets } from './budget.js';
 import { type ImportResult, importRuns } from './import.js';
 import { type SweepOptions, type SweepResult, sweepInterrupted } from './interrupted.js';
 import { getRun, listRuns, type RunFilter } from './list-runs.js';
+import {
+  lastPlannedAt,
+  listScheduleEvents,
+  recordScheduleEvent,
+  type ScheduleEvent,
+  type ScheduleEventFilter,
+  type ScheduleEventRow,
+} from './schedule-events.js';
 import { type HistoryStore, historyError, openHistory } from './store.js';
 import { type ExperimentTrend, experimentTrend, type TrendOptions } from './trend.js';
 import type { HistoryRun, HistoryRunDetail } from './types.js';
@@ -21,6 +29,11 @@ export interface RunHistory {
   budget(experiment: string, options?: BudgetOptions): BudgetReport;
   /** Rows from journals on disk; paths relative to `cwd`. */
   importRuns(paths: readonly string[], cwd: string): ImportResult[];
+  /** The schedules' decisions, newest first (schedule-events.ts). */
+  scheduleEvents(filter?: ScheduleEventFilter): ScheduleEvent[];
+  recordScheduleEvent(row: ScheduleEventRow): void;
+  /** The newest planned time a schedule decided anything for; undefined when never. */
+  lastPlannedAt(schedule: string): number | undefined;
   /** Marks runs whose process is gone (every read does it first). */
   sweep(): SweepResult;
   close(): void;
@@ -55,6 +68,13 @@ export function openRunHistory(path: string, options: RunHistoryOptions = {}): R
       (paths: readonly string[], cwd: string) => importRuns(store.db, paths, cwd),
       false,
     ),
+    scheduleEvents: guarded('read', (filter?: ScheduleEventFilter) => listScheduleEvents(store.db, filter)),
+    recordScheduleEvent: guarded(
+      'write to',
+      (row: ScheduleEventRow) => recordScheduleEvent(store.db, row),
+      false,
+    ),
+    lastPlannedAt: guarded('read', (schedule: string) => lastPlannedAt(store.db, schedule), false),
     sweep: guarded('write to', () => sweepInterrupted(store.db, options.sweep), false),
     close: () => store.close(),
   };

@@ -89,6 +89,23 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX runs_by_suite ON runs (suite, started_at) WHERE suite IS NOT NULL;
     `,
   },
+  {
+    version: 3,
+    description: 'what each schedule decided at each planned time: fired, skipped (and why), missed',
+    sql: `
+      CREATE TABLE schedule_events (
+        id INTEGER PRIMARY KEY,
+        schedule TEXT NOT NULL,           -- the Schedule's metadata.name
+        planned_at INTEGER NOT NULL,      -- the cron time it was for
+        decided_at INTEGER NOT NULL,      -- when the scheduler decided (later for queued and late runs)
+        decision TEXT NOT NULL CHECK (decision IN ('fired', 'skipped', 'missed')),
+        reason TEXT,                      -- why skipped or missed; null when fired
+        run_id TEXT                       -- the run it started (no foreign key: the row comes later)
+      );
+      CREATE INDEX schedule_events_by_schedule ON schedule_events (schedule, planned_at);
+      CREATE INDEX schedule_events_by_decision ON schedule_events (decision, decided_at);
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)!.version;

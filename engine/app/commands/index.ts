@@ -8,6 +8,7 @@ import { historyCommand } from './history.js';
 import { planCommand } from './plan.js';
 import { reportCommand } from './report.js';
 import { runCommand } from './run.js';
+import { scheduleCommand } from './schedule.js';
 import { schemaCommand } from './schema.js';
 import { serveCommand } from './serve.js';
 import { testbedCommand } from './testbed.js';
@@ -23,6 +24,7 @@ export const commands: readonly Command[] = [
   reportCommand,
   historyCommand,
   serveCommand,
+  scheduleCommand,
   testbedCommand,
   agentCommand,
   agentsCommand,

@@ -16,6 +16,8 @@ export const HISTORY_FLAG_HELP = `  --history PATH     Record the run in this hi
 export interface HistoryFlags {
   history?: string;
   noHistory?: boolean;
+  /** Who the runs are recorded as started by (a schedule: `schedule:<name>`); default the user. */
+  startedBy?: string;
 }
 
 /** Never throws: a history that cannot be written is said once on stderr, and the run goes on. */
@@ -29,6 +31,7 @@ export function runRecorder(
     disabled: flags.noHistory,
     env: io.env,
     cwd: io.cwd,
+    startedBy: flags.startedBy,
     suite,
     warn: (text) => io.stderr.write(`squall run: ${escapeControlLines(text)}\n`),
   });

@@ -3,7 +3,7 @@ import { relative, resolve } from 'node:path';
 import { ExitCode, formatSpecIssue, SpecError, type SpecIssue, SquallError } from '../../core/errors.js';
 import type { CliIO, Command } from '../cli/command.js';
 import { parseFlags } from '../cli/flags.js';
-import { loadSpecFile } from '../load.js';
+import { loadAnyFile } from '../load.js';
 import {
   parseSpecFlags,
   SPEC_FLAG_HELP,
@@ -16,7 +16,8 @@ const help = `Usage: squall validate <file>... [options]
 
 Checks experiment files: YAML syntax, the schema, units, variables, fault kinds and their
 params, targets, the schedule, SLIs and objectives, probes and guards. Runs nothing.
-A suite file (kind: Suite) is checked with every experiment it lists, with the suite's vars.
+A suite file (kind: Suite) is checked with every experiment it lists, with the suite's vars;
+a schedule (kind: Schedule) with its cron, timezones, blackouts and the file it runs.
 Prints OK per valid file, and every issue as file:line:col field.path: message.
 
 Options:
@@ -41,6 +42,9 @@ export interface ValidateFileResult {
   /** For a suite (kind: Suite) that loaded: its name and its experiments' names, in order. */
   suite?: string;
   experiments?: string[];
+  /** For a schedule (kind: Schedule) that loaded: its name and what it runs. */
+  schedule?: string;
+  runs?: string;
   issues: SpecIssue[];
 }
 
@@ -78,7 +82,11 @@ async function validateOne(file: string, flags: SpecLoadFlags, io: CliIO): Promi
   // Issues name the file as the user wrote it, so they stay clickable in terminals and CI logs.
   const shown = file.startsWith('/') ? relativeIfInside(io.cwd, path) : file;
   try {
-    const loaded = await loadSpecFile(path, { ...flags, label: shown });
+    const loaded = await loadAnyFile(path, { ...flags, label: shown });
+    if (loaded.kind === 'Schedule') {
+      const { name, target, run } = loaded.schedule;
+      return { file: shown, valid: true, schedule: name, runs: target?.name ?? run.label, issues: [] };
+    }
     if (loaded.kind === 'Suite') {
       const { suite, steps } = loaded.suite;
       const experiments = steps.flatMap((s) => (s.kind === 'experiment' ? [s.name] : []));
@@ -98,6 +106,7 @@ function renderResult(r: ValidateFileResult): string {
   if (r.valid && r.suite !== undefined) {
     return `${r.file}: OK (suite ${r.suite}: ${r.experiments?.join(', ')})\n`;
   }
+  if (r.valid && r.schedule !== undefined) return `${r.file}: OK (schedule ${r.schedule}: runs ${r.runs})\n`;
   if (r.valid) return `${r.file}: OK (${r.experiment})\n`;
   const n = r.issues.length;
   return `${r.issues.map(formatSpecIssue).join('\n')}\n${r.file}: ${n} issue${n === 1 ? '' : 's'}\n`;
