@@ -2,11 +2,13 @@
  * JSON Schema for experiment files, generated from the zod schema so editors (VS Code's YAML
  * extension, JetBrains) complete and check them. Registry contents are folded in: fault kinds
  * and probe kinds as enums with each kind's params schema, SLI names as completions.
- * `experiments/schema.json` is this, written by `npm run schema`.
+ * `experiments/schema.json` is this, written by `npm run schema`, with the Schedule kind beside
+ * it (`squallFilesJsonSchema`).
  */
 import { z } from 'zod';
 import { faultDrivers } from '../../agents/faults/catalog.js';
 import { probeKinds } from '../probes/catalog.js';
+import { Schedule } from '../schedule/schema.js';
 import { knownSliNames } from '../slo/catalog.js';
 import { Experiment } from '../spec/schema.js';
 
@@ -40,9 +42,34 @@ export function experimentJsonSchema(): JsonObject {
   };
 }
 
-/** The schema file's text, byte for byte what `experiments/schema.json` holds. */
+/**
+ * Every kind an editor opens: `kind: Schedule` gets the Schedule schema, anything else the
+ * experiment's, with draft-07 if/then/else (a schedule must not meet the experiment's required
+ * fields, so the experiment schema sits under `else`).
+ */
+export function squallFilesJsonSchema(): JsonObject {
+  const { $schema, $id: _id, title: _title, ...experiment } = experimentJsonSchema();
+  const { $schema: _s, ...schedule } = toJson(Schedule) as JsonObject;
+  return {
+    $schema,
+    $id: SCHEMA_ID,
+    title: 'Squall file (squall/v1): an experiment, or a schedule (kind: Schedule)',
+    definitions: {
+      experiment: { title: 'Squall experiment (squall/v1)', ...experiment },
+      schedule: { title: 'Squall schedule (squall/v1)', ...schedule },
+    },
+    ...Object.fromEntries([
+      ['if', { properties: { kind: { const: 'Schedule' } }, required: ['kind'] }],
+      // Built by name, as in enrichKinds: a plain `then` key would make the object a thenable.
+      ['then', { $ref: '#/definitions/schedule' }],
+      ['else', { $ref: '#/definitions/experiment' }],
+    ]),
+  };
+}
+
+/** The schema file's text, byte for byte what `experiments/schema.json` holds (every kind). */
 export function experimentJsonSchemaText(): string {
-  return `${JSON.stringify(experimentJsonSchema(), null, 2)}\n`;
+  return `${JSON.stringify(squallFilesJsonSchema(), null, 2)}\n`;
 }
 
 function toJson(schema: z.core.$ZodType): unknown {

@@ -44,9 +44,11 @@ run: fire the schedules until Ctrl-C (a run going is aborted and rolled back fir
 
 Exit codes: 0 done · 2 a schedule is invalid · 4 the history cannot be opened
 
+To run the schedules of a directory until Ctrl-C: squall schedule run experiments/schedules/
+
 Examples:
-  squall schedule next experiments/schedules/weekday-broker-crash.yaml --count 10
-  squall schedule run experiments/schedules/
+  squall schedule next experiments/schedules/weekday-gameday.yaml --count 10
+  squall schedule next experiments/schedules/ --from 2026-12-24T00:00:00Z --json
 `;
 
 export const scheduleCommand: Command = {

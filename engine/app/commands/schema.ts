@@ -8,7 +8,7 @@ import { experimentJsonSchemaText } from '../json-schema.js';
 
 const help = `Usage: squall schema [options]
 
-Prints the JSON Schema (draft-07) of experiment files, with the registered fault kinds,
+Prints the JSON Schema (draft-07) of experiment files (and schedules, kind: Schedule), with the registered fault kinds,
 probe kinds and SLI names, so editors complete and check experiment YAML.
 
 Options:
