@@ -9,13 +9,14 @@
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { isSquallError, SpecError, type SpecIssue } from '../core/errors.js';
 import { excerpt } from '../core/escape.js';
+import { describeInput } from '../core/units.js';
 import { readSpecFile } from '../spec/read-spec.js';
 import { type RecordedSourceMap, sortIssues } from '../spec/source-map.js';
 import { readYamlSource, type YamlSource } from '../spec/yaml-source.js';
 import { friendlyZodError, specIssuesFromZod } from '../spec/zod-issues.js';
 import { rangeStamps } from './blackout.js';
 import { type CronClock, compileCron, cronProblem } from './cron.js';
-import { Schedule } from './schema.js';
+import { type Blackout, CLOCK, DATE_OR_TIME, Schedule } from './schema.js';
 import { isKnownTimezone } from './wall-clock.js';
 
 /** What the schedule runs, as the app's loader found it. */
@@ -124,7 +125,9 @@ function checkTimes(
   for (const [i, b] of (schedule.blackouts ?? []).entries()) {
     if (b.timezone !== undefined && !isKnownTimezone(b.timezone))
       issues.push(zoneIssue(['blackouts', i, 'timezone'], b.timezone));
-    if (b.days) continue;
+    const form = formIssues(b, i, source);
+    issues.push(...form);
+    if (b.days || form.length > 0) continue;
     for (const end of ['from', 'to'] as const) {
       if (!isRealDate(b[end]))
         issues.push(source.issue(['blackouts', i, end], `'${b[end]}' is not a date on the calendar`));
@@ -168,6 +171,28 @@ function checkCron(
       ),
     );
   return cron;
+}
+
+/** With `days`, times of day; without, dates or dates and times. */
+function formIssues(b: Blackout, i: number, source: RecordedSourceMap): SpecIssue[] {
+  return (['from', 'to'] as const).flatMap((end) => {
+    const text = b[end];
+    if (b.days && !CLOCK.test(text))
+      return [
+        source.issue(
+          ['blackouts', i, end],
+          `expected a time of day such as '16:00' (a weekly window: it has days), got ${describeInput(text)}`,
+        ),
+      ];
+    if (!b.days && !DATE_OR_TIME.test(text))
+      return [
+        source.issue(
+          ['blackouts', i, end],
+          `expected a date '2025-12-20' or a date and time '2025-12-20T16:00', got ${describeInput(text)}`,
+        ),
+      ];
+    return [];
+  });
 }
 
 /** `2025-02-30` matches the pattern but is no day; Date rolls it over, which is how we catch it. */

@@ -33,8 +33,9 @@ export type Weekday = (typeof WEEKDAYS)[number];
 export const MAX_BLACKOUTS = 100;
 export const MAX_CHECKS = 20;
 
-const DATE_OR_TIME = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2})?$/;
-const CLOCK = /^([01]\d|2[0-3]):[0-5]\d$/;
+/** A blackout's `from`/`to`: checked by load.ts (so a bad one does not hide the other problems). */
+export const DATE_OR_TIME = /^\d{4}-\d{2}-\d{2}([T ]([01]\d|2[0-3]):[0-5]\d)?$/;
+export const CLOCK = /^([01]\d|2[0-3]):[0-5]\d$/;
 
 const Timezone = z
   .string()
@@ -46,48 +47,28 @@ const Timezone = z
  * `from`/`to` dates or dates and times. With `days`: every week, `from`–`to` times of day on the
  * days it starts on; `to` before `from` runs past midnight. `to` is inclusive (a date: the whole
  * day; a time: the whole minute). One object rather than a union, so a typo in either form is
- * reported against the form the author wrote.
+ * reported against the form the author wrote (load.ts checks the forms).
  */
-export const Blackout = z
-  .strictObject({
-    name: z.string().min(1).optional().meta({ description: 'Why: shown as the reason a run was skipped.' }),
-    days: z
-      .array(
-        z.enum(WEEKDAYS, {
-          error: (iss) => `expected a day ${WEEKDAYS.join(', ')}, got ${describeInput(iss.input)}`,
-        }),
-      )
-      .min(1, { error: 'expected at least one day' })
-      .optional()
-      .meta({
-        description: 'A weekly window: the days it starts on; from/to are then times of day (HH:MM).',
+export const Blackout = z.strictObject({
+  name: z.string().min(1).optional().meta({ description: 'Why: shown as the reason a run was skipped.' }),
+  days: z
+    .array(
+      z.enum(WEEKDAYS, {
+        error: (iss) => `expected a day ${WEEKDAYS.join(', ')}, got ${describeInput(iss.input)}`,
       }),
-    from: z.string().meta({
-      description:
-        'A date (YYYY-MM-DD), a date and time (YYYY-MM-DDTHH:MM), or with days: a time of day (HH:MM).',
+    )
+    .min(1, { error: 'expected at least one day' })
+    .optional()
+    .meta({
+      description: 'A weekly window: the days it starts on; from/to are then times of day (HH:MM).',
     }),
-    to: z.string().meta({ description: 'Inclusive: a date covers its whole day, a time its whole minute.' }),
-    timezone: Timezone.optional().meta({ description: "Default the schedule's timezone." }),
-  })
-  .superRefine((b, ctx) => {
-    for (const end of ['from', 'to'] as const) {
-      const text = b[end];
-      if (b.days && !CLOCK.test(text))
-        ctx.addIssue({
-          code: 'custom',
-          path: [end],
-          input: text,
-          message: `expected a time of day such as '16:00' (a weekly window: it has days), got ${describeInput(text)}`,
-        });
-      if (!b.days && !DATE_OR_TIME.test(text))
-        ctx.addIssue({
-          code: 'custom',
-          path: [end],
-          input: text,
-          message: `expected a date '2025-12-20' or a date and time '2025-12-20T16:00', got ${describeInput(text)}`,
-        });
-    }
-  });
+  from: z.string().meta({
+    description:
+      'A date (YYYY-MM-DD), a date and time (YYYY-MM-DDTHH:MM), or with days: a time of day (HH:MM).',
+  }),
+  to: z.string().meta({ description: 'Inclusive: a date covers its whole day, a time its whole minute.' }),
+  timezone: Timezone.optional().meta({ description: "Default the schedule's timezone." }),
+});
 
 /** Skip when an SLO's error budget across the history is already spent beyond `maxConsumed`. */
 export const BudgetCheck = z.strictObject({
