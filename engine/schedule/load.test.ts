@@ -80,10 +80,7 @@ concurency: queue
   });
 
   it('check blackouts, budgets and the file it runs, whose own issues follow in its positions', async () => {
-    const broken = write(
-      'broken.yaml',
-      'apiVersion: squall/v1\nkind: Experiment\nmetadata: { name: broken }\n',
-    );
+    write('broken.yaml', 'apiVersion: squall/v1\nkind: Experiment\nmetadata: { name: broken }\n');
     const file = write(
       'checks.yaml',
       `apiVersion: squall/v1

@@ -6,11 +6,14 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { isLoopback } from '../../core/addresses.js';
-import { ExitCode, SquallError } from '../../core/errors.js';
+import { ExitCode, formatSpecIssue, SpecError, SquallError } from '../../core/errors.js';
 import { escapeControlLines } from '../../core/escape.js';
 import { historyLocation } from '../../history/location.js';
+import type { LoadedSchedule } from '../../schedule/load.js';
 import type { CliIO, Command } from '../cli/command.js';
 import { parseFlags, unknownName } from '../cli/flags.js';
+import { loadSchedules } from '../schedules.js';
+import { scheduledRunStarterRefusal as suiteRefused } from '../serve/scheduled-runs.js';
 import { createServeApp } from '../serve/serve-app.js';
 import { addToken, ROLES, type Role, readTokens } from '../serve/tokens.js';
 
@@ -32,6 +35,9 @@ Options:
   --history PATH      The run history database (default $SQUALL_HOME/history.db, else
                       ~/.local/share/squall/history.db)
   --runs DIR          Where each run's journal and reports go (default runs/)
+  --schedules FILE    Fire this schedule (kind: Schedule) into the queue; repeat it, or name a
+                      directory for its *.yaml. Decisions (fired, skipped, missed) are in the
+                      history and GET /api/schedules (docs/schedules.md)
   -h, --help          This help
 
 Token file: 'squall serve token add alice --role operator --file tokens.txt' prints a fresh
@@ -57,6 +63,7 @@ export const serveCommand: Command = {
       'tls-key': { type: 'string' },
       history: { type: 'string' },
       runs: { type: 'string' },
+      schedules: { type: 'string', multiple: true },
     });
     if (positionals.length > 0)
       throw new SquallError('SQUALL_USAGE', unknownName('serve mode', positionals[0]!, ['token']));
@@ -78,6 +85,8 @@ export const serveCommand: Command = {
     const tokens = values.tokens ? readTokens(resolve(io.cwd, values.tokens)) : undefined;
     const where = historyLocation(io.env, io.cwd, values.history);
     if (where.path === undefined) throw new SquallError('SQUALL_HISTORY_UNAVAILABLE', where.reason);
+    const schedules = await loadServeSchedules(values.schedules ?? [], io);
+    if (!schedules) return ExitCode.invalidInput;
     const app = createServeApp({
       library: resolve(io.cwd, values.library ?? 'experiments'),
       historyPath: where.path,
@@ -86,10 +95,12 @@ export const serveCommand: Command = {
       tls,
       env: io.env,
       cwd: io.cwd,
+      schedules,
       log: (text) => io.stderr.write(`squall serve: ${escapeControlLines(text)}\n`),
     });
     io.setActiveFaultReporter?.(() => app.squall.runs.activeFaults());
     const address = await app.listen({ host, port });
+    await app.squall.scheduler?.start();
     io.stdout.write(
       `squall serve: control room at ${address}/ (history ${where.path}${tokens ? `, ${tokens.length} tokens` : ', no tokens: loopback only'})\n`,
     );
@@ -110,6 +121,21 @@ export const serveCommand: Command = {
     return ExitCode.ok;
   },
 };
+
+/** The --schedules files, each with what it runs; undefined (issues printed) when one is invalid. */
+async function loadServeSchedules(files: string[], io: CliIO): Promise<LoadedSchedule[] | undefined> {
+  let loaded: LoadedSchedule[];
+  try {
+    loaded = await loadSchedules(files, io.cwd);
+  } catch (err) {
+    if (!(err instanceof SpecError)) throw err;
+    io.stderr.write(`${err.issues.map(formatSpecIssue).join('\n')}\n`);
+    return undefined;
+  }
+  const suite = loaded.find((s) => s.target?.kind === 'Suite');
+  if (suite) throw suiteRefused(suite.label, suite.run.label);
+  return loaded;
+}
 
 async function tokenCommand(argv: string[], io: CliIO): Promise<number> {
   const { values, positionals } = parseFlags('serve token', argv, {

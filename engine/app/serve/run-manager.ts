@@ -58,6 +58,7 @@ export class RunManager {
   readonly #runs = new Map<string, ServedRun>();
   readonly #queue: { run: ServedRun; loaded: LoadedExperiment }[] = [];
   #active: { run: ServedRun; done: Promise<void>; runner?: Runner } | undefined;
+  readonly #finishedWaiters = new Map<string, (() => void)[]>();
 
   constructor(options: RunManagerOptions) {
     this.#options = options;
@@ -169,6 +170,15 @@ export class RunManager {
     for (const run of this.#runs.values()) run.channel.close();
   }
 
+  /** Resolves when the run is over (finished or cancelled); at once for one not known here. */
+  whenFinished(runId: string): Promise<void> {
+    const run = this.#runs.get(runId);
+    if (!run || run.state === 'finished' || run.state === 'interrupted') return Promise.resolve();
+    return new Promise((resolve) => {
+      this.#finishedWaiters.set(runId, [...(this.#finishedWaiters.get(runId) ?? []), resolve]);
+    });
+  }
+
   /** Resolves when nothing runs and nothing waits. */
   async idle(): Promise<void> {
     while (this.#active) await this.#active.done;
@@ -254,6 +264,8 @@ export class RunManager {
     if (run.startedAt !== null) this.#options.metrics.runEnded(outcome);
     else this.#options.metrics.runCancelled();
     run.channel.setState({ state: 'finished', paused: false, exitCode, outcome });
+    for (const resolve of this.#finishedWaiters.get(run.runId) ?? []) resolve();
+    this.#finishedWaiters.delete(run.runId);
   }
 
   #forgetOld(): void {

@@ -7,12 +7,16 @@
 import { userInfo } from 'node:os';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { openRunHistory } from '../../history/history.js';
+import type { LoadedSchedule } from '../../schedule/load.js';
+import { createScheduler } from '../../schedule/scheduler.js';
 import { checkOrigin, createAuth } from './auth.js';
 import { handleError } from './http-errors.js';
 import { Library } from './library.js';
 import { registerReadRoutes } from './routes-read.js';
 import { registerRunRoutes } from './routes-runs.js';
+import { registerScheduleRoutes } from './routes-schedules.js';
 import { RunManager } from './run-manager.js';
+import { scheduledRunStarter } from './scheduled-runs.js';
 import type { ServeContext } from './serve-context.js';
 import { ServeMetrics } from './serve-metrics.js';
 import { registerStaticUi } from './static-ui.js';
@@ -35,6 +39,8 @@ export interface ServeOptions {
   uiDir?: string;
   /** Unsent bytes a viewer may fall behind before it is dropped. */
   maxBufferedBytes?: number;
+  /** `--schedules`: fired into this server's queue once `squall.scheduler.start()` is called. */
+  schedules?: readonly LoadedSchedule[];
   log?(text: string): void;
 }
 
@@ -69,7 +75,16 @@ export function createServeApp(options: ServeOptions): FastifyInstance {
   });
   // A run this server's previous life left `running` is found interrupted now, not at the first read.
   history.sweep();
-  const ctx: ServeContext = { history, library, runs, metrics };
+  const scheduler =
+    options.schedules && options.schedules.length > 0
+      ? createScheduler({
+          schedules: options.schedules,
+          history,
+          startRun: scheduledRunStarter(runs, options.cwd),
+          log,
+        })
+      : undefined;
+  const ctx: ServeContext = { history, library, runs, metrics, scheduler };
   app.decorate('squall', ctx);
   const auth = createAuth({
     tokens: options.tokens,
@@ -108,8 +123,10 @@ export function createServeApp(options: ServeOptions): FastifyInstance {
   registerStaticUi(app, options.uiDir);
   registerReadRoutes(app, ctx, auth);
   registerRunRoutes(app, ctx);
+  registerScheduleRoutes(app, ctx, scheduler);
 
   app.addHook('onClose', async () => {
+    scheduler?.stop();
     await runs.shutdown('server shutdown');
     history.close();
   });

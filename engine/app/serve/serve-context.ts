@@ -1,5 +1,6 @@
 /** What every route of the control room shares: one history, one library, one queue, one registry. */
 import type { RunHistory } from '../../history/history.js';
+import type { Scheduler } from '../../schedule/scheduler.js';
 import type { Identity } from './auth.js';
 import type { Library } from './library.js';
 import type { RunManager } from './run-manager.js';
@@ -10,6 +11,8 @@ export interface ServeContext {
   library: Library;
   runs: RunManager;
   metrics: ServeMetrics;
+  /** `--schedules`: started once the server listens (serve.ts); undefined without schedules. */
+  scheduler?: Scheduler;
 }
 
 declare module 'fastify' {
