@@ -27,6 +27,8 @@ export interface TimeAxis {
   /** As injected and reverted; `plannedEndS` is where the plan said the fault would end. */
   faults: { name: string; startS: number; endS: number; plannedEndS: number | null }[];
   guardTrips: { guard: string; atS: number }[];
+  /** Operator actions (notes, pause, resume, abort), drawn as marks with who and what. */
+  operator?: { text: string; atS: number }[];
 }
 
 const W = 960;
@@ -283,6 +285,10 @@ export function renderTimeline(axis: TimeAxis): string {
     const x = xOf(axis, g.atS).toFixed(1);
     return `<line class="guard-line" x1="${x}" x2="${x}" y1="${PAD.top}" y2="${PAD.top + rows.length * rowH}"><title>guard ${escapeXml(g.guard)} tripped</title></line>`;
   });
+  const marks = (axis.operator ?? []).map((o) => {
+    const x = xOf(axis, o.atS).toFixed(1);
+    return `<line class="operator-line" data-operator-mark x1="${x}" x2="${x}" y1="${PAD.top}" y2="${PAD.top + rows.length * rowH}"><title>${escapeXml(o.text)}</title></line>`;
+  });
   const ticks = timeTicks(axis, height - PAD.bottom, height - 8);
-  return `<figure class="chart timeline" data-chart="timeline" id="chart-timeline"><figcaption>Timeline</figcaption><svg viewBox="0 0 ${W} ${height}" role="img" aria-label="Run timeline with phases and fault windows"><title>Run timeline with phases and fault windows</title>${bars.join('')}${guards.join('')}${ticks}</svg></figure>`;
+  return `<figure class="chart timeline" data-chart="timeline" id="chart-timeline"><figcaption>Timeline</figcaption><svg viewBox="0 0 ${W} ${height}" role="img" aria-label="Run timeline with phases and fault windows"><title>Run timeline with phases and fault windows</title>${bars.join('')}${guards.join('')}${marks.join('')}${ticks}</svg></figure>`;
 }
