@@ -31,7 +31,8 @@ const tickLabel = (s) =>
  * A time series chart. `axis`: { fromS, toS, faults: [{name, startS, endS}], phases: [{phase, startS}] };
  * `series`: [{ name, points: [[s, v]] }]; `objective`: { value, text } or null.
  */
-export function timeChart({ id, title, unit, series, objective, axis, height = 200 }) {
+export function timeChart({ id, title, unit, series, objective, axis, width = 560, height = 210 }) {
+  const W = width;
   const top = PAD.top;
   const plotH = height - PAD.top - PAD.bottom;
   const values = series.flatMap((s) => s.points.map((p) => p[1])).filter(Number.isFinite);
@@ -93,7 +94,8 @@ function niceFloor(v) {
  * against actual rows (phase and fault events), with a line at now.
  * rows: [{ label, cls, startS, endS, planned: boolean, title }]
  */
-export function timelineChart({ rows, axis, nowS }) {
+export function timelineChart({ rows, axis, nowS, width = 720 }) {
+  const W = width;
   const rowH = 22;
   const left = Math.max(90, ...rows.map((r) => r.label.length * CHAR_PX + 16));
   const height = PAD.top + rows.length * rowH + PAD.bottom;
@@ -117,7 +119,7 @@ export function timelineChart({ rows, axis, nowS }) {
     nowS === null
       ? ''
       : `<line class="guard-line" x1="${xOf(nowS).toFixed(1)}" x2="${xOf(nowS).toFixed(1)}" y1="${PAD.top}" y2="${PAD.top + rows.length * rowH}"><title>now</title></line>`;
-  return `<figure class="chart timeline" data-chart="live-timeline"><figcaption>Timeline <span class="muted">— outlined: as planned; filled: as it happened</span></figcaption><svg viewBox="0 0 ${W} ${height}" role="img" aria-label="Run timeline, planned and actual">${bars.join('')}${ticks.join('')}${now}</svg></figure>`;
+  return `<figure class="chart timeline" data-chart="live-timeline"><figcaption class="muted">Outlined: as planned; filled: as it happened; dashed: now.</figcaption><svg viewBox="0 0 ${W} ${height}" role="img" aria-label="Run timeline, planned and actual">${bars.join('')}${ticks.join('')}${now}</svg></figure>`;
 }
 
 /** A small chart over runs (oldest left): one point per run, breaches marked red. */
@@ -127,7 +129,7 @@ export function runsChart({ id, title, unit, points, objective }) {
   const pad = { top: 14, bottom: 22, right: 12 };
   const values = points.map((p) => p.value).filter(Number.isFinite);
   if (objective && Number.isFinite(objective.value)) values.push(objective.value);
-  const yMax = unit === 'ratio' ? 1 : niceMax(Math.max(0, ...values) * 1.1);
+  const yMax = unit === 'ratio' ? 1 : unit === 'score' ? 100 : niceMax(Math.max(0, ...values) * 1.1);
   const yMin = unit === 'ratio' ? niceFloor(Math.min(1, ...values)) : 0;
   const labels = [yMin, yMax].map((v) => formatValue(v, unit));
   const left = Math.max(40, ...labels.map((l) => l.length * CHAR_PX + 10));

@@ -7,7 +7,7 @@
 import { getJSON, runEvents } from './api.js';
 import { timeChart, timelineChart } from './charts.js';
 import { renderControls } from './controls.js';
-import { esc, formatDuration, formatTime, sinceStart, verdictBadge } from './format.js';
+import { esc, formatDuration, formatTime, formatValue, sinceStart, verdictBadge } from './format.js';
 import { applyJournal, emptyRun, objectiveFor, originOf, sliSeries } from './live-state.js';
 
 const PHASES = ['preflight', 'baseline', 'fault', 'recovery'];
@@ -18,13 +18,14 @@ export async function showLive(root, runId, session) {
 <p class="muted">run <code>${esc(runId)}</code> · <a href="#/experiments/${encodeURIComponent(info.experiment)}">trend of this experiment</a></p></div>
 <div class="status" data-status></div></header>
 <div data-controls></div>
+<section data-reports hidden><h2>Reports of this run</h2><div data-report-links></div></section>
 <div class="grid-2"><section><h2>Timeline</h2><div data-timeline></div></section>
-<section><h2>Active faults</h2><div data-faults></div><h2>Guards</h2><div data-guards></div></section></div>
+<section><h2>Faults</h2><div data-faults></div><h2>Guards</h2><div data-guards></div></section></div>
 <h2>SLOs, live</h2><div data-slos></div>
 <h2>SLIs, one point per slice</h2><div class="charts live-charts" data-charts></div>
 <div class="grid-2"><section><h2>Notes from the room</h2><div data-actions></div></section>
 <section><h2>Events</h2><div class="event-log" data-log></div></section></div>
-<section data-reports hidden><h2>Reports</h2><div data-report-links></div></section>`;
+`;
   const $ = (sel) => root.querySelector(sel);
   const controls = renderControls($('[data-controls]'), runId, session);
   const run = emptyRun();
@@ -169,7 +170,7 @@ function faultsOf(run) {
   const done = [...run.faults.values()].filter((f) => f.revertedT !== null);
   const rows = active.map(
     (f) =>
-      `<tr data-fault="${esc(f.name)}" data-fault-state="active"><td><strong>${esc(f.name)}</strong><br><code>${esc(f.kind)}</code></td><td>${esc(f.agent)}<br><span class="muted">${esc(f.where)}</span></td><td class="num">${esc(sinceStart(f.t - (run.start?.t ?? f.t)))}</td><td>${f.removeCommand ? `<code>${esc(f.removeCommand)}</code>` : '<span class="muted">squall reverts it at its planned end, on abort, or the agent on lease expiry</span>'}</td></tr>`,
+      `<tr data-fault="${esc(f.name)}" data-fault-state="active"><td><span class="badge failed">ACTIVE</span> <strong>${esc(f.name)}</strong><br><code>${esc(f.kind)}</code></td><td>${esc(f.agent)}<br><span class="muted">${esc(f.where)}</span></td><td class="num">${esc(sinceStart(f.t - (run.start?.t ?? f.t)))}</td><td>${f.removeCommand ? `<code>${esc(f.removeCommand)}</code>` : '<span class="muted">squall reverts it at its planned end, on abort, or the agent on lease expiry</span>'}</td></tr>`,
   );
   const past = done.map(
     (f) =>
@@ -207,7 +208,7 @@ function scoreboardOf(run) {
     return '<p class="muted" data-no-scoreboard>The SLO table fills in with the first slice.</p>';
   const rows = run.scoreboard.map(
     (r) =>
-      `<tr data-slo="${esc(r.slo)}" data-window="${esc(r.window)}" data-state="${esc(r.state)}"><td><strong>${esc(r.slo)}</strong><br><span class="muted">${esc(r.sli)}</span></td><td>${esc(r.window)}</td><td>${esc(typeof r.objective === 'string' ? r.objective : (r.objective?.text ?? ''))}</td><td class="num">${esc(r.valueText ?? r.value ?? '—')}</td><td><span class="state-${esc(r.state)}">${esc(STATE_WORDS[r.state] ?? r.state)}</span></td></tr>`,
+      `<tr data-slo="${esc(r.slo)}" data-window="${esc(r.window)}" data-state="${esc(r.state)}"><td><strong>${esc(r.slo)}</strong><br><span class="muted">${esc(r.sli)}</span></td><td>${esc(r.window)}</td><td>${esc(typeof r.objective === 'string' ? r.objective : (r.objective?.text ?? ''))}</td><td class="num">${esc(formatValue(r.value, r.unit))}${r.pending ? ` <span class="muted">(${esc(r.pending)} pending)</span>` : ''}</td><td><span class="state-${esc(r.state)}">${esc(STATE_WORDS[r.state] ?? r.state)}</span></td></tr>`,
   );
   return `<table class="scoreboard"><thead><tr><th>SLO</th><th>window</th><th>objective</th><th>value so far</th><th>state</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
