@@ -6,7 +6,6 @@
  */
 import { esc, formatValue } from './format.js';
 
-const W = 960;
 const PAD = { right: 16, top: 12, bottom: 26 };
 const CHAR_PX = 7;
 
