@@ -114,7 +114,9 @@ describe.skipIf(!haveChromium)('history in the control room', () => {
       expect(ids).toEqual([third, second, first]);
       expect(await page.locator(`tr[data-run="${second}"] [data-verdict]`).textContent()).toBe('BREACHED');
       expect(await page.locator(`tr[data-run="${first}"] [data-verdict]`).textContent()).toBe('PASSED');
+      await page.setViewportSize({ width: 1440, height: 420 });
       await page.screenshot({ path: screenshotPath(room.dir, 'runs'), fullPage: true });
+      await page.setViewportSize({ width: 1440, height: 1000 });
 
       await page.selectOption('select[name="outcome"]', 'slo_breached');
       await page.click('[data-filters] button[type="submit"]');

@@ -67,7 +67,12 @@ export function timeChart({ id, title, unit, series, objective, axis, width = 56
     const d = s.points
       .map((p, j) => `${j ? 'L' : 'M'}${xOf(p[0]).toFixed(1)},${yOf(p[1]).toFixed(1)}`)
       .join('');
-    return `<path class="series s${i % 6}" d="${d}" data-series="${esc(s.name)}" data-points="${s.points.length}"><title>${esc(s.name)}</title></path>`;
+    const last = s.points.at(-1);
+    // The newest point as a dot: a series of one point still shows, and the eye finds "now".
+    const dot = last
+      ? `<circle class="last-point s${i % 6}" cx="${xOf(last[0]).toFixed(1)}" cy="${yOf(last[1]).toFixed(1)}" r="3"/>`
+      : '';
+    return `<path class="series s${i % 6}" d="${d}" data-series="${esc(s.name)}" data-points="${s.points.length}"><title>${esc(s.name)}</title></path>${dot}`;
   });
   const last = series.map((s) => s.points.at(-1)?.[1]);
   const legend = series

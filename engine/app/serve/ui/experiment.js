@@ -83,7 +83,7 @@ function tableOf(runs, sloNames) {
       const cls = isBad(s) ? 'breached' : s.status === 'nodata' ? 'nodata' : 'met';
       return `<td class="num" data-slo="${esc(n)}" data-status="${esc(s.status)}"><span class="${cls}">${esc(formatValue(s.value, s.unit))}</span>${isBad(s) ? ' <span class="badge failed">BREACH</span>' : ''}</td>`;
     });
-    return `<tr data-trend-run="${esc(r.runId)}" data-outcome="${esc(r.outcome)}"><td class="num"><a href="#/runs/${encodeURIComponent(r.runId)}">${esc(formatTime(r.startedAt))}</a></td><td>${verdictBadge({ state: r.state ?? 'finished', outcome: r.outcome })}</td><td class="num">${r.resilienceScore === null ? '—' : esc(Number(r.resilienceScore).toFixed(1))}</td>${cells.join('')}</tr>`;
+    return `<tr data-trend-run="${esc(r.runId)}" data-outcome="${esc(r.outcome)}"><td class="when"><a href="#/runs/${encodeURIComponent(r.runId)}">${esc(formatTime(r.startedAt))}</a></td><td>${verdictBadge({ state: r.state ?? 'finished', outcome: r.outcome })}</td><td class="num">${r.resilienceScore === null ? '—' : esc(Number(r.resilienceScore).toFixed(1))}</td>${cells.join('')}</tr>`;
   });
   const head = sloNames.map((n) => {
     const s = runs.at(-1)?.slos.find((x) => x.name === n);
@@ -116,6 +116,12 @@ function compareForm(runs) {
   return `<form class="filters" data-compare-form><label>run <select name="a">${options(1)}</select></label><label>against <select name="b">${options(0)}</select></label><button type="submit">Compare</button></form>`;
 }
 
+/** Markdown's inline marks the compare report uses: **bold** and `code`. */
+const inline = (text) =>
+  esc(text)
+    .replace(/\*\*(.+?)\*\*/g, '<strong>$1</strong>')
+    .replace(/`([^`]+)`/g, '<code>$1</code>');
+
 /** The compare report's Markdown, its tables as HTML tables and the rest as paragraphs. */
 function markdownTables(md) {
   const out = [];
@@ -130,12 +136,12 @@ function markdownTables(md) {
     const [head, , ...body] = table;
     out.push(
       `<table><thead><tr>${cells(head)
-        .map((c) => `<th>${esc(c)}</th>`)
+        .map((c) => `<th>${inline(c)}</th>`)
         .join('')}</tr></thead><tbody>${body
         .map(
           (l) =>
             `<tr>${cells(l)
-              .map((c) => `<td>${esc(c)}</td>`)
+              .map((c) => `<td>${inline(c)}</td>`)
               .join('')}</tr>`,
         )
         .join('')}</tbody></table>`,
@@ -146,8 +152,8 @@ function markdownTables(md) {
     if (line.startsWith('|')) table.push(line);
     else {
       flush();
-      if (line.startsWith('#')) out.push(`<h3>${esc(line.replace(/^#+\s*/, ''))}</h3>`);
-      else if (line.trim()) out.push(`<p>${esc(line)}</p>`);
+      if (line.startsWith('#')) out.push(`<h3>${inline(line.replace(/^#+\s*/, ''))}</h3>`);
+      else if (line.trim()) out.push(`<p>${inline(line)}</p>`);
     }
   }
   flush();

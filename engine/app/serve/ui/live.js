@@ -170,7 +170,7 @@ function faultsOf(run) {
   const done = [...run.faults.values()].filter((f) => f.revertedT !== null);
   const rows = active.map(
     (f) =>
-      `<tr data-fault="${esc(f.name)}" data-fault-state="active"><td><span class="badge failed">ACTIVE</span> <strong>${esc(f.name)}</strong><br><code>${esc(f.kind)}</code></td><td>${esc(f.agent)}<br><span class="muted">${esc(f.where)}</span></td><td class="num">${esc(sinceStart(f.t - (run.start?.t ?? f.t)))}</td><td>${f.removeCommand ? `<code>${esc(f.removeCommand)}</code>` : '<span class="muted">squall reverts it at its planned end, on abort, or the agent on lease expiry</span>'}</td></tr>`,
+      `<tr data-fault="${esc(f.name)}" data-fault-state="active"><td><span class="badge failed">ACTIVE</span> <strong>${esc(f.name)}</strong><br><code>${esc(f.kind)}</code></td><td>${esc(f.agent)}<br><span class="muted">${esc(f.where)}</span></td><td class="num">${esc(sinceStart(f.t - (run.start?.t ?? f.t)))}</td><td>${f.removeCommand ? `<code>${esc(f.removeCommand)}</code>` : '<span class="muted">squall reverts it (planned end, abort, or the agent\'s lease)</span>'}</td></tr>`,
   );
   const past = done.map(
     (f) =>
