@@ -24,7 +24,7 @@ import { scanMetrics } from './metrics-scan.js';
 import { type RunSeverity, runSeverity, severityTable } from './severity.js';
 import { type ScoredPhase, type TimelineEntry, timelineEntries } from './timeline.js';
 
-export const SUMMARY_SCHEMA_VERSION = 1;
+const SUMMARY_SCHEMA_VERSION = 1;
 
 export interface RunSummary {
   schemaVersion: typeof SUMMARY_SCHEMA_VERSION;

@@ -80,7 +80,7 @@ export const ManagedProcessSpec = z.strictObject({
 export const ProxySpec = z.strictObject({ listen: hostPort(0), upstream: HostPort });
 
 /** The testbed's cloud ingest service and its circuit breaker (testbed/services/). */
-export const IngestServiceSpec = z.strictObject({
+const IngestServiceSpec = z.strictObject({
   port: z
     .number()
     .int()
@@ -103,7 +103,7 @@ export const IngestServiceSpec = z.strictObject({
 });
 
 /** A noisy tenant flooding the testbed's cloud broker (testbed/services/flood-main.ts). */
-export const FloodSpec = z.strictObject({
+const FloodSpec = z.strictObject({
   tenant: Name.default('noisy').meta({ description: 'publishes go to t/<tenant>/f/<i>' }),
   connections: z.number().int().min(1).max(1000).default(50),
   every: DurationAtLeast(1).prefault('10ms').meta({ description: 'per connection' }),
@@ -152,7 +152,7 @@ export const TestbedSpec = z.strictObject({
   }),
 });
 
-export const System = z.strictObject({
+const System = z.strictObject({
   /** `embedded` starts the reference platform; its roles (`cloud-broker`, `edge-1`) are fault targets. */
   testbed: z
     .union([z.enum(['embedded', 'none']), TestbedSpec])
@@ -175,7 +175,7 @@ const AgentAddress = z.union([z.string().regex(/^unix:\/\S+$/), HostPort], {
       : "expected 'host:port' (e.g. '10.0.0.5:7070') or 'unix:/path'",
 });
 
-export const AgentSpec = z.strictObject({
+const AgentSpec = z.strictObject({
   address: AgentAddress,
   tls: z.strictObject({ ca: z.string(), cert: z.string(), key: z.string() }).optional(),
   insecure: z
@@ -188,7 +188,7 @@ export const AgentSpec = z.strictObject({
  * `agents.discover`: every agent behind a DNS name (a headless Service's A records), all on
  * `port`. Each must present a certificate carrying `dns` (docs/security.md); so TLS is required.
  */
-export const AgentDiscovery = z.strictObject({
+const AgentDiscovery = z.strictObject({
   dns: z
     .string()
     .max(253)
@@ -307,7 +307,7 @@ export const Guard = z.strictObject({
     .optional(),
 });
 
-export const Phases = z.strictObject({
+const Phases = z.strictObject({
   preflight: Duration.prefault('3s'),
   baseline: Duration,
   fault: Duration.optional().meta({
