@@ -209,5 +209,8 @@ await app.close();
 await service.close();
 rmSync(dir, { recursive: true, force: true });
 mkdirSync(new URL('./results/', import.meta.url).pathname, { recursive: true });
-writeFileSync(new URL('./results/serve-live.json', import.meta.url).pathname, `${JSON.stringify(results, null, 2)}\n`);
+writeFileSync(
+  new URL('./results/serve-live.json', import.meta.url).pathname,
+  `${JSON.stringify(results, null, 2)}\n`,
+);
 process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
