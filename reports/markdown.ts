@@ -17,13 +17,12 @@ import {
   verdictWord,
 } from '../engine/core/format.js';
 import type { SloResult } from '../engine/core/journal-events.js';
+import { renderK6Section } from './k6-section.js';
 import { mdLink, type RenderOptions, reportLink, runbookLink } from './links.js';
+import { cell, mdTable } from './md-table.js';
 import type { RunSummary } from './summary.js';
 
-/** A table cell: pipes and newlines would break the row. */
-export function cell(text: string): string {
-  return text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
-}
+export { cell, mdTable };
 
 /** A fenced block holding `text` as is: the fence is longer than any backtick run inside. */
 export function fenced(text: string, info = 'text'): string {
@@ -33,7 +32,7 @@ export function fenced(text: string, info = 'text'): string {
 }
 
 /** Why the run ended with an error: the cause on one line, the full message folded below. */
-export function infrastructureErrorBlock(summary: RunSummary): string[] {
+function infrastructureErrorBlock(summary: RunSummary): string[] {
   const e = summary.infrastructureError;
   if (!e) return [];
   return [
@@ -46,11 +45,6 @@ export function infrastructureErrorBlock(summary: RunSummary): string[] {
     '',
     '</details>',
   ];
-}
-
-export function mdTable(head: readonly string[], rows: readonly (readonly string[])[]): string {
-  const line = (r: readonly string[]) => `| ${r.map(cell).join(' | ')} |`;
-  return [line(head), `|${head.map(() => '---').join('|')}|`, ...rows.map(line)].join('\n');
 }
 
 function windowValue(slo: SloResult, window: string): string {
@@ -132,6 +126,7 @@ export function renderMarkdown(summary: RunSummary, options: RenderOptions = {})
       ? `Guard trips: ${summary.guardTrips.map((g) => `**${g.guard}** at ${formatOffset(g.offsetMs)} (${g.reason})`).join('; ')}`
       : 'Guard trips: none.',
   );
+  if (summary.k6) out.push(...renderK6Section(summary.k6));
   const runbook = runbookLink(summary, options);
   if (runbook) out.push('', `Runbook: ${mdLink(runbook)}`);
   out.push('', `Full report: ${mdLink(reportLink(options))} · run \`${summary.runId}\``, '');

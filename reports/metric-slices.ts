@@ -10,6 +10,7 @@ import type { MetricsEvent } from '../engine/core/journal-events.js';
 import {
   createLatencyHistogram,
   decodeHistogram,
+  encodeHistogram,
   type Histogram,
   type MetricSlice,
 } from '../engine/core/metrics.js';
@@ -54,7 +55,7 @@ export interface ReportSlice extends MetricSlice {
 }
 
 /** The run window the runner scores: the start of the baseline to the end of the last phase. */
-export function runSpan(spans: readonly PhaseSpan[]): [number, number] | undefined {
+function runSpan(spans: readonly PhaseSpan[]): [number, number] | undefined {
   const scored = spans.filter((s) => s.phase !== 'preflight');
   if (scored.length === 0) return undefined;
   return [scored[0]!.startMs, scored[scored.length - 1]!.endMs];
@@ -91,8 +92,8 @@ export function toSlices(events: readonly { type: string }[], spans: readonly Ph
 /**
  * Message counts settle after their slice was journaled (dated by send time, final after the
  * sink's grace): a later metrics event carries them as `dated`, for the slice they belong to.
- * They are added to that slice (loss windows, `maxGauges`, raise it), as the runner did
- * before it scored.
+ * They are added to that slice (loss windows, `maxGauges`, raise it; latencies merge), as the
+ * runner did before it scored.
  */
 function applyDated(events: readonly { type: string }[], slices: ReportSlice[]): void {
   const byStart = new Map(slices.map((s) => [s.startMs, s]));
@@ -108,8 +109,38 @@ function applyDated(events: readonly { type: string }[], slices: ReportSlice[]):
         slice.counters[key] = (slice.counters[key] ?? 0) + value;
       for (const [key, value] of Object.entries(d.maxGauges ?? {}))
         slice.gauges[key] = Math.max(slice.gauges[key] ?? value, value);
+      if (d.latencies && Object.keys(d.latencies).length > 0) addDatedLatencies(slice, d.latencies);
     }
   }
+}
+
+/**
+ * Latencies read after their slice was journaled (k6 points): merged into the slice's own
+ * encoded histogram, on a copy of its event, so every reader (percentiles, charts) sees one.
+ */
+function addDatedLatencies(slice: ReportSlice, dated: NonNullable<MetricsEvent['latencies']>): void {
+  const latencies = { ...slice.event.latencies };
+  for (const [key, summary] of Object.entries(dated)) {
+    const merged = createLatencyHistogram();
+    for (const part of [latencies[key], summary]) {
+      if (!part?.count || typeof part.hdr !== 'string') continue;
+      try {
+        merged.add(decodeHistogram(part.hdr));
+      } catch {
+        // A damaged encoding loses these samples, not the report.
+      }
+    }
+    if (merged.totalCount === 0) continue;
+    latencies[key] = {
+      count: merged.totalCount,
+      p50: merged.getValueAtPercentile(50) / 1000,
+      p90: merged.getValueAtPercentile(90) / 1000,
+      p99: merged.getValueAtPercentile(99) / 1000,
+      max: merged.maxValue / 1000,
+      hdr: encodeHistogram(merged),
+    };
+  }
+  slice.event = { ...slice.event, latencies };
 }
 
 /** The slice's histogram for `key`, decoded; undefined when absent, empty or undecodable. */

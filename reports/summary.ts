@@ -16,14 +16,16 @@ import type {
   SloResult,
   VerdictEvent,
 } from '../engine/core/journal-events.js';
+import type { K6Summary } from '../engine/core/k6-summary.js';
 import type { JournalDefect } from '../engine/run/journal.js';
 import { errorCause } from './error-cause.js';
 import type { KeySli } from './key-slis.js';
 import { scanMetrics } from './metrics-scan.js';
 import { type OperatorActionEntry, operatorActions } from './operator-actions.js';
+import { type RunSeverity, runSeverity, severityTable } from './severity.js';
 import { type ScoredPhase, type TimelineEntry, timelineEntries } from './timeline.js';
 
-export const SUMMARY_SCHEMA_VERSION = 1;
+const SUMMARY_SCHEMA_VERSION = 1;
 
 export interface RunSummary {
   schemaVersion: typeof SUMMARY_SCHEMA_VERSION;
@@ -51,6 +53,8 @@ export interface RunSummary {
   phases: { phase: ScoredPhase; startOffsetMs: number; durationMs: number }[];
   slos: SloResult[];
   keySlis: KeySli[];
+  /** A k6 end-of-test summary put beside the run by `squall report --import-k6`; absent otherwise. */
+  k6?: K6Summary;
   faults: {
     faultId: string;
     name: string;
@@ -87,6 +91,8 @@ export interface RunSummary {
     /** Agents that ran faults, with their clock offset (agent − controller, ms) when remote. */
     agents: { agent: string; clockOffsetMs: number | null }[];
   };
+  /** How bad what happened is, and what that calls for (reports/severity.ts, docs/incidents.md). */
+  severity: RunSeverity;
 }
 
 function find<T extends JournalEvent['type']>(events: readonly JournalEvent[], type: T) {
@@ -170,7 +176,7 @@ export function buildSummary(
   for (const f of faults)
     if (!agents.has(f.agent) || f.clockOffsetMs !== null) agents.set(f.agent, f.clockOffsetMs);
   const problems = problemsOf(events, defects);
-  return {
+  const summary: Omit<RunSummary, 'severity'> = {
     schemaVersion: SUMMARY_SCHEMA_VERSION,
     experiment: start?.experiment ?? 'unknown',
     ...metadataOf(start),
@@ -216,4 +222,5 @@ export function buildSummary(
       agents: [...agents].map(([agent, clockOffsetMs]) => ({ agent, clockOffsetMs })),
     },
   };
+  return { ...summary, severity: runSeverity(summary, severityTable(events)) };
 }

@@ -25,7 +25,7 @@ describe('extension catalogs', () => {
       expect.arrayContaining(['processPause', 'proxyResetPeer', 'tcBandwidth']),
     );
     expect(names('agents/faults').length).toBeGreaterThanOrEqual(23);
-    expect(names('engine/probes')).toEqual(['commandProbe', 'httpProbe']);
+    expect(names('engine/probes')).toEqual(['commandProbe', 'httpProbe', 'k6Probe']);
     expect(names('reports/formats')).toEqual(expect.arrayContaining(['jsonFormat', 'postmortemFormat']));
   });
 

@@ -17,7 +17,7 @@ import {
   type ConnectOptions,
   connectAgent,
 } from '../controller/agent-connection.js';
-import { createDistributedFleet } from '../controller/fleet-split.js';
+import { createDistributedFleet, type DistributedFleet } from '../controller/fleet-split.js';
 import { SquallError } from '../core/errors.js';
 import type { FaultInjector, ManagedProcess, ProxyHandle, SessionLoss } from '../core/faults.js';
 import type { MetricsSource } from '../core/metrics.js';
@@ -26,6 +26,8 @@ import type { EnvironmentFactory, RunEnvironment } from '../run/runner.js';
 import type { FleetSpec } from '../spec/fleet-spec.js';
 import type { TestbedSpec } from '../spec/schema.js';
 import { noSourceMap } from '../spec/source-map.js';
+import { onlyHostsFleet, runAgents } from './agent-specs.js';
+import { logHostTotals } from './fleet-hosts.js';
 import { checkRemoteCapacity, statfsPathsByAgent } from './remote-capacity.js';
 
 export interface EnvironmentExtras {
@@ -72,17 +74,41 @@ export function createDefaultEnvironment(extras: EnvironmentExtras = {}): Enviro
     // A lost session is kept until the runner watches (it may happen during setup).
     const losses: SessionLoss[] = [];
     let onLost: ((loss: SessionLoss) => void) | undefined;
+    let splitFleet: DistributedFleet | undefined;
     try {
+      // Probe kinds first: a probe this machine cannot run (k6 not installed) fails the run
+      // before any agent is connected or anything is started.
+      const probeContext = { runDir, baseDir: file ? dirname(file) : process.cwd(), sliceMs, log };
+      const probes = experiment.probes.map((probe) => {
+        const kind = probeKinds.get(probe.kind);
+        if (!kind) throw new SquallError('SQUALL_PROBE_FAILED', probeKinds.unknownMessage(probe.kind));
+        const params = kind.params.parse(probe.params);
+        kind.checkHost?.(probe, params, probeContext);
+        return { probe, kind, params };
+      });
+      const { specs, fleetAgents } = await runAgents(experiment, source, log);
+      /** A host that only runs a fleet slice is the fleet's loss (its devices), not the run's. */
+      const fleetHostLost = (loss: SessionLoss): boolean => {
+        if (!splitFleet || !onlyHostsFleet(experiment, fleetAgents, loss.agent)) return false;
+        const host = splitFleet.hostLost(loss.agent);
+        if (!host) return false;
+        const last = host.devices > 0 ? host.firstIndex + host.devices - 1 : host.firstIndex;
+        log(
+          `fleet host '${host.agent}' (${loss.address}) ended unexpectedly: ${loss.error.message}; its ${host.devices} devices (indexes ${host.firstIndex}–${last}) leave the fleet and count as one fleet.shard_crashes; what they reported sending until ${Number.isFinite(host.sentThroughMs) ? new Date(host.sentThroughMs).toISOString() : 'they reported'} stays expected, nothing after is; the run goes on with the other hosts`,
+        );
+        return true;
+      };
       // Connect every remote agent first (version, drivers, clock offset, lease): an unreachable
       // or unauthorised agent fails the run before anything is started or injected.
       // Relative TLS paths under `agents:` are read from the experiment file's folder.
       const remote = await connectAgents(
-        experiment.agents ?? {},
+        specs,
         {
           baseDir: file ? dirname(file) : process.cwd(),
           ...extras.agentOptions,
           onSessionLost: (loss) => {
             extras.agentOptions?.onSessionLost?.(loss);
+            if (fleetHostLost(loss)) return;
             if (onLost) onLost(loss);
             else losses.push(loss);
           },
@@ -112,28 +138,27 @@ export function createDefaultEnvironment(extras: EnvironmentExtras = {}): Enviro
       const proxies = await startProxies(experiment.system.proxies, { log });
       stops.push(() => stopProxies(proxies));
 
-      const sources: MetricsSource[] = experiment.probes.map((probe) => {
-        const kind = probeKinds.get(probe.kind);
-        if (!kind) throw new SquallError('SQUALL_PROBE_FAILED', probeKinds.unknownMessage(probe.kind));
-        return kind.create(probe, kind.params.parse(probe.params));
-      });
+      const sources: MetricsSource[] = probes.map(({ probe, kind, params }) =>
+        kind.create(probe, params, probeContext),
+      );
       if (experiment.fleet) {
         const brokers = { ...(testbed?.brokers ?? {}), ...(experiment.system.brokers ?? {}) };
         const parsed = toFleetConfig(experiment.fleet, brokers, file ? dirname(file) : process.cwd());
         // Telemetry is dated on the runner's slice grid (docs/measurement.md).
         const config = { ...parsed, engine: { ...parsed.engine, bucketMs: sliceMs } };
-        const shardAgents = experiment.fleet.agents;
-        if (shardAgents?.length) {
+        const shardAgents = fleetAgents;
+        if (shardAgents.length) {
           // Shards on remote agents: each agent runs a slice of the devices; the first runs the sink.
           const fleet = await createDistributedFleet(
             config,
             shardAgents.map((name) => remote.find((c) => c.name === name)!),
           );
+          splitFleet = fleet;
           // Stopped as a source (so the sink settles before the last slice) or, if setup fails
           // later, by teardown; whichever comes first.
           let stopped: Promise<void> | undefined;
           const stopFleet = () => {
-            stopped ??= fleet.stop();
+            stopped ??= fleet.stop().then(() => logHostTotals(fleet, log));
             return stopped;
           };
           stops.push(stopFleet);

@@ -22,18 +22,24 @@ export interface AgentAddressSpec {
   address: string;
   tls?: { ca: string; cert: string; key: string } | undefined;
   insecure?: boolean | undefined;
+  /** The name the agent's certificate must carry; default the agent's own name (discovery: its DNS name). */
+  certName?: string | undefined;
 }
+
+/** The identity check for agent `name` at `spec`: its certificate must carry `spec.certName ?? name`. */
+export const identityFor = (name: string, spec: AgentAddressSpec): IdentityCheck =>
+  agentIdentity(spec.address, spec.certName ?? name, name);
 
 export type { ClockSample } from './clock-estimate.js';
 
 /** `unix:/path` (a local socket; plain text is allowed there) or `host:port`. */
-export const isUnixAddress = (address: string) => address.startsWith('unix:');
+const isUnixAddress = (address: string) => address.startsWith('unix:');
 
 export function clientCredentials(
   name: string,
   spec: AgentAddressSpec,
   baseDir: string,
-  identity: IdentityCheck = agentIdentity(spec.address, name),
+  identity: IdentityCheck = identityFor(name, spec),
 ): grpc.ChannelCredentials {
   const host = spec.address.slice(0, spec.address.lastIndexOf(':'));
   if (spec.insecure) {
@@ -102,7 +108,7 @@ export function newAgentClient(
   name: string,
   spec: AgentAddressSpec,
   baseDir: string,
-  identity: IdentityCheck = agentIdentity(spec.address, name),
+  identity: IdentityCheck = identityFor(name, spec),
 ): AgentClient {
   const Agent = agentService();
   return new Agent(spec.address, clientCredentials(name, spec, baseDir, identity), {
@@ -119,7 +125,7 @@ export async function explainTlsFailure(
   spec: AgentAddressSpec,
   baseDir: string,
   err: unknown,
-  identity: IdentityCheck = agentIdentity(spec.address, name),
+  identity: IdentityCheck = identityFor(name, spec),
 ): Promise<unknown> {
   const mismatch = identity.failure();
   if (mismatch) return new SquallError('SQUALL_AGENT_AUTH_FAILED', mismatch.message, { cause: err });

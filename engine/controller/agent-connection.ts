@@ -8,8 +8,13 @@
 import type { AgentInfo__Output } from '../../agents/proto/generated/squall/agent/v1/AgentInfo.js';
 import type { FleetConfig } from '../../simulator/fleet-config.js';
 import type { ActiveFault, FaultInjector, SessionLoss } from '../core/faults.js';
-import { type AgentAddressSpec, explainTlsFailure, helloAgent, newAgentClient } from './agent-client.js';
-import { agentIdentity } from './agent-identity.js';
+import {
+  type AgentAddressSpec,
+  explainTlsFailure,
+  helloAgent,
+  identityFor,
+  newAgentClient,
+} from './agent-client.js';
 import { openAgentSession } from './agent-session.js';
 import { createClockEstimate } from './clock-estimate.js';
 import { injectRemoteFault, type RemoteInjectRequest } from './remote-fault.js';
@@ -75,8 +80,8 @@ export async function connectAgent(
   const log = options.log ?? (() => {});
   const timeoutMs = options.connectTimeoutMs ?? 5000;
   const baseDir = options.baseDir ?? process.cwd();
-  // The agent's certificate must carry the name the experiment gives it.
-  const identity = agentIdentity(spec.address, name);
+  // The agent's certificate must carry the name the experiment gives it (or, discovered, the DNS name).
+  const identity = identityFor(name, spec);
   const client = newAgentClient(name, spec, baseDir, identity);
   const clock = createClockEstimate();
 

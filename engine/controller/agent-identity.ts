@@ -9,7 +9,7 @@
 import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 
 /** SNI sent when no name is expected (`squall agents ping` without `--name`). */
-export const ANY_AGENT_SERVERNAME = 'squall-agent';
+const ANY_AGENT_SERVERNAME = 'squall-agent';
 
 /** A rejected agent identity; tls-diagnose and agent-client turn it into SQUALL_AGENT_AUTH_FAILED. */
 export class AgentIdentityError extends Error {
@@ -17,7 +17,7 @@ export class AgentIdentityError extends Error {
 }
 
 /** The certificate's names as the message shows them: CN, then its subjectAltNames. */
-export function describeCertificate(cert: PeerCertificate): string {
+function describeCertificate(cert: PeerCertificate): string {
   const cn = cert.subject?.CN;
   const alt = (cert.subjectaltname ?? '')
     .split(', ')
@@ -43,7 +43,12 @@ export interface IdentityCheck {
  * for `agents ping` without `--name`). The chain and the serverAuth purpose are checked by TLS
  * itself either way.
  */
-export function agentIdentity(address: string, expected: string | undefined): IdentityCheck {
+export function agentIdentity(
+  address: string,
+  expected: string | undefined,
+  /** The agent's name when it differs from the certificate name (a discovered agent). */
+  agent: string | undefined = expected,
+): IdentityCheck {
   let last: string | undefined;
   let failed: AgentIdentityError | undefined;
   return {
@@ -53,9 +58,13 @@ export function agentIdentity(address: string, expected: string | undefined): Id
       if (expected === undefined) return undefined;
       if (checkServerIdentity(expected, cert) === undefined) return undefined;
       failed = new AgentIdentityError(
-        `agent '${expected}' at ${address}: the agent there presented a certificate for ${last}, not for '${expected}' ` +
-          `(the address belongs to another agent, or that agent runs with another agent's certificate; ` +
-          `each agent needs its own: squall certs init --agent ${expected})`,
+        agent === expected
+          ? `agent '${expected}' at ${address}: the agent there presented a certificate for ${last}, not for '${expected}' ` +
+              `(the address belongs to another agent, or that agent runs with another agent's certificate; ` +
+              `each agent needs its own: squall certs init --agent ${expected})`
+          : `agent '${agent}' at ${address} (found through agents.discover): the agent there presented a certificate for ${last}, not for '${expected}' ` +
+              `(every agent behind that DNS name needs a certificate carrying it: ` +
+              `squall certs init --agent ${expected.split('.')[0]} --host ${expected.split('.')[0]}=${expected})`,
       );
       return failed;
     },

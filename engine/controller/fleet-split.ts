@@ -8,7 +8,7 @@
 
 import { DeliveryLedger } from '../../simulator/delivery-ledger.js';
 import type { FleetConfig } from '../../simulator/fleet-config.js';
-import { emptyReading, mergeInto } from '../../simulator/readings.js';
+import { emptyReading, type FullReading, mergeInto } from '../../simulator/readings.js';
 import { createTenantMap } from '../../simulator/tenants.js';
 import { SquallError } from '../core/errors.js';
 import type { MetricsSource, SourceReading } from '../core/metrics.js';
@@ -52,9 +52,28 @@ export function splitFleet(config: FleetConfig, parts: number): FleetConfig[] {
   return slices;
 }
 
+/** A slice whose agent's session was lost mid-run: which host, which devices. */
+export interface LostHost {
+  agent: string;
+  shardId: string;
+  firstIndex: number;
+  devices: number;
+  /** Its devices' sends are counted (and expected at the sink) up to here, controller clock. */
+  sentThroughMs: number;
+}
+
 export interface DistributedFleet extends MetricsSource {
   readonly name: 'fleet';
   readonly shards: readonly RemoteShard[];
+  /**
+   * The session to `agent` was lost: its slice's devices leave the `connected` gauge and count
+   * one `shard_crashes`; what they reported sending stays expected (lost if it never arrives,
+   * the dating rule), nothing after their last report is expected of them. Undefined when the
+   * agent runs no slice of this fleet (or was already reported lost).
+   */
+  hostLost(agent: string): LostHost | undefined;
+  /** Every slice's own counters and histograms since start, by agent (what each host reported). */
+  totalsByAgent(): Map<string, FullReading>;
   settle(untilMs: number): Promise<void>;
   stop(): Promise<void>;
 }
@@ -100,11 +119,17 @@ export async function createDistributedFleet(
       })
     : undefined;
   const sentThrough = new Map<string, number>();
+  const lost = new Map<string, LostHost>();
+  const agentOf = new Map(shards.map((s, i) => [s.shardId, agents[i]!.name]));
+  const perAgent = new Map(shards.map((_, i) => [agents[i]!.name, emptyReading()]));
+  /** Counters the fleet itself adds (a lost host), handed out with the next collect. */
+  let own = emptyReading();
   let sinkThroughMs = Number.NEGATIVE_INFINITY;
-  /** Every slice's tallies into the one ledger; sends are complete as far as the slowest slice. */
+  /** Every slice's tallies into the one ledger; sends are complete as far as the slowest live slice. */
   const feedLedger = () => {
     if (!ledger) return;
     for (const s of shards) {
+      if (lost.has(s.shardId)) continue;
       const raw = s.drainTallies();
       if (!raw) continue;
       ledger.addSent(raw.sent);
@@ -113,16 +138,48 @@ export async function createDistributedFleet(
       if (raw.lossSpans) ledger.addLossSpans(raw.lossSpans);
       if (raw.sinkThroughMs !== undefined) sinkThroughMs = raw.sinkThroughMs;
     }
+    const live = [...sentThrough].filter(([id]) => !lost.has(id)).map(([, ms]) => ms);
     const slowest =
-      sentThrough.size === shards.length ? Math.min(...sentThrough.values()) : Number.NEGATIVE_INFINITY;
+      live.length === shards.length - lost.size && live.length > 0
+        ? Math.min(...live)
+        : Number.NEGATIVE_INFINITY;
     ledger.advance(slowest, sinkThroughMs);
+  };
+  /** A slice's reading since the last call, kept per agent; a lost slice's gauges are no level any more. */
+  const collectShard = (s: RemoteShard) => {
+    const r = s.collect();
+    const total = perAgent.get(agentOf.get(s.shardId)!)!;
+    mergeInto(total, { counters: r.counters, histograms: r.histograms }, false);
+    if (!lost.has(s.shardId)) Object.assign(total.gauges, r.gauges ?? {});
+    return lost.has(s.shardId) ? { counters: r.counters, histograms: r.histograms } : r;
   };
   return {
     name: 'fleet',
     shards,
+    hostLost(agent) {
+      const i = agents.findIndex((a) => a.name === agent);
+      const shard = shards[i];
+      if (!shard || lost.has(shard.shardId)) return undefined;
+      // What arrived before the loss still counts; the slice's sends end where its reports did.
+      feedLedger();
+      const host: LostHost = {
+        agent,
+        shardId: shard.shardId,
+        firstIndex: slices[i]!.engine.firstIndex ?? 0,
+        devices: shard.devices,
+        sentThroughMs: sentThrough.get(shard.shardId) ?? Number.NEGATIVE_INFINITY,
+      };
+      lost.set(shard.shardId, host);
+      mergeInto(own, { counters: { shard_crashes: 1 } }, false);
+      feedLedger();
+      return host;
+    },
+    totalsByAgent: () => perAgent,
     collect(): SourceReading {
       const merged = emptyReading();
-      for (const s of shards) mergeInto(merged, s.collect(), true);
+      for (const s of shards) mergeInto(merged, collectShard(s), true);
+      mergeInto(merged, own, false);
+      own = emptyReading();
       if (!ledger) return merged;
       feedLedger();
       const settled = ledger.reading();
@@ -138,7 +195,8 @@ export async function createDistributedFleet(
       }
     },
     async stop() {
-      await Promise.allSettled(shards.map((s) => s.stop()));
+      // A lost host's session is gone: there is nothing to ask it.
+      await Promise.allSettled(shards.filter((s) => !lost.has(s.shardId)).map((s) => s.stop()));
       if (!ledger) return;
       feedLedger();
       ledger.settleAll();

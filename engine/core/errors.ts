@@ -46,6 +46,14 @@ export const ERROR_CODES = {
     summary: 'Steady state did not hold before injection; nothing was injected.',
   },
   SQUALL_AGENT_UNREACHABLE: { exit: ExitCode.infrastructure, summary: 'An agent could not be reached.' },
+  SQUALL_AGENT_DISCOVERY_EMPTY: {
+    exit: ExitCode.infrastructure,
+    summary: "agents.discover's DNS name has no A records (no ready agent behind the headless Service).",
+  },
+  SQUALL_AGENT_DISCOVERY_FAILED: {
+    exit: ExitCode.infrastructure,
+    summary: "agents.discover's DNS server could not be asked (unreachable, refused, timed out).",
+  },
   SQUALL_TARGET_NOT_FOUND: {
     exit: ExitCode.infrastructure,
     summary: 'A fault target (process, proxy) does not exist.',
@@ -59,6 +67,14 @@ export const ERROR_CODES = {
     summary: 'A managed process failed to start or died.',
   },
   SQUALL_PROBE_FAILED: { exit: ExitCode.infrastructure, summary: 'A probe is misconfigured and cannot run.' },
+  SQUALL_K6_NOT_FOUND: {
+    exit: ExitCode.infrastructure,
+    summary: "A k6 probe's binary is not on PATH (or not at its `k6:` path); install k6.",
+  },
+  SQUALL_K6_SUMMARY_INVALID: {
+    exit: ExitCode.invalidInput,
+    summary: 'The file given to `squall report --import-k6` is not a k6 end-of-test summary.',
+  },
   SQUALL_NETEM_UNAVAILABLE: {
     exit: ExitCode.infrastructure,
     summary: 'The kernel has no sch_netem; use proxy.latency / proxy.loss instead.',
@@ -185,6 +201,15 @@ export const ERROR_CODES = {
     exit: ExitCode.rollbackFailed,
     summary: 'A fault could not be reverted and may still be active.',
   },
+  SQUALL_NOTIFY_CONFIG_INVALID: {
+    exit: ExitCode.invalidInput,
+    summary: 'The notification config (--notify FILE) cannot be read or does not validate.',
+  },
+  // Logged, never raised: an alert that could not be delivered does not change a run's exit code.
+  SQUALL_NOTIFY_UNDELIVERED: {
+    exit: ExitCode.ok,
+    summary: 'An alert was not delivered after its retries (or when squall exited); it is logged.',
+  },
 } as const satisfies Record<string, ErrorCodeInfo>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -232,7 +257,8 @@ export class SpecError extends SquallError {
     code:
       | 'SQUALL_SPEC_INVALID'
       | 'SQUALL_SPEC_UNREADABLE'
-      | 'SQUALL_SECRET_UNRESOLVED' = 'SQUALL_SPEC_INVALID',
+      | 'SQUALL_SECRET_UNRESOLVED'
+      | 'SQUALL_NOTIFY_CONFIG_INVALID' = 'SQUALL_SPEC_INVALID',
   ) {
     super(code, issues.map(formatSpecIssue).join('\n'));
     this.name = 'SpecError';

@@ -93,6 +93,16 @@ export interface AgentSessionLostEvent extends Base {
   handedOver: { faultId: string; name: string; kind: string; where: string; removeCommand: string }[];
 }
 
+/** A histogram summarised (ms) and encoded (`hdr`) so reports can re-merge it. */
+export interface LatencySummary {
+  count: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  hdr: string;
+}
+
 /** One metrics slice, histograms summarised (p50/p90/p99/max/count) and encoded for re-merging. */
 export interface MetricsEvent extends Base {
   type: 'metrics';
@@ -101,15 +111,18 @@ export interface MetricsEvent extends Base {
   phase: PhaseName;
   counters: Record<string, number>;
   gauges: Record<string, number>;
-  latencies: Record<
-    string,
-    { count: number; p50: number; p90: number; p99: number; max: number; hdr: string }
-  >;
+  latencies: Record<string, LatencySummary>;
   /**
    * Counters that became final after their slice was journaled (message counts are dated by
-   * send time and settle after the sink's grace): add each to the slice starting at `startMs`.
+   * send time and settle after the sink's grace), and latencies read after it closed (k6
+   * points): add each to the slice starting at `startMs`.
    */
-  dated?: { startMs: number; counters: Record<string, number>; maxGauges?: Record<string, number> }[];
+  dated?: {
+    startMs: number;
+    counters: Record<string, number>;
+    maxGauges?: Record<string, number>;
+    latencies?: Record<string, LatencySummary>;
+  }[];
 }
 
 export interface GuardTripEvent extends Base {

@@ -62,6 +62,11 @@ export interface DatedCounters {
   counters: Record<string, number>;
   /** Gauges that are maxima (`data_loss_window_ms`): the slice keeps the larger value. */
   maxGauges?: Record<string, number>;
+  /**
+   * Latencies observed in that slice, read later (a k6 point arrives after k6 flushed its
+   * output, engine/probes/k6.ts): merged into the slice's histograms.
+   */
+  histograms?: Record<string, Histogram>;
 }
 
 /** What a source hands over when the runner closes a slice. */

@@ -5,10 +5,12 @@
 import { Registry } from '../core/registry.js';
 import { commandProbe } from './command.js';
 import { httpProbe } from './http.js';
+import { k6Probe } from './k6.js';
 import type { ProbeKind } from './probe.js';
 
 /** Every probe kind Squall ships, by name. */
 export const probeKinds = new Registry<ProbeKind<unknown>>('probe kind', [
   commandProbe as ProbeKind<unknown>,
   httpProbe as ProbeKind<unknown>,
+  k6Probe as ProbeKind<unknown>,
 ]);

@@ -1,11 +1,11 @@
 /**
  * Closes one metrics slice per tick: asks every source what it measured since the last tick,
  * prefixes keys with the source name, and keeps the series the scorer and guards read.
- * Dated counters (a source's counts for an earlier slice, metrics.ts) are added to the slice
- * they are dated to; the amendments to slices already closed are kept for the journal.
+ * Dated counters and latencies (a source's counts for an earlier slice, metrics.ts) are added to
+ * the slice they are dated to; the amendments to slices already closed are kept for the journal.
  */
 
-import type { MetricsEvent } from '../core/journal-events.js';
+import type { LatencySummary, MetricsEvent } from '../core/journal-events.js';
 import {
   createLatencyHistogram,
   type DatedCounters,
@@ -62,13 +62,18 @@ export class MetricsCollector {
           if (record)
             record.maxGauges = { ...record.maxGauges, [k]: Math.max(record.maxGauges?.[k] ?? value, value) };
         }
+        for (const [key, histogram] of Object.entries(d.histograms ?? {})) {
+          if (histogram.totalCount === 0) continue;
+          const k = `${source.name}.${key}`;
+          mergeInto(target.histograms, k, histogram);
+          if (record) {
+            record.histograms ??= {};
+            mergeInto(record.histograms, k, histogram);
+          }
+        }
       }
-      for (const [key, histogram] of Object.entries(reading.histograms ?? {})) {
-        const k = `${source.name}.${key}`;
-        const existing = slice.histograms[k];
-        if (existing) existing.add(histogram);
-        else slice.histograms[k] = copyHistogram(histogram);
-      }
+      for (const [key, histogram] of Object.entries(reading.histograms ?? {}))
+        mergeInto(slice.histograms, `${source.name}.${key}`, histogram);
     }
     for (const [target, values] of amended) this.#amended.push({ startMs: target.startMs, ...values });
     this.#sliceStartMs = endMs;
@@ -98,10 +103,40 @@ export class MetricsCollector {
   }
 }
 
-function copyHistogram(source: Histogram): Histogram {
-  const copy = createLatencyHistogram();
-  copy.add(source);
-  return copy;
+/** Adds `histogram` to `into[key]`, copying it first: a source may reuse its own. */
+function mergeInto(into: Record<string, Histogram>, key: string, histogram: Histogram): void {
+  const existing = into[key];
+  if (existing) existing.add(histogram);
+  else {
+    const copy = createLatencyHistogram();
+    copy.add(histogram);
+    into[key] = copy;
+  }
+}
+
+/** A histogram's journal form (ms), or undefined when it is empty. */
+function summarise(h: Histogram, encode: (h: Histogram) => string): LatencySummary | undefined {
+  if (h.totalCount === 0) return undefined;
+  return {
+    count: h.totalCount,
+    p50: h.getValueAtPercentile(50) / 1000,
+    p90: h.getValueAtPercentile(90) / 1000,
+    p99: h.getValueAtPercentile(99) / 1000,
+    max: h.maxValue / 1000,
+    hdr: encode(h),
+  };
+}
+
+function summariseAll(
+  histograms: Record<string, Histogram>,
+  encode: (h: Histogram) => string,
+): Record<string, LatencySummary> {
+  const out: Record<string, LatencySummary> = {};
+  for (const [key, h] of Object.entries(histograms)) {
+    const summary = summarise(h, encode);
+    if (summary) out[key] = summary;
+  }
+  return out;
 }
 
 /** The journal form of a slice: histograms summarised and encoded so reports can re-merge them. */
@@ -111,18 +146,9 @@ export function sliceToEvent(
   encode: (h: Histogram) => string,
   amendments: DatedCounters[] = [],
 ): Omit<MetricsEvent, 'seq' | 't'> {
-  const latencies: MetricsEvent['latencies'] = {};
-  for (const [key, h] of Object.entries(slice.histograms)) {
-    if (h.totalCount === 0) continue;
-    latencies[key] = {
-      count: h.totalCount,
-      p50: h.getValueAtPercentile(50) / 1000,
-      p90: h.getValueAtPercentile(90) / 1000,
-      p99: h.getValueAtPercentile(99) / 1000,
-      max: h.maxValue / 1000,
-      hdr: encode(h),
-    };
-  }
+  const dated = amendments.map(({ histograms, ...rest }) =>
+    histograms ? { ...rest, latencies: summariseAll(histograms, encode) } : rest,
+  );
   return {
     type: 'metrics',
     startMs: slice.startMs,
@@ -130,7 +156,7 @@ export function sliceToEvent(
     phase,
     counters: slice.counters,
     gauges: slice.gauges,
-    latencies,
-    ...(amendments.length > 0 && { dated: amendments }),
+    latencies: summariseAll(slice.histograms, encode),
+    ...(dated.length > 0 && { dated }),
   };
 }

@@ -22,6 +22,9 @@
  * | `fleet.reconnect_time`       | histogram | disconnect → connected again, per device (µs)        |
  * | `<probe>.ok`, `<probe>.total`| counter   | probe attempts that succeeded / all attempts         |
  * | `<probe>.latency`            | histogram | probe latency (µs)                                   |
+ * | `<probe>.checks_passed`, `<probe>.checks` | counter | k6 checks that passed / all (engine/probes/k6-points.ts) |
+ * | `<probe>.iterations`, `<probe>.dropped_iterations` | counter | k6 iterations completed / not started |
+ * | `<probe>.iteration_duration` | histogram | k6 iteration duration (µs)                           |
  *
  * `data_loss_window_ms` is the maximum since the start of the run (the sink keeps the worst
  * gap), so a window reads the largest value its slices carry.
@@ -162,10 +165,39 @@ export const SLI_CATALOG: readonly SliDefinition[] = [
   },
   {
     name: 'latency_pNN',
-    description: 'Probe latency at a percentile.',
+    description: 'Probe latency at a percentile (a k6 probe: http_req_duration).',
     unit: 'ms',
     sources: 'probe',
     compute: { measure: 'percentile', histogram: 'latency' },
+  },
+  {
+    name: 'check_success_ratio',
+    description: "k6 checks that passed out of all checks the script ran (k6's `checks` rate).",
+    unit: 'ratio',
+    sources: 'probe',
+    compute: { measure: 'ratio', good: 'checks_passed', total: 'checks' },
+  },
+  {
+    name: 'iteration_duration_pNN',
+    description: 'Duration of one k6 iteration (one run of the default function) at a percentile.',
+    unit: 'ms',
+    sources: 'probe',
+    compute: { measure: 'percentile', histogram: 'iteration_duration' },
+  },
+  {
+    name: 'iteration_rate',
+    description: 'k6 iterations completed per second.',
+    unit: 'per_s',
+    sources: 'probe',
+    compute: { measure: 'rate', counter: 'iterations', probeCounter: 'iterations' },
+  },
+  {
+    name: 'dropped_iterations',
+    description:
+      'k6 iterations an arrival-rate scenario could not start (no VU free): the load generator fell behind.',
+    unit: 'count',
+    sources: 'probe',
+    compute: { measure: 'counter', counter: 'dropped_iterations', per: 'iterations' },
   },
 ];
 

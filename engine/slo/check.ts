@@ -61,7 +61,7 @@ function noParams(slo: SloSpec, sli: ResolvedSli): SloProblem[] {
 }
 
 /** Whether burn rate means anything for the SLO: it must count events (or slices) against a target. */
-export function hasEventBudget(slo: SloSpec, sli: ResolvedSli): boolean {
+function hasEventBudget(slo: SloSpec, sli: ResolvedSli): boolean {
   if (isDerived(sli)) return false;
   if (slo.budgeting === 'timeslices') return true;
   // Any non-zero total will do: only counts use it, and only to size N/total.

@@ -146,12 +146,7 @@ export function allowedBad(slo: SloMath, subject: SliSubject, own: Tally): numbe
 }
 
 /** A window's result; `own` is the tally of the SLO's own window, which sizes the budget. */
-export function windowResult(
-  window: WindowName,
-  t: Tally,
-  own: Tally,
-  allowed: number | null,
-): SloWindowResult {
+function windowResult(window: WindowName, t: Tally, own: Tally, allowed: number | null): SloWindowResult {
   const bad = t.total - t.good;
   const usable = allowed !== null && t.status !== 'nodata';
   return {

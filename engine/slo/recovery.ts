@@ -22,10 +22,10 @@ import { meets, type Objective, parseDurationMs, parseObjective, UnitError } fro
 import { isFleetSource, resolveSli, unknownSliMessage } from './catalog.js';
 import { readSli, type SliSubject } from './measure.js';
 
-export const DEFAULT_RECOVERY_STABLE_MS = 5000;
+const DEFAULT_RECOVERY_STABLE_MS = 5000;
 
 /** The default "recovered" SLI by kind of source (data, not branches). */
-export const DEFAULT_RECOVERY_SLI = {
+const DEFAULT_RECOVERY_SLI = {
   fleet: { of: 'connected_ratio', objective: '>= 99%' },
   probe: { of: 'success_ratio', objective: '>= 99%' },
 } as const;

@@ -18,7 +18,7 @@ import { preflightImpossible } from './preflight.js';
 import type { ResolvedSli } from './sli.js';
 
 /** SLI known, objective units right for it, source able to provide it, timeslices complete. */
-export function checkSlo(ctx: Ctx, slo: SloSpec, i: number): void {
+function checkSlo(ctx: Ctx, slo: SloSpec, i: number): void {
   const sli = resolveSli(slo.sli);
   if (!sli) {
     add(ctx, ['slos', i, 'sli'], unknownSliMessage(slo.sli));
@@ -128,7 +128,7 @@ function checkSource(
 const WHEN_RE = /^\s*([A-Za-z0-9_.]+)\s*((?:>=|<=|==|!=|>|<).*)$/;
 
 /** Exactly one of `when` / `burnRate`; `when` parses and its SLI resolves; `burnRate.slo` exists. */
-export function checkGuard(ctx: Ctx, guard: GuardSpec, i: number): void {
+function checkGuard(ctx: Ctx, guard: GuardSpec, i: number): void {
   const at = (...rest: (string | number)[]): FieldPath => ['guards', i, ...rest];
   if (guard.when === undefined && guard.burnRate === undefined) {
     add(ctx, at(), "a guard needs when: (e.g. 'connected_ratio < 50%') or burnRate: { slo: <name> }");
@@ -183,7 +183,7 @@ function expectationOf(ctx: Ctx, slo: SloSpec): 'met' | 'breached' {
 }
 
 /** `expect: breached` on the experiment needs an SLO that can breach. */
-export function checkExpectation(ctx: Ctx): void {
+function checkExpectation(ctx: Ctx): void {
   if (ctx.parts.sections.expect !== 'breached' || ctx.parts.broken.has('slos')) return;
   if (!ctx.parts.slos.some((s) => s && expectationOf(ctx, s) === 'breached')) {
     add(

@@ -5,6 +5,7 @@
  * `validate.ts`; JSON Schema for editors is generated from this file (`npm run schema`).
  */
 import { z } from 'zod';
+import { SEVERITY_LEVELS } from '../core/severity.js';
 import {
   Duration,
   DurationAtLeast,
@@ -15,6 +16,7 @@ import {
   secretText,
 } from '../core/unit-schemas.js';
 import { describeInput } from '../core/units.js';
+import { DISCOVER_KEY, DISCOVERED_AGENT_NAME } from './discovered-agents.js';
 import { FleetSpec } from './fleet-spec.js';
 import { CLOUD_BROKER_KINDS } from './testbed-names.js';
 
@@ -78,7 +80,7 @@ export const ManagedProcessSpec = z.strictObject({
 export const ProxySpec = z.strictObject({ listen: hostPort(0), upstream: HostPort });
 
 /** The testbed's cloud ingest service and its circuit breaker (testbed/services/). */
-export const IngestServiceSpec = z.strictObject({
+const IngestServiceSpec = z.strictObject({
   port: z
     .number()
     .int()
@@ -101,7 +103,7 @@ export const IngestServiceSpec = z.strictObject({
 });
 
 /** A noisy tenant flooding the testbed's cloud broker (testbed/services/flood-main.ts). */
-export const FloodSpec = z.strictObject({
+const FloodSpec = z.strictObject({
   tenant: Name.default('noisy').meta({ description: 'publishes go to t/<tenant>/f/<i>' }),
   connections: z.number().int().min(1).max(1000).default(50),
   every: DurationAtLeast(1).prefault('10ms').meta({ description: 'per connection' }),
@@ -150,7 +152,7 @@ export const TestbedSpec = z.strictObject({
   }),
 });
 
-export const System = z.strictObject({
+const System = z.strictObject({
   /** `embedded` starts the reference platform; its roles (`cloud-broker`, `edge-1`) are fault targets. */
   testbed: z
     .union([z.enum(['embedded', 'none']), TestbedSpec])
@@ -173,7 +175,7 @@ const AgentAddress = z.union([z.string().regex(/^unix:\/\S+$/), HostPort], {
       : "expected 'host:port' (e.g. '10.0.0.5:7070') or 'unix:/path'",
 });
 
-export const AgentSpec = z.strictObject({
+const AgentSpec = z.strictObject({
   address: AgentAddress,
   tls: z.strictObject({ ca: z.string(), cert: z.string(), key: z.string() }).optional(),
   insecure: z
@@ -182,8 +184,52 @@ export const AgentSpec = z.strictObject({
     .meta({ description: 'Plain text; only allowed on loopback or a unix: socket.' }),
 });
 
+/**
+ * `agents.discover`: every agent behind a DNS name (a headless Service's A records), all on
+ * `port`. Each must present a certificate carrying `dns` (docs/security.md); so TLS is required.
+ */
+const AgentDiscovery = z.strictObject({
+  dns: z
+    .string()
+    .max(253)
+    .regex(/^(?=.*[a-z])[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*\.?$/i, {
+      error: (iss) =>
+        `expected a DNS name such as squall-agents.chaos.svc.cluster.local, got ${describeInput(iss.input)}`,
+    }),
+  port: z.number().int().min(1).max(65_535),
+  server: HostPort.optional().meta({
+    description: "DNS server to ask, 'host:port' (default: the system's resolvers)",
+  }),
+  timeout: DurationAtLeast(1).prefault('5s').meta({ description: 'How long the DNS answer may take.' }),
+  tls: z.strictObject({ ca: z.string(), cert: z.string(), key: z.string() }),
+});
+
+/**
+ * The agents the controller connects to, by name; `local` is the built-in one and `discover`
+ * (discovered-agents.ts) finds agents by DNS instead of naming them.
+ */
+export const Agents = z
+  .object({ [DISCOVER_KEY]: AgentDiscovery.optional() })
+  .catchall(AgentSpec)
+  .superRefine((agents, ctx) => {
+    for (const key of Object.keys(agents)) {
+      if (key !== DISCOVER_KEY && !Name.safeParse(key).success)
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: `expected a name of letters, digits, - and _, got ${describeInput(key)}`,
+        });
+    }
+  });
+
+/** A fault's agent: a name under `agents:`, `local`, or a discovered agent (`squall-agents/10.0.0.5`). */
+const TargetAgent = z.union([Name, z.string().regex(DISCOVERED_AGENT_NAME)], {
+  error: (iss) =>
+    `expected an agent name (letters, digits, - and _) or a discovered agent such as squall-agents/10.0.0.5, got ${describeInput(iss.input)}`,
+});
+
 export const Target = z.strictObject({
-  agent: Name.optional(),
+  agent: TargetAgent.optional(),
   process: Name.optional(),
   pidFile: z.string().optional(),
   pid: z.number().int().positive().optional(),
@@ -239,6 +285,10 @@ export const Slo = z.strictObject({
     description:
       "'breached': a negative control; the run passes (exit 0, 'breached as expected') only if this SLO breaches. Default: the experiment's expect, else 'met'.",
   }),
+  severity: z.enum(SEVERITY_LEVELS).optional().meta({
+    description:
+      'How bad a breach of this SLO is (docs/incidents.md): P1 pages the on-call, P2 goes to chat and a ticket, P3 to chat, P4 nowhere. Default: P3.',
+  }),
 });
 
 export const Guard = z.strictObject({
@@ -257,7 +307,7 @@ export const Guard = z.strictObject({
     .optional(),
 });
 
-export const Phases = z.strictObject({
+const Phases = z.strictObject({
   preflight: Duration.prefault('3s'),
   baseline: Duration,
   fault: Duration.optional().meta({
@@ -274,7 +324,7 @@ export const Experiment = z.strictObject({
   metadata: Metadata,
   vars: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
   system: System.prefault({}),
-  agents: z.record(Name, AgentSpec).optional(),
+  agents: Agents.optional(),
   /** The simulated device fleet (fleet-spec.ts). */
   fleet: FleetSpec.optional(),
   probes: z.array(Probe).default([]),
@@ -299,3 +349,4 @@ export type TargetSpec = z.output<typeof Target>;
 export type WindowName = z.output<typeof WindowName>;
 export type Expectation = z.output<typeof Expectation>;
 export type TestbedSpec = z.output<typeof TestbedSpec>;
+export type AgentDiscoverySpec = z.output<typeof AgentDiscovery>;

@@ -1,6 +1,7 @@
 /** Fault and probe checks: registered kinds, their params, targets, and the schedule. */
 import type { FaultDriver } from '../core/faults.js';
 import { formatDurationMs } from '../core/units.js';
+import { DISCOVER_KEY, DISCOVERED_AGENT_NAME, discoveryLabel } from './discovered-agents.js';
 import type { FaultSpec, ProbeSpec } from './schema.js';
 import type { FieldPath } from './source-map.js';
 import { testbedProxyNames } from './testbed-names.js';
@@ -70,8 +71,21 @@ function checkTargetNames(ctx: Ctx, fault: FaultSpec, i: number): void {
   const { sections, broken } = ctx.parts;
   const { agent, process, proxy } = fault.target;
   if (agent !== undefined && agent !== 'local' && !broken.has('agents')) {
-    const declared = Object.keys(sections.agents ?? {});
-    if (!declared.includes(agent)) {
+    const declared = Object.keys(sections.agents ?? {}).filter((a) => a !== DISCOVER_KEY);
+    const discovery = sections.agents?.[DISCOVER_KEY];
+    const discovered = DISCOVERED_AGENT_NAME.exec(agent);
+    if (discovered) {
+      // Which addresses the DNS name has is only known when the run starts (environment.ts).
+      if (!discovery || discovered[1] !== discoveryLabel(discovery.dns)) {
+        add(
+          ctx,
+          ['faults', i, 'target', 'agent'],
+          discovery
+            ? `'${agent}' names a discovered agent, but agents.discover finds agents named ${discoveryLabel(discovery.dns)}/<address>`
+            : `'${agent}' names a discovered agent, but agents has no discover block`,
+        );
+      }
+    } else if (!declared.includes(agent)) {
       add(
         ctx,
         ['faults', i, 'target', 'agent'],

@@ -1,5 +1,6 @@
 /** The fleet's broker must be one the run will know: a `system.brokers` name, a testbed broker, or a URL. */
 import { brokerUrlProblem } from './broker-url.js';
+import { DISCOVER_KEY } from './discovered-agents.js';
 import { testbedBrokerNames } from './testbed-names.js';
 import { hasUrlScheme } from './url-scheme.js';
 import { add, type Ctx, notDeclared } from './validate-context.js';
@@ -11,8 +12,18 @@ export function checkFleet(ctx: Ctx): void {
     if (problem) add(ctx, ['system', 'brokers', name], problem);
   }
   if (!fleet) return;
-  if (!ctx.parts.broken.has('agents')) {
-    const declared = Object.keys(agents ?? {}).filter((a) => a !== 'local');
+  if (ctx.parts.broken.has('agents')) {
+    // knock-on errors only
+  } else if (fleet.agents === 'discover') {
+    if (!agents?.[DISCOVER_KEY]) {
+      add(
+        ctx,
+        ['fleet', 'agents'],
+        "'discover' splits the fleet over the agents agents.discover finds, but agents has no discover block (agents: { discover: { dns, port, tls } })",
+      );
+    }
+  } else {
+    const declared = Object.keys(agents ?? {}).filter((a) => a !== 'local' && a !== DISCOVER_KEY);
     fleet.agents?.forEach((name, i) => {
       if (!declared.includes(name)) {
         add(

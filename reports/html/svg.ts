@@ -61,7 +61,7 @@ const fmt = (v: number, unit: ChartUnit): string => {
 };
 
 /** A round step (1, 2, 2.5 or 5 × 10^n) giving 3–5 intervals up to `max`; whole for counts. */
-export function niceScale(max: number, whole: boolean): { top: number; step: number } {
+function niceScale(max: number, whole: boolean): { top: number; step: number } {
   const target = max > 0 ? max / 4 : 0.25;
   const p = 10 ** Math.floor(Math.log10(target));
   let step = [1, 2, 2.5, 5, 10].map((m) => m * p).find((s) => s >= target)!;

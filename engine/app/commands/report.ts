@@ -3,7 +3,7 @@
  * the run with another run's summary.json. Thin: reading, rendering and comparing live in
  * reports/*.ts.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { compareSummaries, renderComparison } from '../../../reports/compare.js';
 import { reportFormats } from '../../../reports/formats/catalog.js';
@@ -11,7 +11,10 @@ import { parseLinkBase } from '../../../reports/links.js';
 import type { RunSummary } from '../../../reports/summary.js';
 import { loadRun, writeReports } from '../../../reports/write.js';
 import { ExitCode, SquallError } from '../../core/errors.js';
+import type { K6Summary } from '../../core/k6-summary.js';
+import { formatByteLimit } from '../../core/limits.js';
 import { makePrivateDir, writePrivateFile } from '../../core/private-files.js';
+import { MAX_K6_SUMMARY_BYTES, parseK6Summary } from '../../probes/k6-summary.js';
 import type { CliIO, Command } from '../cli/command.js';
 import { parseFlags } from '../cli/flags.js';
 
@@ -29,6 +32,9 @@ Options:
                         https://github.com/org/repo/blob/<sha>, so summary.md works as a PR comment
   --compare FILE        Compare with another run's summary.json: each SLO and key SLI side by
                         side with the change, regressions flagged (comparison.md, and stdout)
+  --import-k6 FILE      Put a k6 end-of-test summary beside the run: handleSummary data,
+                        --summary-export output, or k6's machine-readable summary (a section
+                        in summary.md, \`k6\` in summary.json); README "k6"
   --fail-on-regression  With --compare: exit 1 when anything regressed
   --force               With --compare: compare runs of different experiments (refused otherwise:
                         their SLOs of the same name need not be the same promise)
@@ -41,6 +47,7 @@ Examples:
   squall report runs/demo/journal.jsonl
   squall report runs/demo/journal.jsonl --format html --out runs/demo-html
   squall report runs/today/journal.jsonl --compare runs/last-release/summary.json --fail-on-regression
+  squall report runs/today/journal.jsonl --import-k6 runs/today/k6-summary.json
 `;
 
 function parse(argv: string[]) {
@@ -49,6 +56,7 @@ function parse(argv: string[]) {
     out: { type: 'string' },
     'link-base': { type: 'string' },
     compare: { type: 'string' },
+    'import-k6': { type: 'string' },
     'fail-on-regression': { type: 'boolean' },
     force: { type: 'boolean' },
   });
@@ -69,6 +77,23 @@ function readSummary(path: string): RunSummary {
     );
   }
   return { ...s, keySlis: s.keySlis ?? [] } as RunSummary;
+}
+
+/** A k6 end-of-test summary, read within bounds; `shown` is the path as the user gave it. */
+function readK6Summary(path: string, shown: string): K6Summary {
+  let text: string;
+  try {
+    if (statSync(path).size > MAX_K6_SUMMARY_BYTES)
+      throw new SquallError(
+        'SQUALL_K6_SUMMARY_INVALID',
+        `'${shown}' is larger than a k6 summary can be (${formatByteLimit(MAX_K6_SUMMARY_BYTES)})`,
+      );
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    if (err instanceof SquallError) throw err;
+    throw new SquallError('SQUALL_USAGE', `cannot read k6 summary '${shown}': ${(err as Error).message}`);
+  }
+  return parseK6Summary(text, shown);
 }
 
 /** SLOs of two experiments share names, not meaning: comparing them needs --force. */
@@ -101,7 +126,10 @@ export const reportCommand: Command = {
     );
     // Read the other side first: a typo in --compare should not leave half the reports written.
     const other = values.compare ? readSummary(resolve(io.cwd, values.compare)) : undefined;
+    const k6File = values['import-k6'];
+    const k6 = k6File ? readK6Summary(resolve(io.cwd, k6File), k6File) : undefined;
     const loaded = loadRun(journal);
+    if (k6) loaded.summary.k6 = k6;
     if (other && !values.force) refuseOtherExperiment(loaded.summary, other, values.compare!);
     makePrivateDir(outDir);
     const written = writeReports(journal, outDir, { formats, linkBase, loaded });

@@ -10,6 +10,7 @@ import { parseFlags } from '../cli/flags.js';
 import { ProgressDisplay } from '../cli/progress.js';
 import { loadSpecFile } from '../load.js';
 import { runSpec } from '../run-spec.js';
+import { NOTIFY_FLAG_HELP, openRunNotifier } from './notify-flag.js';
 import { HISTORY_FLAG_HELP, HISTORY_FLAG_OPTIONS, recordedLine } from './run-history.js';
 import { runLoadedSuite } from './run-suite.js';
 import { orReportIssues, parseSpecFlags, SPEC_FLAG_HELP, SPEC_FLAG_OPTIONS } from './vars.js';
@@ -29,8 +30,9 @@ ${SPEC_FLAG_HELP}
   --link-base URL    Link repository files (the runbook) as URL/<path>, e.g.
                      https://github.com/org/repo/blob/<sha>, so summary.md works as a PR comment
   --json             Print the run summary as JSON on stdout (progress goes to stderr)
+${NOTIFY_FLAG_HELP}
 ${HISTORY_FLAG_HELP}
-  --dry-run          Validate and print the plan; inject nothing
+  --dry-run          Validate the file (and the --notify config), print the plan; inject nothing
   -h, --help         This help
 
 Exit codes: 0 SLOs met · 1 SLO breached · 2 invalid input · 3 aborted and rolled back ·
@@ -71,15 +73,19 @@ export const runCommand: Command = {
         dryRun: values['dry-run'],
         history: values.history,
         noHistory: values['no-history'],
+        notify: values.notify,
       };
       return runLoadedSuite(spec.suite, flags, io);
     }
     const loaded = spec.experiment;
     const experiment = loaded.experiment;
     const plan = buildPlan(experiment);
+    const notify = await openRunNotifier(values.notify, io);
+    if (notify === 'invalid') return ExitCode.invalidInput;
     if (values['dry-run']) {
       io.stdout.write(renderPlan(plan));
       io.stdout.write('\ndry run: nothing was injected.\n');
+      await notify?.close();
       return ExitCode.ok;
     }
     const stamp = new Date().toISOString().replace(/[:.]/g, '-');
@@ -100,7 +106,10 @@ export const runCommand: Command = {
       warn: (text) => io.stderr.write(`squall run: ${escapeControlLines(text)}\n`),
       onRunner: (runner) => io.setActiveFaultReporter?.(() => describeActive(runner.activeFaults())),
       onProgress: (p) => display.progress(p),
-      onEvent: (e) => display.event(e),
+      onEvent: (e) => {
+        display.event(e);
+        notify?.observe(e);
+      },
       onReportsDue: () => display.done(),
     });
     const { result, recordedIn } = written;
@@ -112,6 +121,8 @@ export const runCommand: Command = {
     }
     if (result.exitCode === ExitCode.rollbackFailed)
       io.stderr.write(`${escapeControlLines(result.error?.message ?? '')}\n`);
+    notify?.runEnded(result.journalPath);
+    await notify?.close();
     return result.exitCode;
   },
 };
@@ -125,5 +136,6 @@ function parseArgsOrThrow(argv: string[]) {
     json: { type: 'boolean' },
     'dry-run': { type: 'boolean' },
     ...HISTORY_FLAG_OPTIONS,
+    notify: { type: 'string' },
   });
 }

@@ -136,7 +136,7 @@ async function tokenCommand(argv: string[], io: CliIO): Promise<number> {
   return ExitCode.ok;
 }
 
-export function parseListen(text: string): { host: string; port: number } {
+function parseListen(text: string): { host: string; port: number } {
   const m = /^(\[[0-9a-fA-F:.]+\]|[^:[\]]+):(\d{1,5})$/.exec(text);
   const port = m ? Number(m[2]) : Number.NaN;
   if (!m || port > 65535)

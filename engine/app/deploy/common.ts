@@ -55,7 +55,7 @@ export const TLS_FILES = {
 } as const;
 
 /** The user non-root pods run as (the `nonroot` user of distroless images). */
-export const NON_ROOT_ID = 65532;
+const NON_ROOT_ID = 65532;
 
 /** The labels a selector matches: stable across versions (selectors are immutable). */
 export function selectorLabels(component: Component): Record<string, string> {
@@ -117,7 +117,7 @@ export function resources(cpu: string, memory: string): IResourceRequirements {
 }
 
 /** The agent's probes, on its plain-HTTP health port; generous, so a busy agent is not killed mid-fault. */
-export const AGENT_PROBES: Pick<IContainer, 'livenessProbe' | 'readinessProbe'> = {
+const AGENT_PROBES: Pick<IContainer, 'livenessProbe' | 'readinessProbe'> = {
   livenessProbe: {
     httpGet: { path: '/livez', port: 'health' },
     periodSeconds: 10,
@@ -147,14 +147,55 @@ export const TMP_VOLUME: { volume: IVolume; mount: IVolumeMount } = {
 };
 
 /** `squall agent`'s TLS flags for a Secret mounted by `tlsVolume`. */
-export const AGENT_TLS_ARGS = [
-  '--tls-ca',
-  TLS_FILES.ca,
-  '--tls-cert',
-  TLS_FILES.cert,
-  '--tls-key',
-  TLS_FILES.key,
-];
+const AGENT_TLS_ARGS = ['--tls-ca', TLS_FILES.ca, '--tls-cert', TLS_FILES.cert, '--tls-key', TLS_FILES.key];
+
+/**
+ * The `squall agent` container both agent workloads run (the fault agent's DaemonSet and the
+ * fleet shards' StatefulSet): mTLS on the gRPC port, its policy and ledger from the mounted
+ * paths, health on its own port, and `--host` read from the pod (`hostFrom`).
+ */
+export function agentContainer(spec: {
+  image: string;
+  /** Where the agent's name comes from: the node (a DaemonSet) or the pod (a StatefulSet). */
+  hostFrom: 'spec.nodeName' | 'metadata.name';
+  resources: IResourceRequirements;
+  securityContext: ISecurityContext;
+  volumeMounts: IVolumeMount[];
+}): IContainer {
+  const hostVar = spec.hostFrom === 'spec.nodeName' ? 'NODE_NAME' : 'POD_NAME';
+  return {
+    name: 'agent',
+    image: spec.image,
+    imagePullPolicy: 'IfNotPresent',
+    command: ['squall'],
+    args: [
+      'agent',
+      '--listen',
+      `0.0.0.0:${AGENT_PORT}`,
+      ...AGENT_TLS_ARGS,
+      '--policy',
+      `${PATHS.policy}/policy.yaml`,
+      '--ledger',
+      `${PATHS.state}/ledger`,
+      '--health',
+      `0.0.0.0:${HEALTH_PORT}`,
+      '--host',
+      `$(${hostVar})`,
+    ],
+    env: [
+      { name: hostVar, valueFrom: { fieldRef: { fieldPath: spec.hostFrom } } },
+      { name: 'HOME', value: '/tmp' },
+    ],
+    ports: [
+      { name: 'grpc', containerPort: AGENT_PORT, protocol: 'TCP' },
+      { name: 'health', containerPort: HEALTH_PORT, protocol: 'TCP' },
+    ],
+    ...AGENT_PROBES,
+    resources: spec.resources,
+    securityContext: spec.securityContext,
+    volumeMounts: spec.volumeMounts,
+  };
+}
 
 /** A kubernetes-models object: checked against the Kubernetes OpenAPI schema by `validate()`. */
 export interface K8sObject {

@@ -140,7 +140,8 @@ export function registerRunRoutes(app: FastifyInstance, ctx: ServeContext): void
 
 export function objectBody(body: unknown): Record<string, unknown> {
   if (body === undefined || body === null) return {};
-  if (typeof body !== 'object' || Array.isArray(body)) throw badRequest('expected a JSON object as the body');
+  if (typeof body !== 'object' || Array.isArray(body))
+    throw badRequest('expected a JSON object as the body, sent with Content-Type: application/json');
   return body as Record<string, unknown>;
 }
 

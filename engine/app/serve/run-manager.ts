@@ -7,7 +7,7 @@
  * marks the run `interrupted` at the next read (its row names this process's pid).
  */
 import { randomUUID } from 'node:crypto';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { ExitCode, SquallError } from '../../core/errors.js';
 import { escapeControlLines } from '../../core/escape.js';
 import { createRunControls, type RunControls } from '../../run/controls.js';
@@ -271,5 +271,3 @@ function conflict(run: ServedRun, action: string): SquallError {
     action === 'resume' ? 'it is not paused' : run.state === 'finished' ? 'it is over' : `it is ${now}`;
   return new SquallError('SQUALL_SERVE_CONFLICT', `cannot ${action} run ${run.runId}: ${why}`);
 }
-
-export const journalPathOf = (run: ServedRun) => join(run.outDir, 'journal.jsonl');
