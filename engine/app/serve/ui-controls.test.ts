@@ -98,6 +98,7 @@ describe.skipIf(!haveChromium)('operator controls in the control room', () => {
     } finally {
       frozen.kill('SIGCONT');
       frozen.kill('SIGTERM');
+      await closeRoomPages();
       await serve.stop();
     }
   }, 90_000);
