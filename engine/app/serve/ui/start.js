@@ -79,10 +79,18 @@ function showDetail(root, entry, viewer) {
   plan();
 }
 
+/** `{ proxy: 'api-proxy' }` → `proxy api-proxy`, as `squall plan` names a target. */
+const targetText = (t) =>
+  typeof t === 'string'
+    ? t
+    : Object.entries(t ?? {})
+        .map(([k, v]) => `${k} ${typeof v === 'object' ? JSON.stringify(v) : v}`)
+        .join(', ');
+
 function planOf(p) {
   const faults = (p.faults ?? []).map(
     (f) =>
-      `<tr><td><strong>${esc(f.name)}</strong></td><td><code>${esc(f.kind)}</code></td><td>${esc(typeof f.target === 'string' ? f.target : JSON.stringify(f.target))}</td><td>${esc(f.agent)}</td><td class="num">${esc(f.at)}</td><td class="num">${esc(f.duration)}</td></tr>`,
+      `<tr><td><strong>${esc(f.name)}</strong></td><td><code>${esc(f.kind)}</code></td><td>${esc(targetText(f.target))}</td><td>${esc(f.agent)}</td><td class="num">${esc(f.at)}</td><td class="num">${esc(f.duration)}</td></tr>`,
   );
   return `<h3>Blast radius</h3><p class="blast" data-blast>${esc(p.blastRadius ?? '—')}</p>
 ${faults.length ? `<table><thead><tr><th>fault</th><th>kind</th><th>target</th><th>agent</th><th>at</th><th>for</th></tr></thead><tbody>${faults.join('')}</tbody></table>` : ''}
