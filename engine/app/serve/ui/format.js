@@ -53,7 +53,7 @@ const VERDICTS = {
 /** The verdict word and its tone for a run row: a running or queued run has none yet. */
 export function verdictOf(run) {
   if (run.state === 'queued') return ['QUEUED', 'pending'];
-  if (run.state === 'running') return ['RUNNING', 'pending'];
+  if (run.state === 'running') return run.paused ? ['PAUSED', 'warn'] : ['RUNNING', 'pending'];
   return VERDICTS[run.outcome] ?? [String(run.outcome ?? run.state ?? '—').toUpperCase(), 'other'];
 }
 
