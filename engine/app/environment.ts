@@ -26,6 +26,7 @@ import type { EnvironmentFactory, RunEnvironment } from '../run/runner.js';
 import type { FleetSpec } from '../spec/fleet-spec.js';
 import type { TestbedSpec } from '../spec/schema.js';
 import { noSourceMap } from '../spec/source-map.js';
+import { startPromqlSources } from './promql-sources.js';
 import { checkRemoteCapacity, statfsPathsByAgent } from './remote-capacity.js';
 
 export interface EnvironmentExtras {
@@ -117,6 +118,8 @@ export function createDefaultEnvironment(extras: EnvironmentExtras = {}): Enviro
         if (!kind) throw new SquallError('SQUALL_PROBE_FAILED', probeKinds.unknownMessage(probe.kind));
         return kind.create(probe, kind.params.parse(probe.params));
       });
+      // Prometheus sources after the testbed, which they may scrape; checked before any fault.
+      sources.push(...(await startPromqlSources(experiment, source ?? noSourceMap(file), { sliceMs, log })));
       if (experiment.fleet) {
         const brokers = { ...(testbed?.brokers ?? {}), ...(experiment.system.brokers ?? {}) };
         const parsed = toFleetConfig(experiment.fleet, brokers, file ? dirname(file) : process.cwd());
@@ -198,6 +201,7 @@ async function startTestbedFor(spec: TestbedSpec, log: (message: string) => void
     ...(spec.uplinkProxy ? { uplinkProxy: true } : {}),
     ...(spec.standby ? { standby: true } : {}),
     ...(spec.tenantLimit ? { tenantLimitPerS: spec.tenantLimit } : {}),
+    ...(spec.metricsPort ? { metricsPort: spec.metricsPort } : {}),
     ...(spec.sinkProxy ? { sinkProxy: true } : {}),
     ...(spec.ingest ? { ingest: ingestOptions(spec.ingest) } : {}),
     ...(spec.flood
