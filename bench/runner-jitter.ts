@@ -9,82 +9,11 @@
  *
  *   npm run bench:runner-jitter
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createRunner } from '../engine/run/runner.js';
-import type { Experiment } from '../engine/spec/schema.js';
-import { Experiment as ExperimentSchema } from '../engine/spec/schema.js';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { EVENTS, median, runnerDelays, SPACING_MS, stats } from './runner-timeline.js';
 
-const EVENTS = 200;
-const SPACING_MS = 25;
-const HOLD_MS = 10;
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
-
-function percentile(sorted: number[], p: number): number {
-  const i = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
-  return sorted[Math.max(0, i)]!;
-}
-
-function stats(delaysMs: number[]) {
-  const sorted = [...delaysMs].sort((a, b) => a - b);
-  return {
-    count: sorted.length,
-    p50Ms: percentile(sorted, 50),
-    p90Ms: percentile(sorted, 90),
-    p99Ms: percentile(sorted, 99),
-    maxMs: sorted[sorted.length - 1]!,
-  };
-}
-
-async function runnerDelays(): Promise<number[]> {
-  const experiment: Experiment = ExperimentSchema.parse({
-    apiVersion: 'squall/v1',
-    kind: 'Experiment',
-    metadata: { name: 'runner-jitter' },
-    phases: { preflight: '0s', baseline: '200ms', recovery: '200ms' },
-    faults: Array.from({ length: EVENTS }, (_, i) => ({
-      name: `f${i}`,
-      kind: 'bench.noop',
-      at: `+${i * SPACING_MS}ms`,
-      duration: `${HOLD_MS}ms`,
-      target: { process: 'none' },
-    })),
-  });
-  const calledAtMs = new Map<string, number>();
-  const outDir = mkdtempSync(join(tmpdir(), 'squall-jitter-'));
-  try {
-    const planned = new Map<string, number>();
-    const runner = createRunner({
-      experiment,
-      file: 'bench/runner-jitter',
-      outDir,
-      environment: async () => ({
-        injectors: new Map([
-          [
-            'local',
-            {
-              inject: async (req) => {
-                calledAtMs.set(req.faultId, performance.timeOrigin + performance.now());
-                return { revert: async () => {}, where: 'nowhere', removeCommand: 'none' };
-              },
-            },
-          ],
-        ]),
-        sources: [],
-        teardown: async () => {},
-      }),
-      onEvent: (e) => {
-        if (e.type === 'fault.injected') planned.set(e.faultId, e.plannedT);
-      },
-    });
-    const result = await runner.run();
-    if (result.exitCode !== 0) throw new Error(`runner exited ${result.exitCode}: ${result.error?.message}`);
-    return [...calledAtMs].map(([id, at]) => at - planned.get(id)!);
-  } finally {
-    rmSync(outDir, { recursive: true, force: true });
-  }
-}
 
 async function setTimeoutDelays(): Promise<number[]> {
   const startMs = Date.now() + 50;
@@ -109,7 +38,6 @@ const rounds: { runner: ReturnType<typeof stats>; baselineSetTimeout: ReturnType
 for (let round = 0; round < ROUNDS; round++) {
   rounds.push({ runner: stats(await runnerDelays()), baselineSetTimeout: stats(await setTimeoutDelays()) });
 }
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const summarise = (key: 'runner' | 'baselineSetTimeout') => ({
   p50Ms: median(rounds.map((r) => r[key].p50Ms)),
   p90Ms: median(rounds.map((r) => r[key].p90Ms)),

@@ -50,6 +50,21 @@ function impact(s: RunSummary): string[] {
   return lines;
 }
 
+/** The run's severity, why, and the escalation that level calls for (docs/incidents.md). */
+function severitySection(s: RunSummary): string[] {
+  const { level, name, escalation, reasons } = s.severity;
+  return [
+    '',
+    '## Severity and escalation',
+    '',
+    `**${level}** (${name}). Escalation for ${level} (docs/incidents.md): ${escalation}.`,
+    '',
+    ...reasons.map((r) => `- ${r.level}: ${r.text}`),
+    '',
+    "_Prompt: did the alert reach who this level names, and how long after the run ended? If the level is wrong for this system, change the SLO's `severity:`._",
+  ];
+}
+
 export function renderPostmortem(s: RunSummary, options: RenderOptions = {}): string {
   const word = verdictWord(s);
   const held = s.slos.filter((x) => x.status === 'met' && asExpected(x));
@@ -81,6 +96,7 @@ export function renderPostmortem(s: RunSummary, options: RenderOptions = {}): st
       `The run ended with an **infrastructure error** (\`${s.infrastructureError.code}\`): ${s.infrastructureError.cause}. It was not scored to the end; the full message is under "What broke".`,
     );
   else if (s.aborted) out.push('', `The run was **aborted** (${s.aborted.reason}): ${s.aborted.detail}.`);
+  out.push(...severitySection(s));
   out.push('', '## Impact', '', ...impact(s));
   out.push(
     '',

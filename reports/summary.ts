@@ -20,6 +20,7 @@ import type { JournalDefect } from '../engine/run/journal.js';
 import { errorCause } from './error-cause.js';
 import type { KeySli } from './key-slis.js';
 import { scanMetrics } from './metrics-scan.js';
+import { type RunSeverity, runSeverity, severityTable } from './severity.js';
 import { type ScoredPhase, type TimelineEntry, timelineEntries } from './timeline.js';
 
 export const SUMMARY_SCHEMA_VERSION = 1;
@@ -84,6 +85,8 @@ export interface RunSummary {
     /** Agents that ran faults, with their clock offset (agent − controller, ms) when remote. */
     agents: { agent: string; clockOffsetMs: number | null }[];
   };
+  /** How bad what happened is, and what that calls for (reports/severity.ts, docs/incidents.md). */
+  severity: RunSeverity;
 }
 
 function find<T extends JournalEvent['type']>(events: readonly JournalEvent[], type: T) {
@@ -167,7 +170,7 @@ export function buildSummary(
   for (const f of faults)
     if (!agents.has(f.agent) || f.clockOffsetMs !== null) agents.set(f.agent, f.clockOffsetMs);
   const problems = problemsOf(events, defects);
-  return {
+  const summary: Omit<RunSummary, 'severity'> = {
     schemaVersion: SUMMARY_SCHEMA_VERSION,
     experiment: start?.experiment ?? 'unknown',
     ...metadataOf(start),
@@ -212,4 +215,5 @@ export function buildSummary(
       agents: [...agents].map(([agent, clockOffsetMs]) => ({ agent, clockOffsetMs })),
     },
   };
+  return { ...summary, severity: runSeverity(summary, severityTable(events)) };
 }

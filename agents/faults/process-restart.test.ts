@@ -4,25 +4,16 @@
  * leaves a running process alone. Spawns node children on a free loopback port.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { freePort } from '../../engine/core/ports.js';
+import { acceptsConnections, freePort } from '../../engine/core/ports.js';
 import { hasExited } from '../../engine/core/processes.js';
 import { FIXTURES_DIR } from '../fixtures/fixtures-dir.js';
 import { createLocalAgent } from '../local/local-agent.js';
 import { createManagedProcess, type LocalManagedProcess } from '../local/managed-processes.js';
 
-const accepts = (port: number) =>
-  new Promise<boolean>((resolve) => {
-    const s = net.connect({ port, host: '127.0.0.1' });
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
+const accepts = (port: number) => acceptsConnections('127.0.0.1', port);
 
 describe('process.restart', () => {
   let dir: string;

@@ -1,11 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ActiveFault } from '../../engine/core/faults.js';
-import { freePort } from '../../engine/core/ports.js';
+import { acceptsConnections, freePort } from '../../engine/core/ports.js';
 import { hasExited, isStopped, procState } from '../../engine/core/processes.js';
 import { FIXTURES_DIR } from '../fixtures/fixtures-dir.js';
 import { createLocalAgent } from '../local/local-agent.js';
@@ -19,15 +18,7 @@ const sizeOf = (file: string) => {
     return 0;
   }
 };
-const accepts = (port: number) =>
-  new Promise<boolean>((resolve) => {
-    const s = net.connect({ port, host: '127.0.0.1' });
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
+const accepts = (port: number) => acceptsConnections('127.0.0.1', port);
 
 describe('process faults', () => {
   let dir: string;

@@ -1,10 +1,9 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SquallError } from '../../engine/core/errors.js';
-import { freePort } from '../../engine/core/ports.js';
+import { acceptsConnections, freePort } from '../../engine/core/ports.js';
 import { hasExited, isStopped } from '../../engine/core/processes.js';
 import { FIXTURES_DIR } from '../fixtures/fixtures-dir.js';
 import {
@@ -16,15 +15,7 @@ import {
 
 const TCP_SERVER = join(FIXTURES_DIR, 'tcp-server.mjs');
 
-const accepts = (port: number) =>
-  new Promise<boolean>((resolve) => {
-    const s = net.connect({ port, host: '127.0.0.1' });
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
+const accepts = (port: number) => acceptsConnections('127.0.0.1', port);
 
 describe('managed processes', () => {
   let logDir: string;

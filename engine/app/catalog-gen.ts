@@ -51,6 +51,14 @@ export const CATALOG_FOLDERS: readonly CatalogFolder[] = [
     registryFrom: '../core/registry.js',
   },
   {
+    dir: 'engine/notify/receivers',
+    markers: ['defineReceiverKind'],
+    type: { name: 'ReceiverKind', from: '../receiver.js', generic: true },
+    what: 'receiver kind',
+    exportName: 'receiverKinds',
+    registryFrom: '../../core/registry.js',
+  },
+  {
     dir: 'reports/formats',
     markers: ['defineReportFormat'],
     type: { name: 'ReportFormat', from: '../format.js' },

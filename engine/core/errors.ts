@@ -165,6 +165,15 @@ export const ERROR_CODES = {
     exit: ExitCode.rollbackFailed,
     summary: 'A fault could not be reverted and may still be active.',
   },
+  SQUALL_NOTIFY_CONFIG_INVALID: {
+    exit: ExitCode.invalidInput,
+    summary: 'The notification config (--notify FILE) cannot be read or does not validate.',
+  },
+  // Logged, never raised: an alert that could not be delivered does not change a run's exit code.
+  SQUALL_NOTIFY_UNDELIVERED: {
+    exit: ExitCode.ok,
+    summary: 'An alert was not delivered after its retries (or when squall exited); it is logged.',
+  },
 } as const satisfies Record<string, ErrorCodeInfo>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -212,7 +221,8 @@ export class SpecError extends SquallError {
     code:
       | 'SQUALL_SPEC_INVALID'
       | 'SQUALL_SPEC_UNREADABLE'
-      | 'SQUALL_SECRET_UNRESOLVED' = 'SQUALL_SPEC_INVALID',
+      | 'SQUALL_SECRET_UNRESOLVED'
+      | 'SQUALL_NOTIFY_CONFIG_INVALID' = 'SQUALL_SPEC_INVALID',
   ) {
     super(code, issues.map(formatSpecIssue).join('\n'));
     this.name = 'SpecError';

@@ -21,7 +21,8 @@ type CompiledGuard = (slices: readonly MetricSlice[], nowMs: number) => string |
 
 const compiledGuards = new WeakMap<Experiment, { name: string; check: CompiledGuard }[]>();
 
-function guardName(guard: GuardSpec, index: number): string {
+/** A guard's name in the journal (`guard.tripped`): its `name`, else its condition, else its place. */
+export function guardName(guard: Pick<GuardSpec, 'name' | 'when'>, index: number): string {
   return guard.name ?? (guard.when ? guard.when : `guard-${index}`);
 }
 

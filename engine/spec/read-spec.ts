@@ -8,7 +8,7 @@ import { open } from 'node:fs/promises';
 import { SpecError } from '../core/errors.js';
 import { DEFAULT_MAX_FILE_BYTES, formatByteLimit } from '../core/limits.js';
 
-export type SpecFileKind = 'experiment' | 'suite';
+export type SpecFileKind = 'experiment' | 'suite' | 'notification config';
 
 export interface ReadSpecOptions {
   /** Largest file accepted, in bytes; default DEFAULT_MAX_FILE_BYTES (1 MiB). */

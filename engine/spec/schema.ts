@@ -5,6 +5,7 @@
  * `validate.ts`; JSON Schema for editors is generated from this file (`npm run schema`).
  */
 import { z } from 'zod';
+import { SEVERITY_LEVELS } from '../core/severity.js';
 import {
   Duration,
   DurationAtLeast,
@@ -262,6 +263,10 @@ export const Slo = z.strictObject({
   expect: Expectation.optional().meta({
     description:
       "'breached': a negative control; the run passes (exit 0, 'breached as expected') only if this SLO breaches. Default: the experiment's expect, else 'met'.",
+  }),
+  severity: z.enum(SEVERITY_LEVELS).optional().meta({
+    description:
+      'How bad a breach of this SLO is (docs/incidents.md): P1 pages the on-call, P2 goes to chat and a ticket, P3 to chat, P4 nowhere. Default: P3.',
   }),
 });
 

@@ -18,6 +18,7 @@ import { experimentDirName, runSuite } from '../../suite/run-suite.js';
 import type { CliIO } from '../cli/command.js';
 import { ProgressDisplay } from '../cli/progress.js';
 import { defaultEnvironment } from '../environment.js';
+import { openRunNotifier } from './notify-flag.js';
 import { type HistoryFlags, recordedLine, runRecorder } from './run-history.js';
 
 export interface SuiteRunFlags extends HistoryFlags {
@@ -27,15 +28,20 @@ export interface SuiteRunFlags extends HistoryFlags {
   linkBase?: string;
   json?: boolean;
   dryRun?: boolean;
+  /** `--notify FILE` (notify-flag.ts). */
+  notify?: string;
 }
 
 /** Runs a suite that loaded cleanly (suite and every experiment validated). */
 export async function runLoadedSuite(loaded: LoadedSuite, flags: SuiteRunFlags, io: CliIO) {
   const experiments = loaded.steps.filter((s): s is SuiteExperimentStep => s.kind === 'experiment');
   const say = (text: string) => (flags.json ? io.stderr : io.stdout).write(text);
+  const notify = await openRunNotifier(flags.notify, io);
+  if (notify === 'invalid') return ExitCode.invalidInput;
   if (flags.dryRun) {
     io.stdout.write(renderSuitePlan(loaded));
     io.stdout.write('\ndry run: nothing was injected.\n');
+    await notify?.close();
     return ExitCode.ok;
   }
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
@@ -61,6 +67,7 @@ export async function runLoadedSuite(loaded: LoadedSuite, flags: SuiteRunFlags, 
     onExperimentEnd: (_step, entry) => {
       display.done();
       if (entry.summary && history.finish(entry.summary)) recorded++;
+      notify?.runEnded(join(outDir, entry.dir, 'journal.jsonl'));
       say(`=== ${entry.name}: ${entry.outcome} (exit ${entry.exitCode})\n`);
     },
     onPause: (pauseMs, next) => say(`\n--- pause ${formatDurationMs(pauseMs)} before ${next}\n`),
@@ -68,6 +75,7 @@ export async function runLoadedSuite(loaded: LoadedSuite, flags: SuiteRunFlags, 
     onEvent: (e) => {
       display.event(e);
       history.event(e);
+      notify?.observe(e);
     },
   }).catch((err: unknown) => {
     history.close();
@@ -81,6 +89,7 @@ export async function runLoadedSuite(loaded: LoadedSuite, flags: SuiteRunFlags, 
   });
   if (flags.json) {
     io.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+    await notify?.close();
     return summary.exitCode;
   }
   const lines = ['', 'experiment                   verdict          exit  time'];
@@ -98,5 +107,6 @@ export async function runLoadedSuite(loaded: LoadedSuite, flags: SuiteRunFlags, 
   );
   io.stdout.write(`${lines.join('\n')}\n`);
   if (recordedIn) io.stdout.write(recordedLine(recordedIn));
+  await notify?.close();
   return summary.exitCode;
 }

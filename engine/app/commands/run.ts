@@ -14,6 +14,7 @@ import { ProgressDisplay } from '../cli/progress.js';
 import { defaultEnvironment } from '../environment.js';
 import { loadSpecFile } from '../load.js';
 import { startRunMetricsListener } from '../metrics-listen.js';
+import { NOTIFY_FLAG_HELP, openRunNotifier } from './notify-flag.js';
 import { HISTORY_FLAG_HELP, HISTORY_FLAG_OPTIONS, recordedLine, runRecorder } from './run-history.js';
 import { runLoadedSuite } from './run-suite.js';
 import { orReportIssues, parseSpecFlags, SPEC_FLAG_HELP, SPEC_FLAG_OPTIONS } from './vars.js';
@@ -35,8 +36,9 @@ ${SPEC_FLAG_HELP}
   --json             Print the run summary as JSON on stdout (progress goes to stderr)
   --metrics-listen ADDR  Serve the run's Prometheus metrics at http://ADDR/metrics while it runs
                      (e.g. 127.0.0.1:9464; port 0: any free port, printed on stderr)
+${NOTIFY_FLAG_HELP}
 ${HISTORY_FLAG_HELP}
-  --dry-run          Validate and print the plan; inject nothing
+  --dry-run          Validate the file (and the --notify config), print the plan; inject nothing
   -h, --help         This help
 
 Exit codes: 0 SLOs met · 1 SLO breached · 2 invalid input · 3 aborted and rolled back ·
@@ -77,15 +79,19 @@ export const runCommand: Command = {
         dryRun: values['dry-run'],
         history: values.history,
         noHistory: values['no-history'],
+        notify: values.notify,
       };
       return runLoadedSuite(spec.suite, flags, io);
     }
     const loaded = spec.experiment;
     const experiment = loaded.experiment;
     const plan = buildPlan(experiment);
+    const notify = await openRunNotifier(values.notify, io);
+    if (notify === 'invalid') return ExitCode.invalidInput;
     if (values['dry-run']) {
       io.stdout.write(renderPlan(plan));
       io.stdout.write('\ndry run: nothing was injected.\n');
+      await notify?.close();
       return ExitCode.ok;
     }
     const stamp = new Date().toISOString().replace(/[:.]/g, '-');
@@ -114,6 +120,7 @@ export const runCommand: Command = {
       onEvent: (e) => {
         display.event(e);
         history.event(e);
+        notify?.observe(e);
         metrics?.observer.onEvent(e);
       },
     });
@@ -140,6 +147,8 @@ export const runCommand: Command = {
     }
     if (result.exitCode === ExitCode.rollbackFailed)
       io.stderr.write(`${escapeControlLines(result.error?.message ?? '')}\n`);
+    notify?.runEnded(result.journalPath);
+    await notify?.close();
     return result.exitCode;
   },
 };
@@ -154,5 +163,6 @@ function parseArgsOrThrow(argv: string[]) {
     'dry-run': { type: 'boolean' },
     'metrics-listen': { type: 'string' },
     ...HISTORY_FLAG_OPTIONS,
+    notify: { type: 'string' },
   });
 }

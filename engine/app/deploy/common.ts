@@ -156,6 +156,54 @@ export const AGENT_TLS_ARGS = [
   TLS_FILES.key,
 ];
 
+/**
+ * The `squall agent` container both agent workloads run (the fault agent's DaemonSet and the
+ * fleet shards' StatefulSet): mTLS on the gRPC port, its policy and ledger from the mounted
+ * paths, health on its own port, and `--host` read from the pod (`hostFrom`).
+ */
+export function agentContainer(spec: {
+  image: string;
+  /** Where the agent's name comes from: the node (a DaemonSet) or the pod (a StatefulSet). */
+  hostFrom: 'spec.nodeName' | 'metadata.name';
+  resources: IResourceRequirements;
+  securityContext: ISecurityContext;
+  volumeMounts: IVolumeMount[];
+}): IContainer {
+  const hostVar = spec.hostFrom === 'spec.nodeName' ? 'NODE_NAME' : 'POD_NAME';
+  return {
+    name: 'agent',
+    image: spec.image,
+    imagePullPolicy: 'IfNotPresent',
+    command: ['squall'],
+    args: [
+      'agent',
+      '--listen',
+      `0.0.0.0:${AGENT_PORT}`,
+      ...AGENT_TLS_ARGS,
+      '--policy',
+      `${PATHS.policy}/policy.yaml`,
+      '--ledger',
+      `${PATHS.state}/ledger`,
+      '--health',
+      `0.0.0.0:${HEALTH_PORT}`,
+      '--host',
+      `$(${hostVar})`,
+    ],
+    env: [
+      { name: hostVar, valueFrom: { fieldRef: { fieldPath: spec.hostFrom } } },
+      { name: 'HOME', value: '/tmp' },
+    ],
+    ports: [
+      { name: 'grpc', containerPort: AGENT_PORT, protocol: 'TCP' },
+      { name: 'health', containerPort: HEALTH_PORT, protocol: 'TCP' },
+    ],
+    ...AGENT_PROBES,
+    resources: spec.resources,
+    securityContext: spec.securityContext,
+    volumeMounts: spec.volumeMounts,
+  };
+}
+
 /** A kubernetes-models object: checked against the Kubernetes OpenAPI schema by `validate()`. */
 export interface K8sObject {
   validate(): void;

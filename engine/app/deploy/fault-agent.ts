@@ -13,10 +13,8 @@ import type { IVolumeMount } from 'kubernetes-models/v1/VolumeMount';
 import type { PolicyPrivileges } from '../../../agents/server/policy-privileges.js';
 import {
   AGENT_PORT,
-  AGENT_PROBES,
-  AGENT_TLS_ARGS,
+  agentContainer,
   containerSecurity,
-  HEALTH_PORT,
   labels,
   metadata,
   NAMES,
@@ -102,38 +100,13 @@ export function renderFaultAgent(input: FaultAgentInput): RenderedFile {
           // SIGTERM: the agent reverts every fault, then exits (well under a second measured).
           terminationGracePeriodSeconds: 30,
           containers: [
-            {
-              name: 'agent',
+            agentContainer({
               image: input.image,
-              imagePullPolicy: 'IfNotPresent',
-              command: ['squall'],
-              args: [
-                'agent',
-                '--listen',
-                `0.0.0.0:${AGENT_PORT}`,
-                ...AGENT_TLS_ARGS,
-                '--policy',
-                `${PATHS.policy}/policy.yaml`,
-                '--ledger',
-                `${PATHS.state}/ledger`,
-                '--health',
-                `0.0.0.0:${HEALTH_PORT}`,
-                '--host',
-                '$(NODE_NAME)',
-              ],
-              env: [
-                { name: 'NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } },
-                { name: 'HOME', value: '/tmp' },
-              ],
-              ports: [
-                { name: 'grpc', containerPort: AGENT_PORT, protocol: 'TCP' },
-                { name: 'health', containerPort: HEALTH_PORT, protocol: 'TCP' },
-              ],
-              ...AGENT_PROBES,
+              hostFrom: 'spec.nodeName',
               resources: resources('100m', '256Mi'),
               securityContext: containerSecurity(privileges.capabilities),
               volumeMounts: mounts,
-            },
+            }),
           ],
           volumes,
         },

@@ -12,10 +12,8 @@ import { Service } from 'kubernetes-models/v1/Service';
 import { shardCountFor } from '../../../simulator/shard-plan.js';
 import {
   AGENT_PORT,
-  AGENT_PROBES,
-  AGENT_TLS_ARGS,
+  agentContainer,
   containerSecurity,
-  HEALTH_PORT,
   labels,
   metadata,
   NAMES,
@@ -105,34 +103,9 @@ export function renderFleetShards(input: FleetShardsInput): RenderedFile {
           securityContext: podSecurity(false),
           terminationGracePeriodSeconds: 30,
           containers: [
-            {
-              name: 'agent',
+            agentContainer({
               image: input.image,
-              imagePullPolicy: 'IfNotPresent',
-              command: ['squall'],
-              args: [
-                'agent',
-                '--listen',
-                `0.0.0.0:${AGENT_PORT}`,
-                ...AGENT_TLS_ARGS,
-                '--policy',
-                `${PATHS.policy}/policy.yaml`,
-                '--ledger',
-                `${PATHS.state}/ledger`,
-                '--health',
-                `0.0.0.0:${HEALTH_PORT}`,
-                '--host',
-                '$(POD_NAME)',
-              ],
-              env: [
-                { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
-                { name: 'HOME', value: '/tmp' },
-              ],
-              ports: [
-                { name: 'grpc', containerPort: AGENT_PORT, protocol: 'TCP' },
-                { name: 'health', containerPort: HEALTH_PORT, protocol: 'TCP' },
-              ],
-              ...AGENT_PROBES,
+              hostFrom: 'metadata.name',
               resources: resources(sizing.cpu, sizing.memory),
               securityContext: containerSecurity(),
               volumeMounts: [
@@ -141,7 +114,7 @@ export function renderFleetShards(input: FleetShardsInput): RenderedFile {
                 { name: 'state', mountPath: PATHS.state },
                 TMP_VOLUME.mount,
               ],
-            },
+            }),
           ],
           volumes: [
             tls.volume,
