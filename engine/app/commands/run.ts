@@ -13,6 +13,7 @@ import { parseFlags } from '../cli/flags.js';
 import { ProgressDisplay } from '../cli/progress.js';
 import { defaultEnvironment } from '../environment.js';
 import { loadSpecFile } from '../load.js';
+import { startRunMetricsListener } from '../metrics-listen.js';
 import { NOTIFY_FLAG_HELP, openRunNotifier } from './notify-flag.js';
 import { HISTORY_FLAG_HELP, HISTORY_FLAG_OPTIONS, recordedLine, runRecorder } from './run-history.js';
 import { runLoadedSuite } from './run-suite.js';
@@ -33,6 +34,8 @@ ${SPEC_FLAG_HELP}
   --link-base URL    Link repository files (the runbook) as URL/<path>, e.g.
                      https://github.com/org/repo/blob/<sha>, so summary.md works as a PR comment
   --json             Print the run summary as JSON on stdout (progress goes to stderr)
+  --metrics-listen ADDR  Serve the run's Prometheus metrics at http://ADDR/metrics while it runs
+                     (e.g. 127.0.0.1:9464; port 0: any free port, printed on stderr)
 ${NOTIFY_FLAG_HELP}
 ${HISTORY_FLAG_HELP}
   --dry-run          Validate the file (and the --notify config), print the plan; inject nothing
@@ -96,6 +99,10 @@ export const runCommand: Command = {
     makePrivateDir(outDir);
     const display = new ProgressDisplay(io.stderr);
     if (!values.json) io.stdout.write(renderPlan(plan));
+    const metrics = values['metrics-listen']
+      ? await startRunMetricsListener(values['metrics-listen'])
+      : undefined;
+    if (metrics) io.stderr.write(`metrics: ${metrics.url}\n`);
     const history = runRecorder({ history: values.history, noHistory: values['no-history'] }, io);
     history.beginRun(outDir);
     const runner = createRunner({
@@ -106,18 +113,25 @@ export const runCommand: Command = {
       outDir,
       environment: defaultEnvironment,
       signal: io.signal,
-      onProgress: (p) => display.progress(p),
+      onProgress: (p) => {
+        display.progress(p);
+        metrics?.observer.onScoreboard(p.slos);
+      },
       onEvent: (e) => {
         display.event(e);
         history.event(e);
         notify?.observe(e);
+        metrics?.observer.onEvent(e);
       },
     });
     io.setActiveFaultReporter?.(() => describeActive(runner.activeFaults()));
-    const result = await runner.run().catch((err: unknown) => {
-      history.close();
-      throw err;
-    });
+    const result = await runner
+      .run()
+      .catch((err: unknown) => {
+        history.close();
+        throw err;
+      })
+      .finally(() => metrics?.close());
     display.done();
     const written = writeReports(result.journalPath, outDir, {
       junitPath: values.junit ? resolve(io.cwd, values.junit) : undefined,
@@ -147,6 +161,7 @@ function parseArgsOrThrow(argv: string[]) {
     'link-base': { type: 'string' },
     json: { type: 'boolean' },
     'dry-run': { type: 'boolean' },
+    'metrics-listen': { type: 'string' },
     ...HISTORY_FLAG_OPTIONS,
     notify: { type: 'string' },
   });
