@@ -8,7 +8,7 @@
  *
  * | metric | type | labels | meaning |
  * |---|---|---|---|
- * | `squall_runs_total` | counter | outcome | runs ended, by outcome (passed, slo_breached, aborted, error, rollback_failed, invalid) |
+ * | `squall_runs_total` | counter | outcome | runs ended, by outcome (passed, slo_breached, aborted, error, rollback_failed, invalid; cancelled: dropped from the control room's queue) |
  * | `squall_run_active` | gauge | | 1 while a run is between run.start and run.end |
  * | `squall_run_phase` | gauge | phase | 1 for the current phase, 0 for the others |
  * | `squall_run_elapsed_seconds` | gauge | | since the current run started |
@@ -40,13 +40,24 @@ const PHASES: readonly PhaseName[] = [
   'score',
   'done',
 ];
-const OUTCOMES = ['passed', 'slo_breached', 'aborted', 'error', 'rollback_failed', 'invalid'] as const;
+// `cancelled`: a run queued in the control room and dropped before it started (no run.end).
+const OUTCOMES = [
+  'passed',
+  'slo_breached',
+  'aborted',
+  'error',
+  'rollback_failed',
+  'invalid',
+  'cancelled',
+] as const;
 
 export interface RunMetricsObserver {
   /** Every journal event of the run (the runner's `onEvent`). */
   onEvent(event: JournalEvent): void;
   /** The live scoreboard's rows (the runner's `onProgress(p).slos`). */
   onScoreboard(rows: readonly LiveSlo[]): void;
+  /** A queued run dropped before it started: counted as `cancelled`, nothing else touched. */
+  onCancelled(): void;
 }
 
 /** Registers Squall's run metrics on `registry` and returns what feeds them. */
@@ -153,6 +164,9 @@ export function createRunMetrics(registry: Registry): RunMetricsObserver {
         default:
           break;
       }
+    },
+    onCancelled() {
+      runs.labels('cancelled').inc();
     },
     onScoreboard(rows) {
       for (const g of [sliValue, breaching, budget]) g.reset();
