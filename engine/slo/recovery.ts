@@ -66,6 +66,11 @@ export function recoveryCriterion(params: Record<string, unknown>, sloSource?: s
   if (sli.definition.compute.measure === 'derived') {
     throw new UnitError(`params.of: '${of}' cannot define recovery; name an SLI measured per slice`);
   }
+  if (sli.definition.sources === 'prometheus') {
+    throw new UnitError(
+      `params.of: '${of}' is defined by an SLO's PromQL and cannot define recovery here; name a fleet or probe SLI`,
+    );
+  }
   let objectiveText = optionalString(params, 'objective');
   if (objectiveText === undefined) {
     if (sli.definition.unit !== 'ratio') {

@@ -98,6 +98,7 @@ function checkSource(
   sliField: string,
 ): void {
   const name = source ?? 'fleet';
+  const metricsSources = Object.keys(ctx.parts.sections.sources ?? {});
   // With no source written, the SLI is what asked for the fleet; point there.
   const where: FieldPath = [...at, source === undefined ? sliField : 'source'];
   if (isFleetSource(name)) {
@@ -110,18 +111,34 @@ function checkSource(
         return;
       }
     }
-  } else if (!ctx.parts.broken.has('probes')) {
+  } else if (metricsSources.includes(name)) {
+    // A Prometheus source under sources: (its SLIs are checked below).
+  } else if (!ctx.parts.broken.has('probes') && !ctx.parts.broken.has('sources')) {
     const probes = ctx.parts.probes.flatMap((p) => (p ? [p.name] : []));
     if (!probes.includes(name)) {
       add(
         ctx,
         where,
-        notDeclared('probe', name, probes, 'probes', "source is 'fleet', 'fleet.<tenant>' or a probe's name"),
+        metricsSources.length === 0
+          ? notDeclared(
+              'probe',
+              name,
+              probes,
+              'probes',
+              "source is 'fleet', 'fleet.<tenant>' or a probe's name",
+            )
+          : notDeclared(
+              'probe or source',
+              name,
+              [...probes, ...metricsSources],
+              'probes or sources',
+              "source is 'fleet', 'fleet.<tenant>', a probe's name or a name under sources:",
+            ),
       );
       return;
     }
   }
-  const problem = sli ? sliSourceProblem(sli, name) : undefined;
+  const problem = sli ? sliSourceProblem(sli, name, metricsSources) : undefined;
   if (problem) add(ctx, where, problem);
 }
 

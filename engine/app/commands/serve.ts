@@ -40,7 +40,8 @@ token once and appends 'alice operator sha256:<hash of it>'; only the hash is ke
 Examples:
   squall serve --library experiments/
   squall serve token add wall --role viewer --file tokens.txt
-  squall serve --listen 0.0.0.0:7400 --tokens tokens.txt --tls-cert pki/serve.crt --tls-key pki/serve.key
+  squall certs init --dir pki --agent serve --host serve=gameday.example.internal
+  squall serve --listen 0.0.0.0:7400 --tokens tokens.txt --tls-cert pki/serve.pem --tls-key pki/serve.key
 `;
 
 export const serveCommand: Command = {

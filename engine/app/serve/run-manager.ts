@@ -212,7 +212,6 @@ export class RunManager {
     const { metrics } = this.#options;
     run.state = 'running';
     run.startedAt = new Date().toISOString();
-    metrics.runStarted();
     metrics.paused(run.paused);
     run.channel.setState({ state: 'running' });
     try {
@@ -251,7 +250,7 @@ export class RunManager {
     run.exitCode = exitCode;
     run.outcome = outcome;
     run.endedAt = new Date().toISOString();
-    if (run.startedAt !== null) this.#options.metrics.runEnded(outcome);
+    if (run.startedAt !== null) this.#options.metrics.runEnded();
     else this.#options.metrics.runCancelled();
     run.channel.setState({ state: 'finished', paused: false, exitCode, outcome });
   }
