@@ -58,5 +58,5 @@ function tableOf(runs) {
       r.endedAt && r.startedAt ? formatDuration(Date.parse(r.endedAt) - Date.parse(r.startedAt)) : '—';
     return `<tr data-run="${esc(r.runId)}" data-outcome="${esc(r.outcome ?? r.state)}"><td class="when">${esc(formatTime(r.startedAt))}</td><td><a href="#/experiments/${encodeURIComponent(r.experiment)}">${esc(r.experiment)}</a></td><td>${verdictBadge(r)}</td><td class="num">${r.resilienceScore === null || r.resilienceScore === undefined ? '—' : esc(r.resilienceScore.toFixed(1))}</td><td class="num">${esc(duration)}</td><td>${esc(r.startedBy ?? '—')}</td><td><a href="#/runs/${encodeURIComponent(r.runId)}">${r.state === 'running' || r.state === 'queued' ? 'watch live' : 'details'}</a></td></tr>`;
   });
-  return `<table class="runs"><thead><tr><th>started</th><th>experiment</th><th>verdict</th><th>score</th><th>duration</th><th>started by</th><th></th></tr></thead><tbody>${rows.join('')}</tbody></table><p class="muted">${runs.length} run(s).</p>`;
+  return `<table class="runs"><thead><tr><th>started</th><th>experiment</th><th>verdict</th><th class="num">score</th><th class="num">duration</th><th>started by</th><th></th></tr></thead><tbody>${rows.join('')}</tbody></table><p class="muted">${runs.length} run(s).</p>`;
 }
