@@ -109,8 +109,13 @@ export function createServeApp(options: ServeOptions): FastifyInstance {
   registerReadRoutes(app, ctx, auth);
   registerRunRoutes(app, ctx);
 
-  app.addHook('onClose', async () => {
+  // Before the listener closes: node's server.close waits for every open connection, and an
+  // event stream stays open until it is ended, so the run is wound down (rollback watched by
+  // whoever is connected) and the streams are ended first.
+  app.addHook('preClose', async () => {
     await runs.shutdown('server shutdown');
+  });
+  app.addHook('onClose', async () => {
     history.close();
   });
   return app;
