@@ -1,10 +1,11 @@
 /**
  * bench/serve-live: what 50 browsers watching cost a live run, and how fast the history answers
  * through the control room's HTTP API. On a real server (loopback, port 0) with real runs of
- * a short experiment (an HTTP service behind the fault proxy, 40 latency faults 100 ms apart):
+ * a short experiment (an HTTP service behind the fault proxy, 200 latency faults 25 ms apart):
  *
  * - slice-to-viewer latency: for each `metrics` event, the time from its journal stamp (`t`,
- *   when the runner emitted it) to its arrival at each of 50 SSE clients. Target p99 ≤ 100 ms.
+ *   when the runner emitted it) to its arrival at each of 50 SSE clients, which run in a child
+ *   process of their own (serve-viewers-child.ts), as browsers do. Target p99 ≤ 100 ms.
  * - runner timing jitter: each fault's `t - plannedT` (fault.injected), p99, in runs watched by
  *   50 viewers versus none, alternating for ROUNDS rounds; the medians of the rounds' p99s are
  *   compared (this 2-core machine is noisy; see runner-jitter.ts). Target ratio ≤ 1.2.
@@ -13,8 +14,9 @@
  *
  * Writes bench/results/serve-live.json.   npm run bench:serve-live
  */
+
+import { fork } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,11 +26,13 @@ import { openHistory } from '../engine/history/store.js';
 import { startService } from '../engine/history/test-support/quick-run.js';
 import { recordEnd, recordStart } from '../engine/history/write.js';
 import { readJournal } from '../engine/run/journal.js';
+import { BENCH_SRC_DIR, nextMessage } from './fleet-bench-support.js';
 import { syntheticRun } from './history-synthetic.js';
 
 const VIEWERS = Number(process.env.VIEWERS ?? 50);
-const ROUNDS = Number(process.env.ROUNDS ?? 3);
-const FAULTS = 40;
+const ROUNDS = Number(process.env.ROUNDS ?? 5);
+// As many fault starts as the runner-jitter bench (200, 25 ms apart): a p99 of enough samples.
+const FAULTS = 200;
 const HISTORY_RUNS = 10_000;
 const QUERIES = 200;
 
@@ -47,7 +51,7 @@ const proxyPort = await freePort();
 const faults = Array.from(
   { length: FAULTS },
   (_, i) =>
-    `  - { name: f${i}, kind: proxy.latency, at: +${i * 100}ms, duration: 50ms, target: { proxy: p }, params: { latency: 1ms } }`,
+    `  - { name: f${i}, kind: proxy.latency, at: +${i * 25}ms, duration: 10ms, target: { proxy: p }, params: { latency: 1ms } }`,
 ).join('\n');
 writeFileSync(
   join(library, 'jitter.yaml'),
@@ -101,49 +105,27 @@ async function oneRun(viewers: number): Promise<{ jitterP99Ms: number; deliveryM
     body: JSON.stringify({ file: 'jitter.yaml' }),
   });
   const { runId } = (await res.json()) as { runId: string };
-  const deliveryMs: number[] = [];
-  const clients: { destroy(): void }[] = [];
-  let finished!: () => void;
-  const done = new Promise<void>((r) => {
-    finished = r;
-  });
-  if (viewers === 0) {
+  let deliveryMs: number[] = [];
+  // The run's end, as the control room reports it (polled: no stream open when nobody watches).
+  const finished = new Promise<void>((resolve) => {
     const timer = setInterval(async () => {
       const r = (await (await fetch(`${base}/api/runs/${runId}`)).json()) as { state: string };
       if (r.state === 'finished') {
         clearInterval(timer);
-        finished();
+        resolve();
       }
     }, 200);
-  }
-  let ended = 0;
-  for (let v = 0; v < viewers; v++) {
-    const req = request(`${base}/api/runs/${runId}/events`, (stream) => {
-      let buf = '';
-      stream.setEncoding('utf8');
-      stream.on('data', (chunk: string) => {
-        const now = Date.now();
-        buf += chunk;
-        let end = buf.indexOf('\n\n');
-        while (end >= 0) {
-          const block = buf.slice(0, end);
-          buf = buf.slice(end + 2);
-          const data = block.split('\n').find((l) => l.startsWith('data: '));
-          if (block.startsWith('event: journal') && data) {
-            const e = JSON.parse(data.slice(6)) as { type: string; t: number };
-            if (e.type === 'metrics') deliveryMs.push(now - e.t);
-          } else if (block.startsWith('event: state') && data?.includes('"finished"')) {
-            if (++ended === viewers) finished();
-          }
-          end = buf.indexOf('\n\n');
-        }
-      });
+  });
+  if (viewers > 0) {
+    // Browsers are other processes: the viewers parse their streams in a child of their own.
+    const child = fork(join(BENCH_SRC_DIR, 'serve-viewers-child.ts'), [], {
+      execArgv: process.execArgv,
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
-    req.end();
-    clients.push(req);
+    child.send({ base, runId, viewers });
+    deliveryMs = (await nextMessage<{ deliveryMs: number[] }>(child)).deliveryMs;
   }
-  await done;
-  for (const c of clients) c.destroy();
+  await finished;
   const run = app.squall.runs.get(runId)!;
   const { events } = readJournal(join(run.outDir, 'journal.jsonl'));
   const jitter = events.flatMap((e) => (e.type === 'fault.injected' ? [e.t - e.plannedT] : []));

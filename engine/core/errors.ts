@@ -161,6 +161,18 @@ export const ERROR_CODES = {
     summary:
       'squall deploy render cannot render working manifests from these inputs (certificates, policy, suite).',
   },
+  SQUALL_PROM_UNREACHABLE: {
+    exit: ExitCode.infrastructure,
+    summary: 'A Prometheus source under sources: could not be reached at run start.',
+  },
+  SQUALL_PROM_QUERY_INVALID: {
+    exit: ExitCode.invalidInput,
+    summary: "Prometheus rejected an SLO's PromQL (syntax, types, or more than one series).",
+  },
+  SQUALL_METRICS_LISTEN_FAILED: {
+    exit: ExitCode.infrastructure,
+    summary: 'squall run --metrics-listen could not listen on that address.',
+  },
   SQUALL_SERVE_INSECURE_LISTEN: {
     exit: ExitCode.invalidInput,
     summary:

@@ -38,7 +38,10 @@ describe('docs/examples', () => {
     const fires = (c: ReturnType<typeof compileCron>) => {
       const out: number[] = [];
       let at = after;
-      for (let i = 0; i < 5; i++) out.push((at = c.nextAfter(at)!));
+      for (let i = 0; i < 5; i++) {
+        at = c.nextAfter(at)!;
+        out.push(at);
+      }
       return out;
     };
     expect(fires(compileCron(utcCron, 'UTC'))).toEqual(fires(loaded!.cron));

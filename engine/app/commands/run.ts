@@ -9,6 +9,7 @@ import type { Command } from '../cli/command.js';
 import { parseFlags } from '../cli/flags.js';
 import { ProgressDisplay } from '../cli/progress.js';
 import { loadSpecFile } from '../load.js';
+import { startRunMetricsListener } from '../metrics-listen.js';
 import { runSpec } from '../run-spec.js';
 import { NOTIFY_FLAG_HELP, openRunNotifier } from './notify-flag.js';
 import { HISTORY_FLAG_HELP, HISTORY_FLAG_OPTIONS, recordedLine } from './run-history.js';
@@ -30,6 +31,8 @@ ${SPEC_FLAG_HELP}
   --link-base URL    Link repository files (the runbook) as URL/<path>, e.g.
                      https://github.com/org/repo/blob/<sha>, so summary.md works as a PR comment
   --json             Print the run summary as JSON on stdout (progress goes to stderr)
+  --metrics-listen ADDR  Serve the run's Prometheus metrics at http://ADDR/metrics while it runs
+                     (e.g. 127.0.0.1:9464; port 0: any free port, printed on stderr)
 ${NOTIFY_FLAG_HELP}
 ${HISTORY_FLAG_HELP}
   --dry-run          Validate the file (and the --notify config), print the plan; inject nothing
@@ -92,6 +95,10 @@ export const runCommand: Command = {
     const outDir = resolve(io.cwd, values.out ?? `runs/${experiment.metadata.name}-${stamp}`);
     const display = new ProgressDisplay(io.stderr);
     if (!values.json) io.stdout.write(renderPlan(plan));
+    const metrics = values['metrics-listen']
+      ? await startRunMetricsListener(values['metrics-listen'])
+      : undefined;
+    if (metrics) io.stderr.write(`metrics: ${metrics.url}\n`);
     const written = await runSpec({
       loaded,
       file,
@@ -105,13 +112,17 @@ export const runCommand: Command = {
       linkBase,
       warn: (text) => io.stderr.write(`squall run: ${escapeControlLines(text)}\n`),
       onRunner: (runner) => io.setActiveFaultReporter?.(() => describeActive(runner.activeFaults())),
-      onProgress: (p) => display.progress(p),
+      onProgress: (p) => {
+        display.progress(p);
+        metrics?.observer.onScoreboard(p.slos);
+      },
       onEvent: (e) => {
         display.event(e);
         notify?.observe(e);
+        metrics?.observer.onEvent(e);
       },
       onReportsDue: () => display.done(),
-    });
+    }).finally(() => metrics?.close());
     const { result, recordedIn } = written;
     if (values.json) io.stdout.write(`${JSON.stringify(written.summary, null, 2)}\n`);
     else {
@@ -135,6 +146,7 @@ function parseArgsOrThrow(argv: string[]) {
     'link-base': { type: 'string' },
     json: { type: 'boolean' },
     'dry-run': { type: 'boolean' },
+    'metrics-listen': { type: 'string' },
     ...HISTORY_FLAG_OPTIONS,
     notify: { type: 'string' },
   });

@@ -46,7 +46,8 @@ token once and appends 'alice operator sha256:<hash of it>'; only the hash is ke
 Examples:
   squall serve --library experiments/
   squall serve token add wall --role viewer --file tokens.txt
-  squall serve --listen 0.0.0.0:7400 --tokens tokens.txt --tls-cert pki/serve.crt --tls-key pki/serve.key
+  squall certs init --dir pki --agent serve --host serve=gameday.example.internal
+  squall serve --listen 0.0.0.0:7400 --tokens tokens.txt --tls-cert pki/serve.pem --tls-key pki/serve.key
 `;
 
 export const serveCommand: Command = {
@@ -162,7 +163,7 @@ async function tokenCommand(argv: string[], io: CliIO): Promise<number> {
   return ExitCode.ok;
 }
 
-export function parseListen(text: string): { host: string; port: number } {
+function parseListen(text: string): { host: string; port: number } {
   const m = /^(\[[0-9a-fA-F:.]+\]|[^:[\]]+):(\d{1,5})$/.exec(text);
   const port = m ? Number(m[2]) : Number.NaN;
   if (!m || port > 65535)

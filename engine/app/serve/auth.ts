@@ -28,8 +28,8 @@ interface Session {
   expiresAtMs: number;
 }
 
-export const SESSION_COOKIE = 'squall_session';
-export const CSRF_HEADER = 'x-squall-csrf';
+const SESSION_COOKIE = 'squall_session';
+const CSRF_HEADER = 'x-squall-csrf';
 const SESSION_MS = 12 * 3600_000;
 
 export interface AuthOptions {
@@ -150,7 +150,7 @@ function sameSecret(a: string, b: string): boolean {
   return x.length === y.length && y.length > 0 && timingSafeEqual(x, y);
 }
 
-export function cookieValue(header: string | undefined, name: string): string | undefined {
+function cookieValue(header: string | undefined, name: string): string | undefined {
   if (!header) return undefined;
   for (const part of header.split(';')) {
     const eq = part.indexOf('=');

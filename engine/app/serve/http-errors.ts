@@ -33,7 +33,7 @@ export interface ErrorBody {
   issues?: string[];
 }
 
-export function errorBody(err: SquallError): ErrorBody {
+function errorBody(err: SquallError): ErrorBody {
   const body: ErrorBody = { code: err.code, message: err.message };
   if (err instanceof SpecError) body.issues = err.issues.map(formatSpecIssue);
   return body;

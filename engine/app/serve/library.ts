@@ -159,7 +159,7 @@ function radiusText(plan: Plan): string {
 }
 
 /** `{"latency": "400ms", "devices": 2000}` → the `--var` texts; anything but scalars is refused. */
-export function varsFromBody(vars: unknown): Record<string, string> {
+function varsFromBody(vars: unknown): Record<string, string> {
   if (vars === undefined || vars === null) return {};
   if (typeof vars !== 'object' || Array.isArray(vars))
     throw new SquallError(

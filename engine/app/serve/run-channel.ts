@@ -50,7 +50,7 @@ interface Client {
 
 const DEFAULT_MAX_BUFFERED_BYTES = 1024 * 1024;
 
-export function sseFrame(event: string, data: unknown, id?: number): string {
+function sseFrame(event: string, data: unknown, id?: number): string {
   return `event: ${event}\n${id === undefined ? '' : `id: ${id}\n`}data: ${JSON.stringify(data)}\n\n`;
 }
 

@@ -7,7 +7,7 @@
  * marks the run `interrupted` at the next read (its row names this process's pid).
  */
 import { randomUUID } from 'node:crypto';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { ExitCode, SquallError } from '../../core/errors.js';
 import { escapeControlLines } from '../../core/escape.js';
 import { createRunControls, type RunControls } from '../../run/controls.js';
@@ -222,7 +222,6 @@ export class RunManager {
     const { metrics } = this.#options;
     run.state = 'running';
     run.startedAt = new Date().toISOString();
-    metrics.runStarted();
     metrics.paused(run.paused);
     run.channel.setState({ state: 'running' });
     try {
@@ -261,7 +260,7 @@ export class RunManager {
     run.exitCode = exitCode;
     run.outcome = outcome;
     run.endedAt = new Date().toISOString();
-    if (run.startedAt !== null) this.#options.metrics.runEnded(outcome);
+    if (run.startedAt !== null) this.#options.metrics.runEnded();
     else this.#options.metrics.runCancelled();
     run.channel.setState({ state: 'finished', paused: false, exitCode, outcome });
     for (const resolve of this.#finishedWaiters.get(run.runId) ?? []) resolve();
@@ -283,5 +282,3 @@ function conflict(run: ServedRun, action: string): SquallError {
     action === 'resume' ? 'it is not paused' : run.state === 'finished' ? 'it is over' : `it is ${now}`;
   return new SquallError('SQUALL_SERVE_CONFLICT', `cannot ${action} run ${run.runId}: ${why}`);
 }
-
-export const journalPathOf = (run: ServedRun) => join(run.outDir, 'journal.jsonl');

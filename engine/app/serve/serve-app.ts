@@ -125,9 +125,14 @@ export function createServeApp(options: ServeOptions): FastifyInstance {
   registerRunRoutes(app, ctx);
   registerScheduleRoutes(app, ctx, scheduler);
 
-  app.addHook('onClose', async () => {
+  // Before the listener closes: node's server.close waits for every open connection, and an
+  // event stream stays open until it is ended, so the run is wound down (rollback watched by
+  // whoever is connected) and the streams are ended first.
+  app.addHook('preClose', async () => {
     scheduler?.stop();
     await runs.shutdown('server shutdown');
+  });
+  app.addHook('onClose', async () => {
     history.close();
   });
   return app;

@@ -172,8 +172,16 @@ describe('squall serve: crashes and stops', () => {
     });
     const id = started.body.runId as string;
     await untilInjected(s.base, id);
+    // A browser watching: its open event stream must not hold the server up (it did: 15 s+).
+    const watcher = new AbortController();
+    const stream = await fetch(`${s.base}/api/runs/${id}/events`, { signal: watcher.signal });
+    const seen = stream.body!.getReader().read();
+    expect((await seen).done).toBe(false);
+    const stoppingAt = Date.now();
     s.c.child.kill('SIGTERM');
     expect(await s.c.exit).toBe(0);
+    expect(Date.now() - stoppingAt).toBeLessThan(10_000);
+    watcher.abort();
     expect(s.c.output()).toContain(`aborting run ${id}`);
     const journal = readFileSync(
       join(dir, 'runs', readdirSync(join(dir, 'runs'))[0]!, 'journal.jsonl'),

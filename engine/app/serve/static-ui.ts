@@ -21,7 +21,7 @@ const TYPES: Record<string, string> = {
 
 const FILE_NAME = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,99}$/;
 
-export const UI_DIR = new URL('./ui/', import.meta.url).pathname;
+const UI_DIR = new URL('./ui/', import.meta.url).pathname;
 
 export function registerStaticUi(app: FastifyInstance, uiDir: string = UI_DIR): void {
   const send = async (name: string) => {

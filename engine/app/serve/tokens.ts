@@ -29,7 +29,7 @@ export interface TokenEntry {
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
 const HASH = /^sha256:([0-9a-f]{64})$/;
 
-export function hashToken(token: string): Buffer {
+function hashToken(token: string): Buffer {
   return createHash('sha256').update(token, 'utf8').digest();
 }
 

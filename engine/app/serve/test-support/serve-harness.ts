@@ -55,7 +55,7 @@ slos:
  * `outage` disables a proxy the test owns, through its Toxiproxy API, at +300ms for `downMs`:
  * the proxy outlives the run, so the test can see it carry traffic again after an abort.
  */
-export function toxiproxyYaml(
+function toxiproxyYaml(
   name: string,
   apiUrl: string,
   proxyPort: number,
