@@ -4,7 +4,9 @@
  * fault proxy the run starts, serve-harness.ts's) into the control room's queue, started by the
  * schedule; one in a blackout is skipped every time it comes round; one whose last decision is
  * minutes old (the server was down) has its missed times recorded. GET /api/schedules shows
- * them: upcoming, recent, skipped, missed. Needs nothing beyond Node (no root, no network).
+ * them: upcoming, recent, skipped, missed; and the control room's #/schedules page shows them
+ * in real Chromium.
+ * Needs Debian's chromium at /usr/bin/chromium (playwright-core never downloads one).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -18,6 +20,7 @@ import { openRunHistory } from '../../history/history.js';
 import { type Service, startService } from '../../history/test-support/quick-run.js';
 import { loadSchedules } from '../schedules.js';
 import { createServeApp } from './serve-app.js';
+import { closeRoomPages, launchBrowser, roomPage } from './test-support/control-room.js';
 import { api, experimentYaml } from './test-support/serve-harness.js';
 
 let dir: string;
@@ -119,5 +122,26 @@ describe('squall serve --schedules', () => {
       outcome: run.body.outcome,
     });
     expect(body.skipped.some((e: { schedule: string }) => e.schedule === 'frozen')).toBe(true);
+
+    // The control room's page: the schedules, what comes next, and why runs did not start.
+    const browser = await launchBrowser();
+    try {
+      const errors: string[] = [];
+      const page = await roomPage(browser, errors);
+      await page.goto(`${base}/#/schedules`);
+      await page.locator('[data-schedule="at-second"]').waitFor();
+      expect(await page.locator('[data-schedule]').count()).toBe(3);
+      expect(
+        await page.locator('[data-upcoming] [data-upcoming-row="frozen"]').first().textContent(),
+      ).toContain("will be skipped blackout 'always'");
+      expect(await page.locator('[data-missed] [data-decision="missed"]').count()).toBe(first.missed.length);
+      expect(await page.locator('[data-skipped]').textContent()).toContain("blackout 'always'");
+      const runLink = page.locator(`[data-recent] a[href="#/runs/${fired!.runId}"]`);
+      expect(await runLink.count()).toBe(1);
+      expect(errors).toEqual([]);
+    } finally {
+      await closeRoomPages();
+      await browser.close();
+    }
   }, 45_000);
 });

@@ -1,12 +1,13 @@
 /**
  * The control room's router: hash routes (`#/runs`, `#/runs/<id>`, `#/experiments/<name>`,
- * `#/start`), the session shown in the header, and the token form when the server asks for one.
+ * `#/start`, `#/schedules`), the session shown in the header, and the token form when the server asks for one.
  */
 import { currentSession, login } from './api.js';
 import { showExperiment } from './experiment.js';
 import { esc } from './format.js';
 import { showLive } from './live.js';
 import { showRuns } from './runs.js';
+import { showSchedules } from './schedules.js';
 import { showStart } from './start.js';
 
 const main = document.querySelector('main');
@@ -33,6 +34,7 @@ async function route() {
     if (parts[0] === 'runs' && parts[1]) leave = (await showLive(view, parts[1], session)) ?? leave;
     else if (parts[0] === 'experiments' && parts[1]) await showExperiment(view, parts[1], params);
     else if (parts[0] === 'start') await showStart(view, params, session);
+    else if (parts[0] === 'schedules') leave = (await showSchedules(view)) ?? leave;
     else leave = (await showRuns(view, params)) ?? leave;
   } catch (err) {
     view.innerHTML = `<div class="infra-error" role="alert"><strong>${esc(err.code ?? 'error')}</strong>: ${esc(err.message)}</div>`;
