@@ -47,7 +47,7 @@ export function experimentJsonSchema(): JsonObject {
  * experiment's, with draft-07 if/then/else (a schedule must not meet the experiment's required
  * fields, so the experiment schema sits under `else`).
  */
-export function squallFilesJsonSchema(): JsonObject {
+function squallFilesJsonSchema(): JsonObject {
   const { $schema, $id: _id, title: _title, ...experiment } = experimentJsonSchema();
   const { $schema: _s, ...schedule } = toJson(Schedule) as JsonObject;
   return {

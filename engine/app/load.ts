@@ -76,7 +76,7 @@ export async function loadAnyFile(
 }
 
 /** What a schedule runs, loaded with its vars: names and SLOs for the budget checks. */
-export async function scheduleTarget(
+async function scheduleTarget(
   file: string,
   label: string,
   vars: Record<string, string>,

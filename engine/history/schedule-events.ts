@@ -38,7 +38,7 @@ export interface ScheduleEventFilter {
   limit?: number;
 }
 
-export const MAX_SCHEDULE_EVENTS = 1000;
+const MAX_SCHEDULE_EVENTS = 1000;
 
 export function recordScheduleEvent(db: Database.Database, row: ScheduleEventRow): void {
   db.prepare(

@@ -11,9 +11,9 @@ import { firesBetween } from './next-fires.js';
 import { describeInstant } from './wall-clock.js';
 
 /** How far back a restart looks for missed times; older ones are not worth a row each. */
-export const MISSED_LOOKBACK_MS = 7 * 86_400_000;
+const MISSED_LOOKBACK_MS = 7 * 86_400_000;
 /** Missed and skipped times recorded per catch-up at most (the newest); the rest are counted in the log. */
-export const MAX_CATCH_UP_RECORDS = 100;
+const MAX_CATCH_UP_RECORDS = 100;
 
 export interface CatchUpDecision {
   plannedAtMs: number;

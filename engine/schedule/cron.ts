@@ -28,19 +28,6 @@ export function compileCron(expression: string, timezone: string): CronClock {
   };
 }
 
-/** Up to `count` fire times after `afterMs`, in order. */
-export function firesAfter(clock: CronClock, afterMs: number, count: number): number[] {
-  const out: number[] = [];
-  let at = afterMs;
-  while (out.length < count) {
-    const next = clock.nextAfter(at);
-    if (next === undefined) break;
-    out.push(next);
-    at = next;
-  }
-  return out;
-}
-
 /** Croner's message without its class prefix: `Invalid value for minute: 61`. */
 export function cronProblem(err: unknown): string {
   return String((err as Error)?.message ?? err)

@@ -55,11 +55,6 @@ export interface LoadScheduleOptions {
   checkTarget?: CheckTarget;
 }
 
-/** True when a parsed file's top level says `kind: Schedule`. */
-export function isSchedule(value: unknown): boolean {
-  return (value as { kind?: unknown } | null)?.kind === 'Schedule';
-}
-
 export async function loadScheduleFile(
   path: string,
   opts: LoadScheduleOptions = {},

@@ -12,7 +12,7 @@ export interface PlannedFire {
 }
 
 /** Cron times scanned at most per call: a per-second cron in a month-long freeze ends the scan. */
-export const MAX_SCANNED_FIRES = 10_000;
+const MAX_SCANNED_FIRES = 10_000;
 
 /**
  * The next `count` planned times after `afterMs` that a blackout does not cover, with the

@@ -30,7 +30,7 @@ export const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as con
 export type Weekday = (typeof WEEKDAYS)[number];
 
 /** Blackouts and budget checks one schedule may list: a bound on the work one file asks for. */
-export const MAX_BLACKOUTS = 100;
+const MAX_BLACKOUTS = 100;
 export const MAX_CHECKS = 20;
 
 /** A blackout's `from`/`to`: checked by load.ts (so a bad one does not hide the other problems). */
@@ -71,7 +71,7 @@ export const Blackout = z.strictObject({
 });
 
 /** Skip when an SLO's error budget across the history is already spent beyond `maxConsumed`. */
-export const BudgetCheck = z.strictObject({
+const BudgetCheck = z.strictObject({
   slo: z.string().min(1).meta({ description: 'An SLO of the experiment (its name).' }),
   experiment: z.string().min(1).optional().meta({
     description:
@@ -84,7 +84,7 @@ export const BudgetCheck = z.strictObject({
 });
 
 /** Skip when an expression returns anything: a non-empty vector, or a scalar above 0. */
-export const PrometheusCheck = z.strictObject({
+const PrometheusCheck = z.strictObject({
   query: z.string().min(1).max(4096).meta({
     description:
       'PromQL written as an alert condition: any series returned (or a scalar > 0) means the platform is unwell, e.g. \'up{job="broker"} == 0\'.',
