@@ -24,7 +24,7 @@ function bytes(n: number): string {
 }
 
 /** One metric's values as k6's own summary line reads them: `avg=12 ms med=11 ms p(95)=30 ms`. */
-export function k6MetricValues(m: K6SummaryMetric): string {
+function k6MetricValues(m: K6SummaryMetric): string {
   const v = m.values;
   const amount = (n: number) =>
     m.contains === 'time' ? formatMs(n) : m.contains === 'data' ? bytes(n) : formatNumber(n);

@@ -32,7 +32,7 @@ export function fenced(text: string, info = 'text'): string {
 }
 
 /** Why the run ended with an error: the cause on one line, the full message folded below. */
-export function infrastructureErrorBlock(summary: RunSummary): string[] {
+function infrastructureErrorBlock(summary: RunSummary): string[] {
   const e = summary.infrastructureError;
   if (!e) return [];
   return [

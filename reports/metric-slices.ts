@@ -55,7 +55,7 @@ export interface ReportSlice extends MetricSlice {
 }
 
 /** The run window the runner scores: the start of the baseline to the end of the last phase. */
-export function runSpan(spans: readonly PhaseSpan[]): [number, number] | undefined {
+function runSpan(spans: readonly PhaseSpan[]): [number, number] | undefined {
   const scored = spans.filter((s) => s.phase !== 'preflight');
   if (scored.length === 0) return undefined;
   return [scored[0]!.startMs, scored[scored.length - 1]!.endMs];

@@ -22,7 +22,36 @@ import {
 import { errorCause } from './error-cause.js';
 import { mdLink, type RenderOptions, runbookLink } from './links.js';
 import { fenced, mdTable, SLO_HEAD, sloRows } from './markdown.js';
+import { formatSinceStart } from './operator-actions.js';
 import type { RunSummary } from './summary.js';
+
+const ACTION_WORD = { note: 'note', pause: 'paused', resume: 'resumed', abort: 'aborted' } as const;
+
+/**
+ * What the room did and said, with who and when: the humans' part of the timeline, which a
+ * blameless review needs as much as the system's ("paused to page the broker team").
+ */
+function notesFromTheRoom(s: RunSummary): string[] {
+  const actions = s.operatorActions ?? [];
+  const head = [
+    '## Notes from the room',
+    '',
+    `Operator actions and notes, from the start of the run (${formatTimestamp(s.startedAt)} UTC).`,
+    '',
+  ];
+  if (actions.length === 0)
+    return [
+      ...head.slice(0, 2),
+      '_No operator action or note was recorded during the run; add what the room saw here._',
+    ];
+  return [
+    ...head,
+    mdTable(
+      ['when', 'who', 'action', 'note'],
+      actions.map((a) => [formatSinceStart(a.sinceStartMs), a.by, ACTION_WORD[a.action], a.text || '—']),
+    ),
+  ];
+}
 
 function impact(s: RunSummary): string[] {
   const breached = s.slos.filter((x) => x.status === 'breached');
@@ -109,6 +138,7 @@ export function renderPostmortem(s: RunSummary, options: RenderOptions = {}): st
       s.timeline.map((e) => [formatOffset(e.offsetMs), e.text]),
     ),
   );
+  out.push('', ...notesFromTheRoom(s));
   out.push('', '## What held', '');
   out.push(
     ...(held.length

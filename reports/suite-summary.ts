@@ -9,7 +9,7 @@ import { ExitCode } from '../engine/core/errors.js';
 import type { SloResult } from '../engine/core/journal-events.js';
 import type { RunSummary } from './summary.js';
 
-export const SUITE_SUMMARY_SCHEMA_VERSION = 1;
+const SUITE_SUMMARY_SCHEMA_VERSION = 1;
 
 /** What happened to one experiment of the suite. */
 export interface SuiteEntryResult {
@@ -78,7 +78,7 @@ export interface SuiteSummary extends Omit<SuiteRecord, 'experiments'> {
   experiments: SuiteExperimentSummary[];
 }
 
-export function suiteOutcome(exitCode: number): SuiteOutcome {
+function suiteOutcome(exitCode: number): SuiteOutcome {
   return OUTCOME_BY_EXIT[exitCode] ?? 'error';
 }
 

@@ -21,10 +21,11 @@ import type { JournalDefect } from '../engine/run/journal.js';
 import { errorCause } from './error-cause.js';
 import type { KeySli } from './key-slis.js';
 import { scanMetrics } from './metrics-scan.js';
+import { type OperatorActionEntry, operatorActions } from './operator-actions.js';
 import { type RunSeverity, runSeverity, severityTable } from './severity.js';
 import { type ScoredPhase, type TimelineEntry, timelineEntries } from './timeline.js';
 
-export const SUMMARY_SCHEMA_VERSION = 1;
+const SUMMARY_SCHEMA_VERSION = 1;
 
 export interface RunSummary {
   schemaVersion: typeof SUMMARY_SCHEMA_VERSION;
@@ -81,6 +82,8 @@ export interface RunSummary {
   errors: { code: string; message: string }[];
   leftovers: Leftover[];
   timeline: { offsetMs: number; kind: TimelineEntry['kind']; text: string }[];
+  /** Notes, pauses, resumes and an operator's abort, with who and when (the control room). */
+  operatorActions: OperatorActionEntry[];
   environment: {
     squallVersion: string;
     node: string;
@@ -211,6 +214,7 @@ export function buildSummary(
     errors: events.flatMap((e) => (e.type === 'error' ? [{ code: e.code, message: e.message }] : [])),
     leftovers: events.flatMap((e) => (e.type === 'fault.revert_failed' ? [e.leftover] : [])),
     timeline: timelineEntries(events).map((e) => ({ offsetMs: e.t - origin, kind: e.kind, text: e.text })),
+    operatorActions: operatorActions(events),
     environment: {
       squallVersion: start?.squallVersion ?? 'unknown',
       node: start?.node ?? 'unknown',

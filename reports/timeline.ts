@@ -8,6 +8,7 @@
  * phase events lag by a few ms and are only the fallback when the plan is missing.
  */
 import type { JournalEvent, PhaseName, RunStartEvent } from '../engine/core/journal-events.js';
+import { describeAction, operatorActionOf } from './operator-actions.js';
 
 export type ScoredPhase = 'preflight' | 'baseline' | 'fault' | 'recovery';
 
@@ -65,7 +66,7 @@ export function originMs(events: readonly JournalEvent[], spans: readonly PhaseS
 export interface TimelineEntry {
   /** Epoch ms (controller clock). */
   t: number;
-  kind: 'phase' | 'fault' | 'guard' | 'abort' | 'error' | 'warning' | 'verdict' | 'end';
+  kind: 'phase' | 'fault' | 'guard' | 'abort' | 'error' | 'warning' | 'verdict' | 'end' | 'operator' | 'note';
   text: string;
 }
 
@@ -74,6 +75,18 @@ export function timelineEntries(events: readonly JournalEvent[]): TimelineEntry[
   const out: TimelineEntry[] = [];
   for (const e of events) {
     switch (e.type) {
+      case 'operator.note':
+      case 'operator.pause':
+      case 'operator.resume': {
+        const action = operatorActionOf(e, e.t);
+        if (action)
+          out.push({
+            t: e.t,
+            kind: e.type === 'operator.note' ? 'note' : 'operator',
+            text: describeAction(action),
+          });
+        break;
+      }
       case 'phase':
         if (e.phase !== 'done') out.push({ t: e.t, kind: 'phase', text: `phase ${e.phase} begins` });
         break;
@@ -116,7 +129,11 @@ export function timelineEntries(events: readonly JournalEvent[]): TimelineEntry[
         out.push({ t: e.t, kind: 'guard', text: `guard '${e.guard}' tripped: ${e.reason}` });
         break;
       case 'abort':
-        out.push({ t: e.t, kind: 'abort', text: `run aborted (${e.reason}): ${e.detail}` });
+        out.push({
+          t: e.t,
+          kind: 'abort',
+          text: `run aborted (${e.reason}${e.by ? ` by ${e.by}` : ''}): ${e.detail}`,
+        });
         break;
       case 'error':
         out.push({ t: e.t, kind: 'error', text: `${e.code}: ${firstLine(e.message)}` });

@@ -22,11 +22,11 @@ import type { TallyWire } from './dated-tally.js';
 import { DatedTally } from './dated-tally.js';
 
 /** What devices count per bucket (by tenant). */
-export const SENT_COUNTERS = ['expected'] as const;
+const SENT_COUNTERS = ['expected'] as const;
 /** What the sink counts per bucket of the send time (by tenant). */
-export const ARRIVAL_COUNTERS = ['delivered', 'duplicates', 'out_of_order'] as const;
+const ARRIVAL_COUNTERS = ['delivered', 'duplicates', 'out_of_order'] as const;
 /** What the ledger hands out per final bucket. */
-export const LEDGER_COUNTERS = [
+const LEDGER_COUNTERS = [
   'expected',
   'delivered',
   'lost',

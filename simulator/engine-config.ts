@@ -150,7 +150,7 @@ export function telemetryConfigOf(t: TelemetrySpec): TelemetryConfig {
 }
 
 /** The schema's telemetry defaults; the interval (a spec must give one) is the engine's own, 10 s. */
-export const DEFAULT_TELEMETRY: TelemetryConfig = telemetryConfigOf(TelemetrySpec.parse({ every: '10s' }));
+const DEFAULT_TELEMETRY: TelemetryConfig = telemetryConfigOf(TelemetrySpec.parse({ every: '10s' }));
 
 const invalid = (message: string) => new SquallError('SQUALL_FLEET_CONFIG_INVALID', message);
 

@@ -4,7 +4,7 @@
  * by `floor(epoch ms / bucketMs)`: shards on one host share the clock (clock.ts), so the
  * parent merges their buckets by key.
  */
-export const EVENT_KINDS = ['attempts', 'connacks'] as const;
+const EVENT_KINDS = ['attempts', 'connacks'] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 export const EVENT = { attempts: 0, connacks: 1 } as const satisfies Record<EventKind, number>;
 

@@ -38,11 +38,11 @@ export const PINGREQ = Buffer.from([0xc0, 0x00]);
 export const DISCONNECT = Buffer.from([0xe0, 0x00]);
 
 /** Bytes of the Remaining Length varint (§2.2.3). */
-export function varintBytes(n: number): number {
+function varintBytes(n: number): number {
   return n < 128 ? 1 : n < 16_384 ? 2 : n < 2_097_152 ? 3 : 4;
 }
 
-export function writeVarint(buf: Buffer, offset: number, n: number): number {
+function writeVarint(buf: Buffer, offset: number, n: number): number {
   let v = n;
   do {
     let byte = v % 128;

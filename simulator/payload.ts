@@ -13,7 +13,7 @@
  */
 import { SquallError } from '../engine/core/errors.js';
 
-export const COMPACT_MAGIC = 0x53;
+const COMPACT_MAGIC = 0x53;
 export const COMPACT_HEADER_BYTES = 17;
 
 /** What a decoder fills in; reused across calls so decoding allocates nothing. */

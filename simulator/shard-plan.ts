@@ -7,7 +7,7 @@ import type { BrokerTarget } from '../engine/spec/broker-url.js';
 import type { DeviceEngineInput, DeviceGroupInput } from './engine-config.js';
 
 /** Devices per shard when `shards: auto`: well below the 20,000 open-files limit here. */
-export const MAX_DEVICES_PER_SHARD = 15_000;
+const MAX_DEVICES_PER_SHARD = 15_000;
 
 /** One shard's share of the fleet. */
 export interface ShardSlice {

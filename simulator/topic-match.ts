@@ -8,7 +8,7 @@
 import type { DeviceGroupConfig } from './engine-config.js';
 import { type CompiledTemplate, compileTemplate } from './template.js';
 
-export function topicMatches(filter: string, topic: string): boolean {
+function topicMatches(filter: string, topic: string): boolean {
   const f = (filter.startsWith('$share/') ? filter.split('/').slice(2).join('/') : filter).split('/');
   const t = topic.split('/');
   if (topic.startsWith('$') && (f[0] === '+' || f[0] === '#')) return false;

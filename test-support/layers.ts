@@ -33,7 +33,7 @@ export function parseLayers(markdown: string): Layer[] {
 }
 
 /** Files that are consumers, not part of a layer: tests and their support, fixtures, tools. */
-export function isConsumer(path: string): boolean {
+function isConsumer(path: string): boolean {
   return (
     path.endsWith('.test.ts') ||
     /(^|\/)(test-support|fixtures|tools)\//.test(path) ||

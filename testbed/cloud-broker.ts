@@ -21,6 +21,8 @@ export interface CloudBrokerOptions {
   /** aedes: each worker is a fault target `cloud-worker-<i>` (the primary's, not a standby's). */
   workerRoles: boolean;
   tenantLimitPerS?: number;
+  /** aedes: its Prometheus endpoint's port (default: any free port). */
+  metricsPort?: number;
   /** Lab mode: the host it runs on. */
   labHost?: LabHost;
 }
@@ -56,6 +58,7 @@ export async function startCloudBroker(kind: CloudBrokerKind, o: CloudBrokerOpti
   const clusterOptions = {
     workers: o.workers,
     ...(o.tenantLimitPerS && { tenantLimitPerS: o.tenantLimitPerS }),
+    ...(o.metricsPort && { metricsPort: o.metricsPort }),
     ...inLab,
   };
   const slot = new CloudBrokerSlot(await startCloudCluster(clusterOptions), clusterOptions, {

@@ -47,15 +47,10 @@ export interface MosquittoBroker {
   stop(): Promise<void>;
 }
 
-export const MOSQUITTO_BINARY = '/usr/sbin/mosquitto';
+const MOSQUITTO_BINARY = '/usr/sbin/mosquitto';
 
 /** The generated mosquitto.conf (mosquitto 2.x syntax). */
-export function mosquittoConfig(o: {
-  host: string;
-  port: number;
-  dir: string;
-  persistence: boolean;
-}): string {
+function mosquittoConfig(o: { host: string; port: number; dir: string; persistence: boolean }): string {
   return [
     `listener ${o.port} ${o.host}`,
     // Loopback or a lab namespace only: no credentials to manage in a testbed.

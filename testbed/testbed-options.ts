@@ -38,6 +38,8 @@ export interface TestbedOptions {
   uplinkProxy?: boolean;
   /** aedes only: per-tenant publish rate across the cluster (cloud/tenant-bulkhead.ts). */
   tenantLimitPerS?: number;
+  /** aedes: the cloud broker's Prometheus endpoint port on loopback (default: any free port). */
+  metricsPort?: number;
   /**
    * Loopback only: a fault proxy `cloud-sink` in front of the cloud broker, named as a broker
    * too, so a consumer (the fleet's sink) subscribing through it can be slowed with `proxy.*`.

@@ -102,6 +102,7 @@ export async function startTestbed(options: TestbedOptions = {}): Promise<Testbe
       workers: options.workers ?? 2,
       workerRoles: true,
       ...(options.tenantLimitPerS && { tenantLimitPerS: options.tenantLimitPerS }),
+      ...(options.metricsPort && { metricsPort: options.metricsPort }),
       ...(cloudHost && { labHost: cloudHost }),
     });
     const cloudUrl = cloudBroker.url;

@@ -28,8 +28,8 @@ import {
   type Pem,
 } from './certs.js';
 
-export const KEY_MODE = 0o600;
-export const CERT_MODE = 0o644;
+const KEY_MODE = 0o600;
+const CERT_MODE = 0o644;
 
 export interface CertsInitOptions {
   dir: string;
@@ -67,7 +67,7 @@ export interface CertsInitResult {
 }
 
 /** Writes `data` to `path` with exactly `mode`, atomically (temporary file + rename). */
-export function writeFileWithMode(path: string, data: string, mode: number): void {
+function writeFileWithMode(path: string, data: string, mode: number): void {
   const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
   try {
     writeFileSync(tmp, data, { mode, flag: 'wx' });

@@ -13,7 +13,7 @@ import forge from 'node-forge';
 import { SquallError } from '../../engine/core/errors.js';
 
 /** Agent and controller names: one DNS-label-like word (it becomes a file name and a SAN). */
-export const CERT_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?$/;
+const CERT_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?$/;
 /** An extra agent name: an IP address or a DNS name of such labels. */
 const HOST_NAME =
   /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?)*$/;

@@ -39,7 +39,7 @@ export function run(
 }
 
 /** A network namespace name as `ip netns` accepts it. */
-export const NETNS_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+const NETNS_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 
 /**
  * The argv prefix that runs a tool on `host`: `self` (or no host) is the agent's own network

@@ -23,7 +23,7 @@ export const Port = z.number().int().min(1).max(65_535);
 export const Direction = z.enum(['both', 'ingress', 'egress']).default('both');
 export const Protocol = z.enum(['tcp', 'udp', 'both']).default('both');
 
-export function tableName(faultId: string): string {
+function tableName(faultId: string): string {
   // The id goes into an nft script: keep it to a safe alphabet whoever called us.
   if (!/^[A-Za-z0-9_-]{1,80}$/.test(faultId))
     throw new SquallError('SQUALL_SPEC_INVALID', `fault id '${faultId}' is not a safe nft table name`);
@@ -70,7 +70,7 @@ export async function applyTable(ctx: FaultContext, rules: NftRules, describe: s
 }
 
 /** Deletes the table if it exists; idempotent (a revert retried after success is fine). One nft call. */
-export async function deleteTable(host: string | undefined, table: string): Promise<void> {
+async function deleteTable(host: string | undefined, table: string): Promise<void> {
   try {
     await run(onHost(host, ['nft', 'delete', 'table', 'inet', table]));
   } catch (err) {

@@ -8,7 +8,7 @@ import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { SquallError } from '../../engine/core/errors.js';
 
 /** A pid file holds one decimal number and a newline: 64 bytes is generous. */
-export const PID_FILE_MAX_BYTES = 64;
+const PID_FILE_MAX_BYTES = 64;
 
 const notFound = (message: string) => new SquallError('SQUALL_TARGET_NOT_FOUND', message);
 

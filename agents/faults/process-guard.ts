@@ -133,7 +133,7 @@ function exeName(pid: number): string | undefined {
  * path (the unified hierarchy's `0::` line, else the v1 `name=systemd` one); undefined outside
  * systemd.
  */
-export function unitOf(pid: number): string | undefined {
+function unitOf(pid: number): string | undefined {
   let text: string;
   try {
     text = readFileSync(`/proc/${pid}/cgroup`, 'utf8');

@@ -9,7 +9,7 @@ import { defineFaultDriver, type FaultDriver, type ToxicSpec } from '../../engin
 import { Percent } from '../../engine/core/unit-schemas.js';
 
 /** Fields every such driver takes besides its own. */
-export const StreamFields = {
+const StreamFields = {
   /** Toxiproxy's default direction is downstream (upstream server → client). */
   stream: z.enum(['upstream', 'downstream', 'both']).default('downstream'),
   /** Share of connections that get the toxic, drawn per connection. */

@@ -8,7 +8,7 @@ import { SquallError } from '../../engine/core/errors.js';
 import type { ActiveFault, DriverPrivileges, FaultContext } from '../../engine/core/faults.js';
 import { onHost, onHostText, run } from './exec.js';
 
-export const SQUALL_HANDLE = '5157:';
+const SQUALL_HANDLE = '5157:';
 
 /** Root qdiscs of a device: CAP_NET_ADMIN, in the host's namespace to shape the host's interfaces. */
 export const TC_PRIVILEGES: DriverPrivileges = { capabilities: ['NET_ADMIN'], hostNamespaces: ['network'] };

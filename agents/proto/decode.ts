@@ -44,7 +44,6 @@ function decodeOneof<M extends Oneof<M>, R>(
 }
 
 /** What the controller sends: open, inject, revert, heartbeat, start_shard, stop_shard. */
-export type ControlMessageName = MemberName<ControlMessage__Output>;
 export type ControlMessageHandlers<R> = MemberHandlers<ControlMessage__Output, R>;
 
 /** The agent's decoder. */

@@ -23,7 +23,7 @@ export function findPackageRoot(from: string = fileURLToPath(import.meta.url)): 
   }
 }
 
-export const PROTO_PATH = join(findPackageRoot(), PROTO_RELATIVE);
+const PROTO_PATH = join(findPackageRoot(), PROTO_RELATIVE);
 
 /**
  * Loader options: int64 as JS numbers (epoch ms fit), defaults filled in, oneof names reported.

@@ -14,7 +14,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 
-export const MAX_API_BODY_BYTES = 64 * 1024;
+const MAX_API_BODY_BYTES = 64 * 1024;
 
 export interface Refusal {
   status: number;

@@ -44,7 +44,7 @@ export interface FaultProxy extends ProxyHandle {
   readonly enabled: boolean;
 }
 
-export function parseHostPort(text: string): { host: string; port: number } {
+function parseHostPort(text: string): { host: string; port: number } {
   const i = text.lastIndexOf(':');
   const port = Number(text.slice(i + 1));
   if (i <= 0 || !Number.isInteger(port) || port < 0 || port > 65_535) {

@@ -17,7 +17,7 @@ import { createFaultProxy, type FaultProxy } from './fault-proxy.js';
 import { toxicTypes } from './toxics/catalog.js';
 
 /** The Toxiproxy version this API mimics (reported by /version). */
-export const TOXIPROXY_API_VERSION = '2.9.0-squall';
+const TOXIPROXY_API_VERSION = '2.9.0-squall';
 
 const ProxyBody = z.object({
   name: z.string().regex(/^[\w.-]+$/),

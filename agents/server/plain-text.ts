@@ -18,7 +18,7 @@ import { dirname } from 'node:path';
 import { isLoopback } from '../../engine/core/addresses.js';
 import { SquallError } from '../../engine/core/errors.js';
 
-export const UNIX_PREFIX = 'unix:';
+const UNIX_PREFIX = 'unix:';
 
 export const isUnixListen = (address: string) => address.startsWith(UNIX_PREFIX);
 

@@ -27,7 +27,7 @@ const UrlPattern = z
     "expected an origin such as 'http://127.0.0.1:8474' or 'http://10.0.0.9:*'",
   );
 
-export const LOOPBACK_TOXIPROXY_URLS = ['http://127.0.0.1:*', 'http://localhost:*', 'http://[::1]:*'];
+const LOOPBACK_TOXIPROXY_URLS = ['http://127.0.0.1:*', 'http://localhost:*', 'http://[::1]:*'];
 
 export const ReachPolicyFields = {
   tc: z.strictObject({ devices: Names.default(['*']) }).prefault({}),
@@ -139,7 +139,7 @@ function addRange(list: BlockList, entry: string): void {
 }
 
 /** Whether `url`'s origin matches one of the patterns (scheme, host, and port or `*`). */
-export function urlAllowed(patterns: readonly string[], url: string): boolean {
+function urlAllowed(patterns: readonly string[], url: string): boolean {
   let u: URL;
   try {
     u = new URL(url);

@@ -32,7 +32,7 @@ import { shardDevices } from './shard-config.js';
 
 const Names = z.array(z.string().min(1));
 
-export const PolicySchema = z.strictObject({
+const PolicySchema = z.strictObject({
   /** Driver names or `prefix.*` patterns; `*` allows every driver. */
   drivers: Names.default(['*']),
   targets: z

@@ -75,7 +75,7 @@ export function checkPidTarget(pids: PidTargets, target: FaultTarget): void {
  * `*` and `?` within one path segment, `**` across segments; everything else literal. Written
  * here because Node 20's `path.matchesGlob` is experimental, and a pid-file allow-list needs no more.
  */
-export function globToRegExp(glob: string): RegExp {
+function globToRegExp(glob: string): RegExp {
   let source = '';
   for (let i = 0; i < glob.length; i++) {
     const c = glob[i]!;

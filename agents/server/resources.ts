@@ -8,7 +8,7 @@ import { statFilesystem } from '../faults/capacity.js';
 import type { Resources } from '../proto/generated/squall/agent/v1/Resources.js';
 
 /** Filesystems one Hello may ask about; more are ignored. */
-export const MAX_STATFS_PATHS = 16;
+const MAX_STATFS_PATHS = 16;
 /** A path longer than this is not looked up (PATH_MAX). */
 const MAX_PATH_CHARS = 4096;
 

@@ -11,7 +11,7 @@ import { SquallError } from '../../engine/core/errors.js';
 import type { FleetConfig } from '../../simulator/fleet-config.js';
 
 /** Most bytes of `fleet_json` the agent parses. */
-export const MAX_FLEET_JSON_BYTES = 1 << 20;
+const MAX_FLEET_JSON_BYTES = 1 << 20;
 
 const Count = z.number().int().min(0).max(10_000_000);
 const Port = z.number().int().min(1).max(65_535);
@@ -77,7 +77,7 @@ const Sink = z.union([
   }),
 ]);
 
-export const ShardConfigSchema = z.strictObject({
+const ShardConfigSchema = z.strictObject({
   engine: Engine,
   sink: Sink,
   /** Simulator worker processes for this shard; capped again by the policy's fleet.maxWorkers. */

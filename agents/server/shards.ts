@@ -12,7 +12,7 @@ import type { PolicyGate } from './policy.js';
 import { shardDevices } from './shard-config.js';
 
 /** How often a shard's metrics are sent (the runner's slice is 1 s). */
-export const SHARD_METRICS_INTERVAL_MS = 1000;
+const SHARD_METRICS_INTERVAL_MS = 1000;
 
 /** The policy name of shard hosting, for `drivers:` allow-lists. */
 export const SHARD_DRIVER_NAME = 'fleet.shard';

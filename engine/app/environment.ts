@@ -28,6 +28,7 @@ import type { TestbedSpec } from '../spec/schema.js';
 import { noSourceMap } from '../spec/source-map.js';
 import { onlyHostsFleet, runAgents } from './agent-specs.js';
 import { logHostTotals } from './fleet-hosts.js';
+import { startPromqlSources } from './promql-sources.js';
 import { checkRemoteCapacity, statfsPathsByAgent } from './remote-capacity.js';
 
 export interface EnvironmentExtras {
@@ -141,6 +142,8 @@ export function createDefaultEnvironment(extras: EnvironmentExtras = {}): Enviro
       const sources: MetricsSource[] = probes.map(({ probe, kind, params }) =>
         kind.create(probe, params, probeContext),
       );
+      // Prometheus sources after the testbed, which they may scrape; checked before any fault.
+      sources.push(...(await startPromqlSources(experiment, source ?? noSourceMap(file), { sliceMs, log })));
       if (experiment.fleet) {
         const brokers = { ...(testbed?.brokers ?? {}), ...(experiment.system.brokers ?? {}) };
         const parsed = toFleetConfig(experiment.fleet, brokers, file ? dirname(file) : process.cwd());
@@ -223,6 +226,7 @@ async function startTestbedFor(spec: TestbedSpec, log: (message: string) => void
     ...(spec.uplinkProxy ? { uplinkProxy: true } : {}),
     ...(spec.standby ? { standby: true } : {}),
     ...(spec.tenantLimit ? { tenantLimitPerS: spec.tenantLimit } : {}),
+    ...(spec.metricsPort ? { metricsPort: spec.metricsPort } : {}),
     ...(spec.sinkProxy ? { sinkProxy: true } : {}),
     ...(spec.ingest ? { ingest: ingestOptions(spec.ingest) } : {}),
     ...(spec.flood

@@ -12,7 +12,7 @@ import { Experiment } from '../spec/schema.js';
 
 type JsonObject = Record<string, unknown>;
 
-export const SCHEMA_ID = 'https://squall.dev/schemas/experiment-v1.json';
+const SCHEMA_ID = 'https://squall.dev/schemas/experiment-v1.json';
 
 /** The experiment schema (draft-07, the dialect editors support best) with registry enums. */
 export function experimentJsonSchema(): JsonObject {

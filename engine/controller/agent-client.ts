@@ -33,7 +33,7 @@ export const identityFor = (name: string, spec: AgentAddressSpec): IdentityCheck
 export type { ClockSample } from './clock-estimate.js';
 
 /** `unix:/path` (a local socket; plain text is allowed there) or `host:port`. */
-export const isUnixAddress = (address: string) => address.startsWith('unix:');
+const isUnixAddress = (address: string) => address.startsWith('unix:');
 
 export function clientCredentials(
   name: string,

@@ -9,7 +9,7 @@
 import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 
 /** SNI sent when no name is expected (`squall agents ping` without `--name`). */
-export const ANY_AGENT_SERVERNAME = 'squall-agent';
+const ANY_AGENT_SERVERNAME = 'squall-agent';
 
 /** A rejected agent identity; tls-diagnose and agent-client turn it into SQUALL_AGENT_AUTH_FAILED. */
 export class AgentIdentityError extends Error {
@@ -17,7 +17,7 @@ export class AgentIdentityError extends Error {
 }
 
 /** The certificate's names as the message shows them: CN, then its subjectAltNames. */
-export function describeCertificate(cert: PeerCertificate): string {
+function describeCertificate(cert: PeerCertificate): string {
   const cn = cert.subject?.CN;
   const alt = (cert.subjectaltname ?? '')
     .split(', ')

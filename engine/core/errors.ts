@@ -161,6 +161,50 @@ export const ERROR_CODES = {
     summary:
       'squall deploy render cannot render working manifests from these inputs (certificates, policy, suite).',
   },
+  SQUALL_PROM_UNREACHABLE: {
+    exit: ExitCode.infrastructure,
+    summary: 'A Prometheus source under sources: could not be reached at run start.',
+  },
+  SQUALL_PROM_QUERY_INVALID: {
+    exit: ExitCode.invalidInput,
+    summary: "Prometheus rejected an SLO's PromQL (syntax, types, or more than one series).",
+  },
+  SQUALL_METRICS_LISTEN_FAILED: {
+    exit: ExitCode.infrastructure,
+    summary: 'squall run --metrics-listen could not listen on that address.',
+  },
+  SQUALL_SERVE_INSECURE_LISTEN: {
+    exit: ExitCode.invalidInput,
+    summary:
+      'squall serve was asked to listen on a non-loopback address without --tokens (or TLS files are incomplete).',
+  },
+  SQUALL_SERVE_TOKENS_INVALID: {
+    exit: ExitCode.invalidInput,
+    summary: 'The --tokens file is unreadable or a line is not `name role sha256:<hex>`.',
+  },
+  SQUALL_SERVE_UNAUTHORIZED: {
+    exit: ExitCode.invalidInput,
+    summary: 'A control room request had no valid token or session (HTTP 401).',
+  },
+  SQUALL_SERVE_FORBIDDEN: {
+    exit: ExitCode.invalidInput,
+    summary:
+      'The control room refused the request (HTTP 403): a viewer asked to act, a cross-site or CSRF-less mutation, or a path outside --library.',
+  },
+  SQUALL_SERVE_NOT_FOUND: {
+    exit: ExitCode.invalidInput,
+    summary: 'No such run, report file or route in the control room (HTTP 404).',
+  },
+  SQUALL_SERVE_CONFLICT: {
+    exit: ExitCode.invalidInput,
+    summary:
+      'The run is not in a state that allows the action (HTTP 409): not running, not paused, already over.',
+  },
+  SQUALL_SERVE_BAD_REQUEST: {
+    exit: ExitCode.invalidInput,
+    summary:
+      'A control room request is malformed (HTTP 400): a missing field, a wrong type, a bad query value.',
+  },
   SQUALL_INTERNAL: {
     exit: ExitCode.infrastructure,
     summary: 'A bug in Squall; please report it with the journal.',

@@ -33,7 +33,7 @@ export function escapeControlLines(text: string): string {
 }
 
 /** How many characters of a user value a message shows before cutting it. */
-export const EXCERPT_CHARS = 80;
+const EXCERPT_CHARS = 80;
 
 /**
  * A user value as a message shows it: control characters escaped, and past `max` characters

@@ -55,6 +55,8 @@ export interface FaultInjectedEvent extends Base {
   plannedT: number;
   durationMs?: number;
   where: string;
+  /** The command an operator runs to undo it by hand, should squall not (since 0.1: absent in older journals). */
+  removeCommand?: string;
   /** Agent clock offset (agent − controller, ms) when the fault ran on a remote agent. */
   clockOffsetMs?: number;
 }

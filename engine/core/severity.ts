@@ -49,7 +49,7 @@ export function isSeverity(value: unknown): value is Severity {
 }
 
 /** The more severe of the two (P1 beats P2). */
-export function moreSevere(a: Severity, b: Severity): Severity {
+function moreSevere(a: Severity, b: Severity): Severity {
   return SEVERITY_LEVELS.indexOf(a) <= SEVERITY_LEVELS.indexOf(b) ? a : b;
 }
 

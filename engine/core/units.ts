@@ -72,9 +72,9 @@ export function parseOffsetMs(input: unknown): number {
 const RATE_UNITS_S: Record<string, number> = { s: 1, m: 60, h: 3600 };
 
 /** The fastest rate any field takes; far above what one host can do, below float trouble. */
-export const MAX_RATE_PER_S = 10_000_000;
+const MAX_RATE_PER_S = 10_000_000;
 /** The slowest: one an hour. Slower ones wait longer than an interval timer can (and a run lasts). */
-export const MIN_RATE_PER_S = 1 / 3600;
+const MIN_RATE_PER_S = 1 / 3600;
 
 /** `5000/s`, `60/m` → events per second, between one an hour and MAX_RATE_PER_S. */
 export function parseRatePerS(input: unknown): number {
@@ -102,7 +102,7 @@ const SIZE_UNIT_BYTES: Record<string, number> = {
   TiB: 1024 ** 4,
 };
 /** The largest size any field takes (1 PiB): exact in a double, and more than any host has. */
-export const MAX_SIZE_BYTES = 1024 ** 5;
+const MAX_SIZE_BYTES = 1024 ** 5;
 
 /** `256MB`, `1.5GiB`, `1048576` (bytes) → bytes, at most MAX_SIZE_BYTES. */
 export function parseSizeBytes(input: unknown): number {

@@ -7,7 +7,7 @@
  */
 import { isAbsolute, join, resolve } from 'node:path';
 
-export const HISTORY_FILE_NAME = 'history.db';
+const HISTORY_FILE_NAME = 'history.db';
 
 /** Either a path, or why none could be found (said once, in the warning). */
 export type HistoryLocation = { path: string } | { path?: undefined; reason: string };

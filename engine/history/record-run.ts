@@ -29,6 +29,8 @@ export interface RecorderOptions {
   cwd: string;
   /** Told once, the first time history cannot be written; the text names the path and the code. */
   warn(text: string): void;
+  /** Who started the runs (the control room's token name); default the user from `env`. */
+  startedBy?: string;
   /** The game day the runs belong to. */
   suite?: { name: string; dir: string };
 }
@@ -80,7 +82,7 @@ export function createRunRecorder(options: RecorderOptions): RunRecorder {
       recordedBy: 'run',
       fileSha256: fileSha256(start.file),
       gitCommit: gitCommitOf(start.file),
-      startedBy: userName(options.env),
+      startedBy: options.startedBy ?? userName(options.env),
       // The journal's host is the controller's; the sweep compares it with its own.
       host: start.host || hostname(),
       pid: identity.pid,

@@ -16,7 +16,7 @@ import { makePrivateDir, PRIVATE_FILE_MODE } from '../core/private-files.js';
 import { migrate, SCHEMA_VERSION } from './migrations.js';
 
 /** How long a writer waits for another's lock; writes take milliseconds, CI jobs may be many. */
-export const BUSY_TIMEOUT_MS = 5000;
+const BUSY_TIMEOUT_MS = 5000;
 
 /** An empty, migrated database that is never written to disk (a reader with no file yet). */
 export const IN_MEMORY = ':memory:';

@@ -8,7 +8,7 @@ import type Database from 'better-sqlite3';
 import { type BudgetOptions, DEFAULT_BUDGET_DAYS, type SloBudget, sloBudgets } from './budget.js';
 import type { HistorySlo, RunState } from './types.js';
 
-export const DEFAULT_TREND_LIMIT = 20;
+const DEFAULT_TREND_LIMIT = 20;
 
 export interface TrendOptions extends BudgetOptions {
   /** Only runs of the last `days` days (default: no bound on the runs; the budget's period is 30). */

@@ -84,7 +84,7 @@ export function runContext(start: RunStartEvent): RunContext {
 }
 
 /** `sq-` and 32 hex digits of SHA-256 over the parts: the same parts, the same id. */
-export function notificationId(...parts: (string | number)[]): string {
+function notificationId(...parts: (string | number)[]): string {
   return `sq-${createHash('sha256').update(parts.join('\0')).digest('hex').slice(0, 32)}`;
 }
 
@@ -182,7 +182,7 @@ export function leftoverNotification(ctx: RunContext, event: FaultRevertFailedEv
 }
 
 /** The run's end: its SLOs' alerts fired or resolved, SquallRunFailed, and guards that held. */
-export function runEndNotification(run: LoadedRun): Notification | undefined {
+function runEndNotification(run: LoadedRun): Notification | undefined {
   const start = run.events.find((e): e is RunStartEvent => e.type === 'run.start');
   if (!start) return undefined;
   const ctx = runContext(start);

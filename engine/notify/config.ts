@@ -38,7 +38,7 @@ const Name = z
   .max(64);
 const Level = z.enum(SEVERITY_LEVELS);
 
-export const NotifyRoute = z.strictObject({
+const NotifyRoute = z.strictObject({
   severity: z
     .union([Level, z.array(Level).min(1)], { error: 'expected P1, P2, P3 or P4, or a list of them' })
     .meta({ description: 'P1..P4, or a list of them' }),
@@ -50,7 +50,7 @@ export const NotifyRoute = z.strictObject({
   receivers: z.array(Name).min(1),
 });
 
-export const NotifyDelivery = z.strictObject({
+const NotifyDelivery = z.strictObject({
   attempts: z.number().int().min(1).max(20).default(5),
   backoff: DurationAtLeast(1).prefault('1s').meta({ description: 'before the 2nd attempt; doubles after' }),
   maxBackoff: DurationAtLeast(1).prefault('30s'),
@@ -68,7 +68,7 @@ export const NotifyDelivery = z.strictObject({
   }),
 });
 
-export const NotifyFile = z.strictObject({
+const NotifyFile = z.strictObject({
   apiVersion: z.literal('squall/v1', { error: "expected 'squall/v1'" }),
   kind: z.literal('Notify', { error: "expected 'Notify'" }),
   receivers: z.record(Name, z.looseObject({ kind: z.string() })),

@@ -24,7 +24,7 @@ export const ReceiverUrl = z
   })
   .meta({ description: `an http(s) URL; may be a secret reference, \${env:NAME} or \${file:PATH}` });
 
-export function isHttpUrl(text: string): boolean {
+function isHttpUrl(text: string): boolean {
   try {
     const url = new URL(text);
     return url.protocol === 'http:' || url.protocol === 'https:';

@@ -47,7 +47,7 @@ const LOG_TAIL_LINES = 15;
 type Exit = { code: number | null; signal: NodeJS.Signals | null };
 
 /** The argv after the binary: user args go before the script, as `k6 run [flags] script` wants. */
-export function k6Argv(outFile: string, params: Pick<K6RunParams, 'args'>, script: string): string[] {
+function k6Argv(outFile: string, params: Pick<K6RunParams, 'args'>, script: string): string[] {
   return ['run', '--out', `json=${outFile}`, '--quiet', ...params.args, script];
 }
 

@@ -53,6 +53,8 @@ describe('operator controls', () => {
     const t0 = events.find((e) => e.type === 'phase' && e.phase === 'preflight')!.t;
     const dueMs = injected!.plannedT;
     expect(dueMs).toBe(t0 + 1750);
+    // The control room shows how to undo it by hand: journaled with the injection.
+    expect(injected!.removeCommand).toMatch(/\S/);
     // Nothing was injected while paused: the injection follows the resume.
     expect(injected!.t).toBeGreaterThanOrEqual(resumedAt - 5);
     expect(injected!.t - dueMs).toBeGreaterThanOrEqual(400);

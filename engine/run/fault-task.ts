@@ -110,6 +110,7 @@ export async function runFault(
       plannedT: plannedMs,
       durationMs: fault.duration,
       where: injected.where,
+      removeCommand: injected.removeCommand,
       ...(injected.clockOffsetMs !== undefined ? { clockOffsetMs: injected.clockOffsetMs } : {}),
     },
     { durable: true },

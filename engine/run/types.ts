@@ -78,6 +78,8 @@ export interface RunOptions {
   controls?: RunControls;
   onProgress?: (progress: RunProgress) => void;
   onEvent?: (event: JournalEvent) => void;
+  /** The journal's run id, when the caller names the run before it starts (the control room's queue); default a fresh UUID. */
+  runId?: string;
   /** Length of a metrics slice; 1000 ms unless a test wants it shorter. */
   sliceMs?: number;
   revertPolicy?: RevertPolicy;

@@ -85,8 +85,8 @@ export const BURN_RATE_TIERS: readonly BurnRateTier[] = [
 ];
 
 /** The smallest windows a burn-rate guard uses, in slices: fewer makes one bad slice decisive. */
-export const MIN_LONG_WINDOW_SLICES = 5;
-export const MIN_SHORT_WINDOW_SLICES = 2;
+const MIN_LONG_WINDOW_SLICES = 5;
+const MIN_SHORT_WINDOW_SLICES = 2;
 
 export interface BurnRateGuardPlan {
   /** Both windows' burn rates must exceed this. */

@@ -25,6 +25,8 @@
  * | `<probe>.checks_passed`, `<probe>.checks` | counter | k6 checks that passed / all (engine/probes/k6-points.ts) |
  * | `<probe>.iterations`, `<probe>.dropped_iterations` | counter | k6 iterations completed / not started |
  * | `<probe>.iteration_duration` | histogram | k6 iteration duration (µs)                           |
+ * | `<source>.<slo>.good`, `.total` | counter | PromQL rates × slice length (promql_ratio)          |
+ * | `<source>.<slo>.value`       | gauge     | a PromQL query's value at the slice's end (promql)   |
  *
  * `data_loss_window_ms` is the maximum since the start of the run (the sink keeps the worst
  * gap), so a window reads the largest value its slices carry.
@@ -199,6 +201,22 @@ export const SLI_CATALOG: readonly SliDefinition[] = [
     sources: 'probe',
     compute: { measure: 'counter', counter: 'dropped_iterations', per: 'iterations' },
   },
+  {
+    name: 'promql_ratio',
+    description:
+      "Good events out of all events, from two PromQL rates (params.good, params.total: per-second rates such as sum(rate(x_total[5s]))) asked at each slice's end; a slice's events are each rate × its length.",
+    unit: 'ratio',
+    sources: 'prometheus',
+    compute: { measure: 'ratio', good: 'good', total: 'total' },
+  },
+  {
+    name: 'promql',
+    description:
+      "A PromQL query's value (params.query) at each slice's end, compared with the objective per slice; the window's value is its worst slice.",
+    unit: 'count',
+    sources: 'prometheus',
+    compute: { measure: 'sample', gauge: 'value' },
+  },
 ];
 
 const registry = new Registry<SliDefinition>('SLI');
@@ -236,16 +254,46 @@ export function unknownSliMessage(name: string): string {
 
 /**
  * Why `source` cannot provide this SLI, or undefined when it can. `source` is the SLO's
- * `source` (default `fleet`); any other name is a probe.
+ * `source` (default `fleet`); `metricsSources` are the names under `sources:`; any other name
+ * is a probe.
  */
-export function sliSourceProblem(sli: ResolvedSli, source: string): string | undefined {
+export function sliSourceProblem(
+  sli: ResolvedSli,
+  source: string,
+  metricsSources: readonly string[] = [],
+): string | undefined {
   const isFleet = isFleetSource(source);
   const { sources, name } = sli.definition;
+  const isMetricsSource = metricsSources.includes(source);
+  if (sources === 'prometheus')
+    return isMetricsSource
+      ? undefined
+      : `SLI '${name}' is a PromQL query; set 'source' to a Prometheus source declared under sources:`;
+  if (isMetricsSource)
+    return `source '${source}' is a Prometheus source; its SLIs are promql (params.query) and promql_ratio (params.good, params.total)`;
   if (sources === 'fleet' && !isFleet)
     return `SLI '${name}' is measured by the fleet, not by probe '${source}'`;
   if (sources === 'probe' && isFleet)
     return `SLI '${name}' is measured by a probe; set 'source' to the probe's name`;
   return undefined;
+}
+
+/**
+ * The SLI an SLO reads, with a PromQL SLI's keys made the SLO's own (`<slo>.good`): several
+ * SLOs read one Prometheus source, each with its own queries. Undefined when unknown.
+ */
+export function resolveSloSli(sliName: string, sloName: string | undefined): ResolvedSli | undefined {
+  const sli = resolveSli(sliName);
+  if (sli?.definition.sources !== 'prometheus' || sloName === undefined) return sli;
+  const c = sli.definition.compute;
+  const own = (key: string) => `${sloName}.${key}`;
+  const compute =
+    c.measure === 'ratio'
+      ? { ...c, good: own(c.good), total: own(c.total) }
+      : c.measure === 'sample'
+        ? { ...c, gauge: own(c.gauge) }
+        : c;
+  return { ...sli, definition: { ...sli.definition, compute } };
 }
 
 /** `fleet` and its per-tenant sources (`fleet.acme`); any other source is a probe. */

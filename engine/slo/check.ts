@@ -47,8 +47,38 @@ export function sloMathProblems(slo: SloSpec): SloProblem[] {
         problems.push({ path: 'params', message: errorMessage(err) });
       }
     }
+  } else if (sli.definition.sources === 'prometheus') {
+    problems.push(...promqlParamProblems(slo, sli));
   } else {
     problems.push(...noParams(slo, sli));
+  }
+  return problems;
+}
+
+/** The PromQL params each Prometheus SLI reads: `query` (promql), `good` and `total` (promql_ratio). */
+export const PROMQL_PARAMS: Readonly<Record<string, readonly string[]>> = {
+  promql: ['query'],
+  promql_ratio: ['good', 'total'],
+};
+
+function promqlParamProblems(slo: SloSpec, sli: ResolvedSli): SloProblem[] {
+  const wanted = PROMQL_PARAMS[sli.definition.name] ?? [];
+  const problems: SloProblem[] = [];
+  for (const key of wanted) {
+    const value = slo.params[key];
+    if (typeof value !== 'string' || value.trim() === '') {
+      problems.push({
+        path: value === undefined ? 'params' : `params.${key}`,
+        message: `'${sli.definition.name}' needs params.${key}, a PromQL expression${key === 'query' ? '' : ' giving a rate per second, e.g. sum(rate(requests_total[5s]))'}`,
+      });
+    }
+  }
+  for (const key of Object.keys(slo.params)) {
+    if (!wanted.includes(key))
+      problems.push({
+        path: `params.${key}`,
+        message: `'${sli.definition.name}' takes params ${wanted.join(', ')}, not '${key}'`,
+      });
   }
   return problems;
 }
@@ -61,7 +91,7 @@ function noParams(slo: SloSpec, sli: ResolvedSli): SloProblem[] {
 }
 
 /** Whether burn rate means anything for the SLO: it must count events (or slices) against a target. */
-export function hasEventBudget(slo: SloSpec, sli: ResolvedSli): boolean {
+function hasEventBudget(slo: SloSpec, sli: ResolvedSli): boolean {
   if (isDerived(sli)) return false;
   if (slo.budgeting === 'timeslices') return true;
   // Any non-zero total will do: only counts use it, and only to size N/total.
@@ -72,6 +102,12 @@ export function hasEventBudget(slo: SloSpec, sli: ResolvedSli): boolean {
 export function guardMathProblems(guard: GuardSpec, slos: readonly SloSpec[]): SloProblem[] {
   const problems: SloProblem[] = [];
   const whenSli = guard.when && resolveSli(/^\s*([a-z0-9_.]+)/i.exec(guard.when)?.[1] ?? '');
+  if (whenSli && whenSli.definition.sources === 'prometheus') {
+    problems.push({
+      path: 'when',
+      message: `'${whenSli.definition.name}' is defined by an SLO's PromQL; guard that SLO with burnRate: { slo: <name> }`,
+    });
+  }
   if (whenSli && isDerived(whenSli)) {
     problems.push({
       path: 'when',

@@ -27,7 +27,7 @@ import type { MetricSlice } from '../core/metrics.js';
 import { meets, type Objective } from '../core/units.js';
 import type { SloSpec } from '../spec/schema.js';
 import { budgetRatio, reportedRatio } from './budget.js';
-import { resolveSli, unknownSliMessage } from './catalog.js';
+import { resolveSloSli, unknownSliMessage } from './catalog.js';
 import { readSli, type SliSubject } from './measure.js';
 import type { ResolvedSli, SliMeasureKind, SliUnit } from './sli.js';
 import { type PhaseBoundaries, slicesIn, type WindowName } from './windows.js';
@@ -38,9 +38,12 @@ type Threshold = Pick<Objective, 'op' | 'value'>;
 /** The fields of an SLO the math reads. */
 export type SloMath = Pick<SloSpec, 'sli' | 'source' | 'objective' | 'budgeting' | 'sliceObjective'>;
 
-/** The SLO's SLI and source (default `fleet`); throws `SQUALL_SLI_UNKNOWN` for an unknown name. */
-export function subjectOf(slo: Pick<SloSpec, 'sli' | 'source'>): SliSubject {
-  const sli = resolveSli(slo.sli);
+/**
+ * The SLO's SLI and source (default `fleet`); throws `SQUALL_SLI_UNKNOWN` for an unknown name.
+ * With the SLO's name, a PromQL SLI reads that SLO's own keys (catalog.ts `resolveSloSli`).
+ */
+export function subjectOf(slo: Pick<SloSpec, 'sli' | 'source'> & { name?: string }): SliSubject {
+  const sli = resolveSloSli(slo.sli, slo.name);
   if (!sli) throw new SquallError('SQUALL_SLI_UNKNOWN', unknownSliMessage(slo.sli));
   return { sli, source: slo.source ?? 'fleet' };
 }
@@ -67,6 +70,9 @@ const OCCURRENCES_TARGET: Readonly<Record<SliMeasureKind, TargetRule>> = {
   // `<= N`, `== N` and `< N` all allow N bad events (for `<`, spending all of it breaches).
   counter: ({ op, value }, _sli, totalEvents) =>
     (LOWER_IS_BETTER.has(op) || op === '==') && totalEvents > 0 ? Math.max(0, 1 - value / totalEvents) : null,
+  // Every slice must meet the objective (the window's value is its worst slice); a budget of
+  // bad slices is budgeting: timeslices with a sliceObjective.
+  sample: () => 1,
   gauge_max: noBudget,
   rate: noBudget,
   derived: noBudget,
@@ -146,12 +152,7 @@ export function allowedBad(slo: SloMath, subject: SliSubject, own: Tally): numbe
 }
 
 /** A window's result; `own` is the tally of the SLO's own window, which sizes the budget. */
-export function windowResult(
-  window: WindowName,
-  t: Tally,
-  own: Tally,
-  allowed: number | null,
-): SloWindowResult {
+function windowResult(window: WindowName, t: Tally, own: Tally, allowed: number | null): SloWindowResult {
   const bad = t.total - t.good;
   const usable = allowed !== null && t.status !== 'nodata';
   return {

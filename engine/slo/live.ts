@@ -21,8 +21,9 @@
 import { createLatencyHistogram, type Histogram, type MetricSlice } from '../core/metrics.js';
 import { meets } from '../core/units.js';
 import type { SloSpec } from '../spec/schema.js';
+import { budgetRatio, reportedRatio } from './budget.js';
 import { resolveSli } from './catalog.js';
-import { statusThreshold, subjectOf, tally } from './evaluate.js';
+import { allowedBad, statusThreshold, subjectOf, tally } from './evaluate.js';
 import type { FaultTiming } from './recovery.js';
 import { scoreRun } from './score.js';
 import { metricKey, type Span, slicesIn, type WindowName } from './windows.js';
@@ -39,6 +40,11 @@ export interface LiveSlo {
   unit: string;
   /** Messages sent in this window that have not settled yet (message-count SLIs only). */
   pending?: number;
+  /**
+   * 1 − the share of the error budget spent in the window so far (budget.ts; may go below 0
+   * when overspent); null without an event budget or data, absent for timeline SLIs.
+   */
+  budgetRemaining?: number | null;
 }
 
 /** Where the run is: the windows opened so far (ends cut at now) and the faults so far. */
@@ -106,6 +112,8 @@ export class LiveScoreboard {
       }
       const t = tally(slo, subject, this.#view(window, span));
       const threshold = statusThreshold(slo, subject.sli);
+      const allowed = allowedBad(slo, subject, t);
+      const consumed = allowed === null ? null : reportedRatio(budgetRatio(t.total - t.good, allowed));
       const pending =
         MESSAGE_MEASURES.has(measure) && span[1] + this.#settleMs >= ctx.nowMs && readsMessages(slo)
           ? (pendingNow[metricKey(subject.source, 'pending')] ?? 0)
@@ -120,6 +128,7 @@ export class LiveScoreboard {
         value: t.value,
         unit: slo.budgeting === 'timeslices' ? 'ratio' : subject.sli.definition.unit,
         ...(pending > 0 && { pending }),
+        budgetRemaining: consumed === null ? null : 1 - consumed,
       });
     }
     return out;

@@ -12,6 +12,8 @@
  * - `counter` (`messages_lost`): bad = the counter, total = the `per` counter (`expected`),
  *   good = total − bad. The value is the bad count itself.
  * - `gauge_ratio` (`connected_ratio`): device-seconds, Σ connected·s of Σ target·s.
+ * - `sample` (`promql`): one value per slice; good/total = slices meeting the objective / slices
+ *   with a value, and the window's value is its worst slice (so `met` means every slice met it).
  * - `gauge_max`, `rate`: one measurement, not events: good/total is 1/1 when the value meets
  *   the objective, else 0/1, and there is no error budget.
  * - `derived` (`time_to_recover`) is measured from the timeline by recovery.ts, not here.
@@ -88,6 +90,21 @@ const READERS: { readonly [K in SliMeasureKind]: Reader<K> } = {
     const good = Math.min(value, of);
     return { value: good / of, good, total: of, budgeted: true };
   },
+  sample: (c, { source }, objective, slices) => {
+    const key = metricKey(source, c.gauge);
+    let good = 0;
+    let total = 0;
+    let worst: number | undefined;
+    for (const s of slices) {
+      const v = s.gauges[key];
+      if (v === undefined) continue;
+      total++;
+      if (meets(v, objective)) good++;
+      worst = worst === undefined || isWorse(v, worst, objective) ? v : worst;
+    }
+    if (worst === undefined) return NODATA;
+    return { value: worst, good, total, budgeted: true };
+  },
   gauge_max: (c, { source }, objective, slices) =>
     single(maxGauge(slices, metricKey(source, c.gauge)), objective),
   rate: (c, { source }, objective, slices) => {
@@ -98,6 +115,16 @@ const READERS: { readonly [K in SliMeasureKind]: Reader<K> } = {
   },
   derived: () => NODATA,
 };
+
+/**
+ * Whether `a` is a worse value than `b` under the objective: lower for `>=`/`>`, higher for
+ * `<=`/`<`; for `==`/`!=` a failing value is worse than a passing one (the first failing one kept).
+ */
+function isWorse(a: number, b: number, objective: Pick<Objective, 'op' | 'value'>): boolean {
+  if (objective.op === '>=' || objective.op === '>') return a < b;
+  if (objective.op === '<=' || objective.op === '<') return a > b;
+  return !meets(a, objective) && meets(b, objective);
+}
 
 /** Samples (µs) at or below `us`: the largest rank whose value (HDR highest-equivalent) is ≤ `us`. */
 export function countAtOrBelowUs(h: Histogram, us: number): number {

@@ -19,7 +19,7 @@ import type { SloSpec } from '../spec/schema.js';
 import { resolveSli } from './catalog.js';
 
 /** The windows whose SLOs describe steady state. */
-export const STEADY_STATE_WINDOWS: readonly SloSpec['window'][] = ['baseline', 'run'];
+const STEADY_STATE_WINDOWS: readonly SloSpec['window'][] = ['baseline', 'run'];
 
 type PreflightSubject = Pick<SloSpec, 'sli' | 'window' | 'preflight'>;
 

@@ -22,10 +22,10 @@ import { meets, type Objective, parseDurationMs, parseObjective, UnitError } fro
 import { isFleetSource, resolveSli, unknownSliMessage } from './catalog.js';
 import { readSli, type SliSubject } from './measure.js';
 
-export const DEFAULT_RECOVERY_STABLE_MS = 5000;
+const DEFAULT_RECOVERY_STABLE_MS = 5000;
 
 /** The default "recovered" SLI by kind of source (data, not branches). */
-export const DEFAULT_RECOVERY_SLI = {
+const DEFAULT_RECOVERY_SLI = {
   fleet: { of: 'connected_ratio', objective: '>= 99%' },
   probe: { of: 'success_ratio', objective: '>= 99%' },
 } as const;
@@ -65,6 +65,11 @@ export function recoveryCriterion(params: Record<string, unknown>, sloSource?: s
   if (!sli) throw new SquallError('SQUALL_SLI_UNKNOWN', `params.of: ${unknownSliMessage(of)}`);
   if (sli.definition.compute.measure === 'derived') {
     throw new UnitError(`params.of: '${of}' cannot define recovery; name an SLI measured per slice`);
+  }
+  if (sli.definition.sources === 'prometheus') {
+    throw new UnitError(
+      `params.of: '${of}' is defined by an SLO's PromQL and cannot define recovery here; name a fleet or probe SLI`,
+    );
   }
   let objectiveText = optionalString(params, 'objective');
   if (objectiveText === undefined) {

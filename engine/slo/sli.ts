@@ -24,6 +24,11 @@ export type SliMeasure =
   | { readonly measure: 'counter'; readonly counter: string; readonly per: string }
   /** Σ gauge / Σ of-gauge over the window's slices (device-seconds connected / targeted). */
   | { readonly measure: 'gauge_ratio'; readonly gauge: string; readonly of: string }
+  /**
+   * One value per slice (a PromQL query's value at the slice's end): good/total = slices whose
+   * value meets the objective / slices with a value; the window's value is its worst slice.
+   */
+  | { readonly measure: 'sample'; readonly gauge: string }
   /** The maximum a gauge reached in the window (`data_loss_window_ms`). */
   | { readonly measure: 'gauge_max'; readonly gauge: string }
   /** Events per second: Σ counter / Σ slice duration; a probe source reads `probeCounter`. */
@@ -44,8 +49,11 @@ export interface SliDefinition {
   readonly name: string;
   readonly description: string;
   readonly unit: SliUnit;
-  /** Which sources provide it: the fleet, probes, or either. */
-  readonly sources: 'fleet' | 'probe' | 'any';
+  /**
+   * Which sources provide it: the fleet, probes, either, or a Prometheus source under
+   * `sources:` (whose SLO carries the PromQL in its params, so each SLO reads its own keys).
+   */
+  readonly sources: 'fleet' | 'probe' | 'any' | 'prometheus';
   /** How it is computed from metric keys. */
   readonly compute: SliMeasure;
   /**

@@ -18,7 +18,7 @@ import { preflightImpossible } from './preflight.js';
 import type { ResolvedSli } from './sli.js';
 
 /** SLI known, objective units right for it, source able to provide it, timeslices complete. */
-export function checkSlo(ctx: Ctx, slo: SloSpec, i: number): void {
+function checkSlo(ctx: Ctx, slo: SloSpec, i: number): void {
   const sli = resolveSli(slo.sli);
   if (!sli) {
     add(ctx, ['slos', i, 'sli'], unknownSliMessage(slo.sli));
@@ -98,6 +98,7 @@ function checkSource(
   sliField: string,
 ): void {
   const name = source ?? 'fleet';
+  const metricsSources = Object.keys(ctx.parts.sections.sources ?? {});
   // With no source written, the SLI is what asked for the fleet; point there.
   const where: FieldPath = [...at, source === undefined ? sliField : 'source'];
   if (isFleetSource(name)) {
@@ -110,25 +111,41 @@ function checkSource(
         return;
       }
     }
-  } else if (!ctx.parts.broken.has('probes')) {
+  } else if (metricsSources.includes(name)) {
+    // A Prometheus source under sources: (its SLIs are checked below).
+  } else if (!ctx.parts.broken.has('probes') && !ctx.parts.broken.has('sources')) {
     const probes = ctx.parts.probes.flatMap((p) => (p ? [p.name] : []));
     if (!probes.includes(name)) {
       add(
         ctx,
         where,
-        notDeclared('probe', name, probes, 'probes', "source is 'fleet', 'fleet.<tenant>' or a probe's name"),
+        metricsSources.length === 0
+          ? notDeclared(
+              'probe',
+              name,
+              probes,
+              'probes',
+              "source is 'fleet', 'fleet.<tenant>' or a probe's name",
+            )
+          : notDeclared(
+              'probe or source',
+              name,
+              [...probes, ...metricsSources],
+              'probes or sources',
+              "source is 'fleet', 'fleet.<tenant>', a probe's name or a name under sources:",
+            ),
       );
       return;
     }
   }
-  const problem = sli ? sliSourceProblem(sli, name) : undefined;
+  const problem = sli ? sliSourceProblem(sli, name, metricsSources) : undefined;
   if (problem) add(ctx, where, problem);
 }
 
 const WHEN_RE = /^\s*([A-Za-z0-9_.]+)\s*((?:>=|<=|==|!=|>|<).*)$/;
 
 /** Exactly one of `when` / `burnRate`; `when` parses and its SLI resolves; `burnRate.slo` exists. */
-export function checkGuard(ctx: Ctx, guard: GuardSpec, i: number): void {
+function checkGuard(ctx: Ctx, guard: GuardSpec, i: number): void {
   const at = (...rest: (string | number)[]): FieldPath => ['guards', i, ...rest];
   if (guard.when === undefined && guard.burnRate === undefined) {
     add(ctx, at(), "a guard needs when: (e.g. 'connected_ratio < 50%') or burnRate: { slo: <name> }");
@@ -183,7 +200,7 @@ function expectationOf(ctx: Ctx, slo: SloSpec): 'met' | 'breached' {
 }
 
 /** `expect: breached` on the experiment needs an SLO that can breach. */
-export function checkExpectation(ctx: Ctx): void {
+function checkExpectation(ctx: Ctx): void {
   if (ctx.parts.sections.expect !== 'breached' || ctx.parts.broken.has('slos')) return;
   if (!ctx.parts.slos.some((s) => s && expectationOf(ctx, s) === 'breached')) {
     add(

@@ -48,7 +48,7 @@ import {
 import { describeValue } from './zod-issues.js';
 
 /** Devices one fleet (and one group) may have: 10× the largest we have run (bench/testbed-100k). */
-export const MAX_DEVICES = 1_000_000;
+const MAX_DEVICES = 1_000_000;
 
 /** Fields a group may override; unset in both the group and the fleet, DEVICE_DEFAULTS apply. */
 const DeviceFields = {
@@ -93,7 +93,7 @@ export function defaultClientId(group: string): string {
   return group === 'default' ? 'dev-{index}' : `${group}-{index}`;
 }
 
-export const DeviceGroupSpec = z.strictObject({
+const DeviceGroupSpec = z.strictObject({
   name: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/i, { error: 'expected a name of letters, digits, - and _' }),
   devices: z.number().int().min(0).max(MAX_DEVICES),
   tenant: z.string().min(1).optional().meta({

@@ -70,7 +70,7 @@ const GENERATED: { file: string; write(path: string): void; expected: string[]; 
     // An explicit key (`? key`): YAML caps implicit keys at 1024 characters.
     write: (path) => writeFileSync(path, `${HEAD}? ${run(500_000, 'k')}\n: 1\n`),
     expected: [
-      `huge-key.yaml:5:3 ${run(200, 'k')}… (500000 characters): unknown field '${run(80, 'k')}… (500000 characters)'; expected one of: agents, apiVersion, expect, faults, fleet, guards, kind, metadata, phases, probes, rollback, slos, system, vars`,
+      `huge-key.yaml:5:3 ${run(200, 'k')}… (500000 characters): unknown field '${run(80, 'k')}… (500000 characters)'; expected one of: agents, apiVersion, expect, faults, fleet, guards, kind, metadata, phases, probes, rollback, slos, sources, system, vars`,
     ],
   },
   {

@@ -100,7 +100,7 @@ describe('files', () => {
     const err = (await loadExperimentFile(path).catch((e: unknown) => e)) as SpecError;
     expect(err.code).toBe('SQUALL_SPEC_INVALID');
     expect(err.message).toBe(
-      `${path}:5:1 rollbak: unknown field 'rollbak' (did you mean 'rollback'?); expected one of: agents, apiVersion, expect, faults, fleet, guards, kind, metadata, phases, probes, rollback, slos, system, vars`,
+      `${path}:5:1 rollbak: unknown field 'rollbak' (did you mean 'rollback'?); expected one of: agents, apiVersion, expect, faults, fleet, guards, kind, metadata, phases, probes, rollback, slos, sources, system, vars`,
     );
     expect(basename(err.issues[0]!.file)).toBe('x.yaml');
   });

@@ -20,7 +20,7 @@ export interface RunbookFile {
 }
 
 /** The nearest directory at or above `dir` that holds `.git` (a directory, or a worktree's file). */
-export function repositoryRoot(dir: string): string | null {
+function repositoryRoot(dir: string): string | null {
   for (let at = resolve(dir); ; at = dirname(at)) {
     if (existsSync(join(at, '.git'))) return at;
     if (dirname(at) === at) return null;
@@ -30,7 +30,7 @@ export function repositoryRoot(dir: string): string | null {
 const isFile = (path: string) => existsSync(path) && statSync(path).isFile();
 
 /** The places a runbook path is looked for, in order. */
-export function runbookCandidates(experimentFile: string, runbook: string): string[] {
+function runbookCandidates(experimentFile: string, runbook: string): string[] {
   if (isAbsolute(runbook)) return [runbook];
   const here = dirname(resolve(experimentFile));
   const root = repositoryRoot(here);

@@ -30,7 +30,7 @@ const Name = z
     error: (iss) => `expected a name of letters, digits, - and _, got ${describeInput(iss.input)}`,
   })
   .max(64);
-/** Where an SLI is read: `fleet`, a tenant of the fleet (`fleet.acme`), or a probe's name. */
+/** Where an SLI is read: `fleet`, a tenant of the fleet (`fleet.acme`), a probe's or a source's name. */
 const SourceName = z
   .string()
   .regex(/^(fleet\.)?[A-Za-z0-9][A-Za-z0-9_-]*$/, {
@@ -80,7 +80,7 @@ export const ManagedProcessSpec = z.strictObject({
 export const ProxySpec = z.strictObject({ listen: hostPort(0), upstream: HostPort });
 
 /** The testbed's cloud ingest service and its circuit breaker (testbed/services/). */
-export const IngestServiceSpec = z.strictObject({
+const IngestServiceSpec = z.strictObject({
   port: z
     .number()
     .int()
@@ -103,7 +103,7 @@ export const IngestServiceSpec = z.strictObject({
 });
 
 /** A noisy tenant flooding the testbed's cloud broker (testbed/services/flood-main.ts). */
-export const FloodSpec = z.strictObject({
+const FloodSpec = z.strictObject({
   tenant: Name.default('noisy').meta({ description: 'publishes go to t/<tenant>/f/<i>' }),
   connections: z.number().int().min(1).max(1000).default(50),
   every: DurationAtLeast(1).prefault('10ms').meta({ description: 'per connection' }),
@@ -135,6 +135,10 @@ export const TestbedSpec = z.strictObject({
     description:
       "loopback only: a fault proxy 'edge-<i>-uplink' between each gateway and the cloud, for proxy.* faults on that path",
   }),
+  metricsPort: z.number().int().min(0).max(65_535).default(0).meta({
+    description:
+      "aedes only: the cloud broker's Prometheus endpoint (/metrics, /metrics/worker/<i>) on 127.0.0.1; a fixed port for a Prometheus to scrape",
+  }),
   tenantLimit: Rate.optional().meta({
     description:
       "aedes only: each tenant's publish rate (t/<tenant>/...), paced by back-pressure; each worker enforces rate / workers, so a tenant with fewer connections than workers gets less",
@@ -152,7 +156,7 @@ export const TestbedSpec = z.strictObject({
   }),
 });
 
-export const System = z.strictObject({
+const System = z.strictObject({
   /** `embedded` starts the reference platform; its roles (`cloud-broker`, `edge-1`) are fault targets. */
   testbed: z
     .union([z.enum(['embedded', 'none']), TestbedSpec])
@@ -175,7 +179,7 @@ const AgentAddress = z.union([z.string().regex(/^unix:\/\S+$/), HostPort], {
       : "expected 'host:port' (e.g. '10.0.0.5:7070') or 'unix:/path'",
 });
 
-export const AgentSpec = z.strictObject({
+const AgentSpec = z.strictObject({
   address: AgentAddress,
   tls: z.strictObject({ ca: z.string(), cert: z.string(), key: z.string() }).optional(),
   insecure: z
@@ -188,7 +192,7 @@ export const AgentSpec = z.strictObject({
  * `agents.discover`: every agent behind a DNS name (a headless Service's A records), all on
  * `port`. Each must present a certificate carrying `dns` (docs/security.md); so TLS is required.
  */
-export const AgentDiscovery = z.strictObject({
+const AgentDiscovery = z.strictObject({
   dns: z
     .string()
     .max(253)
@@ -256,6 +260,26 @@ export const Probe = z.strictObject({
   params: z.record(z.string(), z.unknown()).default({}),
 });
 
+/**
+ * A metrics source the SLOs read by name (`source: <name>`): a Prometheus server whose PromQL
+ * queries (`sli: promql`, `sli: promql_ratio`) are asked once per slice (engine/probes/promql-source.ts).
+ */
+export const MetricsSourceSpec = z.strictObject({
+  prometheus: z.strictObject({
+    url: z.url({
+      protocol: /^https?$/,
+      error: "expected Prometheus' http(s) URL, e.g. 'http://127.0.0.1:9090'",
+    }),
+    timeout: DurationAtLeast(1)
+      .prefault('2s')
+      .meta({ description: 'one query slower than this counts as no data for its slice' }),
+    delay: Duration.prefault('2s').meta({
+      description:
+        "how long after a slice's end to ask for its value (at that end time), so the scrape covering it has landed; at least the scrape interval",
+    }),
+  }),
+});
+
 export const WindowName = z.enum(['run', 'baseline', 'fault', 'recovery']);
 
 /** What the run should find: `breached` makes an SLO (or a whole experiment) a negative control. */
@@ -307,7 +331,7 @@ export const Guard = z.strictObject({
     .optional(),
 });
 
-export const Phases = z.strictObject({
+const Phases = z.strictObject({
   preflight: Duration.prefault('3s'),
   baseline: Duration,
   fault: Duration.optional().meta({
@@ -328,6 +352,11 @@ export const Experiment = z.strictObject({
   /** The simulated device fleet (fleet-spec.ts). */
   fleet: FleetSpec.optional(),
   probes: z.array(Probe).default([]),
+  /** Metrics sources by name, read by SLOs with `source: <name>` (Prometheus and PromQL). */
+  sources: z.record(Name, MetricsSourceSpec).optional().meta({
+    description:
+      "Metrics sources by name, e.g. prom: { prometheus: { url: 'http://127.0.0.1:9090' } }; an SLO reads one with source: <name> and sli: promql or promql_ratio",
+  }),
   phases: Phases,
   faults: z.array(Fault).default([]),
   slos: z.array(Slo).default([]),
@@ -345,6 +374,7 @@ export type FaultSpec = z.output<typeof Fault>;
 export type SloSpec = z.output<typeof Slo>;
 export type GuardSpec = z.output<typeof Guard>;
 export type ProbeSpec = z.output<typeof Probe>;
+export type MetricsSourceSpec = z.output<typeof MetricsSourceSpec>;
 export type TargetSpec = z.output<typeof Target>;
 export type WindowName = z.output<typeof WindowName>;
 export type Expectation = z.output<typeof Expectation>;

@@ -24,7 +24,7 @@ import { type FieldPath, noSourceMap, type SourceMap } from './source-map.js';
 const REF = /(\$?)\$\{([a-z][a-z0-9]*):([^}]*)\}/g;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** The largest secret file read. */
-export const MAX_SECRET_FILE_BYTES = 64 * 1024;
+const MAX_SECRET_FILE_BYTES = 64 * 1024;
 
 /** True when `text` holds at least one (unescaped) secret reference. */
 export function hasSecretRef(text: string): boolean {

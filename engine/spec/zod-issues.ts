@@ -159,7 +159,7 @@ export function describeValue(value: unknown): string {
 }
 
 /** The schema that validates the value at `path`, looking through optional/default/pipe wrappers. */
-export function schemaAt(schema: AnySchema | undefined, path: FieldPath): AnySchema | undefined {
+function schemaAt(schema: AnySchema | undefined, path: FieldPath): AnySchema | undefined {
   let current = unwrap(schema);
   for (const segment of path) {
     if (!current) return undefined;
@@ -188,7 +188,7 @@ export function schemaAt(schema: AnySchema | undefined, path: FieldPath): AnySch
 }
 
 /** The keys an object schema allows (all branches of a union of objects), sorted. */
-export function objectKeys(schema: AnySchema | undefined): string[] {
+function objectKeys(schema: AnySchema | undefined): string[] {
   const s = unwrap(schema);
   if (!s) return [];
   const def = s._zod.def as unknown as Record<string, unknown>;

@@ -21,7 +21,7 @@ import { Duration, Metadata } from '../spec/schema.js';
 const VarValue = z.union([z.string(), z.number(), z.boolean()]);
 
 /** Experiments and pauses one suite may list. */
-export const MAX_SUITE_STEPS = 100;
+const MAX_SUITE_STEPS = 100;
 
 /** One experiment of the suite. */
 export const SuiteExperiment = z.strictObject({

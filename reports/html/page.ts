@@ -26,6 +26,7 @@ import { escapeXml as esc } from '../junit.js';
 import { type RenderOptions, runbookLink } from '../links.js';
 import { MAX_POINTS } from '../metric-slices.js';
 import { scanMetrics } from '../metrics-scan.js';
+import { formatSinceStart } from '../operator-actions.js';
 import { buildCharts, type Chart } from '../series.js';
 import type { RunSummary } from '../summary.js';
 import { STYLES } from './styles.js';
@@ -144,6 +145,17 @@ function eventList(s: RunSummary): string {
   return `<details open><summary>Journal events (${rows.length})</summary><table><thead><tr><th>offset</th><th>kind</th><th>event</th></tr></thead><tbody>${rows.join('')}</tbody></table></details>`;
 }
 
+/** The room's actions and notes, with who and when; only for a run someone acted on. */
+function operatorSection(s: RunSummary): string {
+  const actions = s.operatorActions ?? [];
+  if (actions.length === 0) return '';
+  const rows = actions.map(
+    (a) =>
+      `<tr class="op-${a.action}" data-operator-action="${a.action}"><td class="num">${esc(formatSinceStart(a.sinceStartMs))}<br><span class="muted">${esc(formatTimestamp(a.at))}</span></td><td>${esc(a.by)}</td><td>${esc(a.action)}</td><td>${esc(a.text || '—')}</td></tr>`,
+  );
+  return `<h2 id="operator">Notes from the room</h2><p class="muted">From the start of the run.</p><table><thead><tr><th>when</th><th>who</th><th>action</th><th>note</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+}
+
 function runbook(s: RunSummary, options: RenderOptions): string {
   const link = runbookLink(s, options);
   if (!link) return '<p class="muted">The experiment names no runbook (<code>metadata.runbook</code>).</p>';
@@ -182,6 +194,7 @@ function chartKey(s: RunSummary, charts: readonly Chart[]): string {
       : '',
     'Dashed grey: phase starts.',
     s.guardTrips.length ? 'Dashed orange: guard trips.' : '',
+    s.operatorActions?.length ? 'Dotted blue (timeline): operator actions and notes.' : '',
     charts.some((c) => c.objectives.length) ? 'Long dashes: SLO objectives.' : '',
   ];
   return esc(parts.filter(Boolean).join(' '));
@@ -225,6 +238,9 @@ export function renderHtml(
       plannedEndS: f.plannedDurationMs === null ? null : toS(f.injectOffsetMs + f.plannedDurationMs),
     })),
     guardTrips: summary.guardTrips.map((g) => ({ guard: g.guard, atS: toS(g.offsetMs) })),
+    operator: summary.timeline
+      .filter((e) => e.kind === 'note' || e.kind === 'operator')
+      .map((e) => ({ text: e.text, atS: toS(e.offsetMs) })),
   };
   // A run cut short (a guard, an error) still shows how long its faults were planned to last.
   for (const f of axis.faults) if (f.plannedEndS !== null) axis.toS = Math.max(axis.toS, f.plannedEndS);
@@ -241,7 +257,7 @@ ${banner(summary)}
 <h2 id="slos">SLOs: baseline vs fault vs recovery</h2>${sloTable(summary)}
 <h2 id="key-slis">Key SLIs</h2>${keySliTable(summary)}
 <h2 id="timeline">Timeline</h2>${axis.phases.length ? renderTimeline(axis) : '<div class="no-data-panel">no data for this run: the journal has no phases</div>'}
-${eventList(summary)}
+${eventList(summary)}${operatorSection(summary)}
 <h2 id="charts">Charts</h2><p class="muted">${chartKey(summary, charts)}</p>
 <div class="charts">${charts.map((c) => renderChart(c, axis)).join('\n')}</div>${notCharted(all)}
 <h2 id="faults">Faults</h2>${faultsTable(summary)}

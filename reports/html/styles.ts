@@ -58,6 +58,7 @@ svg .grid { stroke: var(--grid); stroke-width: 1; }
 svg .axis, svg .tick { stroke: var(--muted); stroke-width: 1; }
 svg .fault-band { fill: var(--band); }
 svg .phase-line { stroke: var(--muted); stroke-dasharray: 3 4; stroke-width: 1; }
+svg .operator-line { stroke: var(--info); stroke-width: 2; stroke-dasharray: 2 3; }
 svg .guard-line { stroke: var(--warn); stroke-width: 2; stroke-dasharray: 6 3; }
 svg .budget-line { stroke: var(--fail); stroke-width: 1.5; stroke-dasharray: 8 4; }
 svg .objective-line { stroke: var(--fg); stroke-opacity: 0.7; stroke-width: 1.5; stroke-dasharray: 10 4; }

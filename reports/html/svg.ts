@@ -27,6 +27,8 @@ export interface TimeAxis {
   /** As injected and reverted; `plannedEndS` is where the plan said the fault would end. */
   faults: { name: string; startS: number; endS: number; plannedEndS: number | null }[];
   guardTrips: { guard: string; atS: number }[];
+  /** Operator actions (notes, pause, resume, abort), drawn as marks with who and what. */
+  operator?: { text: string; atS: number }[];
 }
 
 const W = 960;
@@ -59,7 +61,7 @@ const fmt = (v: number, unit: ChartUnit): string => {
 };
 
 /** A round step (1, 2, 2.5 or 5 × 10^n) giving 3–5 intervals up to `max`; whole for counts. */
-export function niceScale(max: number, whole: boolean): { top: number; step: number } {
+function niceScale(max: number, whole: boolean): { top: number; step: number } {
   const target = max > 0 ? max / 4 : 0.25;
   const p = 10 ** Math.floor(Math.log10(target));
   let step = [1, 2, 2.5, 5, 10].map((m) => m * p).find((s) => s >= target)!;
@@ -283,6 +285,10 @@ export function renderTimeline(axis: TimeAxis): string {
     const x = xOf(axis, g.atS).toFixed(1);
     return `<line class="guard-line" x1="${x}" x2="${x}" y1="${PAD.top}" y2="${PAD.top + rows.length * rowH}"><title>guard ${escapeXml(g.guard)} tripped</title></line>`;
   });
+  const marks = (axis.operator ?? []).map((o) => {
+    const x = xOf(axis, o.atS).toFixed(1);
+    return `<line class="operator-line" data-operator-mark x1="${x}" x2="${x}" y1="${PAD.top}" y2="${PAD.top + rows.length * rowH}"><title>${escapeXml(o.text)}</title></line>`;
+  });
   const ticks = timeTicks(axis, height - PAD.bottom, height - 8);
-  return `<figure class="chart timeline" data-chart="timeline" id="chart-timeline"><figcaption>Timeline</figcaption><svg viewBox="0 0 ${W} ${height}" role="img" aria-label="Run timeline with phases and fault windows"><title>Run timeline with phases and fault windows</title>${bars.join('')}${guards.join('')}${ticks}</svg></figure>`;
+  return `<figure class="chart timeline" data-chart="timeline" id="chart-timeline"><figcaption>Timeline</figcaption><svg viewBox="0 0 ${W} ${height}" role="img" aria-label="Run timeline with phases and fault windows"><title>Run timeline with phases and fault windows</title>${bars.join('')}${guards.join('')}${marks.join('')}${ticks}</svg></figure>`;
 }

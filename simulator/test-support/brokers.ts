@@ -47,7 +47,7 @@ export async function startAedes(options: AedesOptions = {}): Promise<AedesBroke
   };
 }
 
-export const MOSQUITTO_BIN = '/usr/sbin/mosquitto';
+const MOSQUITTO_BIN = '/usr/sbin/mosquitto';
 export const hasMosquitto = (): boolean => existsSync(MOSQUITTO_BIN);
 /** mosquitto's dynamic-security plugin (Debian package `mosquitto`): ACLs that refuse SUBSCRIBE. */
 export const DYNSEC_PLUGIN = '/usr/lib/x86_64-linux-gnu/mosquitto_dynamic_security.so';

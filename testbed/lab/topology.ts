@@ -56,7 +56,7 @@ export interface LabCleanup {
 
 const SUBNET = '10.77.0';
 /** Prefixes this module generates; `findLabLeftovers` only ever touches these. */
-export const LAB_PREFIX_PATTERN = /^sq[0-9a-f]{4}$/;
+const LAB_PREFIX_PATTERN = /^sq[0-9a-f]{4}$/;
 /**
  * Where each run records its owner, so leftovers of crashed runs can be told from live ones.
  * Machine-wide like the namespaces it describes, so not under TMPDIR (which differs between
@@ -64,13 +64,13 @@ export const LAB_PREFIX_PATTERN = /^sq[0-9a-f]{4}$/;
  */
 export const LAB_MARKER_DIR = path.join(existsSync('/run') ? '/run' : tmpdir(), 'squall-lab');
 
-export function newLabPrefix(): string {
+function newLabPrefix(): string {
   return `sq${randomBytes(2).toString('hex')}`;
 }
 
 export const cloudAddress = (): string => `${SUBNET}.2`;
-export const standbyAddress = (): string => `${SUBNET}.3`;
-export const edgeAddress = (i: number): string => `${SUBNET}.${10 + i}`;
+const standbyAddress = (): string => `${SUBNET}.3`;
+const edgeAddress = (i: number): string => `${SUBNET}.${10 + i}`;
 
 export async function createLab(options: LabOptions = {}): Promise<LabTopology> {
   if (!isRoot()) {

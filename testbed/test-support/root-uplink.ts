@@ -8,7 +8,7 @@
 import { sh } from '../lab/ip.js';
 import type { LabTopology } from '../lab/topology.js';
 
-export const ROOT_UPLINK_ADDRESS = '10.77.0.250';
+const ROOT_UPLINK_ADDRESS = '10.77.0.250';
 
 export async function attachRootToLab(lab: LabTopology): Promise<string> {
   const root = `${lab.prefix}up`;

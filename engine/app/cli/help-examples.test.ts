@@ -16,7 +16,7 @@
  *   scratch directory), its `--health` too; `agents ping` pings an agent
  *   this test started (mTLS, or plain text on loopback for --insecure).
  * - What runs until Ctrl-C is stopped as Ctrl-C does, once it says it is up: `agent` through the
- *   CLI's abort signal, `testbed up` (a child process, the user's other shell) by `testbed down`,
+ *   CLI's abort signal, `serve` too (on 127.0.0.1:0), `testbed up` (a child process, the user's other shell) by `testbed down`,
  *   which gets the --id of the testbeds started here (plain `down` stops every testbed on the
  *   machine). `sudo` is dropped; `--lab` needs root and is left out without it.
  */
@@ -218,6 +218,13 @@ async function runExample(example: string, ctx: Context): Promise<void> {
     expect(stopped.code, `${example}\n${stopped.err}`).toBe(0);
     return;
   }
+  if (name === 'serve' && argv[1] !== 'token') {
+    setFlag(argv, '--listen', '127.0.0.1:0');
+    const server = await runUntilCtrlC(argv, ctx.cwd, /control room at /);
+    const stopped = await server.stop();
+    expect(stopped.code, `${example}\n${stopped.err}`).toBe(0);
+    return;
+  }
   if (name === 'testbed' && argv[1] === 'up') {
     if (argv.includes('--lab') && !isRoot()) return;
     await testbedUp(argv, ctx);
@@ -259,6 +266,19 @@ const ARRANGE: Record<string, (ctx: Context) => Promise<void>> = {
     for (const dir of ['runs/demo', 'runs/today'])
       cpSync(join(run, 'journal.jsonl'), join(cwd, dir, 'journal.jsonl'));
     cpSync(join(run, 'summary.json'), join(cwd, 'runs/last-release/summary.json'));
+    // What k6's handleSummary(data) writes with JSON.stringify(data), trimmed to two metrics.
+    const k6Summary = {
+      root_group: { name: '', path: '', id: 'd41d8cd98f00b204e9800998ecf8427e', groups: [], checks: [] },
+      metrics: {
+        http_req_duration: {
+          type: 'trend',
+          contains: 'time',
+          values: { avg: 48.2, min: 9.1, med: 31.7, max: 812.3, 'p(90)': 120.5, 'p(95)': 233.9 },
+        },
+        http_req_failed: { type: 'rate', contains: 'default', values: { rate: 0.01, passes: 3, fails: 297 } },
+      },
+    };
+    writeFileSync(join(cwd, 'runs/today/k6-summary.json'), JSON.stringify(k6Summary));
   },
   history: async ({ cwd }) => {
     // Recorded runs of demo-latency, a pass and a breach, for the import example to find.

@@ -16,7 +16,7 @@ export interface ProgressOutput {
   columns?: number;
 }
 
-export function formatClock(ms: number): string {
+function formatClock(ms: number): string {
   const s = Math.max(0, Math.floor(ms / 1000));
   return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
 }
@@ -113,7 +113,7 @@ const PHASE_TEXT: Partial<
   settle: '== settle: waiting (up to the sink grace) until every message sent during the run is counted',
 };
 
-export function describeEvent(event: JournalEvent): string | undefined {
+function describeEvent(event: JournalEvent): string | undefined {
   switch (event.type) {
     case 'phase':
       return PHASE_TEXT[event.phase];

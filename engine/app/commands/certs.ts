@@ -65,7 +65,7 @@ export const certsCommand: Command = {
 };
 
 /** `--host edge-1=10.0.0.5` (per agent) or `--host 10.0.0.5` (only with one agent). */
-export function hostsByAgent(flags: string[], agents: string[]): Record<string, string[]> {
+function hostsByAgent(flags: string[], agents: string[]): Record<string, string[]> {
   const out: Record<string, string[]> = {};
   for (const flag of flags) {
     const eq = flag.indexOf('=');

@@ -16,7 +16,7 @@ import { friendlyZodError, specIssuesFromZod } from '../../spec/zod-issues.js';
 import { parseFlags } from '../cli/flags.js';
 import type { FleetMode } from './fleet-report.js';
 
-export const FLEET_OPTIONS = {
+const FLEET_OPTIONS = {
   broker: { type: 'string' },
   count: { type: 'string', short: 'c' },
   rate: { type: 'string' },
@@ -157,7 +157,7 @@ function modeBase(mode: FleetMode, noSink: boolean): Record<string, unknown> {
 }
 
 /** The section the flags describe in `mode`. */
-export function fleetSpecInputFromFlags(mode: FleetMode, values: FleetFlags): FleetSpecInput {
+function fleetSpecInputFromFlags(mode: FleetMode, values: FleetFlags): FleetSpecInput {
   const input = modeBase(mode, values['no-sink'] === true);
   for (const field of fieldsGiven(mode, values)) {
     if (field.path.startsWith('sink.') && input.sink === false) continue;

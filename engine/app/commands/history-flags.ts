@@ -31,7 +31,7 @@ export function parseCount(flag: string, text: string | undefined, max: number):
   return n;
 }
 
-export const OUTCOMES = [
+const OUTCOMES = [
   'passed',
   'slo_breached',
   'aborted',

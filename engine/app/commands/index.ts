@@ -9,6 +9,7 @@ import { planCommand } from './plan.js';
 import { reportCommand } from './report.js';
 import { runCommand } from './run.js';
 import { schemaCommand } from './schema.js';
+import { serveCommand } from './serve.js';
 import { testbedCommand } from './testbed.js';
 import { validateCommand } from './validate.js';
 
@@ -21,6 +22,7 @@ export const commands: readonly Command[] = [
   fleetCommand,
   reportCommand,
   historyCommand,
+  serveCommand,
   testbedCommand,
   agentCommand,
   agentsCommand,

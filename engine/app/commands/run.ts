@@ -1,20 +1,18 @@
 import { resolve } from 'node:path';
 import { parseLinkBase } from '../../../reports/links.js';
 import { renderTerminal } from '../../../reports/terminal.js';
-import { writeReports } from '../../../reports/write.js';
 import { ExitCode, SquallError } from '../../core/errors.js';
 import { escapeControlLines } from '../../core/escape.js';
-import { makePrivateDir } from '../../core/private-files.js';
 import { buildPlan, renderPlan } from '../../run/plan.js';
 import { describeActive } from '../../run/rollback.js';
-import { createRunner } from '../../run/runner.js';
 import type { Command } from '../cli/command.js';
 import { parseFlags } from '../cli/flags.js';
 import { ProgressDisplay } from '../cli/progress.js';
-import { defaultEnvironment } from '../environment.js';
 import { loadSpecFile } from '../load.js';
+import { startRunMetricsListener } from '../metrics-listen.js';
+import { runSpec } from '../run-spec.js';
 import { NOTIFY_FLAG_HELP, openRunNotifier } from './notify-flag.js';
-import { HISTORY_FLAG_HELP, HISTORY_FLAG_OPTIONS, recordedLine, runRecorder } from './run-history.js';
+import { HISTORY_FLAG_HELP, HISTORY_FLAG_OPTIONS, recordedLine } from './run-history.js';
 import { runLoadedSuite } from './run-suite.js';
 import { orReportIssues, parseSpecFlags, SPEC_FLAG_HELP, SPEC_FLAG_OPTIONS } from './vars.js';
 
@@ -33,6 +31,8 @@ ${SPEC_FLAG_HELP}
   --link-base URL    Link repository files (the runbook) as URL/<path>, e.g.
                      https://github.com/org/repo/blob/<sha>, so summary.md works as a PR comment
   --json             Print the run summary as JSON on stdout (progress goes to stderr)
+  --metrics-listen ADDR  Serve the run's Prometheus metrics at http://ADDR/metrics while it runs
+                     (e.g. 127.0.0.1:9464; port 0: any free port, printed on stderr)
 ${NOTIFY_FLAG_HELP}
 ${HISTORY_FLAG_HELP}
   --dry-run          Validate the file (and the --notify config), print the plan; inject nothing
@@ -93,38 +93,37 @@ export const runCommand: Command = {
     }
     const stamp = new Date().toISOString().replace(/[:.]/g, '-');
     const outDir = resolve(io.cwd, values.out ?? `runs/${experiment.metadata.name}-${stamp}`);
-    makePrivateDir(outDir);
     const display = new ProgressDisplay(io.stderr);
     if (!values.json) io.stdout.write(renderPlan(plan));
-    const history = runRecorder({ history: values.history, noHistory: values['no-history'] }, io);
-    history.beginRun(outDir);
-    const runner = createRunner({
-      experiment,
+    const metrics = values['metrics-listen']
+      ? await startRunMetricsListener(values['metrics-listen'])
+      : undefined;
+    if (metrics) io.stderr.write(`metrics: ${metrics.url}\n`);
+    const written = await runSpec({
+      loaded,
       file,
-      source: loaded.source,
-      env: io.env,
       outDir,
-      environment: defaultEnvironment,
+      env: io.env,
+      cwd: io.cwd,
+      history: values.history,
+      noHistory: values['no-history'],
       signal: io.signal,
-      onProgress: (p) => display.progress(p),
+      junitPath: values.junit,
+      linkBase,
+      warn: (text) => io.stderr.write(`squall run: ${escapeControlLines(text)}\n`),
+      onRunner: (runner) => io.setActiveFaultReporter?.(() => describeActive(runner.activeFaults())),
+      onProgress: (p) => {
+        display.progress(p);
+        metrics?.observer.onScoreboard(p.slos);
+      },
       onEvent: (e) => {
         display.event(e);
-        history.event(e);
         notify?.observe(e);
+        metrics?.observer.onEvent(e);
       },
-    });
-    io.setActiveFaultReporter?.(() => describeActive(runner.activeFaults()));
-    const result = await runner.run().catch((err: unknown) => {
-      history.close();
-      throw err;
-    });
-    display.done();
-    const written = writeReports(result.journalPath, outDir, {
-      junitPath: values.junit ? resolve(io.cwd, values.junit) : undefined,
-      linkBase,
-    });
-    const recordedIn = history.finish(written.summary, written.paths) ? history.path : undefined;
-    history.close();
+      onReportsDue: () => display.done(),
+    }).finally(() => metrics?.close());
+    const { result, recordedIn } = written;
     if (values.json) io.stdout.write(`${JSON.stringify(written.summary, null, 2)}\n`);
     else {
       // Errors and leftovers quote agents and user text: control characters escaped.
@@ -147,6 +146,7 @@ function parseArgsOrThrow(argv: string[]) {
     'link-base': { type: 'string' },
     json: { type: 'boolean' },
     'dry-run': { type: 'boolean' },
+    'metrics-listen': { type: 'string' },
     ...HISTORY_FLAG_OPTIONS,
     notify: { type: 'string' },
   });

@@ -30,7 +30,7 @@ export function parseSpecFlags(values: { var?: string[]; 'max-file-size'?: strin
 }
 
 /** `--var name=value` flags → overrides; the loader checks the names against the file's vars. */
-export function parseVarFlags(flags: readonly string[]): Record<string, string> {
+function parseVarFlags(flags: readonly string[]): Record<string, string> {
   const vars: [string, string][] = [];
   for (const flag of flags) {
     const eq = flag.indexOf('=');

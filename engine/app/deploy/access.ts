@@ -14,7 +14,7 @@ import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
 import { type Component, type K8sObject, metadata, NAMES, type RenderedFile } from './common.js';
 
 /** Each component's ServiceAccount, and the API calls it makes. */
-export const COMPONENT_ACCESS: Record<Component, { account: string; rules: readonly IPolicyRule[] }> = {
+const COMPONENT_ACCESS: Record<Component, { account: string; rules: readonly IPolicyRule[] }> = {
   'fault-agent': { account: NAMES.agent, rules: [] },
   'fleet-shard': { account: NAMES.fleet, rules: [] },
   controller: { account: NAMES.controller, rules: [] },

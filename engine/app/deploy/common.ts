@@ -55,7 +55,7 @@ export const TLS_FILES = {
 } as const;
 
 /** The user non-root pods run as (the `nonroot` user of distroless images). */
-export const NON_ROOT_ID = 65532;
+const NON_ROOT_ID = 65532;
 
 /** The labels a selector matches: stable across versions (selectors are immutable). */
 export function selectorLabels(component: Component): Record<string, string> {
@@ -117,7 +117,7 @@ export function resources(cpu: string, memory: string): IResourceRequirements {
 }
 
 /** The agent's probes, on its plain-HTTP health port; generous, so a busy agent is not killed mid-fault. */
-export const AGENT_PROBES: Pick<IContainer, 'livenessProbe' | 'readinessProbe'> = {
+const AGENT_PROBES: Pick<IContainer, 'livenessProbe' | 'readinessProbe'> = {
   livenessProbe: {
     httpGet: { path: '/livez', port: 'health' },
     periodSeconds: 10,
@@ -147,14 +147,7 @@ export const TMP_VOLUME: { volume: IVolume; mount: IVolumeMount } = {
 };
 
 /** `squall agent`'s TLS flags for a Secret mounted by `tlsVolume`. */
-export const AGENT_TLS_ARGS = [
-  '--tls-ca',
-  TLS_FILES.ca,
-  '--tls-cert',
-  TLS_FILES.cert,
-  '--tls-key',
-  TLS_FILES.key,
-];
+const AGENT_TLS_ARGS = ['--tls-ca', TLS_FILES.ca, '--tls-cert', TLS_FILES.cert, '--tls-key', TLS_FILES.key];
 
 /**
  * The `squall agent` container both agent workloads run (the fault agent's DaemonSet and the

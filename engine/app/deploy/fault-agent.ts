@@ -36,7 +36,7 @@ export interface FaultAgentInput {
 }
 
 /** Where a node-level agent keeps its ledger: on the node, per namespace, so a new pod reverts what an old one left. */
-export const nodeLedgerPath = (namespace: string) => `/var/lib/squall/${namespace}/fault-agent`;
+const nodeLedgerPath = (namespace: string) => `/var/lib/squall/${namespace}/fault-agent`;
 
 export function renderFaultAgent(input: FaultAgentInput): RenderedFile {
   const { namespace, privileges } = input;

@@ -13,11 +13,11 @@ const HEADER = '# Rendered by squall deploy render (docs/kubernetes.md); edit th
 /** `lineWidth: 0`: a long argument or PEM line stays on one line, as kubectl prints it. */
 const asYaml = (value: unknown) => stringify(value, { lineWidth: 0 });
 
-export function fileText(file: RenderedFile): string {
+function fileText(file: RenderedFile): string {
   return HEADER + file.objects.map((o) => asYaml(o.toJSON())).join('---\n');
 }
 
-export function kustomizationText(namespace: string, files: readonly RenderedFile[]): string {
+function kustomizationText(namespace: string, files: readonly RenderedFile[]): string {
   return (
     HEADER +
     asYaml({

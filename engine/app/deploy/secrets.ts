@@ -107,7 +107,7 @@ function parseCert(file: string, pem: string): X509Certificate {
 }
 
 /** The `squall certs init` that issues these certificates (the CA in `dir` is reused). */
-export function initCommand(dir: string, wanted: readonly WantedCert[]): string {
+function initCommand(dir: string, wanted: readonly WantedCert[]): string {
   const words = ['squall certs init --dir', dir];
   for (const want of wanted) {
     if (want.role === 'controller') words.push('--controller', want.certName);

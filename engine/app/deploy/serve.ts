@@ -28,7 +28,7 @@ export interface ServeInput {
 }
 
 /** What `squall serve` is started with: its address and the runs it shows. */
-export const SERVE_ARGS = ['serve', '--listen', `0.0.0.0:${SERVE_PORT}`, '--runs', PATHS.runs];
+const SERVE_ARGS = ['serve', '--listen', `0.0.0.0:${SERVE_PORT}`, '--runs', PATHS.runs];
 
 export function renderServe(input: ServeInput): RenderedFile {
   const { namespace } = input;

@@ -18,7 +18,7 @@ import { loadExperimentFile } from '../load.js';
 import { NAMES, PATHS, TLS_FILES } from './common.js';
 
 /** What one ConfigMap may hold (etcd's 1 MiB object limit, less room for the object around it). */
-export const MAX_SUITE_BYTES = 1_000_000;
+const MAX_SUITE_BYTES = 1_000_000;
 
 export interface PackedSuite {
   /** ConfigMap data: one key per file. */

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../core/ports.js';
 
-export const DNSMASQ = '/usr/sbin/dnsmasq';
+const DNSMASQ = '/usr/sbin/dnsmasq';
 
 export interface Dnsmasq {
   /** `127.0.0.1:<port>`, for `agents.discover.server`. */

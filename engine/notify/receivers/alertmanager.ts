@@ -24,7 +24,7 @@ const Options = z.strictObject({
 });
 
 /** A postable alert (API v2 `postableAlert`). */
-export function postableAlert(alert: Alert, nowMs: number, alertTtlMs: number) {
+function postableAlert(alert: Alert, nowMs: number, alertTtlMs: number) {
   const endsAt =
     alert.endsAt ?? new Date(Math.max(nowMs, Date.parse(alert.startsAt)) + alertTtlMs).toISOString();
   return { labels: alert.labels, annotations: alert.annotations, startsAt: alert.startsAt, endsAt };

@@ -28,7 +28,7 @@ function mrkdwn(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-export function slackPayload(n: Notification): { text: string; blocks: unknown[] } {
+function slackPayload(n: Notification): { text: string; blocks: unknown[] } {
   const icon = n.status === 'resolved' ? ':white_check_mark:' : (ICON[n.severity] ?? ':information_source:');
   const head = `${icon} [${n.severity} ${n.severityName}] ${n.title}`;
   const lines =

@@ -30,12 +30,12 @@ const Options = z.strictObject({
 });
 
 /** `sha256=<hex>`: the signature of `body` as sent at `timestamp` (unix seconds). */
-export function webhookSignature(secret: string, timestamp: number, body: string): string {
+function webhookSignature(secret: string, timestamp: number, body: string): string {
   return `sha256=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
 }
 
 /** The body for one receiver: resolved alerts only where they are wanted (router.ts chose them). */
-export function webhookBody(notification: Notification): string {
+function webhookBody(notification: Notification): string {
   return JSON.stringify(notification);
 }
 

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../core/ports.js';
 
-export const ALERTMANAGER_BIN = '/usr/bin/prometheus-alertmanager';
+const ALERTMANAGER_BIN = '/usr/bin/prometheus-alertmanager';
 
 export interface Alertmanager {
   url: string;

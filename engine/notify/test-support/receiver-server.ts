@@ -42,7 +42,7 @@ export interface ReceiverServerOptions {
 
 const MAX_SKEW_S = 300;
 
-export function verifySignature(secret: string, headers: IncomingMessage['headers'], body: string): boolean {
+function verifySignature(secret: string, headers: IncomingMessage['headers'], body: string): boolean {
   const timestamp = Number(headers['x-squall-timestamp']);
   const given = String(headers['x-squall-signature'] ?? '');
   if (!Number.isInteger(timestamp) || Math.abs(Date.now() / 1000 - timestamp) > MAX_SKEW_S) return false;

@@ -14,7 +14,7 @@ export function journalRunStart(state: RunState): void {
   const { options, experiment } = state;
   state.emit({
     type: 'run.start',
-    runId: randomUUID(),
+    runId: options.runId ?? randomUUID(),
     experiment: experiment.metadata.name,
     file: options.file,
     spec: state.secrets.journalSpec,

@@ -28,7 +28,7 @@ export function score(state: RunState): void {
 }
 
 /** Leftovers first (exit 5), then an abort, an error, a breach; otherwise the run passed. */
-export function outcomeOf(state: RunState): { exitCode: ExitCode; outcome: RunOutcome } {
+function outcomeOf(state: RunState): { exitCode: ExitCode; outcome: RunOutcome } {
   const { aborted, error, verdict } = state;
   if (state.leftovers.length > 0) return { exitCode: ExitCode.rollbackFailed, outcome: 'rollback_failed' };
   if (aborted && aborted.reason !== 'error') return { exitCode: ExitCode.aborted, outcome: 'aborted' };
