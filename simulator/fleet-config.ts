@@ -37,6 +37,13 @@ export interface FleetConfig {
       };
   /** 'auto' picks enough shards to keep each under the open-files limit; 0 = in process. */
   shards: number | 'auto';
+  /**
+   * Endpoints of one broker cluster to spread the shards over: shard i's devices connect to
+   * `shardBrokers[i % n]` first instead of `engine.broker` (their failover list stays). A
+   * destination ip:port takes ~28k–64k connections per source address, so a million devices
+   * need several endpoints (docs/scale.md, "A million devices").
+   */
+  shardBrokers?: BrokerTarget[];
 }
 
 /**

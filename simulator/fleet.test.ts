@@ -85,6 +85,32 @@ describe('createFleet', () => {
     expect(snap.sink).toMatchObject({ delivered: snap.totals.published, lost: 0 });
   });
 
+  it('spreads its shards over shardBrokers: shard i connects to endpoint i mod n', async () => {
+    broker = await startAedes();
+    const second = await startAedes();
+    try {
+      fleet = createFleet({
+        ...config(30, 3),
+        engine: { ...config(30, 3).engine, groups: [{ count: 30 }] },
+        sink: false,
+        shardBrokers: [
+          { host: broker.host, port: broker.port },
+          { host: second.host, port: second.port },
+        ],
+      });
+      await fleet.start();
+      await fleet.waitConnected(1, 10_000);
+      // Shards 0 and 2 (127.0.0.2, .4) at the first broker, shard 1 (127.0.0.3) at the second.
+      const from = (b: AedesBroker) => [...b.sockets].map((s) => s.remoteAddress).sort();
+      expect(from(broker)).toEqual([...Array(10).fill('127.0.0.2'), ...Array(10).fill('127.0.0.4')]);
+      expect(from(second)).toEqual(Array(10).fill('127.0.0.3'));
+      await fleet.stop();
+      fleet = undefined;
+    } finally {
+      await second.close();
+    }
+  });
+
   it('reports a crashed shard loudly and counts its devices', async () => {
     broker = await startAedes();
     const crashes: ShardCrash[] = [];

@@ -28,7 +28,13 @@ import { type FleetSnapshot, fleetSnapshot, type ShardCrash } from './fleet-snap
 import type { RawTallies } from './raw-tallies.js';
 import { emptyReading, type FullReading, fromWire, mergeInto, withoutMessageCounters } from './readings.js';
 import { projectCrashedSlots } from './shard-loss.js';
-import { planShards, type ShardSlice, shardCountFor, shardEngineInput } from './shard-plan.js';
+import {
+  planShards,
+  type ShardSlice,
+  shardCountFor,
+  shardEngineInput,
+  withShardBroker,
+} from './shard-plan.js';
 import { spawnShardProcess, stopShardProcess } from './shard-process.js';
 import type { ShardMessage } from './shard-protocol.js';
 import type { Sink } from './sink.js';
@@ -281,7 +287,11 @@ export function createFleet(fleetConfig: FleetConfig, options: FleetOptions = {}
       await Promise.all(
         shards.map(async (s) => {
           const input = { ...config.engine, groups: resolved.groups, reconnect: resolved.reconnect };
-          const engine = shardEngineInput(input, s, shards.length);
+          const engine = withShardBroker(
+            shardEngineInput(input, s, shards.length),
+            s.index,
+            config.shardBrokers,
+          );
           if (shards.length === 1 && shardCount === 0) {
             s.local = new DeviceEngine(resolveEngineConfig(engine));
             s.local.start();

@@ -3,6 +3,7 @@
  * limit), which device indices each one runs, its slice of every group, its seed, and its own
  * loopback source addresses.
  */
+import type { BrokerTarget } from '../engine/spec/broker-url.js';
 import type { DeviceEngineInput, DeviceGroupInput } from './engine-config.js';
 
 /** Devices per shard when `shards: auto`: well below the 20,000 open-files limit here. */
@@ -61,6 +62,16 @@ export function shardEngineInput(
     seed: (input.seed ?? 1) + shard.index * 7919,
     localAddresses: shardAddresses(input, shard.index, shardTotal),
   };
+}
+
+/** A shard's primary broker when the fleet spreads its shards over several endpoints. */
+export function withShardBroker(
+  input: DeviceEngineInput,
+  shard: number,
+  shardBrokers: BrokerTarget[] | undefined,
+): DeviceEngineInput {
+  if (!shardBrokers?.length) return input;
+  return { ...input, broker: shardBrokers[shard % shardBrokers.length]! };
 }
 
 /**
