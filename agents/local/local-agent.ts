@@ -10,6 +10,7 @@ import { type Leftover, RollbackError, SquallError } from '../../engine/core/err
 import type {
   ActiveFault,
   FaultContext,
+  InjectRequest as FaultRequest,
   FaultTarget,
   ManagedProcess,
   ProxyHandle,
@@ -28,13 +29,8 @@ export interface LocalAgentOptions {
   log?: (message: string) => void;
 }
 
-export interface InjectRequest {
-  faultId: string;
-  kind: string;
-  target: FaultTarget;
-  /** As written in the experiment (human units); parsed here with the driver's schema. */
-  params: unknown;
-  durationMs: number;
+/** The runner's request (params in human units, parsed here with the driver's schema), and where its ledger state goes. */
+export interface InjectRequest extends FaultRequest {
   /** Where the driver's `ctx.record` state goes (the gRPC agent's ledger); default: nowhere. */
   record?: (state: Record<string, unknown>) => void;
 }

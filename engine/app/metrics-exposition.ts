@@ -24,32 +24,12 @@
  * `window`), and removed at the next run's start.
  */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import type { JournalEvent, PhaseName } from '../core/journal-events.js';
+import { type JournalEvent, PHASE_NAMES, type PhaseName, RUN_OUTCOMES } from '../core/journal-events.js';
 import type { LiveSlo } from '../slo/live.js';
 
-const PHASES: readonly PhaseName[] = [
-  'validate',
-  'plan',
-  'setup',
-  'preflight',
-  'baseline',
-  'fault',
-  'recovery',
-  'rollback',
-  'settle',
-  'score',
-  'done',
-];
+const PHASES: readonly PhaseName[] = PHASE_NAMES;
 // `cancelled`: a run queued in the control room and dropped before it started (no run.end).
-const OUTCOMES = [
-  'passed',
-  'slo_breached',
-  'aborted',
-  'error',
-  'rollback_failed',
-  'invalid',
-  'cancelled',
-] as const;
+const OUTCOMES = [...RUN_OUTCOMES, 'cancelled'] as const;
 
 export interface RunMetricsObserver {
   /** Every journal event of the run (the runner's `onEvent`). */

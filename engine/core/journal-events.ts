@@ -10,18 +10,31 @@ interface Base {
   t: number;
 }
 
-export type PhaseName =
-  | 'validate'
-  | 'plan'
-  | 'setup'
-  | 'preflight'
-  | 'baseline'
-  | 'fault'
-  | 'recovery'
-  | 'rollback'
-  | 'settle'
-  | 'score'
-  | 'done';
+/** A run's phases, in the order a run goes through them. */
+export const PHASE_NAMES = [
+  'validate',
+  'plan',
+  'setup',
+  'preflight',
+  'baseline',
+  'fault',
+  'recovery',
+  'rollback',
+  'settle',
+  'score',
+  'done',
+] as const;
+export type PhaseName = (typeof PHASE_NAMES)[number];
+
+/** How a run can end (`run.end`). */
+export const RUN_OUTCOMES = [
+  'passed',
+  'slo_breached',
+  'aborted',
+  'error',
+  'rollback_failed',
+  'invalid',
+] as const;
 
 export interface RunStartEvent extends Base {
   type: 'run.start';
@@ -214,7 +227,7 @@ export interface VerdictEvent extends Base {
 export interface RunEndEvent extends Base {
   type: 'run.end';
   exitCode: number;
-  outcome: 'passed' | 'slo_breached' | 'aborted' | 'error' | 'rollback_failed' | 'invalid';
+  outcome: (typeof RUN_OUTCOMES)[number];
 }
 
 export type JournalEvent =

@@ -1,6 +1,8 @@
 /** The flag values of `squall history`, checked: periods, counts, outcome and state words. */
+
 import { SquallError } from '../../core/errors.js';
 import { excerpt } from '../../core/escape.js';
+import { RUN_OUTCOMES } from '../../core/journal-events.js';
 import type { RunState } from '../../history/types.js';
 import { unknownName } from '../cli/flags.js';
 
@@ -31,16 +33,8 @@ export function parseCount(flag: string, text: string | undefined, max: number):
   return n;
 }
 
-const OUTCOMES = [
-  'passed',
-  'slo_breached',
-  'aborted',
-  'error',
-  'rollback_failed',
-  'invalid',
-  'interrupted',
-  'incomplete',
-] as const;
+// A run's own outcomes, and what the history says of runs that never wrote one.
+const OUTCOMES = [...RUN_OUTCOMES, 'interrupted', 'incomplete'] as const;
 const STATES: readonly RunState[] = ['running', 'finished', 'interrupted'];
 
 export function parseOutcome(text: string | undefined): string | undefined {
