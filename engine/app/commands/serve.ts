@@ -13,7 +13,6 @@ import type { LoadedSchedule } from '../../schedule/load.js';
 import type { CliIO, Command } from '../cli/command.js';
 import { parseFlags, unknownName } from '../cli/flags.js';
 import { loadSchedules } from '../schedules.js';
-import { scheduledRunStarterRefusal as suiteRefused } from '../serve/scheduled-runs.js';
 import { createServeApp } from '../serve/serve-app.js';
 import { addToken, ROLES, type Role, readTokens } from '../serve/tokens.js';
 
@@ -133,8 +132,6 @@ async function loadServeSchedules(files: string[], io: CliIO): Promise<LoadedSch
     io.stderr.write(`${err.issues.map(formatSpecIssue).join('\n')}\n`);
     return undefined;
   }
-  const suite = loaded.find((s) => s.target?.kind === 'Suite');
-  if (suite) throw suiteRefused(suite.label, suite.run.label);
   return loaded;
 }
 

@@ -36,7 +36,8 @@ export function registerRunRoutes(app: FastifyInstance, ctx: ServeContext): void
   /** The run's files and what the room knows of it; the history's row when this server did not run it. */
   const find = (id: string) => {
     const served = runs.get(id);
-    if (served && served.state === 'queued')
+    // Queued, or cancelled before it started: only this server knows it (no history row).
+    if (served && (served.state === 'queued' || served.startedAt === null))
       return { row: servedRow(served), files: { dir: null, journal: null } as RunFiles, detail: undefined };
     const detail = history.getRun(id);
     const live = runs.get(detail.runId);
@@ -110,10 +111,14 @@ export function registerRunRoutes(app: FastifyInstance, ctx: ServeContext): void
   app.post<{ Body: { file?: unknown; vars?: unknown } }>('/api/runs', async (req, reply) => {
     const body = objectBody(req.body);
     const { path, rel, spec } = await library.load(body.file, body.vars);
-    if (spec.kind === 'Suite')
-      throw badRequest(
-        `${rel} is a suite; the control room starts experiments one at a time (start each, or run the suite with: squall run ${rel})`,
-      );
+    if (spec.kind === 'Suite') {
+      const parts = runs.enqueueSuite(spec.suite, rel, req.identity!.user);
+      if (parts.length === 0) throw badRequest(`${rel} is a suite without experiments`);
+      ctx.metrics.action('start');
+      return reply
+        .status(202)
+        .send({ runId: parts[0]!.runId, runIds: parts.map((r) => r.runId), state: parts[0]!.state });
+    }
     const vars = Object.fromEntries(Object.entries(spec.experiment.vars).map(([k, v]) => [k, String(v)]));
     const run = runs.enqueue(spec.experiment, rel, path, vars, req.identity!.user);
     ctx.metrics.action('start');

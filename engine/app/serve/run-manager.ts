@@ -13,6 +13,9 @@ import { escapeControlLines } from '../../core/escape.js';
 import { createRunControls, type RunControls } from '../../run/controls.js';
 import { describeActive } from '../../run/rollback.js';
 import type { Runner } from '../../run/runner.js';
+import { sleepUntil } from '../../run/timing.js';
+import { noSourceMap } from '../../spec/source-map.js';
+import type { LoadedSuite } from '../../suite/load.js';
 import type { LoadedExperiment } from '../load.js';
 import { runSpec } from '../run-spec.js';
 import { RunChannel, type ServedRunState, scoreboardRows } from './run-channel.js';
@@ -37,6 +40,17 @@ export interface ServedRun {
   outDir: string;
   controls: RunControls;
   channel: RunChannel;
+  /** Part of a suite started as one: its controls are the suite's (a pause holds the next experiment, abort skips the rest). */
+  suite?: SuitePart;
+}
+
+/** Where a run sits in a suite started from the control room. */
+export interface SuitePart {
+  readonly name: string;
+  /** The suite's `pause:` steps before this experiment. */
+  readonly pauseBeforeMs: number;
+  /** Runs of the suite not yet over; the shared controls close with the last. */
+  readonly group: { remaining: number };
 }
 
 export interface RunManagerOptions {
@@ -88,6 +102,7 @@ export class RunManager {
     path: string,
     vars: Record<string, string>,
     by: string,
+    part?: { suite: SuitePart; controls: RunControls },
   ): ServedRun {
     const runId = randomUUID();
     const name = loaded.experiment.metadata.name;
@@ -108,7 +123,8 @@ export class RunManager {
       exitCode: null,
       outcome: null,
       outDir: resolve(this.#options.runsDir, `${name}-${stamp}-${runId.slice(0, 8)}`),
-      controls: createRunControls(),
+      controls: part?.controls ?? createRunControls(),
+      ...(part && { suite: part.suite }),
       channel: new RunChannel(
         { state: 'queued', paused: false },
         {
@@ -124,6 +140,36 @@ export class RunManager {
     this.#forgetOld();
     this.#pump();
     return run;
+  }
+
+  /**
+   * A suite as one queued run per experiment, in order, sharing one set of controls: a pause
+   * holds the next experiment (and the current one's injections), abort stops the current one
+   * (rolled back) and skips the rest, as `squall run` does with a suite. The suite's `pause:`
+   * steps are waited out between its experiments.
+   */
+  enqueueSuite(suite: LoadedSuite, file: string, by: string): ServedRun[] {
+    const steps = suite.steps;
+    const group = { remaining: steps.filter((s) => s.kind === 'experiment').length };
+    const controls = createRunControls();
+    const runs: ServedRun[] = [];
+    let pauseBeforeMs = 0;
+    for (const step of steps) {
+      if (step.kind === 'pause') {
+        pauseBeforeMs += step.pauseMs;
+        continue;
+      }
+      const loaded: LoadedExperiment = {
+        file: step.file,
+        experiment: step.experiment,
+        vars: step.vars,
+        source: noSourceMap(step.file),
+      };
+      const part = { suite: { name: suite.suite.metadata.name, pauseBeforeMs, group }, controls };
+      runs.push(this.enqueue(loaded, file, step.file, step.vars, by, part));
+      pauseBeforeMs = 0;
+    }
+    return runs;
   }
 
   abort(runId: string, by: string): void {
@@ -210,12 +256,35 @@ export class RunManager {
       done: Promise.resolve(),
     };
     this.#active = active;
-    active.done = this.#execute(next.run, next.loaded, (runner) => {
+    active.done = this.#startWhenDue(next.run, next.loaded, (runner) => {
       active.runner = runner;
     }).finally(() => {
       this.#active = undefined;
       this.#pump();
     });
+  }
+
+  /** A suite's next experiment waits out the suite's pause and the operator's; an abort skips it. */
+  async #startWhenDue(
+    run: ServedRun,
+    loaded: LoadedExperiment,
+    onRunner: (r: Runner) => void,
+  ): Promise<void> {
+    if (run.suite) {
+      const { signal } = run.controls;
+      try {
+        if (run.suite.pauseBeforeMs > 0) await sleepUntil(Date.now() + run.suite.pauseBeforeMs, signal);
+        await run.controls.whenRunning(signal);
+        signal.throwIfAborted();
+      } catch {
+        this.#options.log(
+          `run ${run.runId} (${run.experiment}) skipped: its suite ${run.suite.name} was aborted`,
+        );
+        this.#finish(run, ExitCode.aborted, 'cancelled');
+        return;
+      }
+    }
+    await this.#execute(run, loaded, onRunner);
   }
 
   async #execute(run: ServedRun, loaded: LoadedExperiment, onRunner: (r: Runner) => void): Promise<void> {
@@ -254,7 +323,8 @@ export class RunManager {
   }
 
   #finish(run: ServedRun, exitCode: number, outcome: string): void {
-    run.controls.close();
+    // A suite's controls outlive each experiment: a pause between them holds the next one.
+    if (!run.suite || --run.suite.group.remaining === 0) run.controls.close();
     run.state = 'finished';
     run.paused = false;
     run.exitCode = exitCode;

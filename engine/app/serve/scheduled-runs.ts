@@ -3,11 +3,10 @@
  * changed since the server started), then into the one queue, started by `schedule:<name>`,
  * so the room sees it beside the runs people start. The scheduler counts it as going until the
  * queue says it is over (waiting behind another run counts: `concurrency` is about this
- * schedule's runs piling up). The room starts experiments one at a time; a schedule of a
- * suite is refused when the server starts (serve.ts), not at its first fire.
+ * schedule's runs piling up). A suite goes in as one queued run per experiment (run-manager.ts
+ * `enqueueSuite`); the schedule's run is over when its last experiment is.
  */
 import { relative } from 'node:path';
-import { SquallError } from '../../core/errors.js';
 import type { StartRun } from '../../schedule/scheduler.js';
 import { loadSpecFile } from '../load.js';
 import { startedBySchedule } from '../schedules.js';
@@ -16,7 +15,14 @@ import type { RunManager } from './run-manager.js';
 export function scheduledRunStarter(runs: RunManager, cwd: string): StartRun {
   return async (loaded) => {
     const spec = await loadSpecFile(loaded.run.file, { label: loaded.run.label, vars: loaded.run.vars });
-    if (spec.kind !== 'Experiment') throw scheduledRunStarterRefusal(loaded.label, loaded.run.label);
+    if (spec.kind === 'Suite') {
+      const parts = runs.enqueueSuite(
+        spec.suite,
+        relative(cwd, loaded.run.file),
+        startedBySchedule(loaded.name),
+      );
+      return { runId: parts[0]!.runId, done: runs.whenFinished(parts.at(-1)!.runId) };
+    }
     const run = runs.enqueue(
       spec.experiment,
       relative(cwd, loaded.run.file),
@@ -26,11 +32,4 @@ export function scheduledRunStarter(runs: RunManager, cwd: string): StartRun {
     );
     return { runId: run.runId, done: runs.whenFinished(run.runId) };
   };
-}
-
-export function scheduledRunStarterRefusal(scheduleLabel: string, suiteLabel: string): SquallError {
-  return new SquallError(
-    'SQUALL_USAGE',
-    `schedule ${scheduleLabel} runs the suite ${suiteLabel}; the control room starts experiments one at a time: schedule each experiment, or run this schedule with squall schedule run ${scheduleLabel}`,
-  );
 }
