@@ -46,12 +46,19 @@ describe('did you mean', () => {
   it.each(commands.map((c) => [c.name, c] as const))(
     'squall %s: a mistyped flag from its --help',
     async (name, command) => {
-      const flags = [...command.help.matchAll(/(?<![\w-])--([a-z][a-z0-9-]+)/g)]
+      // A line naming another command (`squall serve --schedules`) shows that command's flags.
+      const own = command.help
+        .split('\n')
+        .filter((line) => ![...line.matchAll(/squall ([a-z]+)/g)].some((m) => m[1] !== name))
+        .join('\n');
+      const flags = [...own.matchAll(/(?<![\w-])--([a-z][a-z0-9-]+)/g)]
         .map((m) => m[1]!)
         .filter((f) => f !== 'help');
       const flag = flags.reduce((a, b) => (b.length > a.length ? b : a));
       const mistyped = typo(flag);
-      const argv = name === 'fleet' ? ['pub', `--${mistyped}`] : [`--${mistyped}`];
+      // Commands whose first word is a mode take their flags after it.
+      const mode: Record<string, string> = { fleet: 'pub', schedule: 'run' };
+      const argv = mode[name] ? [mode[name], `--${mistyped}`] : [`--${mistyped}`];
       const r = await squall([name, ...argv]);
       expect(r.code, r.err).toBe(2);
       expect(r.err).toContain(
