@@ -3,6 +3,7 @@
  * without --tokens before it binds; on SIGINT/SIGTERM aborts the active run, waits for its
  * rollback, then exits. `squall serve token add` makes a token for the --tokens file.
  */
+
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { isLoopback } from '../../core/addresses.js';
@@ -15,6 +16,7 @@ import { parseFlags, unknownName } from '../cli/flags.js';
 import { loadSchedules } from '../schedules.js';
 import { createServeApp } from '../serve/serve-app.js';
 import { addToken, ROLES, type Role, readTokens } from '../serve/tokens.js';
+import { NOTIFY_FLAG_HELP, openRunNotifier } from './notify-flag.js';
 
 const help = `Usage: squall serve [options]
        squall serve token add NAME --role viewer|operator --file FILE
@@ -37,6 +39,7 @@ Options:
   --schedules FILE    Fire this schedule (kind: Schedule) into the queue; repeat it, or name a
                       directory for its *.yaml. Decisions (fired, skipped, missed) are in the
                       history and GET /api/schedules (docs/schedules.md)
+${NOTIFY_FLAG_HELP}
   -h, --help          This help
 
 Token file: 'squall serve token add alice --role operator --file tokens.txt' prints a fresh
@@ -64,6 +67,7 @@ export const serveCommand: Command = {
       history: { type: 'string' },
       runs: { type: 'string' },
       schedules: { type: 'string', multiple: true },
+      notify: { type: 'string' },
     });
     if (positionals.length > 0)
       throw new SquallError('SQUALL_USAGE', unknownName('serve mode', positionals[0]!, ['token']));
@@ -87,6 +91,8 @@ export const serveCommand: Command = {
     if (where.path === undefined) throw new SquallError('SQUALL_HISTORY_UNAVAILABLE', where.reason);
     const schedules = await loadServeSchedules(values.schedules ?? [], io);
     if (!schedules) return ExitCode.invalidInput;
+    const notifier = await openRunNotifier(values.notify, io);
+    if (notifier === 'invalid') return ExitCode.invalidInput;
     const app = createServeApp({
       library: resolve(io.cwd, values.library ?? 'experiments'),
       historyPath: where.path,
@@ -96,6 +102,7 @@ export const serveCommand: Command = {
       env: io.env,
       cwd: io.cwd,
       schedules,
+      notifier,
       log: (text) => io.stderr.write(`squall serve: ${escapeControlLines(text)}\n`),
     });
     io.setActiveFaultReporter?.(() => app.squall.runs.activeFaults());
@@ -116,6 +123,7 @@ export const serveCommand: Command = {
         : 'squall serve: stopping\n',
     );
     await app.close();
+    await notifier?.close();
     const last = active && app.squall.runs.get(active.runId);
     if (last?.exitCode === ExitCode.rollbackFailed) return ExitCode.rollbackFailed;
     return ExitCode.ok;

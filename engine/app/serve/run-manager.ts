@@ -6,6 +6,7 @@
  * manages die with it (pdeathsig), the in-process proxy goes with the process, and the history
  * marks the run `interrupted` at the next read (its row names this process's pid).
  */
+
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { ExitCode, SquallError } from '../../core/errors.js';
@@ -16,6 +17,7 @@ import type { Runner } from '../../run/runner.js';
 import { sleepUntil } from '../../run/timing.js';
 import { noSourceMap } from '../../spec/source-map.js';
 import type { LoadedSuite } from '../../suite/load.js';
+import type { RunNotifier } from '../commands/notify-flag.js';
 import type { LoadedExperiment } from '../load.js';
 import { runSpec } from '../run-spec.js';
 import { RunChannel, type ServedRunState, scoreboardRows } from './run-channel.js';
@@ -62,6 +64,8 @@ export interface RunManagerOptions {
   log(text: string): void;
   /** Unsent bytes a viewer may fall behind before it is dropped (run-channel.ts). */
   maxBufferedBytes?: number;
+  /** `serve --notify`: every run's events and end, as `squall run --notify` hands them over. */
+  notifier?: RunNotifier;
 }
 
 /** Runs over this many are forgotten here (the history keeps them). */
@@ -309,12 +313,14 @@ export class RunManager {
         onEvent: (e) => {
           metrics.event(e);
           run.channel.journal(e);
+          this.#options.notifier?.observe(e);
         },
         onProgress: (p) => {
           metrics.slos(p.slos);
           run.channel.scoreboard(scoreboardRows(p.slos));
         },
       });
+      this.#options.notifier?.runEnded(result.journalPath);
       this.#finish(run, result.exitCode, result.outcome);
     } catch (err) {
       this.#options.log(`run ${run.runId} failed: ${(err as Error).message}`);

@@ -4,11 +4,13 @@
  * routes-read.ts), as the README's "Game day" section lists them. Every answer carries the
  * same security headers; every error is `{ code, message }` (http-errors.ts).
  */
+
 import { userInfo } from 'node:os';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { openRunHistory } from '../../history/history.js';
 import type { LoadedSchedule } from '../../schedule/load.js';
 import { createScheduler } from '../../schedule/scheduler.js';
+import type { RunNotifier } from '../commands/notify-flag.js';
 import { checkOrigin, createAuth } from './auth.js';
 import { handleError } from './http-errors.js';
 import { Library } from './library.js';
@@ -39,6 +41,8 @@ export interface ServeOptions {
   uiDir?: string;
   /** Unsent bytes a viewer may fall behind before it is dropped. */
   maxBufferedBytes?: number;
+  /** `--notify FILE`: each run's alerts, as `squall run --notify` sends them. */
+  notifier?: RunNotifier;
   /** `--schedules`: fired into this server's queue once `squall.scheduler.start()` is called. */
   schedules?: readonly LoadedSchedule[];
   log?(text: string): void;
@@ -72,6 +76,7 @@ export function createServeApp(options: ServeOptions): FastifyInstance {
     metrics,
     log,
     maxBufferedBytes: options.maxBufferedBytes,
+    notifier: options.notifier,
   });
   // A run this server's previous life left `running` is found interrupted now, not at the first read.
   history.sweep();
