@@ -7,7 +7,7 @@
  */
 import { resolve } from 'node:path';
 import type { RunSummary } from '../../reports/summary.js';
-import { writeReports } from '../../reports/write.js';
+import { type LoadedRun, loadRun, writeReports } from '../../reports/write.js';
 import type { JournalEvent } from '../core/journal-events.js';
 import { makePrivateDir } from '../core/private-files.js';
 import { createRunRecorder } from '../history/record-run.js';
@@ -51,6 +51,8 @@ export interface RunSpecResult {
   paths: string[];
   /** The history database the run was recorded in; undefined when it was not. */
   recordedIn?: string;
+  /** The journal as the reports read it, for whatever else wants the run (alerts): read once. */
+  run: LoadedRun;
 }
 
 export async function runSpec(options: RunSpecOptions): Promise<RunSpecResult> {
@@ -84,9 +86,11 @@ export async function runSpec(options: RunSpecOptions): Promise<RunSpecResult> {
     options.onRunner?.(runner);
     const result = await runner.run();
     options.onReportsDue?.();
+    const run = loadRun(result.journalPath);
     const written = writeReports(result.journalPath, options.outDir, {
       junitPath: options.junitPath ? resolve(options.cwd, options.junitPath) : undefined,
       linkBase: options.linkBase,
+      loaded: run,
     });
     const recorded = history.finish(written.summary, written.paths);
     return {
@@ -94,6 +98,7 @@ export async function runSpec(options: RunSpecOptions): Promise<RunSpecResult> {
       summary: written.summary,
       paths: written.paths,
       recordedIn: recorded ? history.path : undefined,
+      run,
     };
   } finally {
     history.close();

@@ -6,7 +6,7 @@
  * an exit code: an alert that cannot be delivered is logged on stderr (SQUALL_NOTIFY_UNDELIVERED).
  */
 import { resolve } from 'node:path';
-import { loadRun } from '../../../reports/write.js';
+import { type LoadedRun, loadRun } from '../../../reports/write.js';
 import { escapeControlLines } from '../../core/escape.js';
 import type { JournalEvent } from '../../core/journal-events.js';
 import { loadNotifyConfig } from '../../notify/config.js';
@@ -20,8 +20,8 @@ export const NOTIFY_FLAG_HELP = `  --notify FILE      Send alerts as FILE routes
 
 export interface RunNotifier {
   observe(event: JournalEvent): void;
-  /** A run that finished and wrote its journal. */
-  runEnded(journalPath: string): void;
+  /** A run that finished and wrote its journal; `loaded` when the caller has read it already. */
+  runEnded(journalPath: string, loaded?: LoadedRun): void;
   /** Waits for deliveries (bounded), then logs what could not be delivered. */
   close(): Promise<void>;
 }
@@ -46,9 +46,9 @@ export async function openRunNotifier(
   });
   return {
     observe: (event) => notifier.observe(event),
-    runEnded(journalPath) {
+    runEnded(journalPath, loaded) {
       try {
-        notifier.runEnded(loadRun(journalPath));
+        notifier.runEnded(loaded ?? loadRun(journalPath));
       } catch (err) {
         log(`squall: no alerts for ${journalPath}: ${(err as Error).message} [SQUALL_NOTIFY_UNDELIVERED]`);
       }

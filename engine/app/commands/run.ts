@@ -132,7 +132,7 @@ export const runCommand: Command = {
     }
     if (result.exitCode === ExitCode.rollbackFailed)
       io.stderr.write(`${escapeControlLines(result.error?.message ?? '')}\n`);
-    notify?.runEnded(result.journalPath);
+    notify?.runEnded(result.journalPath, written.run);
     await notify?.close();
     return result.exitCode;
   },

@@ -298,7 +298,7 @@ export class RunManager {
     metrics.paused(run.paused);
     run.channel.setState({ state: 'running' });
     try {
-      const { result } = await runSpec({
+      const { result, run: loadedRun } = await runSpec({
         loaded,
         file: run.path,
         outDir: run.outDir,
@@ -320,7 +320,7 @@ export class RunManager {
           run.channel.scoreboard(scoreboardRows(p.slos));
         },
       });
-      this.#options.notifier?.runEnded(result.journalPath);
+      this.#options.notifier?.runEnded(result.journalPath, loadedRun);
       this.#finish(run, result.exitCode, result.outcome);
     } catch (err) {
       this.#options.log(`run ${run.runId} failed: ${(err as Error).message}`);
