@@ -3,11 +3,13 @@
  * the pods, labels, and the security context each container starts from. One place, so a
  * selector, a mount and the flag that reads it cannot drift apart.
  */
+import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import type { IContainer } from 'kubernetes-models/v1/Container';
 import type { IPodSecurityContext } from 'kubernetes-models/v1/PodSecurityContext';
 import type { IProbe } from 'kubernetes-models/v1/Probe';
 import type { IResourceRequirements } from 'kubernetes-models/v1/ResourceRequirements';
 import type { ISecurityContext } from 'kubernetes-models/v1/SecurityContext';
+import { Service } from 'kubernetes-models/v1/Service';
 import type { IVolume } from 'kubernetes-models/v1/Volume';
 import type { IVolumeMount } from 'kubernetes-models/v1/VolumeMount';
 import type { LinuxCapability } from '../../core/faults.js';
@@ -194,6 +196,35 @@ export function agentContainer(spec: {
     resources: spec.resources,
     securityContext: spec.securityContext,
     volumeMounts: spec.volumeMounts,
+  };
+}
+
+/**
+ * What both agent workloads have beside their pods: the policy as a ConfigMap, and a headless
+ * Service on the gRPC port whose A records are the ready pods (how controllers find them).
+ */
+export function agentPolicyAndService(spec: {
+  namespace: string;
+  component: 'fault-agent' | 'fleet-shard';
+  policyName: string;
+  serviceName: string;
+  policyText: string;
+}): { policy: ConfigMap; service: Service } {
+  const { namespace, component } = spec;
+  return {
+    policy: new ConfigMap({
+      metadata: metadata(spec.policyName, namespace, component),
+      data: { 'policy.yaml': spec.policyText },
+    }),
+    service: new Service({
+      metadata: metadata(spec.serviceName, namespace, component),
+      spec: {
+        clusterIP: 'None',
+        selector: selectorLabels(component),
+        ports: [{ name: 'grpc', port: AGENT_PORT, targetPort: 'grpc', protocol: 'TCP' }],
+        publishNotReadyAddresses: false,
+      },
+    }),
   };
 }
 

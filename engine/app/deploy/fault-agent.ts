@@ -6,14 +6,12 @@
  * every ready agent's address (how controllers find agents: docs/kubernetes.md).
  */
 import { DaemonSet } from 'kubernetes-models/apps/v1/DaemonSet';
-import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
-import { Service } from 'kubernetes-models/v1/Service';
 import type { IVolume } from 'kubernetes-models/v1/Volume';
 import type { IVolumeMount } from 'kubernetes-models/v1/VolumeMount';
 import type { PolicyPrivileges } from '../../../agents/server/policy-privileges.js';
 import {
-  AGENT_PORT,
   agentContainer,
+  agentPolicyAndService,
   containerSecurity,
   labels,
   metadata,
@@ -70,18 +68,12 @@ export function renderFaultAgent(input: FaultAgentInput): RenderedFile {
     mounts.push({ name: 'netns', mountPath: '/run/netns' });
   }
 
-  const policy = new ConfigMap({
-    metadata: metadata(NAMES.agentPolicy, namespace, 'fault-agent'),
-    data: { 'policy.yaml': input.policyText },
-  });
-  const service = new Service({
-    metadata: metadata(NAMES.agentsService, namespace, 'fault-agent'),
-    spec: {
-      clusterIP: 'None',
-      selector: selectorLabels('fault-agent'),
-      ports: [{ name: 'grpc', port: AGENT_PORT, targetPort: 'grpc', protocol: 'TCP' }],
-      publishNotReadyAddresses: false,
-    },
+  const { policy, service } = agentPolicyAndService({
+    namespace,
+    component: 'fault-agent',
+    policyName: NAMES.agentPolicy,
+    serviceName: NAMES.agentsService,
+    policyText: input.policyText,
   });
   const daemonSet = new DaemonSet({
     metadata: metadata(NAMES.agent, namespace, 'fault-agent'),

@@ -7,12 +7,10 @@
  * Service `squall-fleet` (squall-fleet-0.squall-fleet.<namespace>.svc:7070).
  */
 import { StatefulSet } from 'kubernetes-models/apps/v1/StatefulSet';
-import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
-import { Service } from 'kubernetes-models/v1/Service';
 import { shardCountFor } from '../../../simulator/shard-plan.js';
 import {
-  AGENT_PORT,
   agentContainer,
+  agentPolicyAndService,
   containerSecurity,
   labels,
   metadata,
@@ -73,18 +71,12 @@ export const fleetPodNames = (replicas: number) =>
 export function renderFleetShards(input: FleetShardsInput): RenderedFile {
   const { namespace, sizing } = input;
   const tls = tlsVolume(NAMES.fleetTls, false);
-  const policy = new ConfigMap({
-    metadata: metadata(NAMES.fleetPolicy, namespace, 'fleet-shard'),
-    data: { 'policy.yaml': input.policyText },
-  });
-  const service = new Service({
-    metadata: metadata(NAMES.fleet, namespace, 'fleet-shard'),
-    spec: {
-      clusterIP: 'None',
-      selector: selectorLabels('fleet-shard'),
-      ports: [{ name: 'grpc', port: AGENT_PORT, targetPort: 'grpc', protocol: 'TCP' }],
-      publishNotReadyAddresses: false,
-    },
+  const { policy, service } = agentPolicyAndService({
+    namespace,
+    component: 'fleet-shard',
+    policyName: NAMES.fleetPolicy,
+    serviceName: NAMES.fleet,
+    policyText: input.policyText,
   });
   const statefulSet = new StatefulSet({
     metadata: metadata(NAMES.fleet, namespace, 'fleet-shard'),
